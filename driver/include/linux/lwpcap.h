@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * lwpcap: in-kernel API for NIC drivers.
+ *
+ * A driver attaches once per net_device after register_netdev() and
+ * detaches after unregister_netdev().  In its NAPI poll it offers each
+ * received frame with lwpcap_capture() before it builds an skb (or
+ * lwpcap_capture_skb() where only an skb exists), and calls
+ * lwpcap_flush() once for the queue at the end of the poll.  Everything
+ * sits behind lwpcap_enabled(), a static key that is off unless some
+ * reader has activated a ring, so a driver built with lwpcap pays one
+ * patched-out jump per frame while nobody captures.
+ */
+#ifndef _LINUX_LWPCAP_H
+#define _LINUX_LWPCAP_H
+
+#include <linux/jump_label.h>
+#include <linux/types.h>
+#include <uapi/linux/lwpcap.h>
+
+struct net_device;
+struct sk_buff;
+struct lwpcap_dev;
+
+/* lwpcap_capture() vlan argument: tag present, TCI in the low 16 bits */
+#define LWPCAP_VLAN_PRESENT	BIT(16)
+
+/**
+ * enum lwpcap_verdict - what the driver does with a frame it offered
+ * @LWPCAP_PASS:     go on as without lwpcap: no reader, or tap mode
+ * @LWPCAP_CONSUMED: divert mode: the frame is captured or counted as a
+ *                   ring drop; recycle the buffer and build no skb
+ */
+enum lwpcap_verdict {
+	LWPCAP_PASS,
+	LWPCAP_CONSUMED,
+};
+
+DECLARE_STATIC_KEY_FALSE(lwpcap_key);
+
+static __always_inline bool lwpcap_enabled(void)
+{
+	return static_branch_unlikely(&lwpcap_key);
+}
+
+struct lwpcap_dev *lwpcap_attach(struct net_device *dev,
+				 unsigned int nr_queues, u32 mode);
+void lwpcap_detach(struct lwpcap_dev *ld);
+enum lwpcap_verdict lwpcap_capture(struct lwpcap_dev *ld, unsigned int queue,
+				   const void *data, unsigned int len,
+				   u32 vlan, u64 tstamp);
+enum lwpcap_verdict lwpcap_capture_skb(struct lwpcap_dev *ld,
+				       unsigned int queue,
+				       const struct sk_buff *skb);
+void lwpcap_flush(struct lwpcap_dev *ld, unsigned int queue);
+
+#endif /* _LINUX_LWPCAP_H */

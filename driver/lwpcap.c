@@ -1,0 +1,831 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lwpcap: lightweight in-driver packet capture.
+ *
+ * NIC drivers hand received frames to lwpcap inside their NAPI poll,
+ * before an skb exists; lwpcap writes them as pcap records into a ring
+ * per RX queue that a reader maps through /dev/lwpcap.  The user-visible
+ * contract (layout, ioctls, memory ordering) is documented in
+ * include/uapi/linux/lwpcap.h; the producer itself is lwpcap_ring.h.
+ *
+ * Objects and their lifetimes:
+ *   lwpcap_dev  one per attached net_device; a reference is held by the
+ *               driver (until lwpcap_detach()) and by a bound file, so a
+ *               reader outlives a removed device and sees EPOLLHUP.
+ *   lwpcap_ring one per LWPCAP_IOC_SETUP; references are held by the
+ *               file, by each VMA mapping it and by the device while
+ *               active, so the memory goes away on the last of them.
+ * lwpcap_mutex serialises everything but the data path.  The data path
+ * runs in NAPI (softirq) context and finds the active ring through an
+ * RCU pointer; deactivation clears it and waits for a grace period, after
+ * which no producer touches the ring.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/capability.h>
+#include <linux/fs.h>
+#include <linux/if_vlan.h>
+#include <linux/lwpcap.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/netdevice.h>
+#include <linux/poll.h>
+#include <linux/rcupdate.h>
+#include <linux/skbuff.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include <net/net_namespace.h>
+#include <net/sock.h>
+
+#include "lwpcap_ring.h"
+
+/* Control block layout; kernel- and reader-written lines kept apart. */
+#define LWPCAP_CTL_STRIDE	256
+#define LWPCAP_CTL_PROD		0
+#define LWPCAP_CTL_CTR		8
+#define LWPCAP_CTL_CONS		128
+
+DEFINE_STATIC_KEY_FALSE(lwpcap_key);
+EXPORT_SYMBOL_GPL(lwpcap_key);
+
+static DEFINE_MUTEX(lwpcap_mutex);
+static LIST_HEAD(lwpcap_devs);
+
+struct lwpcap_queue {
+	struct lwpcap_qring r;
+	bool dirty;
+} ____cacheline_aligned_in_smp;
+
+struct lwpcap_ring {
+	struct kref kref;
+	atomic_t mapped;
+	void *mem;
+	size_t size;
+	u32 snaplen;
+	bool divert;
+	struct lwpcap_setup layout;
+	unsigned int nr_queues;
+	struct lwpcap_queue q[];
+};
+
+struct lwpcap_dev {
+	struct kref kref;
+	struct list_head node;
+	struct net_device *netdev;	/* NULL once detached */
+	struct lwpcap_ring __rcu *active;
+	struct lwpcap_file *owner;
+	wait_queue_head_t wq;
+	unsigned int nr_queues;
+	u32 mode;
+	bool dead;
+};
+
+struct lwpcap_file {
+	struct lwpcap_dev *ld;
+	struct lwpcap_ring *ring;
+};
+
+static void lwpcap_ring_release(struct kref *kref)
+{
+	struct lwpcap_ring *ring = container_of(kref, struct lwpcap_ring, kref);
+
+	vfree(ring->mem);
+	kvfree(ring);
+}
+
+static void lwpcap_ring_put(struct lwpcap_ring *ring)
+{
+	if (ring)
+		kref_put(&ring->kref, lwpcap_ring_release);
+}
+
+static void lwpcap_dev_release(struct kref *kref)
+{
+	kfree(container_of(kref, struct lwpcap_dev, kref));
+}
+
+static void lwpcap_dev_put(struct lwpcap_dev *ld)
+{
+	kref_put(&ld->kref, lwpcap_dev_release);
+}
+
+/* Called with lwpcap_mutex held. */
+static void lwpcap_publish_all(struct lwpcap_ring *ring)
+{
+	unsigned int i;
+
+	for (i = 0; i < ring->nr_queues; i++) {
+		lwpcap_qring_publish(&ring->q[i].r);
+		ring->q[i].dirty = false;
+	}
+}
+
+/*
+ * Stop the data path of @ld.  After the grace period no NAPI poll holds
+ * the ring; records a poll wrote but could not flush are published here.
+ * Called with lwpcap_mutex held.
+ */
+static void lwpcap_deactivate(struct lwpcap_dev *ld)
+{
+	struct lwpcap_ring *ring;
+
+	ring = rcu_dereference_protected(ld->active,
+					 lockdep_is_held(&lwpcap_mutex));
+	if (!ring)
+		return;
+	RCU_INIT_POINTER(ld->active, NULL);
+	synchronize_net();
+	static_branch_dec(&lwpcap_key);
+	lwpcap_publish_all(ring);
+	wake_up_interruptible_poll(&ld->wq, EPOLLIN | EPOLLRDNORM);
+	lwpcap_ring_put(ring);
+}
+
+/**
+ * lwpcap_attach() - give a net_device capture rings
+ * @dev:       the device, registered
+ * @nr_queues: RX queues the driver may poll, 1 to LWPCAP_MAX_QUEUES
+ * @mode:      default mode, LWPCAP_MODE_TAP or LWPCAP_MODE_DIVERT
+ *
+ * Context: process context, may sleep.
+ * Return: a handle for the data path calls, or an ERR_PTR().
+ */
+struct lwpcap_dev *lwpcap_attach(struct net_device *dev,
+				 unsigned int nr_queues, u32 mode)
+{
+	struct lwpcap_dev *ld;
+
+	if (!nr_queues || nr_queues > LWPCAP_MAX_QUEUES ||
+	    (mode != LWPCAP_MODE_TAP && mode != LWPCAP_MODE_DIVERT))
+		return ERR_PTR(-EINVAL);
+
+	ld = kzalloc(sizeof(*ld), GFP_KERNEL);
+	if (!ld)
+		return ERR_PTR(-ENOMEM);
+	kref_init(&ld->kref);
+	init_waitqueue_head(&ld->wq);
+	ld->netdev = dev;
+	ld->nr_queues = nr_queues;
+	ld->mode = mode;
+
+	mutex_lock(&lwpcap_mutex);
+	list_add(&ld->node, &lwpcap_devs);
+	mutex_unlock(&lwpcap_mutex);
+	netdev_info(dev, "lwpcap: %u queue(s), default mode %s\n", nr_queues,
+		    mode == LWPCAP_MODE_DIVERT ? "divert" : "tap");
+	return ld;
+}
+EXPORT_SYMBOL_GPL(lwpcap_attach);
+
+/**
+ * lwpcap_detach() - take the rings away from a device
+ * @ld: handle from lwpcap_attach(), may be NULL or an ERR_PTR()
+ *
+ * Stops any capture, tells a bound reader (EPOLLHUP, -ENODEV from then
+ * on) and drops the driver's reference; the ring memory lives on until
+ * the reader unmaps and closes it.
+ *
+ * Context: process context, may sleep; the device's NAPI must be off.
+ */
+void lwpcap_detach(struct lwpcap_dev *ld)
+{
+	if (IS_ERR_OR_NULL(ld))
+		return;
+	mutex_lock(&lwpcap_mutex);
+	lwpcap_deactivate(ld);
+	list_del(&ld->node);
+	ld->netdev = NULL;
+	ld->dead = true;
+	mutex_unlock(&lwpcap_mutex);
+	wake_up_interruptible_poll(&ld->wq, EPOLLHUP | EPOLLERR);
+	lwpcap_dev_put(ld);
+}
+EXPORT_SYMBOL_GPL(lwpcap_detach);
+
+static struct lwpcap_queue *lwpcap_queue(struct lwpcap_ring *ring,
+					 unsigned int queue)
+{
+	/* A driver polling more queues than it attached shares the last. */
+	if (unlikely(queue >= ring->nr_queues))
+		queue = ring->nr_queues - 1;
+	return &ring->q[queue];
+}
+
+static void lwpcap_put_hdr(u8 *p, u64 tstamp, u32 caplen, u32 len)
+{
+	struct lwpcap_rec_hdr *h = (struct lwpcap_rec_hdr *)p;
+	u32 nsec;
+
+	if (!tstamp)
+		tstamp = ktime_get_real_ns();
+	h->ts_sec = div_u64_rem(tstamp, NSEC_PER_SEC, &nsec);
+	h->ts_nsec = nsec;
+	h->caplen = caplen;
+	h->len = len;
+}
+
+/**
+ * lwpcap_capture() - offer a received frame
+ * @ld:     handle from lwpcap_attach()
+ * @queue:  RX queue index, 0-based
+ * @data:   frame, from the destination MAC address, without FCS
+ * @len:    bytes at @data
+ * @vlan:   LWPCAP_VLAN_PRESENT | TCI when the NIC stripped a tag, else 0
+ * @tstamp: receive time in ns since the epoch, 0 for now
+ *
+ * Context: the NAPI poll of @queue; follow with lwpcap_flush().
+ * Return: what the driver does with the frame next.
+ */
+enum lwpcap_verdict lwpcap_capture(struct lwpcap_dev *ld, unsigned int queue,
+				   const void *data, unsigned int len,
+				   u32 vlan, u64 tstamp)
+{
+	struct lwpcap_ring *ring = rcu_dereference_bh(ld->active);
+	u32 wire, caplen, rec;
+	struct lwpcap_queue *q;
+	u8 *p;
+
+	if (!ring)
+		return LWPCAP_PASS;
+	q = lwpcap_queue(ring, queue);
+	q->dirty = true;
+
+	if ((vlan & LWPCAP_VLAN_PRESENT) && len < 2 * ETH_ALEN)
+		vlan = 0;
+	wire = len + (vlan & LWPCAP_VLAN_PRESENT ? VLAN_HLEN : 0);
+	caplen = min(wire, READ_ONCE(ring->snaplen));
+	rec = sizeof(struct lwpcap_rec_hdr) + caplen;
+
+	p = lwpcap_qring_reserve(&q->r, rec);
+	if (!p)
+		goto out;
+	lwpcap_put_hdr(p, tstamp, caplen, wire);
+	p += sizeof(struct lwpcap_rec_hdr);
+
+	if (vlan & LWPCAP_VLAN_PRESENT) {
+		/* The NIC took the tag out of the frame: put it back. */
+		struct vlan_ethhdr veth;
+		u32 n = min_t(u32, caplen, VLAN_ETH_HLEN - 2);
+
+		memcpy(&veth, data, 2 * ETH_ALEN);
+		veth.h_vlan_proto = htons(ETH_P_8021Q);
+		veth.h_vlan_TCI = htons(vlan & 0xffff);
+		memcpy(p, &veth, n);
+		if (caplen > n)
+			memcpy(p + n, (const u8 *)data + 2 * ETH_ALEN,
+			       caplen - n);
+	} else {
+		memcpy(p, data, caplen);
+	}
+	lwpcap_qring_commit(&q->r, rec, caplen);
+out:
+	return ring->divert ? LWPCAP_CONSUMED : LWPCAP_PASS;
+}
+EXPORT_SYMBOL_GPL(lwpcap_capture);
+
+/**
+ * lwpcap_capture_skb() - offer a received frame that is already an skb
+ * @ld:    handle from lwpcap_attach()
+ * @queue: RX queue index, 0-based
+ * @skb:   the frame, skb->data at the MAC header
+ *
+ * For drivers whose buffers only make sense as an skb; a tag held in
+ * the skb is re-inserted.  On LWPCAP_CONSUMED the caller frees the skb.
+ *
+ * Context: the NAPI poll of @queue; follow with lwpcap_flush().
+ * Return: what the driver does with the frame next.
+ */
+enum lwpcap_verdict lwpcap_capture_skb(struct lwpcap_dev *ld,
+				       unsigned int queue,
+				       const struct sk_buff *skb)
+{
+	struct lwpcap_ring *ring = rcu_dereference_bh(ld->active);
+	u32 wire, caplen, rec, hlen = 0;
+	struct lwpcap_queue *q;
+	u8 *p;
+
+	if (!ring)
+		return LWPCAP_PASS;
+	q = lwpcap_queue(ring, queue);
+	q->dirty = true;
+
+	if (skb_vlan_tag_present(skb) && skb->len >= 2 * ETH_ALEN)
+		hlen = VLAN_HLEN;
+	wire = skb->len + hlen;
+	caplen = min(wire, READ_ONCE(ring->snaplen));
+	rec = sizeof(struct lwpcap_rec_hdr) + caplen;
+
+	p = lwpcap_qring_reserve(&q->r, rec);
+	if (!p)
+		goto out;
+	lwpcap_put_hdr(p, 0, caplen, wire);
+	p += sizeof(struct lwpcap_rec_hdr);
+
+	if (hlen) {
+		struct vlan_ethhdr veth;
+		u32 n = min_t(u32, caplen, VLAN_ETH_HLEN - 2);
+
+		skb_copy_bits(skb, 0, &veth, 2 * ETH_ALEN);
+		veth.h_vlan_proto = skb->vlan_proto;
+		veth.h_vlan_TCI = htons(skb_vlan_tag_get(skb));
+		memcpy(p, &veth, n);
+		if (caplen > n)
+			skb_copy_bits(skb, 2 * ETH_ALEN, p + n, caplen - n);
+	} else {
+		skb_copy_bits(skb, 0, p, caplen);
+	}
+	lwpcap_qring_commit(&q->r, rec, caplen);
+out:
+	return ring->divert ? LWPCAP_CONSUMED : LWPCAP_PASS;
+}
+EXPORT_SYMBOL_GPL(lwpcap_capture_skb);
+
+/**
+ * lwpcap_flush() - publish what a NAPI poll captured on a queue
+ * @ld:    handle from lwpcap_attach()
+ * @queue: RX queue index, 0-based
+ *
+ * Wakes a reader sleeping in poll(), so at most one wake-up per poll.
+ *
+ * Context: the NAPI poll of @queue, after its last lwpcap_capture().
+ */
+void lwpcap_flush(struct lwpcap_dev *ld, unsigned int queue)
+{
+	struct lwpcap_ring *ring = rcu_dereference_bh(ld->active);
+	struct lwpcap_queue *q;
+
+	if (!ring)
+		return;
+	q = lwpcap_queue(ring, queue);
+	if (!q->dirty)
+		return;
+	q->dirty = false;
+	/* wq_has_sleeper() pairs with the barrier in lwpcap_poll(). */
+	if (lwpcap_qring_publish(&q->r) && wq_has_sleeper(&ld->wq))
+		wake_up_interruptible_poll(&ld->wq, EPOLLIN | EPOLLRDNORM);
+}
+EXPORT_SYMBOL_GPL(lwpcap_flush);
+
+static int lwpcap_open(struct inode *inode, struct file *file)
+{
+	struct user_namespace *ns = current->nsproxy->net_ns->user_ns;
+	struct lwpcap_file *lf;
+
+	if (!ns_capable(ns, CAP_NET_RAW) && !ns_capable(ns, CAP_NET_ADMIN))
+		return -EPERM;
+	lf = kzalloc(sizeof(*lf), GFP_KERNEL);
+	if (!lf)
+		return -ENOMEM;
+	file->private_data = lf;
+	return stream_open(inode, file);
+}
+
+static int lwpcap_release(struct inode *inode, struct file *file)
+{
+	struct lwpcap_file *lf = file->private_data;
+	struct lwpcap_dev *ld = lf->ld;
+
+	if (ld) {
+		mutex_lock(&lwpcap_mutex);
+		lwpcap_deactivate(ld);
+		ld->owner = NULL;
+		mutex_unlock(&lwpcap_mutex);
+		lwpcap_dev_put(ld);
+	}
+	lwpcap_ring_put(lf->ring);
+	kfree(lf);
+	return 0;
+}
+
+static bool lwpcap_resv_zero(const void *p, size_t n)
+{
+	return !memchr_inv(p, 0, n);
+}
+
+static int lwpcap_bind(struct lwpcap_file *lf, void __user *arg)
+{
+	struct net *net = current->nsproxy->net_ns;
+	struct lwpcap_dev *ld, *found = NULL;
+	struct lwpcap_bind b;
+	struct net_device *dev;
+	int err;
+
+	if (copy_from_user(&b, arg, sizeof(b)))
+		return -EFAULT;
+	if (!lwpcap_resv_zero(b.resv, sizeof(b.resv)) || b.nr_queues ||
+	    b.features || b.mode)
+		return -EINVAL;
+	if (b.abi_version != LWPCAP_ABI_VERSION)
+		return -EPROTO;
+
+	mutex_lock(&lwpcap_mutex);
+	err = -EISCONN;
+	if (lf->ld)
+		goto out_unlock;
+	err = -ENODEV;
+	dev = dev_get_by_index(net, b.ifindex);
+	if (!dev)
+		goto out_unlock;
+	list_for_each_entry(ld, &lwpcap_devs, node) {
+		if (ld->netdev == dev) {
+			found = ld;
+			break;
+		}
+	}
+	dev_put(dev);
+	err = -EOPNOTSUPP;
+	if (!found)
+		goto out_unlock;
+	err = -EBUSY;
+	if (found->owner)
+		goto out_unlock;
+
+	found->owner = lf;
+	kref_get(&found->kref);
+	lf->ld = found;
+	b.nr_queues = found->nr_queues;
+	b.features = LWPCAP_FEAT_ALL;
+	b.mode = found->mode;
+	err = 0;
+out_unlock:
+	mutex_unlock(&lwpcap_mutex);
+	if (!err && copy_to_user(arg, &b, sizeof(b)))
+		err = -EFAULT;
+	return err;
+}
+
+static void lwpcap_layout(struct lwpcap_setup *s, unsigned int nr_queues)
+{
+	struct lwpcap_offsets *o = &s->off;
+	u64 q_bytes = (u64)s->seg_size * s->nr_segs;
+
+	memset(o, 0, sizeof(*o));
+	o->ctl = 0;
+	o->ctl_stride = LWPCAP_CTL_STRIDE;
+	o->prod = LWPCAP_CTL_PROD;
+	o->packets = LWPCAP_CTL_CTR + LWPCAP_CTR_PACKETS * sizeof(u64);
+	o->bytes = LWPCAP_CTL_CTR + LWPCAP_CTR_BYTES * sizeof(u64);
+	o->drops = LWPCAP_CTL_CTR + LWPCAP_CTR_DROPS * sizeof(u64);
+	o->cons = LWPCAP_CTL_CONS;
+	o->seg_len = PAGE_ALIGN(nr_queues * LWPCAP_CTL_STRIDE);
+	o->seg_len_stride = ALIGN(s->nr_segs * sizeof(u32), SMP_CACHE_BYTES);
+	o->data = PAGE_ALIGN(o->seg_len + nr_queues * o->seg_len_stride);
+	o->data_stride = q_bytes;
+	s->nr_queues = nr_queues;
+	s->mmap_size = o->data + nr_queues * q_bytes;
+}
+
+static int lwpcap_check_setup(const struct lwpcap_setup *s)
+{
+	if (s->flags || s->nr_queues || s->resv1 || s->mmap_size ||
+	    !lwpcap_resv_zero(&s->off, sizeof(s->off)) ||
+	    !lwpcap_resv_zero(s->resv, sizeof(s->resv)))
+		return -EINVAL;
+	if (!is_power_of_2(s->seg_size) || s->seg_size < LWPCAP_SEG_SIZE_MIN ||
+	    s->seg_size > LWPCAP_SEG_SIZE_MAX)
+		return -EINVAL;
+	if (!is_power_of_2(s->nr_segs) || s->nr_segs < 2 ||
+	    (u64)s->seg_size * s->nr_segs > LWPCAP_QUEUE_SIZE_MAX)
+		return -EINVAL;
+	if (!s->snaplen || s->snaplen > LWPCAP_SNAPLEN_MAX ||
+	    s->snaplen > s->seg_size - sizeof(struct lwpcap_rec_hdr))
+		return -EINVAL;
+	return 0;
+}
+
+static struct lwpcap_ring *lwpcap_ring_alloc(const struct lwpcap_setup *s)
+{
+	const struct lwpcap_offsets *o = &s->off;
+	struct lwpcap_ring *ring;
+	unsigned int i;
+
+	/* Refuse early what could only fail slowly or fill up memory. */
+	if (s->mmap_size > (u64)totalram_pages() << PAGE_SHIFT >> 1)
+		return ERR_PTR(-ENOMEM);
+
+	ring = kvzalloc(struct_size(ring, q, s->nr_queues), GFP_KERNEL);
+	if (!ring)
+		return ERR_PTR(-ENOMEM);
+	ring->mem = vmalloc_user(s->mmap_size);
+	if (!ring->mem) {
+		kvfree(ring);
+		return ERR_PTR(-ENOMEM);
+	}
+	kref_init(&ring->kref);
+	atomic_set(&ring->mapped, 0);
+	ring->size = s->mmap_size;
+	ring->snaplen = s->snaplen;
+	ring->layout = *s;
+	ring->nr_queues = s->nr_queues;
+
+	for (i = 0; i < s->nr_queues; i++) {
+		struct lwpcap_qring *r = &ring->q[i].r;
+		u8 *ctl = ring->mem + o->ctl + i * o->ctl_stride;
+
+		r->data = ring->mem + o->data + i * o->data_stride;
+		r->seg_len = ring->mem + o->seg_len + i * o->seg_len_stride;
+		r->prod_pub = (u32 *)(ctl + o->prod);
+		r->cons_usr = (u32 *)(ctl + o->cons);
+		r->ctr = (u64 *)(ctl + LWPCAP_CTL_CTR);
+		r->size = o->data_stride;
+		r->seg_size = s->seg_size;
+	}
+	return ring;
+}
+
+static int lwpcap_setup(struct lwpcap_file *lf, void __user *arg)
+{
+	struct lwpcap_ring *ring;
+	struct lwpcap_setup s;
+	int err;
+
+	if (copy_from_user(&s, arg, sizeof(s)))
+		return -EFAULT;
+	err = lwpcap_check_setup(&s);
+	if (err)
+		return err;
+
+	mutex_lock(&lwpcap_mutex);
+	err = -EBADFD;
+	if (!lf->ld)
+		goto out_unlock;
+	err = -ENODEV;
+	if (lf->ld->dead)
+		goto out_unlock;
+	err = -EBUSY;
+	if (lf->ring && (atomic_read(&lf->ring->mapped) ||
+			 rcu_access_pointer(lf->ld->active)))
+		goto out_unlock;
+
+	lwpcap_layout(&s, lf->ld->nr_queues);
+	ring = lwpcap_ring_alloc(&s);
+	err = PTR_ERR(ring);
+	if (IS_ERR(ring))
+		goto out_unlock;
+	lwpcap_ring_put(lf->ring);
+	lf->ring = ring;
+	err = 0;
+out_unlock:
+	mutex_unlock(&lwpcap_mutex);
+	if (!err && copy_to_user(arg, &s, sizeof(s)))
+		err = -EFAULT;
+	return err;
+}
+
+static int lwpcap_activate(struct lwpcap_file *lf, void __user *arg)
+{
+	struct lwpcap_activate a;
+	struct lwpcap_dev *ld;
+	int err;
+
+	if (copy_from_user(&a, arg, sizeof(a)))
+		return -EFAULT;
+	if (a.flags || !lwpcap_resv_zero(a.resv, sizeof(a.resv)) ||
+	    a.mode > LWPCAP_MODE_DIVERT)
+		return -EINVAL;
+
+	mutex_lock(&lwpcap_mutex);
+	ld = lf->ld;
+	err = -EBADFD;
+	if (!ld || !lf->ring)
+		goto out_unlock;
+	err = -ENODEV;
+	if (ld->dead)
+		goto out_unlock;
+	err = -EALREADY;
+	if (rcu_access_pointer(ld->active))
+		goto out_unlock;
+
+	if (a.mode == LWPCAP_MODE_DEFAULT)
+		a.mode = ld->mode;
+	lf->ring->divert = a.mode == LWPCAP_MODE_DIVERT;
+	kref_get(&lf->ring->kref);
+	static_branch_inc(&lwpcap_key);
+	rcu_assign_pointer(ld->active, lf->ring);
+	err = 0;
+out_unlock:
+	mutex_unlock(&lwpcap_mutex);
+	return err;
+}
+
+static int lwpcap_set_snaplen(struct lwpcap_file *lf, u32 __user *arg)
+{
+	u32 snaplen;
+	int err;
+
+	if (get_user(snaplen, arg))
+		return -EFAULT;
+	mutex_lock(&lwpcap_mutex);
+	err = -EBADFD;
+	if (!lf->ring)
+		goto out_unlock;
+	err = -EINVAL;
+	if (!snaplen || snaplen > LWPCAP_SNAPLEN_MAX ||
+	    snaplen > lf->ring->layout.seg_size - sizeof(struct lwpcap_rec_hdr))
+		goto out_unlock;
+	/* Read once per frame by the producer; no record is split by it. */
+	WRITE_ONCE(lf->ring->snaplen, snaplen);
+	err = 0;
+out_unlock:
+	mutex_unlock(&lwpcap_mutex);
+	return err;
+}
+
+static int lwpcap_get_stats(struct lwpcap_file *lf, void __user *arg)
+{
+	struct lwpcap_queue_stats __user *uq;
+	struct lwpcap_queue_stats qs;
+	struct lwpcap_ring *ring;
+	struct lwpcap_stats st;
+	unsigned int i, n;
+	int err = 0;
+
+	if (copy_from_user(&st, arg, sizeof(st)))
+		return -EFAULT;
+	if (st.flags)
+		return -EINVAL;
+	uq = u64_to_user_ptr(st.queues);
+
+	mutex_lock(&lwpcap_mutex);
+	ring = lf->ring;
+	if (!ring) {
+		mutex_unlock(&lwpcap_mutex);
+		return -EBADFD;
+	}
+	kref_get(&ring->kref);
+	mutex_unlock(&lwpcap_mutex);
+
+	n = min(st.nr_queues, ring->nr_queues);
+	for (i = 0; i < n; i++) {
+		const struct lwpcap_qring *r = &ring->q[i].r;
+
+		/* Counters move under us while active; snapshots will do. */
+		qs.packets = data_race(r->packets);
+		qs.bytes = data_race(r->bytes);
+		qs.drops = data_race(r->drops);
+		qs.bad_cons = data_race(r->bad_cons);
+		if (copy_to_user(&uq[i], &qs, sizeof(qs))) {
+			err = -EFAULT;
+			break;
+		}
+	}
+	st.nr_queues = ring->nr_queues;
+	lwpcap_ring_put(ring);
+	if (!err && copy_to_user(arg, &st, sizeof(st)))
+		err = -EFAULT;
+	return err;
+}
+
+static long lwpcap_ioctl(struct file *file, unsigned int cmd,
+			 unsigned long arg)
+{
+	struct lwpcap_file *lf = file->private_data;
+	void __user *argp = (void __user *)arg;
+	int err;
+
+	switch (cmd) {
+	case LWPCAP_IOC_BIND:
+		return lwpcap_bind(lf, argp);
+	case LWPCAP_IOC_SETUP:
+		return lwpcap_setup(lf, argp);
+	case LWPCAP_IOC_ACTIVATE:
+		return lwpcap_activate(lf, argp);
+	case LWPCAP_IOC_DEACTIVATE:
+		mutex_lock(&lwpcap_mutex);
+		err = -EBADFD;
+		if (lf->ld) {
+			lwpcap_deactivate(lf->ld);
+			err = lf->ld->dead ? -ENODEV : 0;
+		}
+		mutex_unlock(&lwpcap_mutex);
+		return err;
+	case LWPCAP_IOC_SET_SNAPLEN:
+		return lwpcap_set_snaplen(lf, argp);
+	case LWPCAP_IOC_GET_STATS:
+		return lwpcap_get_stats(lf, argp);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static void lwpcap_vm_open(struct vm_area_struct *vma)
+{
+	struct lwpcap_ring *ring = vma->vm_private_data;
+
+	kref_get(&ring->kref);
+	atomic_inc(&ring->mapped);
+}
+
+static void lwpcap_vm_close(struct vm_area_struct *vma)
+{
+	struct lwpcap_ring *ring = vma->vm_private_data;
+
+	atomic_dec(&ring->mapped);
+	lwpcap_ring_put(ring);
+}
+
+static const struct vm_operations_struct lwpcap_vm_ops = {
+	.open	= lwpcap_vm_open,
+	.close	= lwpcap_vm_close,
+};
+
+static int lwpcap_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct lwpcap_file *lf = file->private_data;
+	unsigned long len = vma->vm_end - vma->vm_start;
+	struct lwpcap_ring *ring;
+	int err;
+
+	mutex_lock(&lwpcap_mutex);
+	ring = lf->ring;
+	err = -EBADFD;
+	if (!ring)
+		goto out_unlock;
+	err = -EINVAL;
+	if (vma->vm_pgoff || len != PAGE_ALIGN(ring->size))
+		goto out_unlock;
+	err = remap_vmalloc_range(vma, ring->mem, 0);
+	if (err)
+		goto out_unlock;
+	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
+	vma->vm_private_data = ring;
+	vma->vm_ops = &lwpcap_vm_ops;
+	lwpcap_vm_open(vma);
+out_unlock:
+	mutex_unlock(&lwpcap_mutex);
+	return err;
+}
+
+static __poll_t lwpcap_poll(struct file *file, poll_table *wait)
+{
+	struct lwpcap_file *lf = file->private_data;
+	struct lwpcap_ring *ring;
+	__poll_t mask = 0;
+	unsigned int i;
+
+	/* The mutex keeps SETUP from swapping the ring under us. */
+	mutex_lock(&lwpcap_mutex);
+	ring = lf->ring;
+	if (!lf->ld || !ring) {
+		mask = EPOLLERR;
+		goto out_unlock;
+	}
+	poll_wait(file, &lf->ld->wq, wait);
+	/* Pairs with wq_has_sleeper() in lwpcap_flush(). */
+	smp_mb();
+	if (lf->ld->dead)
+		mask |= EPOLLHUP | EPOLLERR;
+	for (i = 0; i < ring->nr_queues; i++) {
+		const struct lwpcap_qring *r = &ring->q[i].r;
+
+		if (READ_ONCE(*r->prod_pub) != READ_ONCE(*r->cons_usr)) {
+			mask |= EPOLLIN | EPOLLRDNORM;
+			break;
+		}
+	}
+out_unlock:
+	mutex_unlock(&lwpcap_mutex);
+	return mask;
+}
+
+static const struct file_operations lwpcap_fops = {
+	.owner		= THIS_MODULE,
+	.open		= lwpcap_open,
+	.release	= lwpcap_release,
+	.unlocked_ioctl	= lwpcap_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.mmap		= lwpcap_mmap,
+	.poll		= lwpcap_poll,
+	.llseek		= no_llseek,
+};
+
+static struct miscdevice lwpcap_misc = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= LWPCAP_DEVICE_NAME,
+	.fops	= &lwpcap_fops,
+	.mode	= 0600,
+};
+
+static int __init lwpcap_init(void)
+{
+	BUILD_BUG_ON(sizeof(struct lwpcap_rec_hdr) != 16);
+	BUILD_BUG_ON(sizeof(struct lwpcap_bind) != 32);
+	BUILD_BUG_ON(sizeof(struct lwpcap_offsets) != 80);
+	BUILD_BUG_ON(sizeof(struct lwpcap_setup) != 144);
+	BUILD_BUG_ON(sizeof(struct lwpcap_stats) != 16);
+	BUILD_BUG_ON(LWPCAP_CTL_CTR + 3 * sizeof(u64) > LWPCAP_CTL_CONS);
+	return misc_register(&lwpcap_misc);
+}
+
+static void __exit lwpcap_exit(void)
+{
+	misc_deregister(&lwpcap_misc);
+}
+
+module_init(lwpcap_init);
+module_exit(lwpcap_exit);
+MODULE_DESCRIPTION("Lightweight in-driver packet capture rings");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,51 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Unpack Debian's linux-source-6.1 once (pristine, never modified) and
+# make a patched copy with quilt.  The copy is redone only when the
+# series changes.  Prints the patched tree's path on stdout.
+#
+# usage: driver/prep-tree.sh              print the patched tree
+#        driver/prep-tree.sh --pristine   print the unpacked, unpatched one
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+B=${BUILD_DIR:-$top/build}
+. "$top/driver/kver.sh"
+lwpcap_kver
+
+mkdir -p "$B"
+src=$B/src-$SRCVER
+if [ ! -f "$src/.unpacked" ]; then
+	echo "unpacking linux-source $SRCVER into $src" >&2
+	rm -rf "$src" "$B/unpack.tmp"
+	mkdir -p "$B/unpack.tmp"
+	tar -C "$B/unpack.tmp" -xf /usr/src/linux-source-6.1.tar.xz
+	mv "$B/unpack.tmp/linux-source-6.1" "$src"
+	rmdir "$B/unpack.tmp"
+	touch "$src/.unpacked"
+fi
+
+if [ "${1:-}" = --pristine ]; then
+	echo "$src"
+	exit 0
+fi
+
+sum=$(cd "$top/patches" && cat series $(cat series) | sha1sum | cut -c1-12)
+tree=$B/tree-$SRCVER
+export QUILT_PATCHES="$top/patches" QUILT_PC=.pc
+if [ ! -f "$tree/.series-$sum" ]; then
+	echo "applying patches/series to $tree" >&2
+	# quilt pops with its own backups, whatever the patches say now.
+	if [ ! -d "$tree/.pc" ] ||
+	   ! (cd "$tree" && quilt pop -a -q >/dev/null 2>&1 ||
+	      [ ! -s .pc/applied-patches ]); then
+		rm -rf "$tree"
+		cp -a "$src" "$tree"
+		rm -f "$tree/.unpacked"
+	fi
+	rm -f "$tree"/.series-*
+	(cd "$tree" && quilt push -a -q --fuzz=0 >&2)
+	touch "$tree/.series-$sum"
+fi
+echo "$tree"

@@ -1,0 +1,70 @@
+# shellcheck shell=sh
+# Guest-side helpers for tests/vm guest scripts: ". /lib/tg3cap/lib.sh".
+# Installed by mkinitramfs.sh at /lib/tg3cap/lib.sh. busybox ash.
+#
+# Sync protocol with run-vm.sh (see run-vm.sh header):
+#   tg3cap_ready TAG      guest is ready: creates /out/ready-TAG and prints
+#                         "TG3CAP-READY TAG"; the host runs --host-cmd
+#   tg3cap_wait_done TAG  polls /out/done-TAG every 100 ms; returns the
+#                         host command's exit status written in it
+
+OUT=/out
+
+# Fail the test with a reason (shown in the TG3CAP-RESULT line).
+tg3cap_fail() {
+	echo "$*" > /tmp/tg3cap-fail-reason
+	echo "FAIL: $*"
+	exit 1
+}
+
+tg3cap_log() { echo "guest: $*"; }
+
+# tg3cap_stat IF COUNTER -> value of /sys/class/net/IF/statistics/COUNTER
+tg3cap_stat() { cat "/sys/class/net/$1/statistics/$2"; }
+
+# tg3cap_wait_carrier IF [TIMEOUT_S]: link up and wait for carrier.
+tg3cap_wait_carrier() {
+	ip link set "$1" up || tg3cap_fail "ip link set $1 up"
+	_n=$(( ${2:-10} * 10 ))
+	while [ "$(cat "/sys/class/net/$1/carrier" 2>/dev/null)" != 1 ]; do
+		_n=$((_n - 1))
+		[ "$_n" -gt 0 ] || tg3cap_fail "no carrier on $1"
+		sleep 0.1
+	done
+}
+
+# tg3cap_ready [TAG]: tell the host to run its traffic command (round TAG).
+tg3cap_ready() {
+	_tag=${1:-1}
+	[ -d "$OUT" ] && grep -q " $OUT 9p " /proc/mounts && : > "$OUT/ready-$_tag"
+	printf '\nTG3CAP-READY %s\n' "$_tag"
+}
+
+# tg3cap_wait_done [TAG] [TIMEOUT_S]: wait for the host command of round TAG
+# to finish; returns its exit status (fails the test on timeout).
+tg3cap_wait_done() {
+	_tag=${1:-1}
+	_n=$(( ${2:-250} * 10 ))
+	while [ ! -e "$OUT/done-$_tag" ]; do
+		_n=$((_n - 1))
+		[ "$_n" -gt 0 ] || tg3cap_fail "timeout waiting for $OUT/done-$_tag"
+		sleep 0.1
+	done
+	_st=$(cat "$OUT/done-$_tag")
+	return "${_st:-1}"
+}
+
+# tg3cap_settle IF [COUNTER] [QUIET_MS]: wait until the counter has not moved
+# for QUIET_MS (default 500 ms; frames may still be queued in QEMU/the ring
+# when the host command returns); prints the final value.
+tg3cap_settle() {
+	_c=${2:-rx_packets}
+	_q=$(( ${3:-500} / 100 ))
+	_prev=$(tg3cap_stat "$1" "$_c"); _same=0
+	while [ "$_same" -lt "$_q" ]; do
+		sleep 0.1
+		_now=$(tg3cap_stat "$1" "$_c")
+		if [ "$_now" = "$_prev" ]; then _same=$((_same + 1)); else _same=0; _prev=$_now; fi
+	done
+	echo "$_prev"
+}

@@ -1,0 +1,312 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# run-vm.sh - boot Debian's kernel + a tg3cap initramfs under QEMU (TCG), run
+# one guest test, feed it frames from the host, judge the console.
+#
+# Topology (everything host-side lives in a namespace this script creates and
+# deletes on exit, also on failure; no frame touches a host interface):
+#
+#   +------------------- netns tg3cap-vm-$$ ------------------------+
+#   |  lo (up)     IPv6 off, no addresses                           |
+#   |                                                               |
+#   |  --host-cmd (TAP=tap0 ...) --AF_PACKET/tcpreplay--> tap0 ---+  |
+#   |                                                  tap1 ---+ |  |
+#   |  qemu-system-x86_64 -accel tcg  (ip netns exec)          | |  |
+#   |  +------------------- guest ---------------------------+ | |  |
+#   |  |  eth0 (e1000 | virtio-net mq) <---------------------|-|-+  |
+#   |  |  eth1 ... (--nics N)  <------------------------------|-+    |
+#   |  |  /out = 9p share of OUTDIR (virtio-9p, tag "out")    |      |
+#   |  |  console ttyS0 -> OUTDIR/console.log                 |      |
+#   |  +------------------------------------------------------+      |
+#   +---------------------------------------------------------------+
+#   Guest MACs: 52:54:00:12:34:56 + NIC index (eth0 = ...:56, eth1 = ...:57).
+#
+# Host <-> guest synchronization (one or more rounds, named by a TAG):
+#   1. guest: tg3cap_ready TAG  (lib.sh) -> creates /out/ready-TAG (9p) and
+#      prints "TG3CAP-READY TAG" on the console. The host polls both every
+#      100 ms (the console line alone suffices with --no-9p).
+#   2. host: runs --host-cmd inside the netns, ROUND=TAG, env below; its output
+#      goes to OUTDIR/host-cmd-TAG.log (and to stderr, prefixed).
+#   3. host: when it exits, writes its exit status to OUTDIR/done-TAG
+#      (atomically: temp file + rename). Without --host-cmd, done-TAG = 0 at once.
+#   4. guest: tg3cap_wait_done TAG polls /out/done-TAG every 100 ms and returns
+#      the status; then reads its counters (tg3cap_settle) and finishes.
+#   Rounds are served in the order the guest announces them. A failing
+#   host command makes run-vm.sh fail even if the guest passes.
+#
+# Host command environment: NS, TAP (space-separated tap names), TAP0..,
+# GUEST_MAC (space-separated), GUEST_MAC0.., NICS, OUTDIR, ROUND, VM_DIR,
+# BUILD_DIR, SENDFRAMES, GENPCAP (binaries built by tests/vm/Makefile),
+# TG3CAP_<KEY> for each --arg KEY=VAL.
+#
+# Verdict: exit 0 only if the console shows "TG3CAP-RESULT: PASS <test>" and
+# no line matching BUG:|WARNING:|Oops|Kernel panic|KASAN|general protection|
+# Call Trace (nor any --host-cmd failure, nor the timeout); else the failing
+# lines are printed and the exit code is 1 (2: usage).
+#
+# Usage: run-vm.sh --test NAME [options]
+#   --initrd FILE     initramfs (default $BUILD_DIR/initramfs.cpio.gz)
+#   --kernel FILE     kernel (default: uncompressed copy of /boot/vmlinuz-KVER,
+#                     made once with scripts/extract-vmlinux of $KSRC)
+#   --nic MODEL       e1000 (default) | e1000e | virtio[:QUEUES] | none
+#   --nics N          number of NICs, each on its own tap (default 1)
+#   --arg KEY=VAL     add tg3cap.KEY=VAL to the kernel command line (repeat)
+#   --append STR      raw extra kernel command line
+#   --host-cmd CMD    host traffic command, run in the netns on each READY
+#   --outdir DIR      9p share + logs (default $BUILD_DIR/out/NAME; the
+#                     default one is wiped first, a given one only of
+#                     ready-*/done-*/console.log)
+#   --log FILE        console log (default OUTDIR/console.log)
+#   --timeout SEC     hard timeout, kills QEMU (default 300)
+#   --mem MB --smp N  guest size (default 1024, 2)
+#   --allow REGEX     ignore bad-pattern lines matching REGEX (expected WARNs)
+#   --no-9p           no virtfs share
+#   --quiet           do not echo the console while running
+# Env: BUILD_DIR, KVER, KSRC (see common.sh).
+set -euo pipefail
+
+# shellcheck source=common.sh
+. "$(dirname "$0")/common.sh"
+
+usage() { sed -n '/^# Usage:/,/^# Env:/p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+
+TEST= INITRD= KERNEL= NIC=e1000 NICS=1 APPEND= HOST_CMD= OUTDIR= LOG=
+TIMEOUT=300 MEM=1024 SMP=2 ALLOW= NO9P=0 QUIET=0
+declare -a TARGS=()
+while [[ $# -gt 0 ]]; do
+	case $1 in
+	--test) TEST=$2; shift 2 ;;
+	--initrd) INITRD=$2; shift 2 ;;
+	--kernel) KERNEL=$2; shift 2 ;;
+	--nic) NIC=$2; shift 2 ;;
+	--nics) NICS=$2; shift 2 ;;
+	--arg) TARGS+=("$2"); shift 2 ;;
+	--append) APPEND+=" $2"; shift 2 ;;
+	--host-cmd) HOST_CMD=$2; shift 2 ;;
+	--outdir) OUTDIR=$2; shift 2 ;;
+	--log) LOG=$2; shift 2 ;;
+	--timeout) TIMEOUT=$2; shift 2 ;;
+	--mem) MEM=$2; shift 2 ;;
+	--smp) SMP=$2; shift 2 ;;
+	--allow) ALLOW=$2; shift 2 ;;
+	--no-9p) NO9P=1; shift ;;
+	--quiet) QUIET=1; shift ;;
+	-h|--help) usage ;;
+	*) echo "unknown option: $1" >&2; usage ;;
+	esac
+done
+[[ $TEST =~ ^[A-Za-z0-9_.-]+$ ]] || { echo "--test NAME required ([A-Za-z0-9_.-])" >&2; usage; }
+[[ $NICS =~ ^[0-9]+$ ]] || die "--nics: number expected"
+[[ $TIMEOUT =~ ^[0-9]+$ ]] || die "--timeout: seconds expected"
+[[ $EUID == 0 ]] || die "must run as root (netns, tap)"
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86 not installed"
+
+KVER=$(detect_kver)
+INITRD=${INITRD:-$BUILD_DIR/initramfs.cpio.gz}
+[[ -f $INITRD ]] || die "initramfs $INITRD missing (run mkinitramfs.sh)"
+
+# ---- kernel: uncompressed vmlinux, cached (boots ~3 s faster under TCG) -----
+if [[ -z $KERNEL ]]; then
+	VMLINUZ=/boot/vmlinuz-$KVER
+	[[ -f $VMLINUZ ]] || die "$VMLINUZ missing"
+	KERNEL=$BUILD_DIR/vmlinux-$KVER
+	if [[ ! -s $KERNEL || $VMLINUZ -nt $KERNEL ]]; then
+		mkdir -p "$BUILD_DIR"
+		if [[ -x $KSRC/scripts/extract-vmlinux ]] &&
+			"$KSRC/scripts/extract-vmlinux" "$VMLINUZ" > "$KERNEL.tmp" 2>/dev/null; then
+			mv "$KERNEL.tmp" "$KERNEL"
+		else
+			rm -f "$KERNEL.tmp"
+			msg "warning: cannot extract vmlinux (KSRC=$KSRC), booting compressed $VMLINUZ"
+			KERNEL=$VMLINUZ
+		fi
+	fi
+fi
+
+# ---- output dir -------------------------------------------------------------
+if [[ -z $OUTDIR ]]; then
+	OUTDIR=$BUILD_DIR/out/$TEST
+	rm -rf "$OUTDIR"
+fi
+mkdir -p "$OUTDIR"
+OUTDIR=$(cd "$OUTDIR" && pwd)
+rm -f "$OUTDIR"/ready-* "$OUTDIR"/done-* "$OUTDIR"/.done-* "$OUTDIR/result"
+LOG=${LOG:-$OUTDIR/console.log}
+: > "$LOG"
+
+# ---- namespace, taps, cleanup -----------------------------------------------
+NS=tg3cap-vm-$$
+QPID= TPID= HPID=
+declare -a TAPS=() MACS=()
+
+cleanup() {
+	local rc=$?
+	set +e
+	[[ -n $HPID ]] && kill -TERM -- "-$HPID" 2>/dev/null
+	if [[ -n $QPID ]] && kill -0 "$QPID" 2>/dev/null; then
+		kill -TERM "$QPID" 2>/dev/null; sleep 0.5
+		kill -0 "$QPID" 2>/dev/null && kill -KILL "$QPID" 2>/dev/null
+	fi
+	[[ -n $TPID ]] && kill "$TPID" 2>/dev/null
+	wait 2>/dev/null
+	if ip netns list | awk '{print $1}' | grep -qx "$NS"; then
+		for t in "${TAPS[@]}"; do ip -n "$NS" link del "$t" 2>/dev/null; done
+		ip netns del "$NS"
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ip netns add "$NS"
+ip -n "$NS" link set lo up
+# No IPv6 in the namespace: no DAD/RS frames from the host side onto the taps.
+ip netns exec "$NS" sh -c 'echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6;
+	echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6' 2>/dev/null || true
+
+QUEUES=1 MODEL=$NIC
+case $NIC in
+e1000|e1000e|none) ;;
+virtio) MODEL=virtio; QUEUES=1 ;;
+virtio:*) MODEL=virtio; QUEUES=${NIC#virtio:} ;;
+*) die "--nic $NIC: e1000 | e1000e | virtio[:QUEUES] | none" ;;
+esac
+[[ $QUEUES =~ ^[0-9]+$ && $QUEUES -ge 1 ]] || die "--nic $NIC: bad queue count"
+[[ $MODEL == none ]] && NICS=0
+
+declare -a QARGS=(-accel tcg -m "$MEM" -smp "$SMP" -nographic -no-reboot
+	-kernel "$KERNEL" -initrd "$INITRD")
+[[ $NICS == 0 ]] && QARGS+=(-nic none)
+for ((i = 0; i < NICS; i++)); do
+	tap=tap$i mac=$(printf '52:54:00:12:34:%02x' $((0x56 + i)))
+	TAPS+=("$tap"); MACS+=("$mac")
+	if [[ $MODEL == virtio && $QUEUES -gt 1 ]]; then
+		ip -n "$NS" tuntap add dev "$tap" mode tap multi_queue
+		QARGS+=(-netdev "tap,id=n$i,ifname=$tap,script=no,downscript=no,queues=$QUEUES"
+			-device "virtio-net-pci,netdev=n$i,mac=$mac,mq=on,vectors=$((2 * QUEUES + 2))")
+	else
+		ip -n "$NS" tuntap add dev "$tap" mode tap
+		QARGS+=(-netdev "tap,id=n$i,ifname=$tap,script=no,downscript=no")
+		case $MODEL in
+		virtio) QARGS+=(-device "virtio-net-pci,netdev=n$i,mac=$mac") ;;
+		*) QARGS+=(-device "$MODEL,netdev=n$i,mac=$mac") ;;
+		esac
+	fi
+	ip -n "$NS" link set "$tap" up
+done
+[[ $NO9P == 1 ]] ||
+	QARGS+=(-virtfs "local,path=$OUTDIR,mount_tag=out,security_model=none")
+
+CMDLINE="console=ttyS0 panic=-1 oops=panic tg3cap.test=$TEST"
+for a in "${TARGS[@]}"; do
+	[[ $a =~ ^[A-Za-z0-9_.-]+=[^[:space:]]*$ ]] || die "--arg $a: KEY=VAL without spaces"
+	CMDLINE+=" tg3cap.$a"
+done
+CMDLINE+=$APPEND
+QARGS+=(-append "$CMDLINE")
+
+# ---- host command environment -------------------------------------------------
+declare -a HENV=(NS="$NS" TAP="${TAPS[*]}" GUEST_MAC="${MACS[*]}" NICS="$NICS"
+	OUTDIR="$OUTDIR" VM_DIR="$VM_DIR" BUILD_DIR="$BUILD_DIR"
+	SENDFRAMES="$BUILD_DIR/bin/sendframes" GENPCAP="$BUILD_DIR/bin/genpcap"
+	PATH="$PATH")
+for ((i = 0; i < NICS; i++)); do HENV+=("TAP$i=${TAPS[$i]}" "GUEST_MAC$i=${MACS[$i]}"); done
+for a in "${TARGS[@]}"; do
+	k=${a%%=*}; k=${k^^}; k=${k//[.-]/_}
+	HENV+=("TG3CAP_$k=${a#*=}")
+done
+
+# ---- boot ---------------------------------------------------------------------
+msg "test $TEST: kernel $KVER, nic ${NIC} x$NICS, outdir $OUTDIR, timeout ${TIMEOUT}s"
+now_ms() { local t; t=$(date +%s%N); echo $((t / 1000000)); }
+T0=$(now_ms)
+# ip netns exec execs QEMU: $! is QEMU's PID.
+ip netns exec "$NS" qemu-system-x86_64 "${QARGS[@]}" < /dev/null > "$LOG" 2>&1 &
+QPID=$!
+if [[ $QUIET == 0 ]]; then
+	tail -n +1 -F --pid="$QPID" "$LOG" 2>/dev/null &
+	TPID=$!
+fi
+
+elapsed() { local d=$(( $(now_ms) - T0 )); printf '%d.%d' $((d / 1000)) $((d % 1000 / 100)); }
+FAIL=()
+declare -A SEEN=()
+PENDING=() CUR=
+
+start_round() { # tag
+	CUR=$1
+	msg "READY $1 at $(elapsed) s"
+	if [[ -z $HOST_CMD ]]; then
+		finish_round 0
+		return
+	fi
+	setsid ip netns exec "$NS" env -i "${HENV[@]}" ROUND="$1" \
+		bash -c "$HOST_CMD" > "$OUTDIR/host-cmd-$1.log" 2>&1 &
+	HPID=$!
+}
+
+finish_round() { # status
+	echo "$1" > "$OUTDIR/.done-$CUR"
+	mv "$OUTDIR/.done-$CUR" "$OUTDIR/done-$CUR"
+	if [[ -n $HOST_CMD ]]; then
+		sed "s/^/host-cmd[$CUR]: /" "$OUTDIR/host-cmd-$CUR.log" >&2
+		msg "host-cmd round $CUR exit $1 at $(elapsed) s"
+		[[ $1 == 0 ]] || FAIL+=("host command (round $CUR) exited $1")
+	fi
+	CUR= HPID=
+}
+
+TIMED_OUT=0
+while kill -0 "$QPID" 2>/dev/null; do
+	# READY announcements, file (9p) or console line, in order of appearance.
+	mapfile -t tags < <( (
+		ls -tr "$OUTDIR" 2>/dev/null | sed -n 's/^ready-//p'
+		tr -d '\r' < "$LOG" | sed -n 's/.*TG3CAP-READY \([A-Za-z0-9_.-]*\).*/\1/p'
+	) )
+	for t in "${tags[@]}"; do
+		[[ -n $t && -z ${SEEN[$t]:-} ]] || continue
+		SEEN[$t]=1; PENDING+=("$t")
+	done
+	if [[ -n $CUR && -n $HPID ]] && ! kill -0 "$HPID" 2>/dev/null; then
+		st=0; wait "$HPID" || st=$?
+		finish_round "$st"
+	fi
+	if [[ -z $CUR && ${#PENDING[@]} -gt 0 ]]; then
+		start_round "${PENDING[0]}"; PENDING=("${PENDING[@]:1}")
+	fi
+	if (( $(now_ms) - T0 >= TIMEOUT * 1000 )); then
+		TIMED_OUT=1
+		FAIL+=("timeout after ${TIMEOUT}s: QEMU (pid $QPID) killed")
+		kill -TERM "$QPID" 2>/dev/null || true
+		break
+	fi
+	sleep 0.1
+done
+QRC=0; wait "$QPID" || QRC=$?
+if [[ -n $HPID ]]; then
+	kill -TERM -- "-$HPID" 2>/dev/null || true
+	wait "$HPID" 2>/dev/null || true
+	FAIL+=("QEMU exited while host command round $CUR was running")
+	HPID=
+fi
+[[ -n $TPID ]] && { sleep 0.2; kill "$TPID" 2>/dev/null || true; wait "$TPID" 2>/dev/null || true; TPID=; }
+TOTAL=$(elapsed)
+
+# ---- verdict --------------------------------------------------------------------
+CLEAN=$(tr -d '\r' < "$LOG")
+BAD='BUG:|WARNING:|Oops|Kernel panic|KASAN|general protection|Call Trace'
+badlines=$(grep -nE "$BAD" <<<"$CLEAN" || true)
+[[ -z $ALLOW || -z $badlines ]] || badlines=$(grep -vE "$ALLOW" <<<"$badlines" || true)
+[[ -z $badlines ]] || FAIL+=("kernel problem on the console:" "$badlines")
+grep -qE "^TG3CAP-RESULT: PASS $TEST[[:space:]]*\$" <<<"$CLEAN" ||
+	FAIL+=("no PASS line: $(grep -E 'TG3CAP-RESULT' <<<"$CLEAN" || echo 'no TG3CAP-RESULT line at all')")
+[[ $QRC == 0 || $TIMED_OUT == 1 ]] || FAIL+=("QEMU exit code $QRC")
+
+if [[ ${#FAIL[@]} -eq 0 ]]; then
+	msg "PASS $TEST (${TOTAL} s, console log $LOG)"
+	exit 0
+fi
+msg "FAIL $TEST (${TOTAL} s, console log $LOG):"
+printf '  %s\n' "${FAIL[@]}" >&2
+exit 1
