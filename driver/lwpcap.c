@@ -23,6 +23,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
+#include <linux/dma-mapping.h>
 #include <linux/fs.h>
 #include <linux/if_vlan.h>
 #include <linux/lwpcap.h>
@@ -123,8 +124,7 @@ static void lwpcap_publish_all(struct lwpcap_ring *ring)
 	}
 }
 
-/*
- * Stop the data path of @ld.  After the grace period no NAPI poll holds
+/* Stop the data path of @ld.  After the grace period no NAPI poll holds
  * the ring; records a poll wrote but could not flush are published here.
  * Called with lwpcap_mutex held.
  */
@@ -214,13 +214,12 @@ static struct lwpcap_queue *lwpcap_queue(struct lwpcap_ring *ring,
 	return &ring->q[queue];
 }
 
-static void lwpcap_put_hdr(u8 *p, u64 tstamp, u32 caplen, u32 len)
+static void lwpcap_put_hdr(u8 *p, u32 caplen, u32 len)
 {
 	struct lwpcap_rec_hdr *h = (struct lwpcap_rec_hdr *)p;
+	u64 tstamp = ktime_get_real_ns();
 	u32 nsec;
 
-	if (!tstamp)
-		tstamp = ktime_get_real_ns();
 	h->ts_sec = div_u64_rem(tstamp, NSEC_PER_SEC, &nsec);
 	h->ts_nsec = nsec;
 	h->caplen = caplen;
@@ -228,23 +227,29 @@ static void lwpcap_put_hdr(u8 *p, u64 tstamp, u32 caplen, u32 len)
 }
 
 /**
- * lwpcap_capture() - offer a received frame
- * @ld:     handle from lwpcap_attach()
- * @queue:  RX queue index, 0-based
- * @data:   frame, from the destination MAC address, without FCS
- * @len:    bytes at @data
- * @vlan:   LWPCAP_VLAN_PRESENT | TCI when the NIC stripped a tag, else 0
- * @tstamp: receive time in ns since the epoch, 0 for now
+ * lwpcap_capture_dma() - offer a received frame still in its DMA buffer
+ * @ld:      handle from lwpcap_attach()
+ * @queue:   RX queue index, 0-based
+ * @dma_dev: device the buffer is mapped for, or NULL if it needs no sync
+ * @dma:     DMA address of @data (streaming mapping, DMA_FROM_DEVICE)
+ * @data:    frame, from the destination MAC address, without FCS
+ * @len:     bytes at @data
+ * @vlan:    LWPCAP_VLAN_PRESENT | TCI when the NIC stripped a tag, else 0
+ *
+ * Only the bytes kept are synced for the CPU, and handed back to the
+ * device afterwards, so the driver may still recycle or unmap the buffer.
  *
  * Context: the NAPI poll of @queue; follow with lwpcap_flush().
  * Return: what the driver does with the frame next.
  */
-enum lwpcap_verdict lwpcap_capture(struct lwpcap_dev *ld, unsigned int queue,
-				   const void *data, unsigned int len,
-				   u32 vlan, u64 tstamp)
+enum lwpcap_verdict lwpcap_capture_dma(struct lwpcap_dev *ld,
+				       unsigned int queue,
+				       struct device *dma_dev, dma_addr_t dma,
+				       const void *data, unsigned int len,
+				       u32 vlan)
 {
 	struct lwpcap_ring *ring = rcu_dereference_bh(ld->active);
-	u32 wire, caplen, rec;
+	u32 wire, caplen, rec, sync, hlen = 0;
 	struct lwpcap_queue *q;
 	u8 *p;
 
@@ -253,26 +258,32 @@ enum lwpcap_verdict lwpcap_capture(struct lwpcap_dev *ld, unsigned int queue,
 	q = lwpcap_queue(ring, queue);
 	q->dirty = true;
 
-	if ((vlan & LWPCAP_VLAN_PRESENT) && len < 2 * ETH_ALEN)
-		vlan = 0;
-	wire = len + (vlan & LWPCAP_VLAN_PRESENT ? VLAN_HLEN : 0);
+	if ((vlan & LWPCAP_VLAN_PRESENT) && len >= 2 * ETH_ALEN)
+		hlen = VLAN_HLEN;
+	wire = len + hlen;
 	caplen = min(wire, READ_ONCE(ring->snaplen));
 	rec = sizeof(struct lwpcap_rec_hdr) + caplen;
 
 	p = lwpcap_qring_reserve(&q->r, rec);
 	if (!p)
 		goto out;
-	lwpcap_put_hdr(p, tstamp, caplen, wire);
+	lwpcap_put_hdr(p, caplen, wire);
 	p += sizeof(struct lwpcap_rec_hdr);
 
-	if (vlan & LWPCAP_VLAN_PRESENT) {
+	/* Bytes read from @data: the MAC addresses at least, with a tag. */
+	sync = caplen;
+	if (hlen)
+		sync = max_t(u32, caplen, 2 * ETH_ALEN + hlen) - hlen;
+	if (dma_dev)
+		dma_sync_single_for_cpu(dma_dev, dma, sync, DMA_FROM_DEVICE);
+	if (hlen) {
 		/* The NIC took the tag out of the frame: put it back. */
 		struct vlan_ethhdr veth;
 		u32 n = min_t(u32, caplen, VLAN_ETH_HLEN - 2);
 
 		memcpy(&veth, data, 2 * ETH_ALEN);
 		veth.h_vlan_proto = htons(ETH_P_8021Q);
-		veth.h_vlan_TCI = htons(vlan & 0xffff);
+		veth.h_vlan_TCI = htons(vlan & LWPCAP_VLAN_TCI_MASK);
 		memcpy(p, &veth, n);
 		if (caplen > n)
 			memcpy(p + n, (const u8 *)data + 2 * ETH_ALEN,
@@ -280,11 +291,14 @@ enum lwpcap_verdict lwpcap_capture(struct lwpcap_dev *ld, unsigned int queue,
 	} else {
 		memcpy(p, data, caplen);
 	}
+	if (dma_dev)
+		dma_sync_single_for_device(dma_dev, dma, sync,
+					   DMA_FROM_DEVICE);
 	lwpcap_qring_commit(&q->r, rec, caplen);
 out:
 	return ring->divert ? LWPCAP_CONSUMED : LWPCAP_PASS;
 }
-EXPORT_SYMBOL_GPL(lwpcap_capture);
+EXPORT_SYMBOL_GPL(lwpcap_capture_dma);
 
 /**
  * lwpcap_capture_skb() - offer a received frame that is already an skb
@@ -321,7 +335,7 @@ enum lwpcap_verdict lwpcap_capture_skb(struct lwpcap_dev *ld,
 	p = lwpcap_qring_reserve(&q->r, rec);
 	if (!p)
 		goto out;
-	lwpcap_put_hdr(p, 0, caplen, wire);
+	lwpcap_put_hdr(p, caplen, wire);
 	p += sizeof(struct lwpcap_rec_hdr);
 
 	if (hlen) {
@@ -663,10 +677,10 @@ static int lwpcap_get_stats(struct lwpcap_file *lf, void __user *arg)
 		const struct lwpcap_qring *r = &ring->q[i].r;
 
 		/* Counters move under us while active; snapshots will do. */
-		qs.packets = data_race(r->packets);
-		qs.bytes = data_race(r->bytes);
-		qs.drops = data_race(r->drops);
-		qs.bad_cons = data_race(r->bad_cons);
+		qs.packets = READ_ONCE(r->packets);
+		qs.bytes = READ_ONCE(r->bytes);
+		qs.drops = READ_ONCE(r->drops);
+		qs.bad_cons = READ_ONCE(r->bad_cons);
 		if (copy_to_user(&uq[i], &qs, sizeof(qs))) {
 			err = -EFAULT;
 			break;

@@ -33,7 +33,8 @@
  *
  * The private fields are the truth; the shared ones are only ever
  * written from them, never read back, except @cons_usr which is checked
- * before use.
+ * before use.  The counters are written with WRITE_ONCE() because the
+ * statistics ioctl reads them while the producer runs.
  */
 struct lwpcap_qring {
 	u8 *data;
@@ -55,22 +56,20 @@ struct lwpcap_qring {
 /* Indices into lwpcap_qring.ctr, matching lwpcap_offsets order. */
 enum { LWPCAP_CTR_PACKETS, LWPCAP_CTR_BYTES, LWPCAP_CTR_DROPS };
 
-/*
- * Refresh the private consumer position from the shared one.  An honest
+/* Refresh the private consumer position from the shared one.  An honest
  * reader only moves forward and never past what was published, so any
  * value outside [cons, pub] is ignored: the space it would free is
- * never handed out twice.  Pairs with the reader's release
- * store of cons (U2): once we see its new position, its copies of the
- * bytes before it are complete.
+ * never handed out twice.
  */
 static inline void lwpcap_qring_refresh_cons(struct lwpcap_qring *r)
 {
+	/* K2: pairs with U2, the reader is done with the bytes before it. */
 	u32 cons = smp_load_acquire(r->cons_usr);
 
 	if (likely((u32)(cons - r->cons) <= (u32)(r->pub - r->cons)))
 		r->cons = cons;
 	else
-		r->bad_cons++;
+		WRITE_ONCE(r->bad_cons, r->bad_cons + 1);
 }
 
 /**
@@ -94,7 +93,7 @@ static inline u8 *lwpcap_qring_reserve(struct lwpcap_qring *r, u32 rec)
 	if (unlikely((u32)(pos + rec - r->cons) > r->size)) {
 		lwpcap_qring_refresh_cons(r);
 		if ((u32)(pos + rec - r->cons) > r->size) {
-			r->drops++;
+			WRITE_ONCE(r->drops, r->drops + 1);
 			return NULL;
 		}
 	}
@@ -116,8 +115,8 @@ static inline void lwpcap_qring_commit(struct lwpcap_qring *r, u32 rec,
 	r->prod += rec;
 	/* Valid bytes of this segment so far; read once prod is past it. */
 	WRITE_ONCE(r->seg_len[seg], ((r->prod - 1) & (r->seg_size - 1)) + 1);
-	r->packets++;
-	r->bytes += caplen;
+	WRITE_ONCE(r->packets, r->packets + 1);
+	WRITE_ONCE(r->bytes, r->bytes + caplen);
 }
 
 /**

@@ -18,12 +18,14 @@
 #include <linux/types.h>
 #include <uapi/linux/lwpcap.h>
 
+struct device;
 struct net_device;
 struct sk_buff;
 struct lwpcap_dev;
 
-/* lwpcap_capture() vlan argument: tag present, TCI in the low 16 bits */
+/* lwpcap_capture*() vlan argument: tag present, TCI in the low 16 bits */
 #define LWPCAP_VLAN_PRESENT	BIT(16)
+#define LWPCAP_VLAN_TCI_MASK		0xffff
 
 /**
  * enum lwpcap_verdict - what the driver does with a frame it offered
@@ -46,12 +48,22 @@ static __always_inline bool lwpcap_enabled(void)
 struct lwpcap_dev *lwpcap_attach(struct net_device *dev,
 				 unsigned int nr_queues, u32 mode);
 void lwpcap_detach(struct lwpcap_dev *ld);
-enum lwpcap_verdict lwpcap_capture(struct lwpcap_dev *ld, unsigned int queue,
-				   const void *data, unsigned int len,
-				   u32 vlan, u64 tstamp);
+enum lwpcap_verdict lwpcap_capture_dma(struct lwpcap_dev *ld,
+				       unsigned int queue,
+				       struct device *dma_dev, dma_addr_t dma,
+				       const void *data, unsigned int len,
+				       u32 vlan);
 enum lwpcap_verdict lwpcap_capture_skb(struct lwpcap_dev *ld,
 				       unsigned int queue,
 				       const struct sk_buff *skb);
 void lwpcap_flush(struct lwpcap_dev *ld, unsigned int queue);
+
+/* lwpcap_capture_dma() for a buffer that needs no DMA sync. */
+static inline enum lwpcap_verdict
+lwpcap_capture(struct lwpcap_dev *ld, unsigned int queue, const void *data,
+	       unsigned int len, u32 vlan)
+{
+	return lwpcap_capture_dma(ld, queue, NULL, 0, data, len, vlan);
+}
 
 #endif /* _LINUX_LWPCAP_H */
