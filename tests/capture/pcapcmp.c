@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pcapcmp - check captured pcap files against the pcap that was sent.
+ *
+ *   pcapcmp [--snaplen N[,M]] [--missing K] [--min-files F] [--prefix]
+ *           SENT.pcap CAPTURED.pcap...
+ *
+ * Frames are told apart by the sequence number tests/vm/frame.h puts at
+ * the start of the UDP payload.  Every captured record must be a sent
+ * frame, byte for byte up to its caplen, with the sent length, caplen =
+ * min(len, snaplen) for one of the given snaplens, seen once, and in
+ * increasing order within its file (one file per ring queue).  Exactly
+ * K sent frames may be missing (default 0), and at least F files must
+ * hold records (default 1).  With --prefix the frames captured must be
+ * the first ones sent: a full ring drops new frames, never old ones.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct rec {
+	uint32_t caplen;
+	uint32_t len;
+	uint8_t *data;
+};
+
+struct pcap {
+	struct rec *r;
+	size_t n;
+};
+
+static void unload(struct pcap *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		free(p->r[i].data);
+	free(p->r);
+}
+
+static int load(const char *path, struct pcap *p)
+{
+	uint32_t gh[6], rh[4];
+	size_t cap = 0;
+	FILE *f = fopen(path, "r");
+
+	p->r = NULL;
+	p->n = 0;
+	if (!f) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (fread(gh, sizeof(gh), 1, f) != 1 ||
+	    (gh[0] != 0xa1b2c3d4 && gh[0] != 0xa1b23c4d) || gh[5] != 1) {
+		fprintf(stderr, "%s: not a native-endian Ethernet pcap\n",
+			path);
+		fclose(f);
+		return -1;
+	}
+	while (fread(rh, sizeof(rh), 1, f) == 1) {
+		struct rec r = { .caplen = rh[2], .len = rh[3] };
+
+		if (r.caplen > 262144 || r.caplen > r.len) {
+			fprintf(stderr, "%s: record %zu: caplen %u len %u\n",
+				path, p->n, r.caplen, r.len);
+			fclose(f);
+			return -1;
+		}
+		r.data = malloc(r.caplen ? r.caplen : 1);
+		if (!r.data || fread(r.data, 1, r.caplen, f) != r.caplen) {
+			fprintf(stderr, "%s: record %zu truncated\n", path,
+				p->n);
+			fclose(f);
+			return -1;
+		}
+		if (p->n == cap) {
+			cap = cap ? 2 * cap : 1024;
+			p->r = realloc(p->r, cap * sizeof(*p->r));
+			if (!p->r) {
+				fclose(f);
+				return -1;
+			}
+		}
+		p->r[p->n++] = r;
+	}
+	fclose(f);
+	return 0;
+}
+
+/* Sequence number of a frame.h frame, or -1 if not visible. */
+static int64_t seq_of(const struct rec *r)
+{
+	const uint8_t *d = r->data;
+	uint32_t off = 12, seq, magic;
+	uint16_t type;
+
+	if (r->caplen < 14)
+		return -1;
+	type = d[12] << 8 | d[13];
+	if (type == 0x8100) {
+		if (r->caplen < 18)
+			return -1;
+		off = 16;
+		type = d[16] << 8 | d[17];
+	}
+	off += 2;
+	if (type == 0x0800)
+		off += 20 + 8;
+	else if (type == 0x86dd)
+		off += 40 + 8;
+	else
+		return -1;
+	if (r->caplen < off + 8)
+		return -1;
+	memcpy(&seq, d + off, 4);
+	memcpy(&magic, d + off + 4, 4);
+	if (ntohl(magic) != 0x54473343)
+		return -1;
+	return ntohl(seq);
+}
+
+int main(int argc, char **argv)
+{
+	uint32_t snap[2] = { 0, 0 };
+	long missing_want = 0, min_files = 1;
+	bool prefix = false;
+	size_t i, got = 0, bad = 0, files_used = 0, maxseq = 0;
+	struct pcap sent;
+	ssize_t *by_seq;
+	bool *seen;
+	int a = 1, f;
+
+	while (a < argc && !strncmp(argv[a], "--", 2)) {
+		if (!strcmp(argv[a], "--prefix")) {
+			prefix = true;
+			a++;
+			continue;
+		}
+		if (a + 1 >= argc)
+			goto usage;
+		if (!strcmp(argv[a], "--snaplen")) {
+			if (sscanf(argv[a + 1], "%u,%u", &snap[0], &snap[1]) < 1)
+				goto usage;
+		} else if (!strcmp(argv[a], "--missing")) {
+			missing_want = strtol(argv[a + 1], NULL, 10);
+		} else if (!strcmp(argv[a], "--min-files")) {
+			min_files = strtol(argv[a + 1], NULL, 10);
+		} else {
+			goto usage;
+		}
+		a += 2;
+	}
+	if (argc - a < 2)
+		goto usage;
+	if (load(argv[a], &sent))
+		return 1;
+	for (i = 0; i < sent.n; i++) {
+		int64_t s = seq_of(&sent.r[i]);
+
+		if (s < 0) {
+			fprintf(stderr, "sent frame %zu has no sequence number\n",
+				i);
+			return 1;
+		}
+		if ((size_t)s > maxseq)
+			maxseq = s;
+	}
+	by_seq = malloc((maxseq + 1) * sizeof(*by_seq));
+	seen = calloc(maxseq + 1, sizeof(*seen));
+	if (!by_seq || !seen)
+		return 1;
+	for (i = 0; i <= maxseq; i++)
+		by_seq[i] = -1;
+	for (i = 0; i < sent.n; i++)
+		by_seq[seq_of(&sent.r[i])] = i;
+
+	for (f = a + 1; f < argc; f++) {
+		struct pcap cap;
+		int64_t last = -1;
+
+		if (load(argv[f], &cap))
+			return 1;
+		if (cap.n)
+			files_used++;
+		for (i = 0; i < cap.n; i++) {
+			const struct rec *c = &cap.r[i];
+			int64_t s = seq_of(c);
+			const struct rec *o;
+			uint32_t want;
+
+			if (s < 0 || (size_t)s > maxseq || by_seq[s] < 0) {
+				if (bad++ < 10)
+					printf("%s #%zu: not a sent frame\n",
+					       argv[f], i);
+				continue;
+			}
+			o = &sent.r[by_seq[s]];
+			if (seen[s]) {
+				if (bad++ < 10)
+					printf("%s #%zu: seq %lld seen twice\n",
+					       argv[f], i, (long long)s);
+				continue;
+			}
+			seen[s] = true;
+			got++;
+			if (s <= last && bad++ < 10)
+				printf("%s #%zu: seq %lld after %lld\n",
+				       argv[f], i, (long long)s,
+				       (long long)last);
+			last = s;
+			if (c->len != o->len || c->caplen > o->caplen ||
+			    memcmp(c->data, o->data,
+							  c->caplen)) {
+				if (bad++ < 10)
+					printf("%s #%zu: seq %lld: bytes or length (%u, sent %u) differ\n",
+					       argv[f], i, (long long)s, c->len,
+					       o->caplen);
+				continue;
+			}
+			want = snap[0] && snap[0] < c->len ? snap[0] : c->len;
+			if (snap[0] && c->caplen != want &&
+			    !(snap[1] && c->caplen == (snap[1] < c->len ?
+							snap[1] : c->len))) {
+				if (bad++ < 10)
+					printf("%s #%zu: caplen %u, want %u\n",
+					       argv[f], i, c->caplen, want);
+			}
+		}
+		unload(&cap);
+	}
+	if (prefix) {
+		for (i = 0; i < sent.n; i++) {
+			int64_t s = seq_of(&sent.r[i]);
+
+			if (i < got && !seen[s]) {
+				printf("frame %zu missing though later ones were captured\n",
+				       i);
+				bad++;
+				break;
+			}
+		}
+	}
+	printf("PCAPCMP sent=%zu captured=%zu missing=%zu bad=%zu files=%zu\n",
+	       sent.n, got, sent.n - got, bad, files_used);
+	unload(&sent);
+	free(by_seq);
+	free(seen);
+	if (bad || (long)(sent.n - got) != missing_want ||
+	    (long)files_used < min_files) {
+		printf("PCAPCMP FAIL (want missing=%ld, files>=%ld, bad=0)\n",
+		       missing_want, min_files);
+		return 1;
+	}
+	printf("PCAPCMP PASS\n");
+	return 0;
+usage:
+	fprintf(stderr, "usage: pcapcmp [--snaplen N[,M]] [--missing K] [--min-files F] [--prefix] SENT.pcap CAPTURED.pcap...\n");
+	return 2;
+}

@@ -1,0 +1,745 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ringtest - exercise /dev/lwpcap from inside the test VM.
+ *
+ * Unlike tg3cap-reader, this tool walks every record, so that it can
+ * check the ring's invariants (record bounds, segment table, timestamps,
+ * counters) instead of trusting them.
+ *
+ *   ringtest capture -i IF -o PREFIX [--seg-size B] [--nr-segs N]
+ *                    [-s SNAPLEN] [--mode tap|divert|default]
+ *                    [--ready FILE] [--snaplen-after N:LEN] [--hold]
+ *       capture until SIGTERM/SIGINT, then deactivate, drain and write
+ *       PREFIX.qN.pcap per queue; prints per-queue and total counts.
+ *       --hold reads nothing before the signal, to fill the ring.
+ *   ringtest errnos -i IF
+ *       every bad argument gets its documented errno.
+ *   ringtest latency -i IF -n COUNT [--ready FILE]
+ *       poll() wake-up to reader: time from the kernel's receive
+ *       timestamp to the reader holding the record, for COUNT frames.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <linux/capability.h>
+#include <linux/lwpcap.h>
+#include <net/if.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEV "/dev/" LWPCAP_DEVICE_NAME
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+struct ring {
+	int fd;
+	uint8_t *map;
+	struct lwpcap_bind bind;
+	struct lwpcap_setup setup;
+};
+
+struct queue_out {
+	FILE *f;
+	uint32_t cons;
+	uint64_t records;
+	uint64_t bytes;
+	uint64_t last_ts;
+	uint32_t max_caplen;
+};
+
+static int failures;
+
+#define CHECK(cond, ...) do {						\
+	if (!(cond)) {							\
+		failures++;						\
+		printf("FAIL %s:%d: ", __func__, __LINE__);		\
+		printf(__VA_ARGS__);					\
+		printf("\n");						\
+	}								\
+} while (0)
+
+static uint32_t *ctl_u32(struct ring *r, unsigned int q, uint32_t off)
+{
+	return (uint32_t *)(r->map + r->setup.off.ctl +
+			    (size_t)q * r->setup.off.ctl_stride + off);
+}
+
+static uint64_t ctl_u64(struct ring *r, unsigned int q, uint32_t off)
+{
+	return __atomic_load_n((uint64_t *)(r->map + r->setup.off.ctl +
+			       (size_t)q * r->setup.off.ctl_stride + off),
+			       __ATOMIC_RELAXED);
+}
+
+static int ring_open(struct ring *r, const char *ifname, uint32_t seg_size,
+		     uint32_t nr_segs, uint32_t snaplen)
+{
+	memset(r, 0, sizeof(*r));
+	r->fd = open(DEV, O_RDWR | O_CLOEXEC);
+	if (r->fd < 0) {
+		fprintf(stderr, "open %s: %s\n", DEV, strerror(errno));
+		return -1;
+	}
+	r->bind.ifindex = if_nametoindex(ifname);
+	r->bind.abi_version = LWPCAP_ABI_VERSION;
+	if (ioctl(r->fd, LWPCAP_IOC_BIND, &r->bind)) {
+		fprintf(stderr, "bind %s: %s\n", ifname, strerror(errno));
+		return -1;
+	}
+	r->setup.seg_size = seg_size;
+	r->setup.nr_segs = nr_segs;
+	r->setup.snaplen = snaplen;
+	if (ioctl(r->fd, LWPCAP_IOC_SETUP, &r->setup)) {
+		fprintf(stderr, "setup: %s\n", strerror(errno));
+		return -1;
+	}
+	r->map = mmap(NULL, r->setup.mmap_size, PROT_READ | PROT_WRITE,
+		      MAP_SHARED, r->fd, 0);
+	if (r->map == MAP_FAILED) {
+		fprintf(stderr, "mmap: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int activate(struct ring *r, uint32_t mode)
+{
+	struct lwpcap_activate a = { .mode = mode };
+
+	if (ioctl(r->fd, LWPCAP_IOC_ACTIVATE, &a)) {
+		fprintf(stderr, "activate: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void pcap_header(FILE *f, uint32_t snaplen)
+{
+	uint32_t h[6] = { 0xa1b23c4d, 2 | (4 << 16), 0, 0, snaplen, 1 };
+
+	fwrite(h, sizeof(h), 1, f);
+}
+
+/*
+ * Drain queue @q into @o, checking every record.  Returns records read,
+ * or -1 after a broken invariant (reported).
+ */
+static long drain(struct ring *r, unsigned int q, struct queue_out *o,
+		  uint32_t snap_max)
+{
+	const struct lwpcap_offsets *off = &r->setup.off;
+	uint32_t seg = r->setup.seg_size;
+	uint32_t size = seg * r->setup.nr_segs;
+	uint8_t *data = r->map + off->data + (size_t)q * off->data_stride;
+	uint32_t *seg_len = (uint32_t *)(r->map + off->seg_len +
+					 (size_t)q * off->seg_len_stride);
+	uint32_t prod = __atomic_load_n(ctl_u32(r, q, off->prod),
+					__ATOMIC_ACQUIRE);
+	uint32_t c = o->cons;
+	long n = 0;
+
+	if ((uint32_t)(prod - c) > size) {
+		printf("FAIL q%u: prod %u cons %u more than %u apart\n",
+		       q, prod, c, size);
+		return -1;
+	}
+	while (c != prod) {
+		uint32_t start = c & ~(seg - 1);
+		uint32_t end;
+
+		if ((uint32_t)(prod - start) < seg)
+			end = prod;
+		else
+			end = start + seg_len[(start & (size - 1)) / seg];
+		if ((uint32_t)(end - start) > seg ||
+		    (uint32_t)(end - c) > (uint32_t)(prod - c)) {
+			printf("FAIL q%u: segment end %u outside [%u, %u]\n",
+			       q, end, c, prod);
+			return -1;
+		}
+		while (c != end) {
+			struct lwpcap_rec_hdr h;
+			uint64_t ts;
+
+			if ((uint32_t)(end - c) < sizeof(h)) {
+				printf("FAIL q%u: torn header at %u\n", q, c);
+				return -1;
+			}
+			memcpy(&h, data + (c & (size - 1)), sizeof(h));
+			if (h.caplen > snap_max || h.caplen > h.len ||
+			    (uint32_t)(end - c) < sizeof(h) + h.caplen) {
+				printf("FAIL q%u: bad record at %u: caplen %u len %u\n",
+				       q, c, h.caplen, h.len);
+				return -1;
+			}
+			ts = (uint64_t)h.ts_sec * 1000000000ull + h.ts_nsec;
+			if (ts < o->last_ts || h.ts_nsec >= 1000000000u) {
+				printf("FAIL q%u: timestamp went back\n", q);
+				return -1;
+			}
+			o->last_ts = ts;
+			if (o->f)
+				fwrite(data + (c & (size - 1)),
+				       sizeof(h) + h.caplen, 1, o->f);
+			if (h.caplen > o->max_caplen)
+				o->max_caplen = h.caplen;
+			o->records++;
+			o->bytes += h.caplen;
+			c += sizeof(h) + h.caplen;
+			n++;
+		}
+		if (c != prod)
+			c = start + seg;
+	}
+	o->cons = c;
+	/* U2: done with the bytes; pairs with the kernel's K2. */
+	__atomic_store_n(ctl_u32(r, q, off->cons), c, __ATOMIC_RELEASE);
+	return n;
+}
+
+static int get_stats(struct ring *r, struct lwpcap_queue_stats *qs,
+		     unsigned int nq)
+{
+	struct lwpcap_stats st = {
+		.nr_queues = nq,
+		.queues = (uintptr_t)qs,
+	};
+
+	if (ioctl(r->fd, LWPCAP_IOC_GET_STATS, &st)) {
+		fprintf(stderr, "get_stats: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static uint32_t parse_u32(const char *s, const char *what)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (errno || *end || end == s || v > UINT32_MAX) {
+		fprintf(stderr, "bad %s: %s\n", what, s);
+		exit(2);
+	}
+	return v;
+}
+
+static uint32_t parse_mode(const char *s)
+{
+	if (!strcmp(s, "tap"))
+		return LWPCAP_MODE_TAP;
+	if (!strcmp(s, "divert"))
+		return LWPCAP_MODE_DIVERT;
+	if (!strcmp(s, "default"))
+		return LWPCAP_MODE_DEFAULT;
+	fprintf(stderr, "bad mode: %s\n", s);
+	exit(2);
+}
+
+static void touch(const char *path)
+{
+	int fd;
+
+	if (!path)
+		return;
+	fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+	if (fd >= 0)
+		close(fd);
+}
+
+struct opts {
+	const char *ifname;
+	const char *prefix;
+	const char *ready;
+	uint32_t seg_size;
+	uint32_t nr_segs;
+	uint32_t snaplen;
+	uint32_t mode;
+	uint32_t count;
+	uint64_t snap_after;
+	uint32_t snap_new;
+	bool hold;
+};
+
+static int cmd_capture(struct opts *o)
+{
+	struct lwpcap_queue_stats qs[LWPCAP_MAX_QUEUES];
+	struct queue_out out[LWPCAP_MAX_QUEUES];
+	uint64_t total = 0, drops = 0;
+	uint32_t snap_max = o->snaplen;
+	bool snap_done = !o->snap_after;
+	struct ring r;
+	unsigned int q, nq;
+	char path[512];
+
+	if (ring_open(&r, o->ifname, o->seg_size, o->nr_segs, o->snaplen))
+		return 1;
+	nq = r.setup.nr_queues;
+	if (o->snap_new > snap_max)
+		snap_max = o->snap_new;
+	memset(out, 0, sizeof(out));
+	for (q = 0; q < nq; q++) {
+		snprintf(path, sizeof(path), "%s.q%u.pcap", o->prefix, q);
+		out[q].f = fopen(path, "w");
+		if (!out[q].f) {
+			fprintf(stderr, "%s: %s\n", path, strerror(errno));
+			return 1;
+		}
+		pcap_header(out[q].f, snap_max);
+	}
+	if (activate(&r, o->mode))
+		return 1;
+	touch(o->ready);
+
+	while (!stop && o->hold)
+		pause();
+	while (!stop) {
+		struct pollfd p = { .fd = r.fd, .events = POLLIN };
+
+		if (poll(&p, 1, 100) < 0 && errno != EINTR)
+			break;
+		if (p.revents & (POLLHUP | POLLERR)) {
+			printf("device gone (revents %#x)\n", p.revents);
+			break;
+		}
+		for (q = 0; q < nq; q++) {
+			long n = drain(&r, q, &out[q], snap_max);
+
+			if (n < 0)
+				return 1;
+			total += n;
+		}
+		if (!snap_done && total >= o->snap_after) {
+			if (ioctl(r.fd, LWPCAP_IOC_SET_SNAPLEN, &o->snap_new)) {
+				perror("set_snaplen");
+				return 1;
+			}
+			printf("snaplen %u -> %u after %llu records\n",
+			       o->snaplen, o->snap_new,
+			       (unsigned long long)total);
+			snap_done = true;
+		}
+	}
+	if (ioctl(r.fd, LWPCAP_IOC_DEACTIVATE) && errno != ENODEV) {
+		perror("deactivate");
+		return 1;
+	}
+	total = 0;
+	if (get_stats(&r, qs, nq))
+		return 1;
+	for (q = 0; q < nq; q++) {
+		if (drain(&r, q, &out[q], snap_max) < 0)
+			return 1;
+		fclose(out[q].f);
+		printf("queue %u: records=%llu bytes=%llu drops=%llu bad_cons=%llu max_caplen=%u\n",
+		       q, (unsigned long long)out[q].records,
+		       (unsigned long long)out[q].bytes,
+		       (unsigned long long)qs[q].drops,
+		       (unsigned long long)qs[q].bad_cons, out[q].max_caplen);
+		CHECK(qs[q].packets == out[q].records,
+		      "q%u: kernel wrote %llu records, read %llu", q,
+		      (unsigned long long)qs[q].packets,
+		      (unsigned long long)out[q].records);
+		CHECK(qs[q].bytes == out[q].bytes, "q%u: byte counts differ", q);
+		CHECK(ctl_u64(&r, q, r.setup.off.packets) == qs[q].packets &&
+		      ctl_u64(&r, q, r.setup.off.drops) == qs[q].drops,
+		      "q%u: mirrored counters differ from the ioctl's", q);
+		CHECK(qs[q].bad_cons == 0, "q%u: kernel saw a bad cons", q);
+		total += out[q].records;
+		drops += qs[q].drops;
+	}
+	printf("TOTAL captured=%llu drops=%llu queues=%u\n",
+	       (unsigned long long)total, (unsigned long long)drops, nq);
+	return failures ? 1 : 0;
+}
+
+static int cmd_latency(struct opts *o)
+{
+	struct queue_out out[LWPCAP_MAX_QUEUES];
+	double worst = 0;
+	uint32_t got = 0;
+	struct ring r;
+	unsigned int q;
+
+	if (ring_open(&r, o->ifname, 65536, 4, 128) ||
+	    activate(&r, LWPCAP_MODE_DIVERT))
+		return 1;
+	memset(out, 0, sizeof(out));
+	touch(o->ready);
+	while (got < o->count && !stop) {
+		struct pollfd p = { .fd = r.fd, .events = POLLIN };
+		struct timespec now;
+		uint64_t before[LWPCAP_MAX_QUEUES];
+
+		/* Sleep until woken: no timeout, the wake-up is the test. */
+		if (poll(&p, 1, 10000) <= 0) {
+			printf("FAIL no wake-up within 10 s (%u/%u frames)\n",
+			       got, o->count);
+			return 1;
+		}
+		clock_gettime(CLOCK_REALTIME, &now);
+		for (q = 0; q < r.setup.nr_queues; q++) {
+			double lat;
+
+			before[q] = out[q].records;
+			if (drain(&r, q, &out[q], 128) < 0)
+				return 1;
+			if (out[q].records == before[q])
+				continue;
+			lat = (now.tv_sec * 1e9 + now.tv_nsec -
+			       (double)out[q].last_ts) / 1e6;
+			printf("frame %u: woken %.3f ms after receive\n",
+			       got + 1, lat);
+			if (lat > worst)
+				worst = lat;
+			got += out[q].records - before[q];
+		}
+	}
+	printf("LATENCY frames=%u worst_ms=%.3f\n", got, worst);
+	CHECK(worst <= 100.0, "worst wake-up latency %.3f ms > 100 ms", worst);
+	return failures ? 1 : 0;
+}
+
+/* errnos: every bad argument gets the errno docs/abi.md promises. */
+
+#define EXPECT_ERR(call, err) do {					\
+	errno = 0;							\
+	long __rc = (long)(call);					\
+	CHECK(__rc == -1 && errno == (err), "%s: rc %ld errno %s, want %s", \
+	      #call, __rc, strerror(errno), strerror(err));		\
+} while (0)
+
+#define EXPECT_OK(call) do {						\
+	errno = 0;							\
+	long __rc = (long)(call);					\
+	CHECK(__rc == 0, "%s: rc %ld errno %s", #call, __rc,		\
+	      strerror(errno));						\
+} while (0)
+
+static int drop_net_caps_and_open(void)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct d[2];
+	int fd;
+
+	if (syscall(SYS_capget, &h, d))
+		return -2;
+	d[0].effective &= ~((1u << CAP_NET_RAW) | (1u << CAP_NET_ADMIN));
+	if (syscall(SYS_capset, &h, d))
+		return -2;
+	fd = open(DEV, O_RDWR);
+	return fd < 0 ? errno : 0;
+}
+
+static void check_unprivileged(void)
+{
+	pid_t pid;
+	int st;
+
+	/* root without CAP_NET_RAW/CAP_NET_ADMIN: lwpcap says no */
+	pid = fork();
+	if (pid == 0)
+		_exit(drop_net_caps_and_open());
+	waitpid(pid, &st, 0);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == EPERM,
+	      "open without CAP_NET_RAW: status %d, want EPERM", st);
+
+	/* an ordinary user: the node's 0600 mode says no first */
+	pid = fork();
+	if (pid == 0) {
+		if (setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534))
+			_exit(100);
+		_exit(open(DEV, O_RDWR) < 0 ? errno : 0);
+	}
+	waitpid(pid, &st, 0);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == EACCES,
+	      "open as nobody: status %d, want EACCES", st);
+}
+
+static int cmd_errnos(struct opts *o)
+{
+	struct lwpcap_setup s, good = { .seg_size = 4096, .nr_segs = 4,
+					.snaplen = 96 };
+	struct lwpcap_queue_stats qs[4];
+	struct lwpcap_stats st = { .nr_queues = 4 };
+	struct lwpcap_activate a = { .mode = LWPCAP_MODE_TAP };
+	struct lwpcap_bind b, bgood = { .abi_version = LWPCAP_ABI_VERSION };
+	uint32_t snap, nq = 0;
+	size_t msize = 0;
+	struct pollfd p;
+	void *m;
+	int fd, fd2;
+
+	bgood.ifindex = if_nametoindex(o->ifname);
+	CHECK(bgood.ifindex, "no interface %s", o->ifname);
+	st.queues = (uintptr_t)qs;
+
+	fd = open(DEV, O_RDWR);
+	CHECK(fd >= 0, "open: %s", strerror(errno));
+
+	/* out of order: nothing works before BIND */
+	s = good;
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SETUP, &s), EBADFD);
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_ACTIVATE, &a), EBADFD);
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_DEACTIVATE), EBADFD);
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_GET_STATS, &st), EBADFD);
+	snap = 64;
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SET_SNAPLEN, &snap), EBADFD);
+	EXPECT_ERR(mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0) ==
+		   MAP_FAILED ? -1 : 0, EBADFD);
+	p = (struct pollfd){ .fd = fd, .events = POLLIN };
+	CHECK(poll(&p, 1, 0) == 1 && (p.revents & POLLERR),
+	      "poll on an unbound file: revents %#x", p.revents);
+	EXPECT_ERR(ioctl(fd, _IO(LWPCAP_IOC_MAGIC, 99)), ENOTTY);
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_BIND, (void *)16), EFAULT);
+
+	/* BIND */
+	b = bgood;
+	b.resv[2] = 1;
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_BIND, &b), EINVAL);
+	b = bgood;
+	b.nr_queues = 1;
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_BIND, &b), EINVAL);
+	b = bgood;
+	b.abi_version = LWPCAP_ABI_VERSION + 1;
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_BIND, &b), EPROTO);
+	b = bgood;
+	b.ifindex = 0x7fffffff;
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_BIND, &b), ENODEV);
+	b = bgood;
+	b.ifindex = if_nametoindex("lo");
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_BIND, &b), EOPNOTSUPP);
+	b = bgood;
+	EXPECT_OK(ioctl(fd, LWPCAP_IOC_BIND, &b));
+	CHECK(b.nr_queues >= 1 && b.features == LWPCAP_FEAT_ALL,
+	      "bind reported %u queues, features %#x", b.nr_queues,
+	      b.features);
+	nq = b.nr_queues;
+	b = bgood;
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_BIND, &b), EISCONN);
+	fd2 = open(DEV, O_RDWR);
+	b = bgood;
+	EXPECT_ERR(ioctl(fd2, LWPCAP_IOC_BIND, &b), EBUSY);
+
+	/* SETUP */
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_ACTIVATE, &a), EBADFD);
+	s = good, s.seg_size = 6000;
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SETUP, &s), EINVAL);
+	s = good, s.seg_size = 2048;
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SETUP, &s), EINVAL);
+	s = good, s.seg_size = 32u << 20;
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SETUP, &s), EINVAL);
+	s = good, s.nr_segs = 1;
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SETUP, &s), EINVAL);
+	s = good, s.nr_segs = 3;
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SETUP, &s), EINVAL);
+	s = good, s.seg_size = 1u << 20, s.nr_segs = 2048;
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SETUP, &s), EINVAL);
+	s = good, s.snaplen = 0;
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SETUP, &s), EINVAL);
+	s = good, s.snaplen = 4096 - 15;
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SETUP, &s), EINVAL);
+	s = good, s.seg_size = 1u << 20, s.snaplen = 65536;
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SETUP, &s), EINVAL);
+	s = good, s.flags = 1;
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SETUP, &s), EINVAL);
+	s = good, s.resv[3] = 1;
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SETUP, &s), EINVAL);
+	s = good, s.off.data = 4096;
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SETUP, &s), EINVAL);
+	/* a whole GiB per queue is more than this 1 GiB guest can give */
+	s = good, s.seg_size = 1u << 20, s.nr_segs = 1024;
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SETUP, &s), ENOMEM);
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SETUP, (void *)16), EFAULT);
+	s = good;
+	EXPECT_OK(ioctl(fd, LWPCAP_IOC_SETUP, &s));
+	CHECK(s.nr_queues == nq && s.mmap_size &&
+	      s.off.data + s.nr_queues * s.off.data_stride == s.mmap_size,
+	      "setup reported an inconsistent layout");
+	msize = s.mmap_size;
+
+	/* mmap */
+	EXPECT_ERR(mmap(NULL, msize - 4096, PROT_READ, MAP_SHARED, fd,
+			0) == MAP_FAILED ? -1 : 0, EINVAL);
+	EXPECT_ERR(mmap(NULL, msize + 4096, PROT_READ, MAP_SHARED, fd,
+			0) == MAP_FAILED ? -1 : 0, EINVAL);
+	EXPECT_ERR(mmap(NULL, msize, PROT_READ, MAP_SHARED, fd,
+			4096) == MAP_FAILED ? -1 : 0, EINVAL);
+	m = mmap(NULL, msize, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHECK(m != MAP_FAILED, "mmap: %s", strerror(errno));
+	s = good;
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SETUP, &s), EBUSY);
+
+	/* ACTIVATE, SET_SNAPLEN, GET_STATS */
+	a.mode = 3;
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_ACTIVATE, &a), EINVAL);
+	a.mode = LWPCAP_MODE_TAP, a.flags = 1;
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_ACTIVATE, &a), EINVAL);
+	a.flags = 0, a.resv[1] = 1;
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_ACTIVATE, &a), EINVAL);
+	a.resv[1] = 0;
+	EXPECT_OK(ioctl(fd, LWPCAP_IOC_ACTIVATE, &a));
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_ACTIVATE, &a), EALREADY);
+	if (m != MAP_FAILED)
+		EXPECT_OK(munmap(m, msize));
+	s = good;
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SETUP, &s), EBUSY);
+	snap = 0;
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SET_SNAPLEN, &snap), EINVAL);
+	snap = 4096 - 15;
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SET_SNAPLEN, &snap), EINVAL);
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SET_SNAPLEN, (void *)16), EFAULT);
+	snap = 4096 - 16;
+	EXPECT_OK(ioctl(fd, LWPCAP_IOC_SET_SNAPLEN, &snap));
+	st.flags = 1;
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_GET_STATS, &st), EINVAL);
+	st.flags = 0;
+	st.queues = 16;
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_GET_STATS, &st), EFAULT);
+	st.queues = (uintptr_t)qs;
+	st.nr_queues = 0;
+	EXPECT_OK(ioctl(fd, LWPCAP_IOC_GET_STATS, &st));
+	CHECK(st.nr_queues == nq, "stats reported %u queues", st.nr_queues);
+	EXPECT_OK(ioctl(fd, LWPCAP_IOC_DEACTIVATE));
+	s = good;
+	EXPECT_OK(ioctl(fd, LWPCAP_IOC_SETUP, &s));
+
+	/* close while mapped: the mapping stays valid until munmap */
+	msize = s.mmap_size;
+	m = mmap(NULL, msize, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHECK(m != MAP_FAILED, "mmap: %s", strerror(errno));
+	EXPECT_OK(ioctl(fd, LWPCAP_IOC_ACTIVATE, &a));
+	close(fd);
+	/* the mapping holds the file: still bound, still capturing */
+	b = bgood;
+	EXPECT_ERR(ioctl(fd2, LWPCAP_IOC_BIND, &b), EBUSY);
+	if (m != MAP_FAILED) {
+		((volatile uint8_t *)m)[msize - 1] = 1;
+		EXPECT_OK(munmap(m, msize));
+	}
+	/* last unmap released the file: the device is free again */
+	b = bgood;
+	EXPECT_OK(ioctl(fd2, LWPCAP_IOC_BIND, &b));
+	close(fd2);
+
+	check_unprivileged();
+
+	printf("ERRNOS %s (%d failed)\n", failures ? "FAIL" : "PASS",
+	       failures);
+	return failures ? 1 : 0;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: ringtest capture -i IF -o PREFIX [--seg-size B] [--nr-segs N]\n"
+		"                        [-s SNAPLEN] [--mode tap|divert|default]\n"
+		"                        [--ready FILE] [--snaplen-after N:LEN] [--hold]\n"
+		"       ringtest errnos -i IF\n"
+		"       ringtest latency -i IF -n COUNT [--ready FILE]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "seg-size", required_argument, NULL, 'S' },
+		{ "nr-segs", required_argument, NULL, 'N' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "ready", required_argument, NULL, 'r' },
+		{ "snaplen-after", required_argument, NULL, 'a' },
+		{ "hold", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct opts o = {
+		.seg_size = 65536, .nr_segs = 64, .snaplen = 65535,
+		.mode = LWPCAP_MODE_DEFAULT, .count = 1,
+	};
+	struct sigaction sa = { .sa_handler = on_signal };
+	const char *cmd;
+	char *colon;
+	int c;
+
+	if (argc < 2)
+		usage();
+	cmd = argv[1];
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "i:o:s:n:", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			o.ifname = optarg;
+			break;
+		case 'o':
+			o.prefix = optarg;
+			break;
+		case 's':
+			o.snaplen = parse_u32(optarg, "snaplen");
+			break;
+		case 'n':
+			o.count = parse_u32(optarg, "count");
+			break;
+		case 'S':
+			o.seg_size = parse_u32(optarg, "segment size");
+			break;
+		case 'N':
+			o.nr_segs = parse_u32(optarg, "segment count");
+			break;
+		case 'm':
+			o.mode = parse_mode(optarg);
+			break;
+		case 'r':
+			o.ready = optarg;
+			break;
+		case 'h':
+			o.hold = true;
+			break;
+		case 'a':
+			colon = strchr(optarg, ':');
+			if (!colon)
+				usage();
+			*colon = 0;
+			o.snap_after = parse_u32(optarg, "record count");
+			o.snap_new = parse_u32(colon + 1, "snaplen");
+			break;
+		default:
+			usage();
+		}
+	}
+	if (!o.ifname)
+		usage();
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	if (!strcmp(cmd, "capture") && o.prefix)
+		return cmd_capture(&o);
+	if (!strcmp(cmd, "errnos"))
+		return cmd_errnos(&o);
+	if (!strcmp(cmd, "latency"))
+		return cmd_latency(&o);
+	usage();
+	return 2;
+}
