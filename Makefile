@@ -1,0 +1,67 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# tg3cap: in-driver capture for tg3 NICs, its reader and its test bed.
+#
+#   make demo         the VM demo: build, boot, replay traffic, capture,
+#                     show the files (PCAP=FILE replays your own capture)
+#   make check        the whole test suite (what CI runs)
+#   make check-fast   unit tests and patch checks, no kernel build, no VM
+#   make deps         install the Debian packages everything needs
+#   make tree         unpack linux-source-6.1 and apply patches/series
+#   make modules      build lwpcap, tg3, e1000, virtio_net out of tree
+#   make userland     build tg3cap-reader
+#   make patches      regenerate patches/0001 from driver/
+#   make clean        remove build outputs (build/, userland binaries)
+#
+# Build outputs go to build/ (BUILD_DIR), which git ignores.
+
+BUILD_DIR ?= $(CURDIR)/build
+export BUILD_DIR
+
+DEB_PKGS := build-essential bc bison flex libelf-dev libssl-dev kmod cpio \
+	xz-utils linux-source-6.1 linux-headers-amd64 linux-image-amd64 \
+	qemu-system-x86 busybox-static quilt sparse iproute2 ethtool \
+	tcpreplay tcpdump libpcap-dev wireshark-common tshark valgrind \
+	man-db groff-base gnuplot-nox python3
+
+.PHONY: all deps tree modules userland patches check check-fast demo \
+	clean
+
+all: modules userland
+
+deps:
+	@missing=; for p in $(DEB_PKGS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+			grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+			--no-install-recommends $$missing; \
+	fi
+
+tree: deps
+	driver/prep-tree.sh >/dev/null
+
+modules: deps
+	driver/build-modules.sh
+
+userland: deps
+	$(MAKE) -C userland
+
+patches: deps
+	driver/mkpatch.sh
+
+check-fast: deps
+	tests/check.sh --fast
+
+check: deps
+	tests/check.sh
+
+demo: deps
+	tests/demo.sh $(if $(PCAP),--pcap "$(PCAP)")
+
+clean:
+	rm -rf "$(BUILD_DIR)" demo-out
+	$(MAKE) -C userland clean
