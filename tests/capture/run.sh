@@ -45,7 +45,7 @@ declare -a CASES=("$@")
 
 make -s -C "$VM" BUILD_DIR="$BUILD_DIR"
 make -s -C "$CAP" BUILD_DIR="$B"
-"$top/driver/build-modules.sh" >/dev/null
+BUILD_DIR=$B "$top/driver/build-modules.sh" >/dev/null
 
 initrd()	# $1 name, $2 e1000 params, $3 virtio_net params
 {

@@ -22,7 +22,8 @@ tg3cap_log() { echo "guest: $*"; }
 # tg3cap_stat IF COUNTER -> value of /sys/class/net/IF/statistics/COUNTER
 tg3cap_stat() { cat "/sys/class/net/$1/statistics/$2"; }
 
-# tg3cap_wait_carrier IF [TIMEOUT_S]: link up and wait for carrier.
+# tg3cap_wait_carrier IF [TIMEOUT_S]: link up, wait for carrier, then
+# tg3cap_rxmode_wait.
 tg3cap_wait_carrier() {
 	ip link set "$1" up || tg3cap_fail "ip link set $1 up"
 	_n=$(( ${2:-10} * 10 ))
@@ -31,7 +32,14 @@ tg3cap_wait_carrier() {
 		[ "$_n" -gt 0 ] || tg3cap_fail "no carrier on $1"
 		sleep 0.1
 	done
+	tg3cap_rxmode_wait
 }
+
+# tg3cap_rxmode_wait: QEMU's e1000 refuses frames for 1 s (virtual clock)
+# after every RCTL write (link up, promiscuous on/off e.g. when tcpdump
+# starts, multicast list change); frames sent then are dropped by the host
+# tap queue. Call this after such a change and before tg3cap_ready.
+tg3cap_rxmode_wait() { sleep 1.2; }
 
 # tg3cap_ready [TAG]: tell the host to run its traffic command (round TAG).
 tg3cap_ready() {

@@ -56,8 +56,9 @@ OUT=${OUT:-$BUILD_DIR/initramfs.cpio.gz}
 mkdir -p "$BUILD_DIR" "$(dirname "$OUT")"
 command -v cpio >/dev/null || die "cpio not installed"
 BUSYBOX=$(command -v busybox || true)
-[[ -n $BUSYBOX ]] && ! ldd "$BUSYBOX" >/dev/null 2>&1 ||
+if [[ -z $BUSYBOX ]] || ldd "$BUSYBOX" >/dev/null 2>&1; then
 	die "busybox-static is needed (static /bin/busybox)"
+fi
 
 STAGE=$(mktemp -d "$BUILD_DIR/initramfs.stage.XXXXXX")
 trap 'rm -rf "$STAGE"' EXIT
@@ -80,7 +81,7 @@ add_mod() { # path params
 }
 
 add_stock() { # name params: the stock module and its Debian deps, in order
-	local name=$1 params=$2 line path last=
+	local name=$1 params=$2 kw path last=''
 	local out
 	out=$(modprobe -S "$KVER" --show-depends "$name" 2>&1) ||
 		die "modprobe -S $KVER --show-depends $name: $out"
@@ -138,8 +139,9 @@ mapfile -t APPLETS < <("$BUSYBOX" --list-full | grep -v '^bin/busybox$')
 install -m 755 "$VM_DIR/init" "$STAGE/init"
 install -m 644 "$VM_DIR/guest-lib.sh" "$STAGE/lib/tg3cap/lib.sh"
 echo "tg3cap" > "$STAGE/etc/hostname"
-echo "root:x:0:0:root:/root:/bin/sh" > "$STAGE/etc/passwd"
-echo "root:x:0:" > "$STAGE/etc/group"
+# Debian's tcpdump drops privileges to user "tcpdump": make that root here.
+printf '%s\n' "root:x:0:0:root:/root:/bin/sh" "tcpdump:x:0:0:tcpdump:/:/bin/false" > "$STAGE/etc/passwd"
+printf '%s\n' "root:x:0:" "tcpdump:x:0:" > "$STAGE/etc/group"
 printf '%s\n' "$KVER" > "$STAGE/etc/tg3cap/kver"
 
 : > "$STAGE/etc/tg3cap/modules"

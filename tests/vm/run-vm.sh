@@ -48,7 +48,7 @@
 # Usage: run-vm.sh --test NAME [options]
 #   --initrd FILE     initramfs (default $BUILD_DIR/initramfs.cpio.gz)
 #   --kernel FILE     kernel (default: uncompressed copy of /boot/vmlinuz-KVER,
-#                     made once with scripts/extract-vmlinux of $KSRC)
+#                     made once with scripts/extract-vmlinux of a source tree)
 #   --nic MODEL       e1000 (default) | e1000e | virtio[:QUEUES] | none
 #   --nics N          number of NICs, each on its own tap (default 1)
 #   --arg KEY=VAL     add tg3cap.KEY=VAL to the kernel command line (repeat)
@@ -60,6 +60,9 @@
 #   --log FILE        console log (default OUTDIR/console.log)
 #   --timeout SEC     hard timeout, kills QEMU (default 300)
 #   --mem MB --smp N  guest size (default 1024, 2)
+#   --txqueuelen N    host tap queue length (default: kernel's, 500 for a
+#                     tap): what the host buffers while QEMU does not read;
+#                     a deep queue (10000) absorbs TCG/host-load stalls
 #   --allow REGEX     ignore bad-pattern lines matching REGEX (expected WARNs)
 #   --no-9p           no virtfs share
 #   --quiet           do not echo the console while running
@@ -71,8 +74,8 @@ set -euo pipefail
 
 usage() { sed -n '/^# Usage:/,/^# Env:/p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
-TEST= INITRD= KERNEL= NIC=e1000 NICS=1 APPEND= HOST_CMD= OUTDIR= LOG=
-TIMEOUT=300 MEM=1024 SMP=2 ALLOW= NO9P=0 QUIET=0
+TEST='' INITRD='' KERNEL='' NIC=e1000 NICS=1 APPEND='' HOST_CMD='' OUTDIR='' LOG=''
+TIMEOUT=300 MEM=1024 SMP=2 ALLOW='' NO9P=0 QUIET=0 TXQLEN=''
 declare -a TARGS=()
 while [[ $# -gt 0 ]]; do
 	case $1 in
@@ -90,6 +93,7 @@ while [[ $# -gt 0 ]]; do
 	--mem) MEM=$2; shift 2 ;;
 	--smp) SMP=$2; shift 2 ;;
 	--allow) ALLOW=$2; shift 2 ;;
+	--txqueuelen) TXQLEN=$2; shift 2 ;;
 	--no-9p) NO9P=1; shift ;;
 	--quiet) QUIET=1; shift ;;
 	-h|--help) usage ;;
@@ -113,12 +117,13 @@ if [[ -z $KERNEL ]]; then
 	KERNEL=$BUILD_DIR/vmlinux-$KVER
 	if [[ ! -s $KERNEL || $VMLINUZ -nt $KERNEL ]]; then
 		mkdir -p "$BUILD_DIR"
-		if [[ -x $KSRC/scripts/extract-vmlinux ]] &&
-			"$KSRC/scripts/extract-vmlinux" "$VMLINUZ" > "$KERNEL.tmp" 2>/dev/null; then
+		if XV=$(find_extract_vmlinux) && bash "$XV" "$VMLINUZ" > "$KERNEL.tmp" 2>/dev/null &&
+			[[ -s $KERNEL.tmp ]]; then
+			msg "uncompressed kernel cached in $KERNEL (by $XV)"
 			mv "$KERNEL.tmp" "$KERNEL"
 		else
 			rm -f "$KERNEL.tmp"
-			msg "warning: cannot extract vmlinux (KSRC=$KSRC), booting compressed $VMLINUZ"
+			msg "warning: no scripts/extract-vmlinux found (set KSRC=), booting the slower compressed $VMLINUZ"
 			KERNEL=$VMLINUZ
 		fi
 	fi
@@ -131,15 +136,17 @@ if [[ -z $OUTDIR ]]; then
 fi
 mkdir -p "$OUTDIR"
 OUTDIR=$(cd "$OUTDIR" && pwd)
+[[ $OUTDIR != *,* ]] || die "--outdir $OUTDIR: no commas (QEMU -virtfs option syntax)"
 rm -f "$OUTDIR"/ready-* "$OUTDIR"/done-* "$OUTDIR"/.done-* "$OUTDIR/result"
 LOG=${LOG:-$OUTDIR/console.log}
 : > "$LOG"
 
 # ---- namespace, taps, cleanup -----------------------------------------------
 NS=tg3cap-vm-$$
-QPID= TPID= HPID=
+QPID='' TPID='' HPID=''
 declare -a TAPS=() MACS=()
 
+# shellcheck disable=SC2317 # invoked by trap
 cleanup() {
 	local rc=$?
 	set +e
@@ -193,6 +200,7 @@ for ((i = 0; i < NICS; i++)); do
 		*) QARGS+=(-device "$MODEL,netdev=n$i,mac=$mac") ;;
 		esac
 	fi
+	[[ -z $TXQLEN ]] || ip -n "$NS" link set "$tap" txqueuelen "$TXQLEN"
 	ip -n "$NS" link set "$tap" up
 done
 [[ $NO9P == 1 ]] ||
@@ -218,7 +226,7 @@ for a in "${TARGS[@]}"; do
 done
 
 # ---- boot ---------------------------------------------------------------------
-msg "test $TEST: kernel $KVER, nic ${NIC} x$NICS, outdir $OUTDIR, timeout ${TIMEOUT}s"
+msg "test $TEST: kernel $KVER, nic ${NIC} x$NICS, netns $NS, outdir $OUTDIR, timeout ${TIMEOUT}s"
 now_ms() { local t; t=$(date +%s%N); echo $((t / 1000000)); }
 T0=$(now_ms)
 # ip netns exec execs QEMU: $! is QEMU's PID.
@@ -232,7 +240,7 @@ fi
 elapsed() { local d=$(( $(now_ms) - T0 )); printf '%d.%d' $((d / 1000)) $((d % 1000 / 100)); }
 FAIL=()
 declare -A SEEN=()
-PENDING=() CUR=
+PENDING=() CUR=''
 
 start_round() { # tag
 	CUR=$1
@@ -254,15 +262,16 @@ finish_round() { # status
 		msg "host-cmd round $CUR exit $1 at $(elapsed) s"
 		[[ $1 == 0 ]] || FAIL+=("host command (round $CUR) exited $1")
 	fi
-	CUR= HPID=
+	CUR='' HPID=''
 }
 
 TIMED_OUT=0
 while kill -0 "$QPID" 2>/dev/null; do
 	# READY announcements, file (9p) or console line, in order of appearance.
 	mapfile -t tags < <( (
+		# shellcheck disable=SC2012 # our own file names
 		ls -tr "$OUTDIR" 2>/dev/null | sed -n 's/^ready-//p'
-		tr -d '\r' < "$LOG" | sed -n 's/.*TG3CAP-READY \([A-Za-z0-9_.-]*\).*/\1/p'
+		grep -ao 'TG3CAP-READY [A-Za-z0-9_.-]*' "$LOG" | cut -d' ' -f2
 	) )
 	for t in "${tags[@]}"; do
 		[[ -n $t && -z ${SEEN[$t]:-} ]] || continue
@@ -279,6 +288,11 @@ while kill -0 "$QPID" 2>/dev/null; do
 		TIMED_OUT=1
 		FAIL+=("timeout after ${TIMEOUT}s: QEMU (pid $QPID) killed")
 		kill -TERM "$QPID" 2>/dev/null || true
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			kill -0 "$QPID" 2>/dev/null || break
+			sleep 0.3
+		done
+		kill -KILL "$QPID" 2>/dev/null || true
 		break
 	fi
 	sleep 0.1
@@ -294,12 +308,12 @@ fi
 TOTAL=$(elapsed)
 
 # ---- verdict --------------------------------------------------------------------
-CLEAN=$(tr -d '\r' < "$LOG")
+CLEAN=$(tr -d '\r' < "$LOG" | sed 's/[[:space:]]*$//')
 BAD='BUG:|WARNING:|Oops|Kernel panic|KASAN|general protection|Call Trace'
 badlines=$(grep -nE "$BAD" <<<"$CLEAN" || true)
 [[ -z $ALLOW || -z $badlines ]] || badlines=$(grep -vE "$ALLOW" <<<"$badlines" || true)
 [[ -z $badlines ]] || FAIL+=("kernel problem on the console:" "$badlines")
-grep -qE "^TG3CAP-RESULT: PASS $TEST[[:space:]]*\$" <<<"$CLEAN" ||
+grep -qxF "TG3CAP-RESULT: PASS $TEST" <<<"$CLEAN" ||
 	FAIL+=("no PASS line: $(grep -E 'TG3CAP-RESULT' <<<"$CLEAN" || echo 'no TG3CAP-RESULT line at all')")
 [[ $QRC == 0 || $TIMED_OUT == 1 ]] || FAIL+=("QEMU exit code $QRC")
 
@@ -308,5 +322,5 @@ if [[ ${#FAIL[@]} -eq 0 ]]; then
 	exit 0
 fi
 msg "FAIL $TEST (${TOTAL} s, console log $LOG):"
-printf '  %s\n' "${FAIL[@]}" >&2
+printf '%s\n' "${FAIL[@]}" | sed 's/^/  /' >&2
 exit 1

@@ -1,0 +1,63 @@
+#!/bin/sh
+# Guest half of tests/reader/run.sh and of the demo: run tg3cap-reader on
+# the interfaces while the host sends, stop it with SIGINT, hand the files
+# and its report back through /out.
+# Args (tg3cap.KEY=VAL): ifs (comma list, default eth0), opts (reader
+# options, commas for spaces), keep (1: leave files in /out/cap).
+. /lib/tg3cap/lib.sh
+
+IFS_LIST=$(echo "${TG3CAP_IFS:-eth0}" | tr ',' ' ')
+OPTS=$(echo "${TG3CAP_OPTS:-}" | tr ',' ' ')
+set --
+for i in $IFS_LIST; do
+	[ -d "/sys/class/net/$i" ] || tg3cap_fail "no interface $i"
+	ip link set "$i" up || tg3cap_fail "ip link set $i up"
+	set -- "$@" -i "$i"
+done
+for i in $IFS_LIST; do
+	tg3cap_wait_carrier "$i"
+done
+mkdir -p /tmp/cap
+# shellcheck disable=SC2086 # OPTS is a list on purpose
+tg3cap-reader "$@" -w /tmp/cap/cap -q --stats-json /tmp/stats.json \
+	--stats-interval 1 $OPTS > /tmp/reader.out 2> /tmp/reader.err &
+rd=$!
+
+# Ready when every interface is promiscuous (or -p) and the reader wrote
+# its first statistics; then wait out e1000's receive pause.
+n=0
+while [ ! -s /tmp/stats.json ]; do
+	kill -0 "$rd" 2>/dev/null || { cat /tmp/reader.err; tg3cap_fail "reader died"; }
+	n=$((n + 1)); [ "$n" -lt 100 ] || tg3cap_fail "reader not ready"
+	sleep 0.1
+done
+tg3cap_rxmode_wait
+
+for i in $IFS_LIST; do
+	eval "rx0_$i=\$(tg3cap_stat $i rx_packets)"
+done
+tg3cap_ready 1
+tg3cap_wait_done 1 || tg3cap_fail "host traffic command failed"
+for i in $IFS_LIST; do
+	eval "rx1_$i=\$(tg3cap_settle $i rx_packets 500)"
+done
+sleep 0.5
+kill -INT "$rd"
+wait "$rd"
+rc=$?
+cat /tmp/reader.err
+{
+	for i in $IFS_LIST; do
+		eval "echo rx_delta_$i=\$((rx1_$i - rx0_$i))"
+	done
+	echo "reader_rc=$rc"
+} > /out/guest.env
+cp /tmp/reader.err /out/reader.err
+cp /tmp/stats.json /out/stats.json 2>/dev/null
+mkdir -p /out/cap
+cp /tmp/cap/* /out/cap/ || tg3cap_fail "cannot copy the files to /out"
+ls -l /tmp/cap
+[ "$rc" = 0 ] || tg3cap_fail "tg3cap-reader exited $rc"
+tg3cap_ready 2
+tg3cap_wait_done 2 || tg3cap_fail "host counter round failed"
+exit 0

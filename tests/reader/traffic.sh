@@ -1,0 +1,51 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Host half of the reader tests and of the demo, run by run-vm.sh
+# --host-cmd inside the netns.
+# Round 1: replay TG3CAP_PCAP (default: genpcap makes OUTDIR/sent.pcap of
+#          TG3CAP_COUNT frames: mixed sizes, 10 % VLAN-tagged, 30 % IPv6)
+#          into every tap at TG3CAP_RATE pps (each tap gets its own copy,
+#          addressed to its guest MAC, sequence numbers apart).
+# Round 2: tap counter deltas.  Output: OUTDIR/host.env.
+set -euo pipefail
+stat() { cat "/sys/class/net/$1/statistics/$2"; }
+R=${TG3CAP_RATE:?}
+i=0
+case $ROUND in
+1)
+	for t in $TAP; do
+		mac=$(cut -d' ' -f$((i + 1)) <<<"$GUEST_MAC")
+		f=$OUTDIR/sent-$t.pcap
+		if [ -n "${TG3CAP_PCAP:-}" ]; then
+			tcprewrite --enet-dmac="$mac" -i "$TG3CAP_PCAP" -o "$f"
+		else
+			"$GENPCAP" -o "$f" -n "${TG3CAP_COUNT:?}" \
+				-s 60,64,128,256,512,1024,1514 -V 10 -6 30 -f 16 \
+				-d "$mac" --seq $((i * 1000000))
+		fi
+		echo "tx0_$t=$(stat "$t" tx_packets) drop0_$t=$(stat "$t" tx_dropped)" \
+			>>"$OUTDIR/tap0.env"
+		i=$((i + 1))
+	done
+	for t in $TAP; do
+		tcpreplay -i "$t" --pps="$R" "$OUTDIR/sent-$t.pcap" \
+			>"$OUTDIR/tcpreplay-$t.log" 2>&1 &
+	done
+	wait
+	for t in $TAP; do
+		cat "$OUTDIR/tcpreplay-$t.log"
+		sent=$(sed -n 's/.*Successful packets: *\([0-9]*\).*/\1/p' \
+			"$OUTDIR/tcpreplay-$t.log")
+		echo "sent_$t=${sent:?}" >>"$OUTDIR/host.env"
+	done
+	;;
+2)
+	. "$OUTDIR/tap0.env"
+	for t in $TAP; do
+		tx=tx0_$t drop=drop0_$t
+		echo "tap_tx_delta_$t=$(( $(stat "$t" tx_packets) - ${!tx} ))" >>"$OUTDIR/host.env"
+		echo "tap_drop_delta_$t=$(( $(stat "$t" tx_dropped) - ${!drop} ))" >>"$OUTDIR/host.env"
+	done
+	cat "$OUTDIR/host.env"
+	;;
+esac
