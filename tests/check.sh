@@ -19,7 +19,9 @@ else
 	suites=("hygiene:driver/hygiene.sh"
 		"unit:make -C userland check"
 		"rig:env BUILD_DIR=$top/build/vm tests/vm/rig-selftest.sh"
-		"capture:tests/capture/run.sh")
+		"capture:tests/capture/run.sh"
+		"reader:tests/reader/run.sh"
+		"demo:tests/demo.sh --out build/demo-out")
 fi
 
 P=0 F=0
