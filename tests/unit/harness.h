@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * harness.h - a tiny test runner for tg3cap-reader's unit tests.
+ *
+ * Every test runs in a child process, so a crash or a sanitizer abort
+ * fails that test only.  Tests must check things that can fail; there
+ * are no skips: a missing tool (capinfos, tcpdump) is a failure.
+ */
+#ifndef _TG3CAP_HARNESS_H
+#define _TG3CAP_HARNESS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "fakedev.h"
+#include "ring.h"
+
+#define CHECK(cond) do {						\
+	if (!(cond)) {							\
+		fprintf(stderr, "  %s:%d: CHECK failed: %s\n",		\
+			__FILE__, __LINE__, #cond);			\
+		return -1;						\
+	}								\
+} while (0)
+
+#define CHECKF(cond, fmt, ...) do {					\
+	if (!(cond)) {							\
+		fprintf(stderr, "  %s:%d: CHECK failed: %s: " fmt "\n",	\
+			__FILE__, __LINE__, #cond, ##__VA_ARGS__);	\
+		return -1;						\
+	}								\
+} while (0)
+
+struct test {
+	const char *name;
+	int (*fn)(void);
+};
+
+#define TESTS(arr) const struct test arr[]; \
+	const unsigned int arr##_n
+
+extern const struct test ring_tests[];
+extern const unsigned int ring_tests_n;
+extern const struct test file_tests[];
+extern const unsigned int file_tests_n;
+extern const struct test cli_tests[];
+extern const unsigned int cli_tests_n;
+
+/* Sizes shrink under valgrind, which is ~50x slower. */
+uint64_t scaled(uint64_t n);
+bool under_valgrind(void);
+
+/* A fresh directory under /tmp, removed by tmpdir_remove(). */
+int tmpdir_make(char *buf, size_t len);
+void tmpdir_remove(const char *dir);
+
+/* Seen-set of sequence numbers the producer stored. */
+struct seqset {
+	uint8_t *bits;
+	uint64_t n;
+};
+int seqset_init(struct seqset *s, uint64_t n);
+void seqset_add(struct seqset *s, uint64_t seq);
+bool seqset_has(const struct seqset *s, uint64_t seq);
+void seqset_free(struct seqset *s);
+
+/*
+ * Record checker: every record must be the frame fakedev made for its
+ * sequence number (byte for byte, caplen = min(len, snaplen)), in
+ * increasing order per queue (seq % nq), and in @stored if given.
+ */
+struct checker {
+	uint32_t snaplen;
+	unsigned int nq;
+	uint64_t next[LWPCAP_MAX_QUEUES];
+	int started[LWPCAP_MAX_QUEUES];
+	uint64_t pkts;
+	uint64_t caplen;
+	const struct seqset *stored;
+	uint64_t seen_max;
+};
+void checker_init(struct checker *c, uint32_t snaplen, unsigned int nq,
+		  const struct seqset *stored);
+int checker_feed(struct checker *c, const uint8_t *p, size_t len);
+
+/* Read a whole series PREFIX.NNNNNN.pcap through the checker. */
+int check_series(const char *prefix, struct checker *c, unsigned int *files,
+		 unsigned int first, unsigned int last);
+/* capinfos and tcpdump must both accept @path with exactly @pkts records. */
+int check_tools(const char *path, uint64_t pkts);
+uint64_t file_records(const char *path);
+int count_files(const char *dir, const char *suffix);
+
+/* Run a command line through sh; stdout+stderr to @out (may be NULL). */
+int run_sh(const char *cmd, char *out, size_t outlen);
+
+#endif /* _TG3CAP_HARNESS_H */

@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_cli.c - the tg3cap-reader binary: flags, exit codes, the whole
+ * capture path (threads, rotation, signals, report, JSON) on the fake
+ * source, and the live path's error messages on a host without lwpcap.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "stats.h"
+#include "util.h"
+#include "repair.h"
+
+static const char *reader(void)
+{
+	const char *r = getenv("TG3CAP_READER");
+
+	return r ? r : "./tg3cap-reader";
+}
+
+/* Run the reader with @args; returns its exit status, output in @out. */
+static int rd(const char *args, char *out, size_t len)
+{
+	char cmd[8192];
+
+	snprintf(cmd, sizeof(cmd), "%s %s 2>&1", reader(), args);
+	return run_sh(cmd, out, len);
+}
+
+static int t_bad_flags(void)
+{
+	static const char *const bad[] = {
+		"-i eth0",				/* no -w */
+		"-w /tmp/x",				/* no -i */
+		"-i eth0 -w /tmp/x -s abc",
+		"-i eth0 -w /tmp/x -s 70000",
+		"-i eth0 -w /tmp/x -s -1",
+		"-i eth0 -w /tmp/x -C 0",
+		"-i eth0 -w /tmp/x -C 12q",
+		"-i eth0 -w /tmp/x -C 99999999999999999999",
+		"-i eth0 -w /tmp/x -W 0",
+		"-i eth0 -w /tmp/x -G 0",
+		"-i eth0 -w /tmp/x -c 0",
+		"-i eth0 -w /tmp/x --mode sniff",
+		"-i eth0 -w /tmp/x --ring-size 3000",
+		"-i eth0 -w /tmp/x --ring-size 64k --seg-size 64k",
+		"-i eth0 -w /tmp/x --seg-size 5000",
+		"-i eth0 -w /tmp/x --seg-size 4k",	/* snaplen too big */
+		"-i eth0 -w /tmp/x -x",
+		"-i eth0 -w /tmp/x --bogus",
+		"-i eth0 -w /tmp/x -i eth0",
+		"-i eth0 -w /tmp/x extra",
+		"-i eth0 -w",
+		"-i a/b -w /tmp/x",
+		"-i eth0 -w /tmp/x --fake-source 10:30",
+		"-i eth0 -w /tmp/x --fake-source 10:64:1:1:1",
+	};
+	char out[8192];
+	unsigned int i;
+	int st;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		st = rd(bad[i], out, sizeof(out));
+		CHECKF(st == 2, "'%s' exits %d:\n%s", bad[i], st, out);
+		CHECKF(strstr(out, "Usage:") && strstr(out, "tg3cap-reader: "),
+		       "'%s' prints:\n%s", bad[i], out);
+	}
+	return 0;
+}
+
+static int t_help_version(void)
+{
+	char out[16384];
+
+	CHECK(rd("--help", out, sizeof(out)) == 0);
+	CHECK(strstr(out, "Examples:") && strstr(out, "-i eth1 -w /data/cap"));
+	CHECK(rd("-h", out, sizeof(out)) == 0 && strstr(out, "Usage:"));
+	CHECK(rd("--version", out, sizeof(out)) == 0);
+	CHECK(strstr(out, "tg3cap-reader ") && strstr(out, "ABI 1"));
+	return 0;
+}
+
+/* The live path on this host: no /dev/lwpcap, clear words, exit 1. */
+static int t_live_errors(void)
+{
+	char out[8192];
+	struct stat st;
+
+	CHECK(rd("-i tg3cap-none0 -w /tmp/x -q", out, sizeof(out)) == 1);
+	CHECKF(strstr(out, "tg3cap-none0: no such interface"), "%s", out);
+	CHECK(rd("-i lo -w /tmp/x -q", out, sizeof(out)) == 1);
+	if (stat("/dev/lwpcap", &st) == 0)	/* module loaded: lo has no ring */
+		CHECKF(strstr(out, "lo: the NIC has no lwpcap ring") &&
+		       strstr(out, "lwpcap=1"), "%s", out);
+	else
+		CHECKF(strstr(out, "lo: /dev/lwpcap does not exist") &&
+		       strstr(out, "modprobe"), "%s", out);
+	return 0;
+}
+
+static uint64_t json_u64(const char *json, const char *key)
+{
+	char pat[64];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	p = strstr(json, pat);
+	return p ? strtoull(p + strlen(pat), NULL, 10) : UINT64_MAX;
+}
+
+static int read_text(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		return -1;
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return 0;
+}
+
+/*
+ * The whole reader on the fake source: 2 queues, 64 KiB files, JSON.
+ * Files, report and JSON must agree with each other and with the frames.
+ */
+static int t_fake_end_to_end(void)
+{
+	char dir[256], args[1024], out[16384], json[8192], prefix[300];
+	unsigned int files, n;
+	struct checker ck;
+	uint64_t written, detected;
+
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	snprintf(prefix, sizeof(prefix), "%s/cap", dir);
+	snprintf(args, sizeof(args),
+		 "--fake-source %llu:128:2 -w %s -s 256 -C 64k -q --stats-json %s/s.json",
+		 (unsigned long long)scaled(40000), prefix, dir);
+	CHECKF(rd(args, out, sizeof(out)) == 0, "%s", out);
+	CHECKF(strstr(out, "detected:") && strstr(out, "written:") &&
+	       strstr(out, "dropped:") && strstr(out, "lost:") &&
+	       strstr(out, "not detected:"), "%s", out);
+	CHECK(!read_text(strcat(strcpy(json, dir), "/s.json"), json,
+			 sizeof(json)));
+	written = json_u64(json, "written");
+	detected = json_u64(json, "detected");
+	CHECKF(detected == scaled(40000), "%s", json);
+	CHECK(written + json_u64(json, "dropped") == detected);
+	n = count_files(dir, ".pcap");
+	CHECK(n >= 2 && json_u64(json, "files") == n);
+	CHECK(count_files(dir, ".part") == 0);
+	checker_init(&ck, 256, 2, NULL);
+	CHECK(!check_series(prefix, &ck, &files, 0, n - 1));
+	CHECKF(ck.pkts == written, "files hold %llu, report says %llu",
+	       (unsigned long long)ck.pkts, (unsigned long long)written);
+	snprintf(args, sizeof(args), "%s.000000.pcap", prefix);
+	CHECK(!check_tools(args, file_records(args)));
+	tmpdir_remove(dir);
+	return 0;
+}
+
+/* -c and several interfaces: PREFIX-IFACE.NNNNNN.pcap, exact counts. */
+static int t_count_two_interfaces(void)
+{
+	char dir[256], args[1024], out[16384], path[400];
+
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	snprintf(args, sizeof(args),
+		 "--fake-source 5000:200:1:100000 -i a0 -i b0 -w %s/cap -c 1234 -q",
+		 dir);
+	CHECKF(rd(args, out, sizeof(out)) == 0, "%s", out);
+	CHECKF(strstr(out, "packet count reached"), "%s", out);
+	CHECK(count_files(dir, ".pcap") == 2);
+	snprintf(path, sizeof(path), "%s/cap-a0.000000.pcap", dir);
+	CHECK(file_records(path) == 1234);
+	CHECK(!check_tools(path, 1234));
+	snprintf(path, sizeof(path), "%s/cap-b0.000000.pcap", dir);
+	CHECK(file_records(path) == 1234);
+	CHECK(!check_tools(path, 1234));
+	tmpdir_remove(dir);
+	return 0;
+}
+
+/* SIGINT and SIGTERM: drain, complete the files, report, exit 0. */
+static int signal_stop(int sig)
+{
+	char dir[256], prefix[300], out[400];
+	unsigned int files, n;
+	struct checker ck;
+	int status, fd;
+	pid_t pid;
+
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	snprintf(prefix, sizeof(prefix), "%s/cap", dir);
+	snprintf(out, sizeof(out), "%s/log", dir);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (!pid) {
+		fd = creat(out, 0644);
+		if (fd < 0 || dup2(fd, 2) < 0)
+			_exit(99);
+		execl(reader(), reader(), "--fake-source",
+		      "100000000:100:1:20000", "-w", prefix, "-C", "256k",
+		      (char *)NULL);
+		_exit(98);
+	}
+	usleep(700000);
+	CHECK(!kill(pid, sig));
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECKF(WIFEXITED(status) && !WEXITSTATUS(status), "status %#x",
+	       status);
+	n = count_files(dir, ".pcap");
+	CHECK(n >= 1 && count_files(dir, ".part") == 0);
+	checker_init(&ck, 65535, 1, NULL);
+	CHECK(!check_series(prefix, &ck, &files, 0, n - 1));
+	CHECK(ck.pkts > 1000 && ck.pkts == ck.next[0]);
+	{
+		char log[8192];
+		FILE *f = fopen(out, "r");
+		size_t k;
+
+		CHECK(f);
+		k = fread(log, 1, sizeof(log) - 1, f);
+		log[k] = '\0';
+		fclose(f);
+		CHECKF(strstr(log, "stopped") && strstr(log, "written:"),
+		       "%s", log);
+	}
+	tmpdir_remove(dir);
+	return 0;
+}
+
+static int t_sigint(void)
+{
+	return signal_stop(SIGINT);
+}
+
+static int t_sigterm(void)
+{
+	return signal_stop(SIGTERM);
+}
+
+/* A full disk through the binary: valid files, a clear message, exit 1. */
+static int t_disk_full_exit(void)
+{
+	char dir[256], args[1024], out[16384], prefix[300];
+	unsigned int files, n;
+	struct checker ck;
+
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	CHECKF(!mount("tmpfs", dir, "tmpfs", 0, "size=512k"), "mount: %s",
+	       strerror(errno));
+	snprintf(prefix, sizeof(prefix), "%s/cap", dir);
+	snprintf(args, sizeof(args),
+		 "--fake-source 100000:300:1:200000 -w %s -s 1000 -C 64k -q", prefix);
+	CHECKF(rd(args, out, sizeof(out)) == 1, "%s", out);
+	CHECKF(strstr(out, "No space left on device"), "%s", out);
+	n = count_files(dir, ".pcap");
+	CHECK(n >= 2 && count_files(dir, ".part") == 0);
+	checker_init(&ck, 1000, 1, NULL);
+	CHECK(!check_series(prefix, &ck, &files, 0, n - 1));
+	CHECK(ck.pkts == ck.next[0]);
+	CHECK(!umount2(dir, MNT_DETACH));
+	tmpdir_remove(dir);
+	return 0;
+}
+
+/*
+ * The seed's terms from known numbers, the report and the JSON; and the
+ * sysfs counters of a real interface (lo).
+ */
+static int t_stats(void)
+{
+	struct lwp_ifstat s = { .ifname = "eth9", .nr_queues = 2 };
+	char dir[256], path[300], json[8192], out[8192];
+	struct lwp_totals t;
+	struct lwp_nic lo;
+	char err[LWP_ERRLEN];
+	FILE *f;
+
+	s.q[0].packets = 600;
+	s.q[0].drops = 10;
+	s.q[1].packets = 400;
+	s.nic0 = (struct lwp_nic){ .rx_dropped = 7, .ok = 1 };
+	s.nic = (struct lwp_nic){ .rx_dropped = 9, .rx_missed = 2,
+				  .rx_fifo = 1, .ok = 1 };
+	s.fs.pkts = 990;
+	s.fs.files = 3;
+	lwp_totals(&s, &t);
+	CHECK(t.detected == 1010 && t.ring_drops == 10);
+	CHECK(t.not_detected == 5 && t.written == 990 && t.dropped == 20);
+	CHECK(t.sent == 1015);
+	CHECK(t.lost_pct > 2.4630 && t.lost_pct < 2.4631);	/* 25/1015 */
+	/* While capturing, what the ring still holds is not dropped. */
+	s.state = "capturing";
+	s.fs.pkts = 900;
+	lwp_totals(&s, &t);
+	CHECK(t.dropped == 10 && t.in_ring == 100 && t.written == 900);
+	s.state = NULL;
+	s.fs.pkts = 990;
+
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	snprintf(path, sizeof(path), "%s/report", dir);
+	f = fopen(path, "w");
+	CHECK(f);
+	lwp_report(f, &s, 1, 2.0);
+	fclose(f);
+	snprintf(out, sizeof(out), "cat %s", path);
+	CHECK(run_sh(out, out, sizeof(out)) == 0);
+	CHECKF(strstr(out, "detected:               1010") &&
+	       strstr(out, "not detected:              5") &&
+	       strstr(out, "written:                 990") &&
+	       strstr(out, "dropped:                  20") &&
+	       strstr(out, "lost:                 2.463%"), "%s", out);
+
+	snprintf(path, sizeof(path), "%s/s.json", dir);
+	CHECK(!lwp_stats_json(path, &s, 1, 2.0, err));
+	snprintf(out, sizeof(out), "cat %s", path);
+	CHECK(run_sh(out, json, sizeof(json)) == 0);
+	CHECKF(strstr(json, "\"detected\":1010,") &&
+	       strstr(json, "\"not_detected\":5,") &&
+	       strstr(json, "\"written\":990,") &&
+	       strstr(json, "\"rx_dropped\":2,") &&
+	       strstr(json, "{\"packets\":400,"), "%s", json);
+	CHECK(count_files(dir, ".tmp") == 0);
+	tmpdir_remove(dir);
+
+	CHECKF(!lwp_nic_read("/sys/class/net", "lo", &lo, err), "%s", err);
+	CHECK(lo.ok);
+	CHECK(lwp_nic_read("/sys/class/net", "tg3cap-none0", &lo, err) ==
+	      -ENOENT && !lo.ok);
+	return 0;
+}
+
+/* The man page renders without a single warning. */
+static int t_man_page(void)
+{
+	const char *page = getenv("TG3CAP_MANPAGE");
+	char cmd[1024], out[32768];
+
+	CHECK(page);
+	snprintf(cmd, sizeof(cmd), "MANWIDTH=80 man -l %s 2>&1 >/dev/null",
+		 page);
+	CHECKF(run_sh(cmd, out, sizeof(out)) == 0 && !out[0], "man: %s", out);
+	snprintf(cmd, sizeof(cmd), "groff -ww -man -z %s 2>&1", page);
+	CHECKF(run_sh(cmd, out, sizeof(out)) == 0 && !out[0], "groff: %s",
+	       out);
+	snprintf(cmd, sizeof(cmd), "MANWIDTH=80 man -l %s 2>/dev/null | col -b",
+		 page);
+	CHECK(run_sh(cmd, out, sizeof(out)) == 0);
+	CHECK(strstr(out, "EXAMPLES") && strstr(out, "EXIT STATUS"));
+	return 0;
+}
+
+const struct test cli_tests[] = {
+	{ "cli_man_page", t_man_page },
+	{ "cli_stats_report_json", t_stats },
+	{ "cli_bad_flags_exit_2", t_bad_flags },
+	{ "cli_help_version", t_help_version },
+	{ "cli_live_device_errors", t_live_errors },
+	{ "cli_fake_end_to_end", t_fake_end_to_end },
+	{ "cli_count_two_interfaces", t_count_two_interfaces },
+	{ "cli_sigint", t_sigint },
+	{ "cli_sigterm", t_sigterm },
+	{ "cli_disk_full_exit_1", t_disk_full_exit },
+};
+const unsigned int cli_tests_n = ARRAY_SIZE(cli_tests);

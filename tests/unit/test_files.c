@@ -1,0 +1,557 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_files.c - the file series: rotation, -c, -W, -z, crash repair,
+ * a full disk.  Every file written is read back record by record and
+ * handed to capinfos and tcpdump.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "filering.h"
+#include "harness.h"
+#include "pcapfile.h"
+#include "repair.h"
+#include "util.h"
+
+static const struct timespec ts0 = { .tv_sec = 1700000000, .tv_nsec = 7 };
+
+struct logbuf {
+	char text[16384];
+	size_t len;
+};
+
+static void log_to_buf(void *arg, const char *msg)
+{
+	struct logbuf *l = arg;
+	int n = snprintf(l->text + l->len, sizeof(l->text) - l->len, "%s\n",
+			 msg);
+
+	if (n > 0 && (size_t)n < sizeof(l->text) - l->len)
+		l->len += n;
+}
+
+/* A fake device and its reader, in one thread. */
+struct rig {
+	struct fakedev d;
+	struct lwp_queue q;
+	struct fring *fr;
+	uint64_t seq;
+	char err[LWP_ERRLEN];
+};
+
+static int rig_init(struct rig *r, uint32_t snaplen)
+{
+	uint32_t seg = snaplen + 16 <= 16384 ? 16384 : 131072;
+
+	memset(r, 0, sizeof(*r));
+	CHECK(!fakedev_create(&r->d, 1, seg, 8, snaplen, r->err));
+	CHECK(!lwp_queue_init(&r->q, r->d.map, r->d.map_len, &r->d.setup, 0,
+			      r->err));
+	return 0;
+}
+
+static void rig_fini(struct rig *r)
+{
+	lwp_queue_fini(&r->q);
+	fakedev_destroy(&r->d);
+}
+
+/*
+ * Send @n frames of @len bytes and drain them into the series, never
+ * dropping: when the ring is full, drain and retry.  Returns what the
+ * last drain returned (0, LWP_STOP or an error).
+ */
+static int pump(struct rig *r, uint64_t n, uint32_t len)
+{
+	uint64_t end = r->seq + n;
+	int ret = 0;
+
+	while (r->seq < end) {
+		if (fakedev_rx(&r->d, 0, r->seq, len, &ts0)) {
+			r->seq++;
+			if (r->seq % 37)
+				continue;
+		}
+		fakedev_flush(&r->d, 0);
+		ret = lwp_queue_drain(&r->q, fring_write, r->fr, r->err);
+		if (ret < 0 || ret == LWP_STOP)
+			return ret;
+	}
+	fakedev_flush(&r->d, 0);
+	ret = lwp_queue_drain(&r->q, fring_write, r->fr, r->err);
+	return ret < 0 || ret == LWP_STOP ? ret : 0;
+}
+
+static void cfg_init(struct fring_cfg *c, const char *prefix,
+		     uint64_t size, uint32_t snaplen)
+{
+	memset(c, 0, sizeof(*c));
+	c->prefix = prefix;
+	c->file_size = size;
+	c->snaplen = snaplen;
+	c->linktype = PCAP_LINKTYPE_ETHERNET;
+}
+
+static int check_all_tools(const char *prefix, unsigned int first,
+			   unsigned int last)
+{
+	unsigned int s;
+
+	for (s = first; s <= last; s++) {
+		char path[4096];
+		uint64_t n;
+
+		lwp_series_name(path, sizeof(path), prefix, s, LWP_SUFFIX);
+		n = file_records(path);
+		CHECKF(n != UINT64_MAX, "%s is not whole records", path);
+		if (check_tools(path, n))
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * -C: records of 16 + 100 bytes, files of 24 + 50 records: 1234 records
+ * make exactly 24 full files and one of 34, named .000000 to .000024.
+ */
+static int t_rotation_by_size(void)
+{
+	char dir[256], prefix[300], path[400];
+	struct fring_cfg c;
+	struct fring_stats st;
+	struct checker ck;
+	struct rig r;
+	unsigned int files;
+
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	snprintf(prefix, sizeof(prefix), "%s/cap", dir);
+	CHECK(!rig_init(&r, 128));
+	cfg_init(&c, prefix, 24 + 116 * 50, 128);
+	CHECKF(!fring_open(&r.fr, &c, r.err), "%s", r.err);
+	CHECKF(pump(&r, 1234, 100) == 0, "%s", r.err);
+	CHECK(!fring_close(r.fr, &st, r.err));
+	CHECK(st.pkts == 1234 && st.files == 25 && st.caplen == 123400);
+	CHECK(st.file_bytes == 25 * 24 + 1234 * 116);
+	CHECK(count_files(dir, ".pcap") == 25);
+	CHECK(count_files(dir, ".part") == 0);
+	lwp_series_name(path, sizeof(path), prefix, 24, LWP_SUFFIX);
+	CHECK(file_records(path) == 34);
+	lwp_series_name(path, sizeof(path), prefix, 0, LWP_SUFFIX);
+	CHECK(file_records(path) == 50);
+	checker_init(&ck, 128, 1, NULL);
+	CHECK(!check_series(prefix, &ck, &files, 0, 24));
+	CHECK(ck.pkts == 1234 && ck.next[0] == 1234);
+	CHECK(!check_all_tools(prefix, 0, 24));
+	rig_fini(&r);
+	tmpdir_remove(dir);
+	return 0;
+}
+
+/* -c: exactly the count, even when it falls inside a batch and a run. */
+static int t_packet_count(void)
+{
+	char dir[256], prefix[300];
+	struct fring_cfg c;
+	struct fring_stats st;
+	struct checker ck;
+	struct rig r;
+	unsigned int files;
+
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	snprintf(prefix, sizeof(prefix), "%s/cap", dir);
+	CHECK(!rig_init(&r, 256));
+	cfg_init(&c, prefix, 24 + 216 * 100, 256);
+	c.max_pkts = 777;
+	CHECK(!fring_open(&r.fr, &c, r.err));
+	CHECK(pump(&r, 2000, 200) == LWP_STOP);
+	CHECK(!fring_close(r.fr, &st, r.err));
+	CHECK(st.pkts == 777 && st.files == 8);
+	checker_init(&ck, 256, 1, NULL);
+	CHECK(!check_series(prefix, &ck, &files, 0, 7));
+	CHECK(ck.pkts == 777 && ck.next[0] == 777);
+	CHECK(count_files(dir, ".pcap") == 8);
+	CHECK(!check_all_tools(prefix, 0, 7));
+	rig_fini(&r);
+	tmpdir_remove(dir);
+	return 0;
+}
+
+static time_t fake_now;
+
+static time_t fake_clock(void *arg)
+{
+	(void)arg;
+	return fake_now;
+}
+
+/*
+ * -G 10 on a fake wall clock: periods [1000,1010), [1010,1020), ...;
+ * an empty file is not rotated, its period moves on.
+ */
+static int t_rotation_by_time(void)
+{
+	char dir[256], prefix[300], path[400];
+	struct fring_cfg c;
+	struct fring_stats st;
+	struct checker ck;
+	struct rig r;
+	unsigned int files;
+
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	snprintf(prefix, sizeof(prefix), "%s/cap", dir);
+	CHECK(!rig_init(&r, 256));
+	cfg_init(&c, prefix, 1 << 20, 256);
+	c.rotate_sec = 10;
+	c.clock = fake_clock;
+	fake_now = 1003;
+	CHECK(!fring_open(&r.fr, &c, r.err));
+	CHECK(fring_ms_to_rotation(r.fr) == 7000);
+	CHECK(!pump(&r, 10, 100));
+	fake_now = 1009;
+	CHECK(!pump(&r, 10, 100));		/* file 0: 20 */
+	fake_now = 1010;
+	CHECK(!pump(&r, 5, 100));		/* file 1 */
+	fake_now = 1019;
+	CHECK(!fring_tick(r.fr, r.err));
+	CHECK(!pump(&r, 5, 100));		/* file 1: 10 */
+	fake_now = 1031;
+	CHECK(!fring_tick(r.fr, r.err));	/* file 2 starts, empty */
+	fake_now = 1045;
+	CHECK(!fring_tick(r.fr, r.err));	/* empty: not rotated */
+	CHECK(fring_ms_to_rotation(r.fr) == 5000);
+	fake_now = 1046;
+	CHECK(!pump(&r, 3, 100));		/* file 2: 3 */
+	CHECK(!fring_close(r.fr, &st, r.err));
+	CHECK(st.files == 3 && st.pkts == 33);
+	CHECK(count_files(dir, ".pcap") == 3);
+	lwp_series_name(path, sizeof(path), prefix, 0, LWP_SUFFIX);
+	CHECK(file_records(path) == 20);
+	lwp_series_name(path, sizeof(path), prefix, 1, LWP_SUFFIX);
+	CHECK(file_records(path) == 10);
+	lwp_series_name(path, sizeof(path), prefix, 2, LWP_SUFFIX);
+	CHECK(file_records(path) == 3);
+	checker_init(&ck, 256, 1, NULL);
+	CHECK(!check_series(prefix, &ck, &files, 0, 2));
+	CHECK(!check_all_tools(prefix, 0, 2));
+	rig_fini(&r);
+	tmpdir_remove(dir);
+	return 0;
+}
+
+/*
+ * -W 3: of 7 files only the last 3 remain; a restart continues the
+ * numbering and keeps the ring at 3, counting the old files.
+ */
+static int t_file_ring(void)
+{
+	char dir[256], prefix[300];
+	struct fring_cfg c;
+	struct fring_stats st;
+	struct checker ck;
+	struct rig r;
+	unsigned int files;
+
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	snprintf(prefix, sizeof(prefix), "%s/cap", dir);
+	CHECK(!rig_init(&r, 100));
+	cfg_init(&c, prefix, 24 + 116 * 50, 100);
+	c.max_files = 3;
+	CHECK(!fring_open(&r.fr, &c, r.err));
+	CHECK(!pump(&r, 350, 100));
+	CHECK(!fring_close(r.fr, &st, r.err));
+	CHECK(st.files == 7);
+	CHECK(count_files(dir, ".pcap") == 3);
+	checker_init(&ck, 100, 1, NULL);
+	CHECK(!check_series(prefix, &ck, &files, 4, 6));
+	CHECK(ck.pkts == 150);
+
+	CHECK(!fring_open(&r.fr, &c, r.err));
+	CHECK(!pump(&r, 60, 100));
+	CHECK(!fring_close(r.fr, &st, r.err));
+	CHECK(count_files(dir, ".pcap") == 3);
+	checker_init(&ck, 100, 1, NULL);
+	CHECK(!check_series(prefix, &ck, &files, 6, 8));
+	CHECK(ck.pkts == 50 + 50 + 10 && ck.next[0] == 410);
+	CHECK(!check_all_tools(prefix, 6, 8));
+	rig_fini(&r);
+	tmpdir_remove(dir);
+	return 0;
+}
+
+/* -z runs on every completed file, with its final name. */
+static int t_postrotate(void)
+{
+	char dir[256], prefix[300], script[300], cmd[1024], out[4096];
+	struct fring_cfg c;
+	struct rig r;
+	FILE *f;
+
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	snprintf(prefix, sizeof(prefix), "%s/cap", dir);
+	snprintf(script, sizeof(script), "%s/z.sh", dir);
+	f = fopen(script, "w");
+	CHECK(f);
+	fprintf(f, "#!/bin/sh\ncapinfos -c -M \"$1\" | grep -q 'packets: *50$' && echo \"$1\" >> %s/z.log\n",
+		dir);
+	fclose(f);
+	CHECK(!chmod(script, 0755));
+	CHECK(!rig_init(&r, 100));
+	cfg_init(&c, prefix, 24 + 116 * 50, 100);
+	c.postrotate = script;
+	CHECK(!fring_open(&r.fr, &c, r.err));
+	CHECK(!pump(&r, 150, 100));
+	CHECK(!fring_close(r.fr, NULL, r.err));
+	snprintf(cmd, sizeof(cmd), "sort %s/z.log", dir);
+	CHECK(run_sh(cmd, out, sizeof(out)) == 0);
+	snprintf(cmd, sizeof(cmd), "%s.000000.pcap\n%s.000001.pcap\n%s.000002.pcap\n",
+		 prefix, prefix, prefix);
+	CHECKF(!strcmp(out, cmd), "-z log:\n%s", out);
+	rig_fini(&r);
+	tmpdir_remove(dir);
+	return 0;
+}
+
+/* A run without packets leaves one valid, empty file, nothing else. */
+static int t_empty_run(void)
+{
+	char dir[256], prefix[300], path[400];
+	struct fring_cfg c;
+	struct fring *fr;
+	struct stat st;
+	char err[LWP_ERRLEN];
+
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	snprintf(prefix, sizeof(prefix), "%s/cap", dir);
+	cfg_init(&c, prefix, 1 << 20, 65535);
+	CHECK(!fring_open(&fr, &c, err));
+	CHECK(!fring_close(fr, NULL, err));
+	CHECK(count_files(dir, ".pcap") == 1);
+	CHECK(count_files(dir, ".part") == 0);
+	lwp_series_name(path, sizeof(path), prefix, 0, LWP_SUFFIX);
+	CHECK(!stat(path, &st) && st.st_size == PCAP_HDR_LEN);
+	CHECK(!check_tools(path, 0));
+	tmpdir_remove(dir);
+	return 0;
+}
+
+static int write_bytes(const char *path, const void *p, size_t n)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ssize_t w;
+
+	if (fd < 0)
+		return -1;
+	w = write(fd, p, n);
+	close(fd);
+	return w == (ssize_t)n ? 0 : -1;
+}
+
+/*
+ * Repair on crafted files.  p0: three records, then a fourth whose
+ * caplen and len are still zero (what a writer killed inside a run
+ * leaves: they are stored last) although its frame bytes are there, then
+ * zeroes: cut after the third.  p3: two records and half of a third at
+ * the end of the file: cut after the second.  p1: all zero (prepared,
+ * never written): removed.  p2: not ours: left alone.
+ */
+static int t_repair_crafted(void)
+{
+	char dir[256], prefix[300], p0[400], p1[400], p2[400], p3[400];
+	char f0[400], f3[400];
+	uint8_t buf[8192] = { 0 }, frame[300];
+	struct lwpcap_rec_hdr h = { 1700000000, 1, 300, 300 };
+	struct lwpcap_rec_hdr torn = { 1700000000, 1, 0, 0 };
+	struct logbuf log = { .len = 0 };
+	unsigned int kept, i;
+	char err[LWP_ERRLEN];
+	struct stat st;
+	size_t off = PCAP_HDR_LEN;
+
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	snprintf(prefix, sizeof(prefix), "%s/cap", dir);
+	pcap_hdr_fill(buf, 300, 1);
+	for (i = 0; i < 4; i++) {
+		fakedev_frame(frame, i, 300, 300);
+		memcpy(buf + off, i < 3 ? &h : &torn, sizeof(h));
+		memcpy(buf + off + sizeof(h), frame, 300);
+		off += sizeof(h) + 300;
+	}
+	off -= sizeof(h) + 300;
+	lwp_series_name(p0, sizeof(p0), prefix, 0, LWP_PART_SUFFIX);
+	lwp_series_name(f0, sizeof(f0), prefix, 0, LWP_SUFFIX);
+	CHECK(!write_bytes(p0, buf, sizeof(buf)));
+	lwp_series_name(p3, sizeof(p3), prefix, 3, LWP_PART_SUFFIX);
+	lwp_series_name(f3, sizeof(f3), prefix, 3, LWP_SUFFIX);
+	CHECK(!write_bytes(p3, buf, PCAP_HDR_LEN + 2 * 316 + 200));
+	memset(buf, 0, sizeof(buf));
+	lwp_series_name(p1, sizeof(p1), prefix, 1, LWP_PART_SUFFIX);
+	CHECK(!write_bytes(p1, buf, sizeof(buf)));
+	memcpy(buf, "not a pcap file", 15);
+	lwp_series_name(p2, sizeof(p2), prefix, 2, LWP_PART_SUFFIX);
+	CHECK(!write_bytes(p2, buf, sizeof(buf)));
+
+	CHECK(!lwp_repair(prefix, log_to_buf, &log, &kept, err));
+	CHECK(kept == 2);
+	CHECK(!stat(f0, &st) && st.st_size == (off_t)off);
+	CHECK(!stat(f3, &st) && st.st_size == PCAP_HDR_LEN + 2 * 316);
+	CHECK(stat(p0, &st) && errno == ENOENT);
+	CHECK(stat(p1, &st) && errno == ENOENT);
+	CHECK(stat(p3, &st) && errno == ENOENT);
+	CHECK(!stat(p2, &st));
+	CHECKF(strstr(log.text, "repaired") && strstr(log.text, "3 records") &&
+	       strstr(log.text, "2 records") && strstr(log.text, "removed") &&
+	       strstr(log.text, "left alone"), "log:\n%s", log.text);
+	CHECK(!check_tools(f0, 3));
+	CHECK(!check_tools(f3, 2));
+	tmpdir_remove(dir);
+	return 0;
+}
+
+/*
+ * kill -9 at random points of a writer, restart: every file is valid,
+ * no .part remains, and every record the writer had finished writing
+ * (published to the files) is there, in order, without a gap.
+ */
+static int crash_once(unsigned int seed)
+{
+	char dir[256], prefix[300];
+	volatile uint64_t *shared;
+	struct checker ck;
+	struct fring_cfg c;
+	struct fring *fr;
+	struct logbuf log = { .len = 0 };
+	unsigned int files, s, n;
+	char err[LWP_ERRLEN];
+	int status;
+	pid_t pid;
+
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	snprintf(prefix, sizeof(prefix), "%s/cap", dir);
+	shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	CHECK(shared != MAP_FAILED);
+	shared[0] = 0;
+	pid = fork();
+	CHECK(pid >= 0);
+	if (!pid) {
+		struct rig r;
+
+		if (rig_init(&r, 500))
+			_exit(3);
+		cfg_init(&c, prefix, 64 * 1024, 500);
+		if (fring_open(&r.fr, &c, r.err))
+			_exit(4);
+		for (;;) {
+			if (pump(&r, 1 + r.seq % 50, 60 + r.seq % 440))
+				_exit(5);
+			/* All records up to seq are in the files now. */
+			shared[0] = r.seq;
+		}
+	}
+	/* Let it start (ASan and valgrind are slow to), then a random time. */
+	for (n = 0; !shared[0] && n < 2000; n++)
+		usleep(10000);
+	usleep(rand_r(&seed) % (under_valgrind() ? 1500000 : 300000));
+	CHECK(!kill(pid, SIGKILL));
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECKF(WIFSIGNALED(status), "writer exited with %#x", status);
+	CHECK(shared[0] > 0);
+
+	/* Restart: repair happens in fring_open(). */
+	cfg_init(&c, prefix, 64 * 1024, 500);
+	c.log = log_to_buf;
+	c.log_arg = &log;
+	CHECKF(!fring_open(&fr, &c, err), "%s", err);
+	CHECK(!fring_close(fr, NULL, err));
+	CHECK(count_files(dir, ".part") == 0);
+	n = count_files(dir, ".pcap");
+	CHECK(n >= 2);
+	checker_init(&ck, 500, 1, NULL);
+	/* The restart's own empty file is the last one. */
+	CHECK(!check_series(prefix, &ck, &files, 0, n - 1));
+	CHECKF(ck.next[0] >= shared[0],
+	       "files end at record %llu, %llu were written",
+	       (unsigned long long)ck.next[0],
+	       (unsigned long long)shared[0]);
+	CHECK(ck.pkts == ck.next[0]);	/* no gap, no duplicate */
+	for (s = 0; s < n; s += (n > 6 ? n / 3 : 1))
+		CHECK(!check_all_tools(prefix, s, s));
+	CHECK(!check_all_tools(prefix, n - 2, n - 1));
+	munmap((void *)shared, 4096);
+	tmpdir_remove(dir);
+	return 0;
+}
+
+static int t_crash_repair(void)
+{
+	unsigned int i, seed = time(NULL);
+
+	fprintf(stderr, "  crash seed %u\n", seed);
+	for (i = 0; i < (under_valgrind() ? 2 : 6); i++)
+		if (crash_once(seed + i))
+			return -1;
+	return 0;
+}
+
+/*
+ * A full disk (a 256 KiB tmpfs, files of 64 KiB): the series stops with
+ * -ENOSPC, every file is complete and valid, none is left .part, and the
+ * files hold exactly the records reported written.
+ */
+static int t_disk_full(void)
+{
+	char dir[256], prefix[300];
+	struct fring_cfg c;
+	struct fring_stats st;
+	struct checker ck;
+	unsigned int files;
+	struct rig r;
+	int ret, n;
+
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	CHECKF(!mount("tmpfs", dir, "tmpfs", 0, "size=256k"),
+	       "mount tmpfs on %s: %s (the tests run as root)", dir,
+	       strerror(errno));
+	snprintf(prefix, sizeof(prefix), "%s/cap", dir);
+	CHECK(!rig_init(&r, 300));
+	cfg_init(&c, prefix, 64 * 1024, 300);
+	CHECK(!fring_open(&r.fr, &c, r.err));
+	ret = pump(&r, 100000, 300);
+	CHECKF(ret == -ENOSPC, "pump returned %d: %s", ret, r.err);
+	CHECK(strstr(r.err, "No space left"));
+	CHECK(!fring_close(r.fr, &st, r.err));
+	n = count_files(dir, ".pcap");
+	CHECKF(n >= 2 && (uint64_t)n == st.files, "%d files, %llu closed", n,
+	       (unsigned long long)st.files);
+	CHECK(count_files(dir, ".part") == 0);
+	checker_init(&ck, 300, 1, NULL);
+	CHECK(!check_series(prefix, &ck, &files, 0, n - 1));
+	CHECK(ck.pkts == st.pkts && ck.next[0] == st.pkts);
+	CHECK(!check_all_tools(prefix, 0, n - 1));
+	rig_fini(&r);
+	CHECK(!umount2(dir, MNT_DETACH));
+	tmpdir_remove(dir);
+	return 0;
+}
+
+const struct test file_tests[] = {
+	{ "files_rotation_by_size", t_rotation_by_size },
+	{ "files_packet_count", t_packet_count },
+	{ "files_rotation_by_time", t_rotation_by_time },
+	{ "files_ring_of_files", t_file_ring },
+	{ "files_postrotate_command", t_postrotate },
+	{ "files_empty_run", t_empty_run },
+	{ "files_repair_crafted", t_repair_crafted },
+	{ "files_crash_repair", t_crash_repair },
+	{ "files_disk_full", t_disk_full },
+};
+const unsigned int file_tests_n = ARRAY_SIZE(file_tests);

@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * capture.c - drain loop: rings to files, sleeping in poll() when idle.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "capture.h"
+
+/**
+ * lwp_cap_init() - attach to every queue of a mapped ring
+ *
+ * @c->fr and @c->notify_fd are the caller's to set afterwards.
+ */
+int lwp_cap_init(struct lwp_cap *c, const char *ifname, int fd, void *map,
+		 size_t map_len, const struct lwpcap_setup *setup,
+		 const struct lwp_src_ops *ops, void *src, char *err)
+{
+	unsigned int i;
+	int ret;
+
+	memset(c, 0, sizeof(*c));
+	c->ifname = ifname;
+	c->fd = fd;
+	c->ops = ops;
+	c->src = src;
+	c->notify_fd = -1;
+	pthread_mutex_init(&c->lock, NULL);
+	c->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (c->stop_fd < 0)
+		return lwp_err(err, -errno, "eventfd: %s", strerror(errno));
+	c->q = calloc(setup->nr_queues, sizeof(*c->q));
+	if (!c->q) {
+		ret = lwp_err(err, -ENOMEM, "out of memory");
+		goto err_close;
+	}
+	for (i = 0; i < setup->nr_queues; i++) {
+		ret = lwp_queue_init(&c->q[i], map, map_len, setup, i, err);
+		if (ret)
+			goto err_fini;
+		c->nr_queues++;
+	}
+	return 0;
+
+err_fini:
+	while (i--)
+		lwp_queue_fini(&c->q[i]);
+	free(c->q);
+err_close:
+	close(c->stop_fd);
+	pthread_mutex_destroy(&c->lock);
+	return ret;
+}
+
+void lwp_cap_fini(struct lwp_cap *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->nr_queues; i++)
+		lwp_queue_fini(&c->q[i]);
+	free(c->q);
+	c->q = NULL;
+	close(c->stop_fd);
+	pthread_mutex_destroy(&c->lock);
+}
+
+/** lwp_cap_stop() - ask the drain thread to finish; async-safe enough */
+void lwp_cap_stop(struct lwp_cap *c)
+{
+	uint64_t one = 1;
+
+	c->stop = 1;
+	/* Failure means a saturated counter: a wake-up is pending anyway. */
+	(void)!write(c->stop_fd, &one, sizeof(one));
+}
+
+/* One pass over all queues: 1 if data moved, 0 if none, <0, LWP_STOP. */
+static int drain_all(struct lwp_cap *c)
+{
+	unsigned int i;
+	int moved = 0, ret;
+
+	for (i = 0; i < c->nr_queues; i++) {
+		ret = lwp_queue_drain(&c->q[i], fring_write, c->fr, c->err);
+		if (ret < 0 || ret == LWP_STOP)
+			return ret;
+		moved |= ret;
+	}
+	return moved;
+}
+
+static int wait_for_data(struct lwp_cap *c, int *gone)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = c->fd, .events = POLLIN },
+		{ .fd = c->stop_fd, .events = POLLIN },
+	};
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < c->nr_queues; i++)
+		lwp_queue_idle(&c->q[i]);
+	ret = poll(pfd, 2, fring_ms_to_rotation(c->fr));
+	if (ret < 0 && errno != EINTR)
+		return lwp_err(c->err, -errno, "%s: poll: %s", c->ifname,
+			       strerror(errno));
+	if (ret <= 0)
+		return 0;
+	if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL))
+		*gone = 1;
+	else if ((pfd[0].revents & POLLIN) && c->ops->ack)
+		c->ops->ack(c->src);
+	return 0;
+}
+
+/**
+ * lwp_cap_run() - capture until stopped, -c, an error or the device goes
+ *
+ * On the way out capture is deactivated, what the ring still holds is
+ * written, and the file series is closed; after an error the closed
+ * files are valid and the current one ends with a whole record.
+ *
+ * Return: 0 or a negative errno, also left in @c->result with @c->err.
+ */
+int lwp_cap_run(struct lwp_cap *c)
+{
+	char msg[LWP_ERRLEN];
+	int ret = 0, gone = 0, r;
+
+	c->end = "stopped";
+	while (!c->stop && !gone) {
+		ret = drain_all(c);
+		if (ret < 0 || ret == LWP_STOP)
+			break;
+		/* A busy loop rotates by time in fring_write(). */
+		if (!ret) {
+			ret = fring_tick(c->fr, c->err);
+			if (ret)
+				break;
+			ret = wait_for_data(c, &gone);
+			if (ret)
+				break;
+		}
+		ret = 0;
+	}
+	if (ret == LWP_STOP)
+		c->end = "packet count reached";
+	else if (gone)
+		c->end = "device gone";
+	else if (ret < 0)
+		c->end = "error";
+
+	r = c->ops->deactivate(c->src, ret < 0 ? msg : c->err);
+	if (r && ret >= 0) {
+		ret = r;
+		c->end = "error";
+	}
+	/* Nothing is produced after deactivation: take the rest. */
+	while (ret == 0) {
+		ret = drain_all(c);
+		if (ret == 1)
+			ret = 0;
+		else if (ret == 0)
+			break;
+	}
+	if (ret == LWP_STOP) {
+		c->end = "packet count reached";
+		ret = 0;
+	}
+	if (ret < 0)
+		c->end = "error";
+	pthread_mutex_lock(&c->lock);
+	r = fring_close(c->fr, &c->final_fs, ret < 0 ? msg : c->err);
+	c->fr = NULL;
+	pthread_mutex_unlock(&c->lock);
+	if (r && !ret) {
+		ret = r;
+		c->end = "error";
+	}
+	c->result = ret;
+	return ret;
+}
+
+void *lwp_cap_thread(void *arg)
+{
+	struct lwp_cap *c = arg;
+	uint64_t one = 1;
+
+	lwp_cap_run(c);
+	__atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
+	/* Failure means a saturated counter: the waiter is awake already. */
+	if (c->notify_fd >= 0)
+		(void)!write(c->notify_fd, &one, sizeof(one));
+	return NULL;
+}
+
+/**
+ * lwp_cap_stats() - numbers for the status line, JSON and the report
+ *
+ * Callable from another thread at any time.  The ring counters come from
+ * the source (the kernel's own, via LWPCAP_IOC_GET_STATS); when that
+ * fails, from the mirror in the mapping.
+ */
+void lwp_cap_stats(struct lwp_cap *c, struct lwp_ifstat *s)
+{
+	unsigned int i;
+
+	s->ifname = c->ifname;
+	s->nr_queues = c->nr_queues;
+	if (c->ops->stats(c->src, s->q, c->nr_queues, NULL)) {
+		for (i = 0; i < c->nr_queues; i++) {
+			memset(&s->q[i], 0, sizeof(s->q[i]));
+			s->q[i].packets = lwp_queue_packets(&c->q[i]);
+			s->q[i].drops = lwp_queue_drops(&c->q[i]);
+		}
+	}
+	s->retries = 0;
+	s->walks = 0;
+	for (i = 0; i < c->nr_queues; i++) {
+		s->retries += __atomic_load_n(&c->q[i].retries,
+					      __ATOMIC_RELAXED);
+		s->walks += __atomic_load_n(&c->q[i].walks, __ATOMIC_RELAXED);
+	}
+	pthread_mutex_lock(&c->lock);
+	if (c->fr)
+		fring_get_stats(c->fr, &s->fs);
+	else
+		s->fs = c->final_fs;
+	pthread_mutex_unlock(&c->lock);
+	s->state = __atomic_load_n(&c->done, __ATOMIC_ACQUIRE) ?
+		   c->end : "capturing";
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * capture.h - the drain thread of one interface.
+ *
+ * A source is anything that owns a mapped lwpcap ring and a file
+ * descriptor that poll() reports readable when the ring has data and
+ * POLLHUP/POLLERR when it is gone: /dev/lwpcap (device.c) or the fake
+ * source (fakesrc.c).
+ */
+#ifndef _TG3CAP_CAPTURE_H
+#define _TG3CAP_CAPTURE_H
+
+#include <pthread.h>
+#include <signal.h>
+
+#include "filering.h"
+#include "ring.h"
+#include "stats.h"
+#include "util.h"
+
+struct lwp_src_ops {
+	int (*deactivate)(void *src, char *err);
+	int (*stats)(void *src, struct lwpcap_queue_stats *qs, unsigned int n,
+		     char *err);
+	void (*ack)(void *src);		/* after POLLIN, may be NULL */
+};
+
+/**
+ * struct lwp_cap - one interface being captured
+ * @ifname:   interface
+ * @fd:       the source's pollable descriptor
+ * @stop_fd:  eventfd written by lwp_cap_stop()
+ * @stop:     stop requested
+ * @done:     the thread has finished (set last)
+ * @nr_queues: queues in @q
+ * @q:        the ring's queues
+ * @fr:       the file series
+ * @ops:      source operations
+ * @src:      passed to @ops
+ * @notify_fd: eventfd the thread writes when it ends, or -1
+ * @result:   0, or the negative errno the capture ended with
+ * @err:      message for @result
+ * @end:      why it ended: "stopped", "count reached", "device gone", ...
+ * @lock:     guards @fr against lwp_cap_stats() while the series closes
+ * @final_fs: the series' numbers once it is closed
+ */
+struct lwp_cap {
+	const char *ifname;
+	int fd;
+	int stop_fd;
+	volatile sig_atomic_t stop;
+	int done;
+	unsigned int nr_queues;
+	struct lwp_queue *q;
+	struct fring *fr;
+	const struct lwp_src_ops *ops;
+	void *src;
+	int notify_fd;
+	int result;
+	char err[LWP_ERRLEN];
+	const char *end;
+	pthread_mutex_t lock;
+	struct fring_stats final_fs;
+};
+
+int lwp_cap_init(struct lwp_cap *c, const char *ifname, int fd, void *map,
+		 size_t map_len, const struct lwpcap_setup *setup,
+		 const struct lwp_src_ops *ops, void *src, char *err);
+void lwp_cap_fini(struct lwp_cap *c);
+void *lwp_cap_thread(void *arg);
+int lwp_cap_run(struct lwp_cap *c);
+void lwp_cap_stop(struct lwp_cap *c);
+void lwp_cap_stats(struct lwp_cap *c, struct lwp_ifstat *s);
+
+#endif /* _TG3CAP_CAPTURE_H */

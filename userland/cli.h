@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * cli.h - command line of tg3cap-reader.
+ */
+#ifndef _TG3CAP_CLI_H
+#define _TG3CAP_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "fakesrc.h"
+
+#define LWP_MAX_IFACES		16
+#define LWP_VERSION		"0.1.0"
+
+/* lwp_parse_args() results besides 0 and negative errors */
+#define LWP_CLI_HELP		1
+#define LWP_CLI_VERSION		2
+
+/**
+ * struct lwp_opts - parsed command line, see lwp_usage() for meanings
+ * @fake:       --fake-source given: no kernel, frames from fakesrc.c
+ */
+struct lwp_opts {
+	const char *ifaces[LWP_MAX_IFACES];
+	unsigned int nr_ifaces;
+	const char *prefix;
+	uint32_t snaplen;
+	uint64_t file_size;
+	unsigned int max_files;
+	unsigned int rotate_sec;
+	uint64_t max_pkts;
+	const char *postrotate;
+	int quiet;
+	int no_promisc;
+	uint64_t ring_size;
+	uint32_t seg_size;
+	uint32_t mode;
+	const char *stats_json;
+	unsigned int stats_interval;
+	int no_populate;
+	int fake;
+	struct fakesrc_cfg fake_cfg;
+};
+
+int lwp_parse_args(int argc, char **argv, struct lwp_opts *o, char *err);
+void lwp_usage(FILE *out);
+void lwp_usage_short(FILE *out);
+
+#endif /* _TG3CAP_CLI_H */

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * device.c - the live capture device.
+ *
+ * Every failure names the interface and says what to do, since most of
+ * them are set-up mistakes (module not loaded, driver loaded without
+ * lwpcap=1, not root, a second reader).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "device.h"
+#include "util.h"
+
+#define LWP_DEV_PATH	"/dev/" LWPCAP_DEVICE_NAME
+
+static int open_dev(const char *ifname, char *err)
+{
+	int fd = open(LWP_DEV_PATH, O_RDWR | O_CLOEXEC);
+
+	if (fd >= 0)
+		return fd;
+	switch (errno) {
+	case ENOENT:
+	case ENODEV:
+	case ENXIO:
+		return lwp_err(err, -errno,
+			       "%s: %s does not exist: the lwpcap module is not loaded; load the NIC driver with capture support, e.g. 'modprobe tg3 lwpcap=1' (or 'modprobe lwpcap' first)",
+			       ifname, LWP_DEV_PATH);
+	case EPERM:
+	case EACCES:
+		return lwp_err(err, -errno,
+			       "%s: cannot open %s: %s; capturing needs CAP_NET_RAW (run as root)",
+			       ifname, LWP_DEV_PATH, strerror(errno));
+	default:
+		return lwp_err(err, -errno, "%s: cannot open %s: %s", ifname,
+			       LWP_DEV_PATH, strerror(errno));
+	}
+}
+
+static int bind_dev(struct lwp_dev *d, unsigned int ifindex, char *err)
+{
+	memset(&d->bind, 0, sizeof(d->bind));
+	d->bind.ifindex = ifindex;
+	d->bind.abi_version = LWPCAP_ABI_VERSION;
+	if (!ioctl(d->fd, LWPCAP_IOC_BIND, &d->bind))
+		return 0;
+	switch (errno) {
+	case ENODEV:
+		return lwp_err(err, -errno,
+			       "%s: the interface went away while binding",
+			       d->ifname);
+	case ENOENT:
+	case EOPNOTSUPP:
+		return lwp_err(err, -errno,
+			       "%s: the NIC has no lwpcap ring: its driver is not patched for lwpcap or was loaded without it; reload it with lwpcap=1 (e.g. 'modprobe -r tg3 && modprobe tg3 lwpcap=1')",
+			       d->ifname);
+	case EBUSY:
+		return lwp_err(err, -errno,
+			       "%s: another reader is already capturing on this interface; stop it first (one reader per interface)",
+			       d->ifname);
+	case EPERM:
+	case EACCES:
+		return lwp_err(err, -errno,
+			       "%s: binding needs CAP_NET_RAW in the interface's network namespace (run as root)",
+			       d->ifname);
+	case EPROTO:
+		return lwp_err(err, -errno,
+			       "%s: the kernel's lwpcap ABI differs from this reader's (version %d); rebuild the reader against the running module's header",
+			       d->ifname, LWPCAP_ABI_VERSION);
+	default:
+		return lwp_err(err, -errno, "%s: LWPCAP_IOC_BIND: %s",
+			       d->ifname, strerror(errno));
+	}
+}
+
+static int setup_ring(struct lwp_dev *d, uint32_t seg_size, uint32_t nr_segs,
+		      uint32_t snaplen, char *err)
+{
+	memset(&d->setup, 0, sizeof(d->setup));
+	d->setup.seg_size = seg_size;
+	d->setup.nr_segs = nr_segs;
+	d->setup.snaplen = snaplen;
+	if (!ioctl(d->fd, LWPCAP_IOC_SETUP, &d->setup))
+		return 0;
+	if (errno == ENOMEM)
+		return lwp_err(err, -errno,
+			       "%s: the kernel cannot allocate %u x %u bytes per queue; use a smaller --ring-size",
+			       d->ifname, nr_segs, seg_size);
+	if (errno == EINVAL)
+		return lwp_err(err, -errno,
+			       "%s: the kernel refused a ring of %u segments of %u bytes with snaplen %u",
+			       d->ifname, nr_segs, seg_size, snaplen);
+	return lwp_err(err, -errno, "%s: LWPCAP_IOC_SETUP: %s", d->ifname,
+		       strerror(errno));
+}
+
+/*
+ * Promiscuous mode as tcpdump gets it: a membership on an AF_PACKET
+ * socket, which the kernel drops when the socket is closed, even if we
+ * crash.  Protocol 0 means the socket itself receives nothing.
+ */
+static int set_promisc(struct lwp_dev *d, unsigned int ifindex, char *err)
+{
+	struct packet_mreq mr = {
+		.mr_ifindex = ifindex,
+		.mr_type = PACKET_MR_PROMISC,
+	};
+
+	d->psock = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (d->psock < 0)
+		return lwp_err(err, -errno,
+			       "%s: cannot open a packet socket for promiscuous mode: %s (use -p to capture without it)",
+			       d->ifname, strerror(errno));
+	if (setsockopt(d->psock, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr,
+		       sizeof(mr))) {
+		int ret = -errno;
+
+		close(d->psock);
+		d->psock = -1;
+		return lwp_err(err, ret,
+			       "%s: cannot enter promiscuous mode: %s (use -p to capture without it)",
+			       d->ifname, strerror(-ret));
+	}
+	return 0;
+}
+
+/**
+ * lwp_dev_open() - bind to @ifname, set up and map its ring
+ * @d:        filled
+ * @ifname:   interface name
+ * @seg_size: bytes per segment
+ * @nr_segs:  segments per queue
+ * @snaplen:  bytes kept of each frame
+ * @promisc:  put the interface into promiscuous mode while open
+ *
+ * Capture is not active yet; see lwp_dev_activate().
+ */
+int lwp_dev_open(struct lwp_dev *d, const char *ifname, uint32_t seg_size,
+		 uint32_t nr_segs, uint32_t snaplen, int promisc, char *err)
+{
+	unsigned int ifindex;
+	int ret;
+
+	memset(d, 0, sizeof(*d));
+	d->ifname = ifname;
+	d->psock = -1;
+	ifindex = if_nametoindex(ifname);
+	if (!ifindex)
+		return lwp_err(err, -ENODEV,
+			       "%s: no such interface ('ip link' lists them)",
+			       ifname);
+	d->fd = open_dev(ifname, err);
+	if (d->fd < 0)
+		return d->fd;
+	ret = bind_dev(d, ifindex, err);
+	if (ret)
+		goto err_close;
+	ret = setup_ring(d, seg_size, nr_segs, snaplen, err);
+	if (ret)
+		goto err_close;
+	if (d->setup.nr_queues != d->bind.nr_queues ||
+	    d->setup.mmap_size > SIZE_MAX) {
+		ret = lwp_err(err, -EPROTO,
+			      "%s: the kernel reported an inconsistent ring",
+			      ifname);
+		goto err_close;
+	}
+	d->map_len = d->setup.mmap_size;
+	d->map = mmap(NULL, d->map_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      d->fd, 0);
+	if (d->map == MAP_FAILED) {
+		d->map = NULL;
+		ret = lwp_err(err, -errno, "%s: cannot map the ring: %s",
+			      ifname, strerror(errno));
+		goto err_close;
+	}
+	if (promisc) {
+		ret = set_promisc(d, ifindex, err);
+		if (ret)
+			goto err_unmap;
+	}
+	return 0;
+
+err_unmap:
+	munmap(d->map, d->map_len);
+	d->map = NULL;
+err_close:
+	close(d->fd);
+	d->fd = -1;
+	return ret;
+}
+
+int lwp_dev_activate(struct lwp_dev *d, uint32_t mode, char *err)
+{
+	struct lwpcap_activate a = { .mode = mode };
+
+	if (mode == LWPCAP_MODE_DIVERT &&
+	    !(d->bind.features & LWPCAP_FEAT_DIVERT))
+		return lwp_err(err, -EOPNOTSUPP,
+			       "%s: the driver cannot divert frames; use --mode tap",
+			       d->ifname);
+	if (ioctl(d->fd, LWPCAP_IOC_ACTIVATE, &a))
+		return lwp_err(err, -errno, "%s: LWPCAP_IOC_ACTIVATE: %s",
+			       d->ifname, strerror(errno));
+	d->active = 1;
+	return 0;
+}
+
+/*
+ * After this returns the kernel writes nothing more to the ring (it waits
+ * for the producers to finish), so one last drain gets everything.
+ * -ENODEV (the NIC is gone) has the same effect.
+ */
+int lwp_dev_deactivate(struct lwp_dev *d, char *err)
+{
+	if (!d->active)
+		return 0;
+	d->active = 0;
+	if (ioctl(d->fd, LWPCAP_IOC_DEACTIVATE) && errno != ENODEV)
+		return lwp_err(err, -errno, "%s: LWPCAP_IOC_DEACTIVATE: %s",
+			       d->ifname, strerror(errno));
+	return 0;
+}
+
+int lwp_dev_stats(struct lwp_dev *d, struct lwpcap_queue_stats *qs,
+		  unsigned int n, char *err)
+{
+	struct lwpcap_stats st = {
+		.nr_queues = n,
+		.queues = (uintptr_t)qs,
+	};
+
+	if (ioctl(d->fd, LWPCAP_IOC_GET_STATS, &st))
+		return lwp_err(err, -errno, "%s: LWPCAP_IOC_GET_STATS: %s",
+			       d->ifname, strerror(errno));
+	return 0;
+}
+
+void lwp_dev_close(struct lwp_dev *d)
+{
+	lwp_dev_deactivate(d, NULL);
+	if (d->psock >= 0)
+		close(d->psock);
+	if (d->map)
+		munmap(d->map, d->map_len);
+	if (d->fd >= 0)
+		close(d->fd);
+	d->psock = -1;
+	d->map = NULL;
+	d->fd = -1;
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * device.h - one interface's /dev/lwpcap file: bind, ring, promiscuity.
+ */
+#ifndef _TG3CAP_DEVICE_H
+#define _TG3CAP_DEVICE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/lwpcap.h>
+
+/**
+ * struct lwp_dev - an open capture device
+ * @ifname:  interface
+ * @fd:      /dev/lwpcap, bound to @ifname
+ * @psock:   AF_PACKET socket holding promiscuous mode, or -1
+ * @map:     the ring
+ * @map_len: bytes mapped
+ * @bind:    what LWPCAP_IOC_BIND reported
+ * @setup:   what LWPCAP_IOC_SETUP reported
+ * @active:  capture is on
+ */
+struct lwp_dev {
+	const char *ifname;
+	int fd;
+	int psock;
+	void *map;
+	size_t map_len;
+	struct lwpcap_bind bind;
+	struct lwpcap_setup setup;
+	int active;
+};
+
+int lwp_dev_open(struct lwp_dev *d, const char *ifname, uint32_t seg_size,
+		 uint32_t nr_segs, uint32_t snaplen, int promisc, char *err);
+int lwp_dev_activate(struct lwp_dev *d, uint32_t mode, char *err);
+int lwp_dev_deactivate(struct lwp_dev *d, char *err);
+int lwp_dev_stats(struct lwp_dev *d, struct lwpcap_queue_stats *qs,
+		  unsigned int n, char *err);
+void lwp_dev_close(struct lwp_dev *d);
+
+#endif /* _TG3CAP_DEVICE_H */

@@ -1,0 +1,743 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * filering.c - preallocated, mmap'd, rotating pcap files.
+ *
+ * Threads: the drain thread owns @cur and the stats; the swapper owns
+ * the list of completed files, the -z children and @next_seq; @lock
+ * guards the hand-over fields between them (@next, @next_err, @want_next,
+ * @closing, @stop, @sw_err).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "filering.h"
+#include "pcapfile.h"
+#include "util.h"
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE	23	/* Linux 5.14 */
+#endif
+
+struct pfile {
+	int fd;
+	uint8_t *map;
+	uint64_t off;
+	unsigned int seq;
+	time_t deadline;
+	struct pfile *qnext;
+};
+
+struct fring {
+	struct fring_cfg cfg;
+	struct pfile *cur;
+	uint64_t pkts_limit_left;
+
+	pthread_t swapper;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct pfile *next;
+	int next_err;
+	char next_msg[LWP_ERRLEN];
+	bool want_next;
+	struct pfile *closing;
+	bool stop;
+	int sw_err;
+	char sw_msg[LWP_ERRLEN];
+
+	unsigned int next_seq;
+	unsigned int *done;
+	size_t ndone;
+	size_t done_cap;
+	pid_t *kids;
+	size_t nkids;
+	size_t kids_cap;
+
+	struct fring_stats st;
+	bool abort;
+};
+
+static void say(struct fring *f, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void say(struct fring *f, const char *fmt, ...)
+{
+	char msg[LWP_ERRLEN + PATH_MAX];
+	va_list ap;
+
+	if (!f->cfg.log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	f->cfg.log(f->cfg.log_arg, msg);
+}
+
+/* Other threads read the stats while the drain thread adds to them. */
+static inline void stat_add(uint64_t *ctr, uint64_t v)
+{
+	__atomic_store_n(ctr, __atomic_load_n(ctr, __ATOMIC_RELAXED) + v,
+			 __ATOMIC_RELAXED);
+}
+
+static time_t wall(struct fring *f)
+{
+	return f->cfg.clock ? f->cfg.clock(f->cfg.clock_arg) : time(NULL);
+}
+
+static void set_deadline(struct fring *f, struct pfile *pf)
+{
+	time_t g = f->cfg.rotate_sec;
+
+	if (g)
+		pf->deadline = (wall(f) / g + 1) * g;
+}
+
+static int name(struct fring *f, char *buf, unsigned int seq,
+		const char *suffix)
+{
+	return lwp_series_name(buf, PATH_MAX, f->cfg.prefix, seq, suffix);
+}
+
+/*
+ * Create, preallocate and map file @seq.  fallocate() reserves the blocks
+ * now, so that a full disk shows up here as an error the drain thread
+ * can report instead of as SIGBUS on a store into the mapping later.
+ */
+static int file_prepare(struct fring *f, unsigned int seq,
+			struct pfile **out, char *err)
+{
+	uint64_t size = f->cfg.file_size;
+	char part[PATH_MAX];
+	struct pfile *pf;
+	int ret;
+
+	pf = calloc(1, sizeof(*pf));
+	if (!pf)
+		return lwp_err(err, -ENOMEM, "out of memory");
+	pf->seq = seq;
+	pf->off = PCAP_HDR_LEN;
+	ret = name(f, part, seq, LWP_PART_SUFFIX);
+	if (ret) {
+		lwp_err(err, ret, "file name too long for prefix %s",
+			f->cfg.prefix);
+		goto err_free;
+	}
+	pf->fd = open(part, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (pf->fd < 0) {
+		ret = lwp_err(err, -errno, "cannot create %s: %s", part,
+			      strerror(errno));
+		goto err_free;
+	}
+	if (fallocate(pf->fd, 0, 0, size)) {
+		ret = -errno;
+		if (ret == -EOPNOTSUPP && !ftruncate(pf->fd, size))
+			goto map;
+		lwp_err(err, ret, "cannot preallocate %llu bytes for %s: %s",
+			(unsigned long long)size, part, strerror(-ret));
+		goto err_unlink;
+	}
+map:
+	pf->map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       pf->fd, 0);
+	if (pf->map == MAP_FAILED) {
+		ret = lwp_err(err, -errno, "cannot map %s: %s", part,
+			      strerror(errno));
+		goto err_unlink;
+	}
+	/*
+	 * Take the page faults here rather than in the drain thread.  Older
+	 * kernels lack the advice; the faults then happen on first write.
+	 */
+	if (!f->cfg.no_populate)
+		madvise(pf->map, size, MADV_POPULATE_WRITE);
+	pcap_hdr_fill(pf->map, f->cfg.snaplen, f->cfg.linktype);
+	*out = pf;
+	return 0;
+
+err_unlink:
+	unlink(part);
+	close(pf->fd);
+err_free:
+	free(pf);
+	return ret;
+}
+
+static void file_discard(struct fring *f, struct pfile *pf)
+{
+	char part[PATH_MAX];
+
+	munmap(pf->map, f->cfg.file_size);
+	close(pf->fd);
+	if (!name(f, part, pf->seq, LWP_PART_SUFFIX))
+		unlink(part);
+	free(pf);
+}
+
+static void run_postrotate(struct fring *f, const char *path)
+{
+	char *argv[] = { (char *)f->cfg.postrotate, (char *)path, NULL };
+	pid_t pid;
+	int ret;
+
+	if (f->nkids == f->kids_cap) {
+		size_t cap = f->kids_cap ? 2 * f->kids_cap : 8;
+		pid_t *k = realloc(f->kids, cap * sizeof(*k));
+
+		if (!k) {
+			say(f, "-z %s %s: out of memory", f->cfg.postrotate,
+			    path);
+			return;
+		}
+		f->kids = k;
+		f->kids_cap = cap;
+	}
+	ret = posix_spawnp(&pid, f->cfg.postrotate, NULL, NULL, argv,
+			   environ);
+	if (ret) {
+		say(f, "cannot run -z %s %s: %s", f->cfg.postrotate, path,
+		    strerror(ret));
+		return;
+	}
+	f->kids[f->nkids++] = pid;
+}
+
+static void reap(struct fring *f, bool block)
+{
+	size_t i = 0;
+	int status;
+
+	while (i < f->nkids) {
+		pid_t r = waitpid(f->kids[i], &status, block ? 0 : WNOHANG);
+
+		if (r == 0 || (r < 0 && errno == EINTR)) {
+			i++;
+			continue;
+		}
+		if (r > 0 && (!WIFEXITED(status) || WEXITSTATUS(status)))
+			say(f, "-z %s: process %d failed (status %#x)",
+			    f->cfg.postrotate, (int)r, status);
+		f->kids[i] = f->kids[--f->nkids];
+	}
+}
+
+/* Delete the oldest completed files so that at most -W remain. */
+static void trim(struct fring *f, size_t current)
+{
+	char path[PATH_MAX];
+
+	while (f->cfg.max_files && f->ndone &&
+	       f->ndone + current > f->cfg.max_files) {
+		if (!name(f, path, f->done[0], LWP_SUFFIX)) {
+			if (unlink(path) && errno != ENOENT)
+				say(f, "cannot remove %s: %s", path,
+				    strerror(errno));
+		}
+		memmove(f->done, f->done + 1,
+			--f->ndone * sizeof(*f->done));
+	}
+}
+
+static int done_push(struct fring *f, unsigned int seq)
+{
+	if (f->ndone == f->done_cap) {
+		size_t cap = f->done_cap ? 2 * f->done_cap : 64;
+		unsigned int *d = realloc(f->done, cap * sizeof(*d));
+
+		if (!d)
+			return -ENOMEM;
+		f->done = d;
+		f->done_cap = cap;
+	}
+	f->done[f->ndone++] = seq;
+	return 0;
+}
+
+/*
+ * Unmap, cut to the bytes written, rename.  The data is already in the
+ * page cache; truncating before the rename means a crash in between
+ * leaves a .part file that repair accepts as it is.
+ */
+static int file_finish(struct fring *f, struct pfile *pf, size_t current,
+		       char *err)
+{
+	char part[PATH_MAX], final[PATH_MAX];
+	int ret = 0;
+
+	name(f, part, pf->seq, LWP_PART_SUFFIX);
+	name(f, final, pf->seq, LWP_SUFFIX);
+	munmap(pf->map, f->cfg.file_size);
+	if (ftruncate(pf->fd, pf->off)) {
+		ret = lwp_err(err, -errno, "cannot truncate %s: %s", part,
+			      strerror(errno));
+		goto out_close;
+	}
+	if (close(pf->fd)) {
+		pf->fd = -1;
+		ret = lwp_err(err, -errno, "error closing %s: %s", part,
+			      strerror(errno));
+		goto out_free;
+	}
+	pf->fd = -1;
+	if (rename(part, final)) {
+		ret = lwp_err(err, -errno, "cannot rename %s to %s: %s", part,
+			      final, strerror(errno));
+		goto out_free;
+	}
+	stat_add(&f->st.files, 1);
+	if (f->cfg.postrotate)
+		run_postrotate(f, final);
+	if (done_push(f, pf->seq))
+		ret = lwp_err(err, -ENOMEM, "out of memory");
+	trim(f, current);
+	goto out_free;
+
+out_close:
+	close(pf->fd);
+out_free:
+	free(pf);
+	return ret;
+}
+
+static void *swapper_main(void *arg)
+{
+	struct fring *f = arg;
+	char msg[LWP_ERRLEN];
+	struct pfile *pf;
+	int ret;
+
+	pthread_mutex_lock(&f->lock);
+	for (;;) {
+		if (f->closing) {
+			pf = f->closing;
+			f->closing = pf->qnext;
+			pthread_mutex_unlock(&f->lock);
+			ret = file_finish(f, pf, 1, msg);
+			reap(f, false);
+			pthread_mutex_lock(&f->lock);
+			if (ret && !f->sw_err) {
+				f->sw_err = ret;
+				memcpy(f->sw_msg, msg, sizeof(msg));
+			}
+			continue;
+		}
+		if (f->want_next && !f->stop) {
+			unsigned int seq = f->next_seq++;
+
+			pthread_mutex_unlock(&f->lock);
+			ret = file_prepare(f, seq, &pf, msg);
+			pthread_mutex_lock(&f->lock);
+			f->want_next = false;
+			if (ret) {
+				f->next_err = ret;
+				memcpy(f->next_msg, msg, sizeof(msg));
+			} else {
+				f->next = pf;
+			}
+			pthread_cond_broadcast(&f->cond);
+			continue;
+		}
+		if (f->stop)
+			break;
+		pthread_cond_wait(&f->cond, &f->lock);
+	}
+	pthread_mutex_unlock(&f->lock);
+	return NULL;
+}
+
+/* Existing completed files: continue their numbering and their -W ring. */
+static int scan_series(struct fring *f, char *err)
+{
+	char dir[PATH_MAX], base[NAME_MAX + 1];
+	unsigned int seq, max = 0;
+	struct dirent *de;
+	bool any = false;
+	DIR *d;
+	int ret;
+
+	ret = lwp_split_prefix(f->cfg.prefix, dir, sizeof(dir), base,
+			       sizeof(base));
+	if (ret)
+		return lwp_err(err, ret, "bad file prefix '%s'",
+			       f->cfg.prefix);
+	d = opendir(dir);
+	if (!d)
+		return lwp_err(err, -errno, "cannot read directory %s: %s",
+			       dir, strerror(errno));
+	while ((de = readdir(d))) {
+		if (lwp_name_seq(base, de->d_name, LWP_SUFFIX, &seq))
+			continue;
+		if (done_push(f, seq)) {
+			closedir(d);
+			return lwp_err(err, -ENOMEM, "out of memory");
+		}
+		if (!any || seq > max)
+			max = seq;
+		any = true;
+	}
+	closedir(d);
+	if (any && max >= LWP_SEQ_MAX - 1)
+		return lwp_err(err, -EOVERFLOW,
+			       "file numbers of %s are used up; use another -w",
+			       f->cfg.prefix);
+	f->next_seq = any ? max + 1 : 0;
+	return 0;
+}
+
+static int cmp_uint(const void *a, const void *b)
+{
+	unsigned int x = *(const unsigned int *)a, y = *(const unsigned int *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/**
+ * fring_open() - start a file series
+ * @out: the new series
+ * @cfg: configuration; @cfg->prefix must outlive the series
+ *
+ * Repairs what a crashed run left, then prepares the first file in the
+ * caller's thread, so that a full disk or a bad directory is reported
+ * before capture starts.
+ */
+int fring_open(struct fring **out, const struct fring_cfg *cfg, char *err)
+{
+	struct fring *f;
+	int ret;
+
+	if (cfg->file_size < PCAP_HDR_LEN + PCAP_REC_HDR_LEN +
+	    (uint64_t)cfg->snaplen)
+		return lwp_err(err, -EINVAL,
+			       "file size %llu cannot hold one record of snaplen %u",
+			       (unsigned long long)cfg->file_size,
+			       cfg->snaplen);
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return lwp_err(err, -ENOMEM, "out of memory");
+	f->cfg = *cfg;
+	f->pkts_limit_left = cfg->max_pkts;
+
+	ret = lwp_repair(cfg->prefix, cfg->log, cfg->log_arg, NULL, err);
+	if (ret)
+		goto err_free;
+	ret = scan_series(f, err);
+	if (ret)
+		goto err_free_done;
+	if (f->ndone)
+		qsort(f->done, f->ndone, sizeof(*f->done), cmp_uint);
+	trim(f, 1);
+	ret = file_prepare(f, f->next_seq++, &f->cur, err);
+	if (ret)
+		goto err_free_done;
+	set_deadline(f, f->cur);
+	f->st.file_bytes = PCAP_HDR_LEN;
+
+	pthread_mutex_init(&f->lock, NULL);
+	pthread_cond_init(&f->cond, NULL);
+	f->want_next = true;
+	ret = -pthread_create(&f->swapper, NULL, swapper_main, f);
+	if (ret) {
+		lwp_err(err, ret, "cannot start the swapper thread: %s",
+			strerror(-ret));
+		goto err_discard;
+	}
+	*out = f;
+	return 0;
+
+err_discard:
+	pthread_cond_destroy(&f->cond);
+	pthread_mutex_destroy(&f->lock);
+	file_discard(f, f->cur);
+err_free_done:
+	free(f->done);
+err_free:
+	free(f);
+	return ret;
+}
+
+/* Make the prepared file current; wait for the swapper if it is late. */
+static int rotate(struct fring *f, char *err)
+{
+	struct pfile **tail;
+	uint64_t t0;
+	int ret;
+
+	pthread_mutex_lock(&f->lock);
+	if (!f->next && !f->next_err) {
+		stat_add(&f->st.waits, 1);
+		t0 = lwp_now_ns();
+		while (!f->next && !f->next_err)
+			pthread_cond_wait(&f->cond, &f->lock);
+		stat_add(&f->st.wait_ns, lwp_now_ns() - t0);
+	}
+	if (f->next_err) {
+		ret = lwp_err(err, f->next_err, "%s", f->next_msg);
+		pthread_mutex_unlock(&f->lock);
+		return ret;
+	}
+	for (tail = &f->closing; *tail; tail = &(*tail)->qnext)
+		;
+	*tail = f->cur;
+	f->cur->qnext = NULL;
+	f->cur = f->next;
+	f->next = NULL;
+	f->want_next = true;
+	stat_add(&f->st.file_bytes, PCAP_HDR_LEN);
+	pthread_cond_broadcast(&f->cond);
+	pthread_mutex_unlock(&f->lock);
+	set_deadline(f, f->cur);
+	return 0;
+}
+
+static int sticky_error(struct fring *f, char *err)
+{
+	int ret;
+
+	pthread_mutex_lock(&f->lock);
+	ret = f->sw_err;
+	if (ret)
+		lwp_err(err, ret, "%s", f->sw_msg);
+	pthread_mutex_unlock(&f->lock);
+	return ret;
+}
+
+/**
+ * fring_tick() - rotate by time if the current file's period is over
+ *
+ * An empty file is not rotated; its period moves on instead.
+ */
+int fring_tick(struct fring *f, char *err)
+{
+	time_t now;
+
+	if (!f->cfg.rotate_sec)
+		return 0;
+	now = wall(f);
+	if (now < f->cur->deadline)
+		return 0;
+	if (f->cur->off == PCAP_HDR_LEN) {
+		set_deadline(f, f->cur);
+		return 0;
+	}
+	return rotate(f, err);
+}
+
+/** fring_ms_to_rotation() - poll() timeout until the next time rotation */
+int fring_ms_to_rotation(struct fring *f)
+{
+	time_t left;
+
+	if (!f->cfg.rotate_sec)
+		return -1;
+	left = f->cur->deadline - wall(f);
+	if (left <= 0)
+		return 0;
+	return left > INT_MAX / 1000 ? INT_MAX : (int)left * 1000;
+}
+
+/*
+ * Copy whole records so that a crash (SIGKILL) in the middle leaves no
+ * torn record behind: the first record header's caplen and len, the
+ * bytes that make a record valid for repair, are stored last.  Before
+ * that store the run starts with a caplen of 0 (the file was
+ * preallocated with zeroes), which repair takes as the end of the file.
+ */
+static void put_records(uint8_t *dst, const uint8_t *src, size_t len)
+{
+	memcpy(dst + PCAP_REC_HDR_LEN, src + PCAP_REC_HDR_LEN,
+	       len - PCAP_REC_HDR_LEN);
+	memcpy(dst, src, 8);
+	/* Compiler barrier: a SIGKILL stops us between instructions. */
+	__asm__ __volatile__("" ::: "memory");
+	memcpy(dst + 8, src + 8, 8);
+}
+
+/*
+ * Copy one run, splitting it at record boundaries when it does not fit
+ * in the current file or when the -c limit falls inside it.  Returns 0,
+ * LWP_STOP when the limit was reached, or a negative errno.
+ */
+static int write_run(struct fring *f, const uint8_t *p, size_t len,
+		     bool counting, size_t *done, char *err)
+{
+	struct pcap_walk w;
+	uint64_t room;
+	int ret;
+
+	*done = 0;
+	while (len) {
+		room = f->cfg.file_size - f->cur->off;
+		if (!counting && len <= room) {
+			put_records(f->cur->map + f->cur->off, p, len);
+			f->cur->off += len;
+			*done += len;
+			stat_add(&f->st.file_bytes, len);
+			return 0;
+		}
+		pcap_walk(p, len, room,
+			  counting ? f->pkts_limit_left : UINT64_MAX,
+			  f->cfg.snaplen, &w);
+		if (w.bad)
+			return lwp_err(err, -EPROTO,
+				       "corrupt record in the ring (caplen beyond snaplen %u or the run)",
+				       f->cfg.snaplen);
+		if (w.bytes)
+			put_records(f->cur->map + f->cur->off, p, w.bytes);
+		f->cur->off += w.bytes;
+		*done += w.bytes;
+		stat_add(&f->st.file_bytes, w.bytes);
+		p += w.bytes;
+		len -= w.bytes;
+		if (counting) {
+			f->pkts_limit_left -= w.pkts;
+			stat_add(&f->st.pkts, w.pkts);
+			stat_add(&f->st.caplen, w.caplen);
+			if (!f->pkts_limit_left)
+				return LWP_STOP;
+		}
+		if (!len)
+			return 0;
+		if (!w.bytes && f->cur->off == PCAP_HDR_LEN)
+			return lwp_err(err, -EFBIG,
+				       "a record does not fit in an empty file");
+		ret = rotate(f, err);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/**
+ * fring_write() - sink for lwp_queue_drain(): append a batch
+ * @arg: the series
+ * @b:   whole records
+ *
+ * Only the run that crosses a file boundary, and the batch in which the
+ * -c limit falls, are walked record by record; the rest is memcpy().
+ *
+ * Return: 0, LWP_STOP once -c records are written, or a negative errno;
+ * after an error the files already completed are valid and the current
+ * one ends with a whole record.
+ */
+int fring_write(void *arg, const struct lwp_batch *b, char *err)
+{
+	struct fring *f = arg;
+	struct pcap_walk w;
+	unsigned int i, k;
+	bool counting;
+	size_t done;
+	int ret;
+
+	ret = sticky_error(f, err);
+	if (ret)
+		return ret;
+	ret = fring_tick(f, err);
+	if (ret)
+		return ret;
+	counting = f->cfg.max_pkts && b->pkts >= f->pkts_limit_left;
+	for (i = 0; i < b->nruns; i++) {
+		ret = write_run(f, b->runs[i].p, b->runs[i].len, counting,
+				&done, err);
+		if (ret)
+			break;
+	}
+	if (counting)
+		return ret;
+	if (ret < 0) {
+		/* Error path: count what made it into the files by walking. */
+		for (k = 0; k <= i && k < b->nruns; k++) {
+			pcap_walk(b->runs[k].p, k < i ? b->runs[k].len : done,
+				  SIZE_MAX, UINT64_MAX, LWPCAP_SNAPLEN_MAX, &w);
+			stat_add(&f->st.pkts, w.pkts);
+			stat_add(&f->st.caplen, w.caplen);
+		}
+		return ret;
+	}
+	if (f->cfg.max_pkts)
+		f->pkts_limit_left -= b->pkts;
+	stat_add(&f->st.pkts, b->pkts);
+	stat_add(&f->st.caplen, b->caplen);
+	return 0;
+}
+
+/**
+ * fring_close() - finish the series
+ *
+ * The current file is completed like any other; if it holds no record
+ * and this run completed other files, it is removed instead, so rotation
+ * leaves no empty file behind.  Waits for the -z commands.  @final, if
+ * not NULL, gets the series' last numbers.
+ *
+ * Return: 0 or the first error of the series' life not yet reported.
+ */
+int fring_close(struct fring *f, struct fring_stats *final, char *err)
+{
+	char msg[LWP_ERRLEN];
+	int ret;
+
+	pthread_mutex_lock(&f->lock);
+	f->stop = true;
+	pthread_cond_broadcast(&f->cond);
+	pthread_mutex_unlock(&f->lock);
+	pthread_join(f->swapper, NULL);
+
+	ret = f->sw_err;
+	if (ret)
+		lwp_err(err, ret, "%s", f->sw_msg);
+	if (f->cur->off == PCAP_HDR_LEN && (f->st.files || f->abort)) {
+		f->st.file_bytes -= PCAP_HDR_LEN;
+		file_discard(f, f->cur);
+	} else {
+		int r = file_finish(f, f->cur, 0, msg);
+
+		if (r && !ret)
+			ret = lwp_err(err, r, "%s", msg);
+	}
+	if (f->next)
+		file_discard(f, f->next);
+	reap(f, true);
+	if (final)
+		fring_get_stats(f, final);
+	pthread_cond_destroy(&f->cond);
+	pthread_mutex_destroy(&f->lock);
+	free(f->kids);
+	free(f->done);
+	free(f);
+	return ret;
+}
+
+/** fring_get_stats() - a snapshot, from any thread */
+void fring_get_stats(struct fring *f, struct fring_stats *st)
+{
+	st->pkts = __atomic_load_n(&f->st.pkts, __ATOMIC_RELAXED);
+	st->caplen = __atomic_load_n(&f->st.caplen, __ATOMIC_RELAXED);
+	st->file_bytes = __atomic_load_n(&f->st.file_bytes, __ATOMIC_RELAXED);
+	st->files = __atomic_load_n(&f->st.files, __ATOMIC_RELAXED);
+	st->waits = __atomic_load_n(&f->st.waits, __ATOMIC_RELAXED);
+	st->wait_ns = __atomic_load_n(&f->st.wait_ns, __ATOMIC_RELAXED);
+}
+
+/**
+ * fring_abort() - close a series that never captured
+ *
+ * Like fring_close(), but an empty current file is removed even if it is
+ * the only one: a capture that failed to start leaves no file behind.
+ */
+void fring_abort(struct fring *f)
+{
+	f->abort = true;
+	fring_close(f, NULL, NULL);
+}

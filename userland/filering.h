@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * filering.h - a series of preallocated, mmap'd pcap files (seed 2.5.1).
+ *
+ * The drain thread copies batches into the current file's mapping; a
+ * swapper thread prepares the next file (create, fallocate, mmap,
+ * prefault, header) before it is needed and finishes the old one (unmap,
+ * truncate to the bytes written, rename from .part, run -z, delete the
+ * oldest beyond -W) after.  The drain thread waits only if the swapper
+ * is late; those waits are counted.
+ */
+#ifndef _TG3CAP_FILERING_H
+#define _TG3CAP_FILERING_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "repair.h"
+#include "ring.h"
+
+/**
+ * struct fring_cfg - what to write and when to rotate
+ * @prefix:     files are @prefix.NNNNNN.pcap; kept by the caller
+ * @file_size:  bytes per file, header included (rotation size, -C)
+ * @max_files:  keep at most this many files, deleting the oldest (-W);
+ *              0 for no limit
+ * @rotate_sec: start a new file at every multiple of this many seconds
+ *              of the wall clock, if the current one has records (-G)
+ * @max_pkts:   stop after this many records (-c); 0 for no limit
+ * @snaplen:    snaplen of the file header
+ * @linktype:   linktype of the file header
+ * @postrotate: run "@postrotate FILE" on every completed file (-z)
+ * @no_populate: do not prefault the next file's pages
+ * @clock:      wall clock in seconds; NULL for time(); tests use a fake
+ * @log:        informational messages (rotation, repair); may be NULL
+ */
+struct fring_cfg {
+	const char *prefix;
+	uint64_t file_size;
+	unsigned int max_files;
+	unsigned int rotate_sec;
+	uint64_t max_pkts;
+	uint32_t snaplen;
+	uint32_t linktype;
+	const char *postrotate;
+	int no_populate;
+	time_t (*clock)(void *arg);
+	void *clock_arg;
+	lwp_log_fn log;
+	void *log_arg;
+};
+
+/**
+ * struct fring_stats - totals, readable from other threads at any time
+ * @pkts:       records written
+ * @caplen:     frame bytes in them
+ * @file_bytes: bytes written to files, headers included
+ * @files:      files completed and renamed
+ * @waits:      times the drain thread had to wait for the swapper
+ * @wait_ns:    time spent in those waits
+ */
+struct fring_stats {
+	uint64_t pkts;
+	uint64_t caplen;
+	uint64_t file_bytes;
+	uint64_t files;
+	uint64_t waits;
+	uint64_t wait_ns;
+};
+
+struct fring;
+
+int fring_open(struct fring **out, const struct fring_cfg *cfg, char *err);
+int fring_write(void *f, const struct lwp_batch *b, char *err);
+int fring_tick(struct fring *f, char *err);
+int fring_ms_to_rotation(struct fring *f);
+int fring_close(struct fring *f, struct fring_stats *final, char *err);
+void fring_abort(struct fring *f);
+void fring_get_stats(struct fring *f, struct fring_stats *st);
+
+#endif /* _TG3CAP_FILERING_H */

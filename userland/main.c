@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * main.c - tg3cap-reader: set up one capture per -i, run them, report.
+ *
+ * Threads: main (signals, status, JSON), one drain thread and one swapper
+ * thread per interface.  SIGINT and SIGTERM are blocked everywhere and
+ * only let through in main's ppoll(), so the handler (which just sets a
+ * flag) runs there and nowhere else.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "cli.h"
+#include "device.h"
+#include "fakesrc.h"
+#include "filering.h"
+#include "pcapfile.h"
+#include "stats.h"
+#include "util.h"
+
+#define PROG		"tg3cap-reader"
+#define SYSFS_NET	"/sys/class/net"
+
+struct iface {
+	const char *name;
+	char prefix[PATH_MAX];
+	struct lwp_dev dev;
+	struct fakesrc fake;
+	int src_open;
+	struct lwp_cap cap;
+	int cap_init;
+	pthread_t thread;
+	int started;
+	struct lwp_nic nic0;
+	int reported;
+};
+
+static volatile sig_atomic_t got_signal;
+static int status_on;
+
+static void on_signal(int sig)
+{
+	got_signal = sig;
+}
+
+static void log_msg(void *arg, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "%s%s: %s\n", status_on ? "\r\033[K" : "", PROG,
+		msg);
+}
+
+static int dev_deactivate(void *src, char *err)
+{
+	return lwp_dev_deactivate(src, err);
+}
+
+static int dev_stats(void *src, struct lwpcap_queue_stats *qs,
+		     unsigned int n, char *err)
+{
+	return lwp_dev_stats(src, qs, n, err);
+}
+
+static const struct lwp_src_ops dev_ops = {
+	.deactivate	= dev_deactivate,
+	.stats		= dev_stats,
+};
+
+/* Open the source, attach the drain state and the file series. */
+static int iface_setup(struct iface *f, const struct lwp_opts *o,
+		       int notify_fd, char *err)
+{
+	uint32_t nr_segs = o->ring_size / o->seg_size;
+	struct fring_cfg fc = {
+		.prefix		= f->prefix,
+		.file_size	= o->file_size,
+		.max_files	= o->max_files,
+		.rotate_sec	= o->rotate_sec,
+		.max_pkts	= o->max_pkts,
+		.snaplen	= o->snaplen,
+		.linktype	= PCAP_LINKTYPE_ETHERNET,
+		.postrotate	= o->postrotate,
+		.no_populate	= o->no_populate,
+		.log		= log_msg,
+	};
+	void *map;
+	size_t len;
+	int ret;
+
+	if (o->nr_ifaces > 1)
+		ret = snprintf(f->prefix, sizeof(f->prefix), "%s-%s",
+			       o->prefix, f->name);
+	else
+		ret = snprintf(f->prefix, sizeof(f->prefix), "%s", o->prefix);
+	if (ret >= (int)sizeof(f->prefix))
+		return lwp_err(err, -ENAMETOOLONG, "-w prefix too long");
+
+	if (o->fake) {
+		ret = fakesrc_open(&f->fake, &o->fake_cfg, o->seg_size,
+				   nr_segs, o->snaplen, err);
+		if (ret)
+			return ret;
+		f->src_open = 1;
+		ret = lwp_cap_init(&f->cap, f->name, f->fake.pipe[0],
+				   f->fake.dev.map, f->fake.dev.map_len,
+				   &f->fake.dev.setup, &fakesrc_ops, &f->fake,
+				   err);
+	} else {
+		ret = lwp_dev_open(&f->dev, f->name, o->seg_size, nr_segs,
+				   o->snaplen, !o->no_promisc, err);
+		if (ret)
+			return ret;
+		f->src_open = 1;
+		map = f->dev.map;
+		len = f->dev.map_len;
+		ret = lwp_cap_init(&f->cap, f->name, f->dev.fd, map, len,
+				   &f->dev.setup, &dev_ops, &f->dev, err);
+		lwp_nic_read(SYSFS_NET, f->name, &f->nic0, NULL);
+	}
+	if (ret)
+		return ret;
+	f->cap_init = 1;
+	f->cap.notify_fd = notify_fd;
+	return fring_open(&f->cap.fr, &fc, err);
+}
+
+static int iface_start(struct iface *f, const struct lwp_opts *o, char *err)
+{
+	int ret;
+
+	if (o->fake)
+		ret = fakesrc_start(&f->fake, err);
+	else
+		ret = lwp_dev_activate(&f->dev, o->mode, err);
+	if (ret)
+		return ret;
+	ret = pthread_create(&f->thread, NULL, lwp_cap_thread, &f->cap);
+	if (ret)
+		return lwp_err(err, -ret, "cannot start a drain thread: %s",
+			       strerror(ret));
+	f->started = 1;
+	return 0;
+}
+
+static void iface_teardown(struct iface *f, const struct lwp_opts *o)
+{
+	if (f->started)
+		pthread_join(f->thread, NULL);
+	if (f->cap_init && f->cap.fr)
+		fring_abort(f->cap.fr);
+	if (f->cap_init)
+		lwp_cap_fini(&f->cap);
+	if (f->src_open) {
+		if (o->fake)
+			fakesrc_close(&f->fake);
+		else
+			lwp_dev_close(&f->dev);
+	}
+}
+
+static void gather(struct iface *ifs, unsigned int n, struct lwp_ifstat *st,
+		   const struct lwp_opts *o)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		memset(&st[i], 0, sizeof(st[i]));
+		lwp_cap_stats(&ifs[i].cap, &st[i]);
+		if (!o->fake) {
+			st[i].nic0 = ifs[i].nic0;
+			lwp_nic_read(SYSFS_NET, ifs[i].name, &st[i].nic, NULL);
+		}
+	}
+}
+
+/*
+ * Say at once why a capture ended early with an error, while the others
+ * go on; returns whether all have ended.
+ */
+static int check_done(struct iface *ifs, unsigned int n)
+{
+	unsigned int i, done = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!__atomic_load_n(&ifs[i].cap.done, __ATOMIC_ACQUIRE))
+			continue;
+		done++;
+		if (ifs[i].reported || !ifs[i].cap.result)
+			continue;
+		ifs[i].reported = 1;
+		fprintf(stderr, "%s%s: %s: %s\n", status_on ? "\r\033[K" : "",
+			PROG, ifs[i].name, ifs[i].cap.err);
+	}
+	return done == n;
+}
+
+/* Wait for the drain threads; status and JSON every interval. */
+static void supervise(struct iface *ifs, unsigned int n,
+		      struct lwp_ifstat *st, const struct lwp_opts *o,
+		      const sigset_t *waitmask)
+{
+	uint64_t t0 = lwp_now_ns(), iv = o->stats_interval * 1000000000ULL;
+	uint64_t next = t0 + iv;
+	struct pollfd pfd = { .fd = ifs[0].cap.notify_fd, .events = POLLIN };
+	char err[LWP_ERRLEN];
+	int stopping = 0;
+	unsigned int i;
+	uint64_t v;
+
+	/* At once, so a monitor sees the capture running (and ready). */
+	gather(ifs, n, st, o);
+	if (o->stats_json && lwp_stats_json(o->stats_json, st, n, 0, err))
+		log_msg(NULL, err);
+
+	while (!check_done(ifs, n)) {
+		uint64_t now = lwp_now_ns();
+		uint64_t left = next > now ? next - now : 0;
+		struct timespec ts = {
+			.tv_sec = left / 1000000000ULL,
+			.tv_nsec = left % 1000000000ULL,
+		};
+
+		if (ppoll(&pfd, 1, &ts, waitmask) > 0 &&
+		    read(pfd.fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+			break;
+		if (got_signal && !stopping) {
+			stopping = 1;
+			for (i = 0; i < n; i++)
+				lwp_cap_stop(&ifs[i].cap);
+		}
+		if (lwp_now_ns() < next)
+			continue;
+		next += iv;
+		gather(ifs, n, st, o);
+		if (status_on)
+			lwp_status_line(stderr, st, n,
+					(lwp_now_ns() - t0) / 1e9);
+		if (o->stats_json &&
+		    lwp_stats_json(o->stats_json, st, n,
+				   (lwp_now_ns() - t0) / 1e9, err))
+			log_msg(NULL, err);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct iface ifs[LWP_MAX_IFACES] = { 0 };
+	struct lwp_ifstat st[LWP_MAX_IFACES];
+	sigset_t block, waitmask;
+	char err[LWP_ERRLEN];
+	struct lwp_opts o;
+	int ret, exit_code = 0, notify_fd;
+	unsigned int i, n;
+	uint64_t t0;
+
+	ret = lwp_parse_args(argc, argv, &o, err);
+	if (ret == LWP_CLI_HELP) {
+		lwp_usage(stdout);
+		return 0;
+	}
+	if (ret == LWP_CLI_VERSION) {
+		printf("%s %s (lwpcap ABI %d)\n", PROG, LWP_VERSION,
+		       LWPCAP_ABI_VERSION);
+		return 0;
+	}
+	if (ret) {
+		fprintf(stderr, "%s: %s\n", PROG, err);
+		lwp_usage_short(stderr);
+		return 2;
+	}
+	n = o.nr_ifaces;
+
+	/* Blocked before any thread exists, so every thread inherits it. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &block, &waitmask);
+	sigdelset(&waitmask, SIGINT);
+	sigdelset(&waitmask, SIGTERM);
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (notify_fd < 0) {
+		fprintf(stderr, "%s: eventfd: %s\n", PROG, strerror(errno));
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		ifs[i].name = o.ifaces[i];
+		ret = iface_setup(&ifs[i], &o, notify_fd, err);
+		if (ret)
+			goto out_teardown;
+	}
+	status_on = !o.quiet && isatty(STDERR_FILENO);
+	t0 = lwp_now_ns();
+	for (i = 0; i < n; i++) {
+		ret = iface_start(&ifs[i], &o, err);
+		if (ret) {
+			/* Stop what runs already; their files stay valid. */
+			while (i--)
+				lwp_cap_stop(&ifs[i].cap);
+			goto out_teardown;
+		}
+	}
+	supervise(ifs, n, st, &o, &waitmask);
+	for (i = 0; i < n; i++) {
+		pthread_join(ifs[i].thread, NULL);
+		ifs[i].started = 0;
+	}
+	if (status_on)
+		fputc('\n', stderr);
+	gather(ifs, n, st, &o);
+	lwp_report(stderr, st, n, (lwp_now_ns() - t0) / 1e9);
+	if (o.stats_json &&
+	    lwp_stats_json(o.stats_json, st, n, (lwp_now_ns() - t0) / 1e9,
+			   err))
+		log_msg(NULL, err);
+	/* Errors again after the report, where they are seen. */
+	for (i = 0; i < n; i++) {
+		if (ifs[i].cap.result) {
+			fprintf(stderr, "%s: %s: %s\n", PROG, ifs[i].name,
+				ifs[i].cap.err);
+			exit_code = 1;
+		}
+	}
+	ret = 0;
+
+out_teardown:
+	if (ret) {
+		fprintf(stderr, "%s: %s\n", PROG, err);
+		exit_code = 1;
+	}
+	for (i = 0; i < n; i++)
+		iface_teardown(&ifs[i], &o);
+	close(notify_fd);
+	return exit_code;
+}

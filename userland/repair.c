@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * repair.c - make files left by a crash valid again.
+ *
+ * A reader killed by SIGKILL or a power cut leaves its current file (and
+ * the one the swapper had prepared) under the .part name, at the full
+ * preallocated size, with zeroes (or, after a power cut, anything the
+ * page cache had not written back) after the last record.  Records are
+ * written whole and in order, so the file is good up to the first thing
+ * that is not a record; we cut it there and give it its final name.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pcapfile.h"
+#include "repair.h"
+#include "util.h"
+
+/**
+ * lwp_split_prefix() - split "dir/base" into its directory and file part
+ *
+ * A prefix without a slash lives in the current directory.
+ */
+int lwp_split_prefix(const char *prefix, char *dir, size_t dlen,
+		     char *base, size_t blen)
+{
+	const char *slash = strrchr(prefix, '/');
+	size_t n;
+
+	if (!slash) {
+		if (snprintf(dir, dlen, ".") >= (int)dlen)
+			return -ENAMETOOLONG;
+		slash = prefix - 1;
+	} else {
+		n = slash == prefix ? 1 : (size_t)(slash - prefix);
+		if (n >= dlen)
+			return -ENAMETOOLONG;
+		memcpy(dir, prefix, n);
+		dir[n] = '\0';
+	}
+	if (!slash[1])
+		return -EINVAL;
+	if (snprintf(base, blen, "%s", slash + 1) >= (int)blen)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/**
+ * lwp_name_seq() - is @name "@base.NNNNNN@suffix"? If so, which NNNNNN?
+ * Return: 0 on a match, -ENOENT otherwise.
+ */
+int lwp_name_seq(const char *base, const char *name, const char *suffix,
+		 unsigned int *seq)
+{
+	size_t bl = strlen(base), nl = strlen(name), sl = strlen(suffix);
+	char digits[16];
+	uint64_t v;
+	size_t dl;
+
+	if (nl < bl + 1 + 6 + sl || strncmp(name, base, bl) ||
+	    name[bl] != '.' || strcmp(name + nl - sl, suffix))
+		return -ENOENT;
+	dl = nl - sl - bl - 1;
+	if (dl >= sizeof(digits))
+		return -ENOENT;
+	memcpy(digits, name + bl + 1, dl);
+	digits[dl] = '\0';
+	if (lwp_parse_u64(digits, 0, LWP_SEQ_MAX, &v))
+		return -ENOENT;
+	*seq = (unsigned int)v;
+	return 0;
+}
+
+int lwp_series_name(char *buf, size_t len, const char *prefix,
+		    unsigned int seq, const char *suffix)
+{
+	if (snprintf(buf, len, "%s.%06u%s", prefix, seq, suffix) >= (int)len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static void say(lwp_log_fn log, void *arg, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void say(lwp_log_fn log, void *arg, const char *fmt, ...)
+{
+	char msg[LWP_ERRLEN + PATH_MAX];
+	va_list ap;
+
+	if (!log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log(arg, msg);
+}
+
+/* Repair one .part file; 1 if it was kept, 0 if removed or skipped. */
+static int repair_one(const char *part, const char *final, lwp_log_fn log,
+		      void *arg, char *err)
+{
+	uint32_t snaplen = 0;
+	struct pcap_walk w;
+	struct stat st;
+	uint8_t *map;
+	int fd, ret;
+
+	fd = open(part, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return lwp_err(err, -errno, "cannot open %s to repair it: %s",
+			       part, strerror(errno));
+	if (fstat(fd, &st)) {
+		ret = lwp_err(err, -errno, "cannot stat %s: %s", part,
+			      strerror(errno));
+		goto out_close;
+	}
+	if (st.st_size < (off_t)PCAP_HDR_LEN) {
+		ret = -ENODATA;
+		map = NULL;
+	} else {
+		map = mmap(NULL, st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+		if (map == MAP_FAILED) {
+			ret = lwp_err(err, -errno, "cannot map %s: %s", part,
+				      strerror(errno));
+			goto out_close;
+		}
+		ret = pcap_hdr_check(map, st.st_size, &snaplen);
+	}
+	if (ret == -EINVAL) {
+		say(log, arg, "%s: not a file of ours, left alone", part);
+		ret = 0;
+		goto out_unmap;
+	}
+	if (!ret) {
+		pcap_walk(map + PCAP_HDR_LEN, st.st_size - PCAP_HDR_LEN,
+			  st.st_size - PCAP_HDR_LEN, UINT64_MAX, snaplen, &w);
+		if (!w.pkts)
+			ret = -ENODATA;
+	}
+	if (ret == -ENODATA) {
+		/* Prepared but never written: nothing to keep. */
+		if (unlink(part)) {
+			ret = lwp_err(err, -errno, "cannot remove %s: %s",
+				      part, strerror(errno));
+			goto out_unmap;
+		}
+		say(log, arg, "%s: no records, removed", part);
+		ret = 0;
+		goto out_unmap;
+	}
+	if (ftruncate(fd, PCAP_HDR_LEN + w.bytes) || fsync(fd)) {
+		ret = lwp_err(err, -errno, "cannot truncate %s: %s", part,
+			      strerror(errno));
+		goto out_unmap;
+	}
+	if (!access(final, F_OK)) {
+		ret = lwp_err(err, -EEXIST,
+			      "cannot repair %s: %s exists; move one of them away",
+			      part, final);
+		goto out_unmap;
+	}
+	if (rename(part, final)) {
+		ret = lwp_err(err, -errno, "cannot rename %s: %s", part,
+			      strerror(errno));
+		goto out_unmap;
+	}
+	say(log, arg,
+	    "repaired %s: %llu records, cut from %lld to %zu bytes (left by a reader that did not exit cleanly)",
+	    final, (unsigned long long)w.pkts, (long long)st.st_size,
+	    PCAP_HDR_LEN + w.bytes);
+	ret = 1;
+out_unmap:
+	if (map)
+		munmap(map, st.st_size);
+out_close:
+	close(fd);
+	return ret;
+}
+
+/**
+ * lwp_repair() - repair every PREFIX.NNNNNN.pcap.part
+ * @prefix:   series prefix
+ * @log:      receives one message per file touched, may be NULL
+ * @repaired: files kept, may be NULL
+ *
+ * Return: 0 or a negative errno (the first failure; repair goes on with
+ * the other files).
+ */
+int lwp_repair(const char *prefix, lwp_log_fn log, void *log_arg,
+	       unsigned int *repaired, char *err)
+{
+	char dir[PATH_MAX], base[NAME_MAX + 1];
+	char part[PATH_MAX], final[PATH_MAX];
+	unsigned int seq, kept = 0;
+	struct dirent *de;
+	int ret, first = 0;
+	DIR *d;
+
+	ret = lwp_split_prefix(prefix, dir, sizeof(dir), base, sizeof(base));
+	if (ret)
+		return lwp_err(err, ret, "bad file prefix '%s'", prefix);
+	d = opendir(dir);
+	if (!d)
+		return lwp_err(err, -errno, "cannot read directory %s: %s",
+			       dir, strerror(errno));
+	while ((de = readdir(d))) {
+		if (lwp_name_seq(base, de->d_name, LWP_PART_SUFFIX, &seq))
+			continue;
+		if (lwp_series_name(part, sizeof(part), prefix, seq,
+				    LWP_PART_SUFFIX) ||
+		    lwp_series_name(final, sizeof(final), prefix, seq,
+				    LWP_SUFFIX))
+			continue;
+		ret = repair_one(part, final, log, log_arg,
+				 first ? NULL : err);
+		if (ret > 0)
+			kept++;
+		else if (ret < 0 && !first)
+			first = ret;
+	}
+	closedir(d);
+	if (repaired)
+		*repaired = kept;
+	return first;
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * repair.h - file names of a capture series and crash repair.
+ *
+ * A series with prefix P is P.NNNNNN.pcap (six digits or more, counting
+ * up); the file being written is P.NNNNNN.pcap.part until it is complete.
+ */
+#ifndef _TG3CAP_REPAIR_H
+#define _TG3CAP_REPAIR_H
+
+#include <limits.h>
+
+#define LWP_SEQ_MAX	999999999U
+#define LWP_SUFFIX	".pcap"
+#define LWP_PART_SUFFIX	".pcap.part"
+
+typedef void (*lwp_log_fn)(void *arg, const char *msg);
+
+int lwp_split_prefix(const char *prefix, char *dir, size_t dlen,
+		     char *base, size_t blen);
+int lwp_name_seq(const char *base, const char *name, const char *suffix,
+		 unsigned int *seq);
+int lwp_series_name(char *buf, size_t len, const char *prefix,
+		    unsigned int seq, const char *suffix);
+int lwp_repair(const char *prefix, lwp_log_fn log, void *log_arg,
+	       unsigned int *repaired, char *err);
+
+#endif /* _TG3CAP_REPAIR_H */

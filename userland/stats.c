@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * stats.c - NIC counters, the live line, the final report, JSON.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "stats.h"
+#include "util.h"
+
+static int read_ctr(const char *root, const char *ifname, const char *name,
+		    uint64_t *v)
+{
+	char path[PATH_MAX], buf[32];
+	ssize_t n;
+	int fd, ret;
+
+	if (snprintf(path, sizeof(path), "%s/%s/statistics/%s", root, ifname,
+		     name) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	ret = n < 0 ? -errno : 0;
+	close(fd);
+	if (ret)
+		return ret;
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		n--;
+	buf[n] = '\0';
+	return lwp_parse_u64(buf, 0, UINT64_MAX, v);
+}
+
+/**
+ * lwp_nic_read() - the interface's receive counters from sysfs
+ * @root:   "/sys/class/net" (tests may point elsewhere)
+ * @ifname: interface
+ * @n:      filled; @n->ok says whether the values are real
+ */
+int lwp_nic_read(const char *root, const char *ifname, struct lwp_nic *n,
+		 char *err)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} ctrs[] = {
+		{ "rx_packets", offsetof(struct lwp_nic, rx_packets) },
+		{ "rx_dropped", offsetof(struct lwp_nic, rx_dropped) },
+		{ "rx_missed_errors", offsetof(struct lwp_nic, rx_missed) },
+		{ "rx_fifo_errors", offsetof(struct lwp_nic, rx_fifo) },
+	};
+	unsigned int i;
+	int ret;
+
+	memset(n, 0, sizeof(*n));
+	for (i = 0; i < ARRAY_SIZE(ctrs); i++) {
+		ret = read_ctr(root, ifname, ctrs[i].name,
+			       (uint64_t *)((char *)n + ctrs[i].off));
+		if (ret)
+			return lwp_err(err, ret,
+				       "cannot read %s/%s/statistics/%s: %s",
+				       root, ifname, ctrs[i].name,
+				       strerror(-ret));
+	}
+	n->ok = 1;
+	return 0;
+}
+
+static uint64_t nic_drops(const struct lwp_nic *n)
+{
+	return n->rx_dropped + n->rx_missed + n->rx_fifo;
+}
+
+/** lwp_totals() - the seed's terms for one interface */
+void lwp_totals(const struct lwp_ifstat *s, struct lwp_totals *t)
+{
+	unsigned int i;
+
+	memset(t, 0, sizeof(*t));
+	for (i = 0; i < s->nr_queues; i++) {
+		t->detected += s->q[i].packets + s->q[i].drops;
+		t->ring_drops += s->q[i].drops;
+	}
+	if (s->nic.ok && s->nic0.ok &&
+	    nic_drops(&s->nic) >= nic_drops(&s->nic0))
+		t->not_detected = nic_drops(&s->nic) - nic_drops(&s->nic0);
+	t->written = s->fs.pkts;
+	t->dropped = t->detected > t->written ? t->detected - t->written : 0;
+	if (s->state && !strcmp(s->state, "capturing") &&
+	    t->dropped > t->ring_drops) {
+		t->in_ring = t->dropped - t->ring_drops;
+		t->dropped = t->ring_drops;
+	}
+	t->sent = t->detected + t->not_detected;
+	t->lost_pct = t->sent ? 100.0 * (t->not_detected + t->dropped) /
+				t->sent : 0.0;
+}
+
+static void human(char *buf, size_t len, double v)
+{
+	static const char *const unit[] = { "B", "kB", "MB", "GB", "TB" };
+	unsigned int i = 0;
+
+	while (v >= 1000.0 && i < ARRAY_SIZE(unit) - 1) {
+		v /= 1000.0;
+		i++;
+	}
+	snprintf(buf, len, "%.1f %s", v, unit[i]);
+}
+
+/**
+ * lwp_status_line() - one line, rewritten in place on a terminal
+ */
+void lwp_status_line(FILE *out, const struct lwp_ifstat *s, unsigned int n,
+		     double secs)
+{
+	unsigned int i;
+
+	fputc('\r', out);
+	for (i = 0; i < n; i++) {
+		struct lwp_totals t;
+		char b[32];
+
+		lwp_totals(&s[i], &t);
+		human(b, sizeof(b), s[i].fs.file_bytes);
+		fprintf(out, "%s%s: %llu pkts %s %llu files, drops ring %llu nic %llu",
+			i ? " | " : "", s[i].ifname,
+			(unsigned long long)t.written, b,
+			(unsigned long long)s[i].fs.files,
+			(unsigned long long)t.ring_drops,
+			(unsigned long long)t.not_detected);
+	}
+	fprintf(out, " [%.0fs]\033[K", secs);
+	fflush(out);
+}
+
+/**
+ * lwp_report() - the final report, fixed width, seed terms
+ */
+void lwp_report(FILE *out, const struct lwp_ifstat *s, unsigned int n,
+		double secs)
+{
+	unsigned int i, k;
+
+	for (i = 0; i < n; i++) {
+		struct lwp_totals t;
+
+		lwp_totals(&s[i], &t);
+		fprintf(out, "%s: %.1f s, %s\n", s[i].ifname, secs,
+			s[i].state ? s[i].state : "stopped");
+		fprintf(out, "  %5s %14s %16s %12s %9s\n", "queue", "packets",
+			"bytes", "ring drops", "bad cons");
+		for (k = 0; k < s[i].nr_queues; k++)
+			fprintf(out, "  %5u %14llu %16llu %12llu %9llu\n", k,
+				(unsigned long long)s[i].q[k].packets,
+				(unsigned long long)s[i].q[k].bytes,
+				(unsigned long long)s[i].q[k].drops,
+				(unsigned long long)s[i].q[k].bad_cons);
+		fprintf(out, "  sent:         %14llu  (detected + not detected)\n",
+			(unsigned long long)t.sent);
+		fprintf(out, "  detected:     %14llu  (seen by the driver hook)\n",
+			(unsigned long long)t.detected);
+		fprintf(out, "  not detected: %14llu  (NIC drops: rx_dropped + rx_missed_errors + rx_fifo_errors)%s\n",
+			(unsigned long long)t.not_detected,
+			s[i].nic.ok ? "" : " [unavailable]");
+		fprintf(out, "  written:      %14llu  (records in files)\n",
+			(unsigned long long)t.written);
+		fprintf(out, "  dropped:      %14llu  (detected - written; ring full: %llu)\n",
+			(unsigned long long)t.dropped,
+			(unsigned long long)t.ring_drops);
+		fprintf(out, "  lost:         %13.3f%%  ((not detected + dropped) / sent)\n",
+			t.lost_pct);
+		fprintf(out, "  files:        %14llu  (%llu bytes; swapper waits %llu, %.3f ms)\n",
+			(unsigned long long)s[i].fs.files,
+			(unsigned long long)s[i].fs.file_bytes,
+			(unsigned long long)s[i].fs.waits,
+			s[i].fs.wait_ns / 1e6);
+	}
+}
+
+static void json_if(FILE *out, const struct lwp_ifstat *s)
+{
+	struct lwp_totals t;
+	unsigned int k;
+
+	lwp_totals(s, &t);
+	/* Interface names are [^/ \0] and at most 15 bytes: no escaping. */
+	fprintf(out, "{\"ifname\":\"%s\",\"state\":\"%s\",", s->ifname,
+		s->state ? s->state : "stopped");
+	fprintf(out, "\"sent\":%llu,\"detected\":%llu,\"not_detected\":%llu,\"written\":%llu,\"dropped\":%llu,\"in_ring\":%llu,\"lost_pct\":%.6f,",
+		(unsigned long long)t.sent, (unsigned long long)t.detected,
+		(unsigned long long)t.not_detected,
+		(unsigned long long)t.written, (unsigned long long)t.dropped,
+		(unsigned long long)t.in_ring, t.lost_pct);
+	fprintf(out, "\"nic\":{\"rx_packets\":%llu,\"rx_dropped\":%llu,\"rx_missed_errors\":%llu,\"rx_fifo_errors\":%llu,\"valid\":%s},",
+		(unsigned long long)(s->nic.rx_packets - s->nic0.rx_packets),
+		(unsigned long long)(s->nic.rx_dropped - s->nic0.rx_dropped),
+		(unsigned long long)(s->nic.rx_missed - s->nic0.rx_missed),
+		(unsigned long long)(s->nic.rx_fifo - s->nic0.rx_fifo),
+		s->nic.ok && s->nic0.ok ? "true" : "false");
+	fprintf(out, "\"files\":%llu,\"file_bytes\":%llu,\"caplen_bytes\":%llu,\"swapper_waits\":%llu,\"swapper_wait_ns\":%llu,\"counter_retries\":%llu,\"record_walks\":%llu,\"queues\":[",
+		(unsigned long long)s->fs.files,
+		(unsigned long long)s->fs.file_bytes,
+		(unsigned long long)s->fs.caplen,
+		(unsigned long long)s->fs.waits,
+		(unsigned long long)s->fs.wait_ns,
+		(unsigned long long)s->retries,
+		(unsigned long long)s->walks);
+	for (k = 0; k < s->nr_queues; k++)
+		fprintf(out, "%s{\"packets\":%llu,\"bytes\":%llu,\"drops\":%llu,\"bad_cons\":%llu}",
+			k ? "," : "", (unsigned long long)s->q[k].packets,
+			(unsigned long long)s->q[k].bytes,
+			(unsigned long long)s->q[k].drops,
+			(unsigned long long)s->q[k].bad_cons);
+	fputs("]}", out);
+}
+
+/**
+ * lwp_stats_json() - replace @path atomically with the current numbers
+ *
+ * Written to @path.tmp and renamed, so a monitor never reads half a file.
+ */
+int lwp_stats_json(const char *path, const struct lwp_ifstat *s,
+		   unsigned int n, double secs, char *err)
+{
+	char tmp[PATH_MAX];
+	unsigned int i;
+	FILE *out;
+	int fd;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return lwp_err(err, -ENAMETOOLONG, "%s: name too long", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return lwp_err(err, -errno, "cannot write %s: %s", tmp,
+			       strerror(errno));
+	out = fdopen(fd, "w");
+	if (!out) {
+		close(fd);
+		unlink(tmp);
+		return lwp_err(err, -ENOMEM, "out of memory");
+	}
+	fprintf(out, "{\"version\":1,\"elapsed_s\":%.3f,\"interfaces\":[",
+		secs);
+	for (i = 0; i < n; i++) {
+		if (i)
+			fputc(',', out);
+		json_if(out, &s[i]);
+	}
+	fputs("]}\n", out);
+	if (fflush(out) || ferror(out)) {
+		fclose(out);
+		unlink(tmp);
+		return lwp_err(err, -EIO, "error writing %s", tmp);
+	}
+	fclose(out);
+	if (rename(tmp, path)) {
+		unlink(tmp);
+		return lwp_err(err, -errno, "cannot rename %s to %s: %s", tmp,
+			       path, strerror(errno));
+	}
+	return 0;
+}

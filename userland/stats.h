@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * stats.h - counters of a capture and their presentation.
+ *
+ * Terms follow the seed thesis (section 4.3): detected = frames the
+ * driver hook saw while capture was active (in the ring + dropped on a
+ * full ring); not detected = frames the NIC dropped before the hook
+ * (rx_dropped + rx_missed_errors + rx_fifo_errors, deltas); written =
+ * records in the files; dropped = detected - written; lost % =
+ * (not detected + dropped) / sent, where sent = detected + not detected
+ * is all the host can know of what was sent.  While capturing, records
+ * still in the ring are "in ring", not dropped.
+ */
+#ifndef _TG3CAP_STATS_H
+#define _TG3CAP_STATS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <linux/lwpcap.h>
+
+#include "filering.h"
+
+struct lwp_nic {
+	uint64_t rx_packets;
+	uint64_t rx_dropped;
+	uint64_t rx_missed;
+	uint64_t rx_fifo;
+	int ok;
+};
+
+/**
+ * struct lwp_ifstat - everything reported about one interface
+ * @ifname:    interface
+ * @nr_queues: entries used in @q
+ * @q:         ring counters per queue (LWPCAP_IOC_GET_STATS)
+ * @nic0:      NIC counters at start
+ * @nic:       NIC counters now
+ * @fs:        file side
+ * @retries:   drain passes that found the counters mid-update
+ * @walks:     drain passes that counted by walking records
+ * @state:     "capturing", "stopped", "error", ...
+ */
+struct lwp_ifstat {
+	const char *ifname;
+	unsigned int nr_queues;
+	struct lwpcap_queue_stats q[LWPCAP_MAX_QUEUES];
+	struct lwp_nic nic0;
+	struct lwp_nic nic;
+	struct fring_stats fs;
+	uint64_t retries;
+	uint64_t walks;
+	const char *state;
+};
+
+struct lwp_totals {
+	uint64_t detected;
+	uint64_t not_detected;
+	uint64_t written;
+	uint64_t dropped;
+	uint64_t ring_drops;
+	uint64_t in_ring;
+	uint64_t sent;
+	double lost_pct;
+};
+
+int lwp_nic_read(const char *root, const char *ifname, struct lwp_nic *n,
+		 char *err);
+void lwp_totals(const struct lwp_ifstat *s, struct lwp_totals *t);
+void lwp_status_line(FILE *out, const struct lwp_ifstat *s, unsigned int n,
+		     double secs);
+void lwp_report(FILE *out, const struct lwp_ifstat *s, unsigned int n,
+		double secs);
+int lwp_stats_json(const char *path, const struct lwp_ifstat *s,
+		   unsigned int n, double secs, char *err);
+
+#endif /* _TG3CAP_STATS_H */

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * util.c - error buffers, checked number parsing, clocks.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "util.h"
+
+/**
+ * lwp_err() - fill an error buffer and pass an error code through
+ * @err:  buffer of LWP_ERRLEN bytes, or NULL
+ * @code: negative errno to return
+ * @fmt:  message, without a trailing newline
+ *
+ * Return: @code, so that callers can write "return lwp_err(err, ...);".
+ */
+int lwp_err(char *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err) {
+		va_start(ap, fmt);
+		vsnprintf(err, LWP_ERRLEN, fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
+/*
+ * strtoull() accepts leading blanks and a minus sign and wraps the
+ * result; refuse both, a number is digits only.
+ */
+static int parse_digits(const char *s, char **end, uint64_t *out)
+{
+	unsigned long long v;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, end, 10);
+	if (errno)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+/**
+ * lwp_parse_u64() - parse a decimal number within [@min, @max]
+ * Return: 0, -EINVAL for anything but digits, -ERANGE when out of range.
+ */
+int lwp_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	uint64_t v;
+	char *end;
+	int ret;
+
+	ret = parse_digits(s, &end, &v);
+	if (ret)
+		return ret;
+	if (*end)
+		return -EINVAL;
+	if (v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+/**
+ * lwp_parse_size() - parse a size, "N" in @unit bytes or N with a suffix
+ * @s:    digits, optionally followed by k, m or g (KiB, MiB, GiB, like
+ *        tcpdump 4.99 -C) or b (bytes)
+ * @unit: bytes per unit when there is no suffix
+ */
+int lwp_parse_size(const char *s, uint64_t unit, uint64_t min, uint64_t max,
+		   uint64_t *out)
+{
+	uint64_t v, mult = unit;
+	char *end;
+	int ret;
+
+	ret = parse_digits(s, &end, &v);
+	if (ret)
+		return ret;
+	if (*end) {
+		switch (tolower((unsigned char)*end)) {
+		case 'b':
+			mult = 1;
+			break;
+		case 'k':
+			mult = 1ULL << 10;
+			break;
+		case 'm':
+			mult = 1ULL << 20;
+			break;
+		case 'g':
+			mult = 1ULL << 30;
+			break;
+		default:
+			return -EINVAL;
+		}
+		if (end[1])
+			return -EINVAL;
+	}
+	if (v && mult > UINT64_MAX / v)
+		return -ERANGE;
+	v *= mult;
+	if (v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+uint64_t lwp_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
