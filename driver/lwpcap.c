@@ -795,7 +795,8 @@ static __poll_t lwpcap_poll(struct file *file, poll_table *wait)
 	for (i = 0; i < ring->nr_queues; i++) {
 		const struct lwpcap_qring *r = &ring->q[i].r;
 
-		if (READ_ONCE(*r->prod_pub) != READ_ONCE(*r->cons_usr)) {
+		/* The kernel's own prod: the shared one may be scribbled. */
+		if (READ_ONCE(r->pub) != READ_ONCE(*r->cons_usr)) {
 			mask |= EPOLLIN | EPOLLRDNORM;
 			break;
 		}

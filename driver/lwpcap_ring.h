@@ -72,6 +72,11 @@ static inline void lwpcap_qring_refresh_cons(struct lwpcap_qring *r)
 		WRITE_ONCE(r->bad_cons, r->bad_cons + 1);
 }
 
+static inline u32 lwpcap_qring_cons_seg(const struct lwpcap_qring *r)
+{
+	return r->cons & ~(r->seg_size - 1);
+}
+
 /**
  * lwpcap_qring_reserve() - find room for a record
  * @r:   queue ring
@@ -90,9 +95,12 @@ static inline u8 *lwpcap_qring_reserve(struct lwpcap_qring *r, u32 rec)
 	if (unlikely(seg_off + rec > r->seg_size))
 		pos += r->seg_size - seg_off;
 
-	if (unlikely((u32)(pos + rec - r->cons) > r->size)) {
+	/* The segment holding cons counts as in use from its start: its
+	 * next lap would overwrite seg_len[] of the one the reader is in.
+	 */
+	if (unlikely((u32)(pos + rec - lwpcap_qring_cons_seg(r)) > r->size)) {
 		lwpcap_qring_refresh_cons(r);
-		if ((u32)(pos + rec - r->cons) > r->size) {
+		if ((u32)(pos + rec - lwpcap_qring_cons_seg(r)) > r->size) {
 			WRITE_ONCE(r->drops, r->drops + 1);
 			return NULL;
 		}
@@ -132,7 +140,8 @@ static inline bool lwpcap_qring_publish(struct lwpcap_qring *r)
 	WRITE_ONCE(r->ctr[LWPCAP_CTR_DROPS], r->drops);
 	if (r->prod == r->pub)
 		return false;
-	r->pub = r->prod;
+	/* Read locklessly by poll(), hence WRITE_ONCE(). */
+	WRITE_ONCE(r->pub, r->prod);
 	/* K1: records and seg_len[] before prod; pairs with U1. */
 	smp_store_release(r->prod_pub, r->pub);
 	return true;

@@ -30,7 +30,11 @@
  * crosses a segment boundary: when it does not fit in what is left of a
  * segment, the kernel starts it at the next segment and the unused tail
  * of the old one is not part of the stream.  seg_len[s] is the number of
- * valid bytes in segment s once the producer has moved past it.
+ * valid bytes in segment s once the producer has moved past it.  The
+ * kernel never starts the next lap of the segment that holds cons, so
+ * seg_len[s] stays valid for as long as the reader is in segment s; a
+ * queue thus holds at most nr_segs - 1 segments' worth of unread data
+ * beyond the reader's current segment.
  *
  * prod and cons are free-running byte positions (u32, wrapping); the
  * offset into the data area is pos & (nr_segs * seg_size - 1).  The ring
