@@ -3,13 +3,17 @@
  * pcapcmp - check captured pcap files against the pcap that was sent.
  *
  *   pcapcmp [--snaplen N[,M]] [--missing K] [--min-files F] [--prefix]
- *           SENT.pcap CAPTURED.pcap...
+ *           [--per-flow] SENT.pcap CAPTURED.pcap...
  *
  * Frames are told apart by the sequence number tests/vm/frame.h puts at
  * the start of the UDP payload.  Every captured record must be a sent
  * frame, byte for byte up to its caplen, with the sent length, caplen =
  * min(len, snaplen) for one of the given snaplens, seen once, and in
- * increasing order within its file (one file per ring queue).  Exactly
+ * increasing order within its file (one file per ring queue).  With
+ * --per-flow only frames of one flow (IP version, VLAN tag or not, UDP
+ * source port) must be in order: a reader that merges several queues
+ * into one file keeps the order of each queue, and RSS keeps a flow on
+ * one queue.  Exactly
  * K sent frames may be missing (default 0), and at least F files must
  * hold records (default 1).  With --prefix the frames captured must be
  * the first ones sent: a full ring drops new frames, never old ones.
@@ -91,6 +95,18 @@ static int load(const char *path, struct pcap *p)
 	return 0;
 }
 
+/* Flow of a frame.h frame: IPv6?, tagged?, UDP source port. */
+static long flow_of(const struct rec *r)
+{
+	const uint8_t *d = r->data;
+	long tagged = d[12] == 0x81 && d[13] == 0x00;
+	uint32_t off = tagged ? 16 : 12;
+	long v6 = d[off] == 0x86 && d[off + 1] == 0xdd;
+
+	off += 2 + (v6 ? 40 : 20);
+	return v6 << 17 | tagged << 16 | (d[off] << 8 | d[off + 1]);
+}
+
 /* Sequence number of a frame.h frame, or -1 if not visible. */
 static int64_t seq_of(const struct rec *r)
 {
@@ -126,7 +142,8 @@ static int64_t seq_of(const struct rec *r)
 int main(int argc, char **argv)
 {
 	uint32_t snap[2] = { 0, 0 };
-	long missing_want = 0, min_files = 1;
+	long missing_want = 0, min_files = 1, flows = 1;
+	bool per_flow = false;
 	bool prefix = false;
 	size_t i, got = 0, bad = 0, files_used = 0, maxseq = 0;
 	struct pcap sent;
@@ -140,6 +157,12 @@ int main(int argc, char **argv)
 			a++;
 			continue;
 		}
+		if (!strcmp(argv[a], "--per-flow")) {
+			per_flow = true;
+			flows = 1 << 18;
+			a++;
+			continue;
+		}
 		if (a + 1 >= argc)
 			goto usage;
 		if (!strcmp(argv[a], "--snaplen")) {
@@ -149,6 +172,7 @@ int main(int argc, char **argv)
 			missing_want = strtol(argv[a + 1], NULL, 10);
 		} else if (!strcmp(argv[a], "--min-files")) {
 			min_files = strtol(argv[a + 1], NULL, 10);
+
 		} else {
 			goto usage;
 		}
@@ -179,11 +203,14 @@ int main(int argc, char **argv)
 		by_seq[seq_of(&sent.r[i])] = i;
 
 	for (f = a + 1; f < argc; f++) {
+		int64_t *last = malloc(flows * sizeof(*last));
 		struct pcap cap;
-		int64_t last = -1;
+		long k;
 
-		if (load(argv[f], &cap))
+		if (!last || load(argv[f], &cap))
 			return 1;
+		for (k = 0; k < flows; k++)
+			last[k] = -1;
 		if (cap.n)
 			files_used++;
 		for (i = 0; i < cap.n; i++) {
@@ -207,11 +234,12 @@ int main(int argc, char **argv)
 			}
 			seen[s] = true;
 			got++;
-			if (s <= last && bad++ < 10)
+			k = per_flow ? flow_of(c) : 0;
+			if (s <= last[k] && bad++ < 10)
 				printf("%s #%zu: seq %lld after %lld\n",
 				       argv[f], i, (long long)s,
-				       (long long)last);
-			last = s;
+				       (long long)last[k]);
+			last[k] = s;
 			if (c->len != o->len || c->caplen > o->caplen ||
 			    memcmp(c->data, o->data,
 							  c->caplen)) {
@@ -231,6 +259,7 @@ int main(int argc, char **argv)
 			}
 		}
 		unload(&cap);
+		free(last);
 	}
 	if (prefix) {
 		for (i = 0; i < sent.n; i++) {
@@ -258,6 +287,6 @@ int main(int argc, char **argv)
 	printf("PCAPCMP PASS\n");
 	return 0;
 usage:
-	fprintf(stderr, "usage: pcapcmp [--snaplen N[,M]] [--missing K] [--min-files F] [--prefix] SENT.pcap CAPTURED.pcap...\n");
+	fprintf(stderr, "usage: pcapcmp [--snaplen N[,M]] [--missing K] [--min-files F] [--prefix] [--per-flow] SENT.pcap CAPTURED.pcap...\n");
 	return 2;
 }

@@ -20,7 +20,8 @@ case $ROUND in
 			tcprewrite --enet-dmac="$mac" -i "$TG3CAP_PCAP" -o "$f"
 		else
 			"$GENPCAP" -o "$f" -n "${TG3CAP_COUNT:?}" \
-				-s 60,64,128,256,512,1024,1514 -V 10 -6 30 -f 16 \
+				-s 60,64,128,256,512,1024,1514 -V "${TG3CAP_VLAN:-10}" \
+				-6 30 -f 16 \
 				-d "$mac" --seq $((i * 1000000))
 		fi
 		echo "tx0_$t=$(stat "$t" tx_packets) drop0_$t=$(stat "$t" tx_dropped)" \

@@ -1,0 +1,209 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# run.sh - the lwpcap reliability suite (issue 7), in the QEMU test bed.
+#
+# Every case boots the VM with the patched e1000 and/or virtio_net
+# (lwpcap=1), makes the host send frames at a high rate through the tap
+# (tests/reliability/traffic.sh, in run-vm.sh's netns), attacks or
+# disturbs the capture device, then has a well-behaved reader (ringtest)
+# capture a burst that must match what was sent, frame for frame.
+# run-vm.sh fails a case on any BUG:/WARNING:/Oops/KASAN/Call Trace line.
+#
+#   hostile-e1000    hostile reader scribbling over its whole mapping,
+#   hostile-virtio4  then the bad_cons probe, then a checked burst
+#   fuzz             >= 100,000 random ioctls + mmap/munmap/mremap/...
+#   race             children racing to BIND one device: one wins
+#   kill             reader killed with SIGKILL at random moments
+#                    (ringtest and tg3cap-reader), files checked after repair
+#   lifecycle-e1000  link down/up, MTU, sysfs unbind/bind, rmmod, while
+#   lifecycle-virtio capturing and mapped (virtio: ethtool -L 1/4)
+#
+# Accounting, every traffic round: sent = tap tx delta, tap drops 0, guest
+# NIC rx delta = sent; for a round with one active ring: rx delta =
+# captured + ring drops (GET_STATS of the reader).
+#
+# Usage: run.sh [--soak] [--seed N] [--mod-dir DIR] [CASE...]
+#   --soak      full counts: 1,000 kills, 1,000,000 ioctls, 20 lifecycle
+#               cycles, 200 race rounds (default: 200, 100,000, 3, 50)
+#   --seed N    seed for the fuzzer and the hostile reader (default: time)
+#   --mod-dir D take lwpcap.ko from D/lwpcap (e.g. a planted bug)
+# Prints "reliability: N passed, M failed"; exit 0 only if all passed.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+B=${BUILD_DIR:-$top/build}
+export BUILD_DIR=$B/vm
+VM=$top/tests/vm
+REL=$top/tests/reliability
+MOD=$B/mod
+LWMOD=
+
+SOAK=0 SEED=$(( $(date +%s) % 1000000007 ))
+declare -a CASES=()
+while [[ $# -gt 0 ]]; do
+	case $1 in
+	--soak) SOAK=1 ;;
+	--seed) SEED=$2; shift ;;
+	--mod-dir) LWMOD=$(cd "$2" && pwd); shift ;;
+	-*) echo "unknown option $1" >&2; exit 2 ;;
+	*) CASES+=("$1") ;;
+	esac
+	shift
+done
+[[ ${#CASES[@]} -gt 0 ]] ||
+	CASES=(hostile-e1000 hostile-virtio4 fuzz race kill lifecycle-e1000 lifecycle-virtio)
+if [[ $SOAK == 1 ]]; then
+	KILLS=1000 IOCTLS=1000000 CYCLES=20 RACES=200
+else
+	KILLS=200 IOCTLS=100000 CYCLES=3 RACES=50
+fi
+echo "reliability: seed $SEED (rerun: $0 --seed $SEED${LWMOD:+ --mod-dir $LWMOD} ${CASES[*]})"
+
+make -s -C "$VM" BUILD_DIR="$BUILD_DIR"
+make -s -C "$top/tests/capture" BUILD_DIR="$B"
+make -s -C "$REL" BUILD_DIR="$B"
+make -s -C "$top/userland" >/dev/null
+# The modules of build/mod (made by make modules / the capture suite) are
+# used as they are; build them only if missing (REL_BUILD=1: always):
+# the patched tree is shared with other builds.
+if [[ ${REL_BUILD:-0} == 1 || ! -e $MOD/e1000/e1000.ko ]]; then
+	BUILD_DIR=$B "$top/driver/build-modules.sh" >/dev/null
+fi
+# Snapshot them: a rebuild running meanwhile must not change a run.
+SNAP=$B/reliability/mod
+rm -rf "$SNAP"; mkdir -p "$SNAP"/{lwpcap,e1000,virtio_net}
+cp "${LWMOD:-$MOD}/lwpcap/lwpcap.ko" "$SNAP/lwpcap/"
+cp "$MOD/e1000/e1000.ko" "$SNAP/e1000/"
+cp "$MOD/virtio_net/virtio_net.ko" "$SNAP/virtio_net/"
+MOD=$SNAP LWKO=$SNAP/lwpcap/lwpcap.ko
+
+initrd()	# $1 out, $2 e1000 params, $3 virtio_net params
+{
+	"$VM/mkinitramfs.sh" -o "$1" \
+		--module "$LWKO" \
+		--module "$MOD/e1000/e1000.ko:$2" \
+		--module "$MOD/virtio_net/virtio_net.ko:$3" \
+		--bin "$B/capture/ringtest" --bin "$B/reliability/hostile" \
+		--bin "$B/reliability/fuzz" --bin "$B/reliability/race" \
+		--bin "$top/userland/tg3cap-reader.static" \
+		--bin "$(command -v ethtool)" \
+		--tests "$REL/guest" >/dev/null
+}
+
+val() { sed -n "s/^$2=//p" "$1" 2>/dev/null | tail -n1; }
+fail() { echo "  FAIL: $*"; ok=0; }
+
+# Tap deltas of round $2 from $1/tapsnap (next snapshot minus this one).
+tapdelta()
+{
+	awk -v r="$2" '$1 == r { tx = $2; dr = $3; f = 1; next }
+		f { print $2 - tx, $3 - dr; exit }' "$1/tapsnap"
+}
+
+# account OUT TAG [ring]: sent = tap tx, no tap drops, rx = sent; with
+# "ring": rx = captured + drops.
+account()
+{
+	local o=$1 t=$2 sent tx td rx cap drops
+	sent=$(val "$o/$t.host" sent)
+	read -r tx td < <(tapdelta "$o" "$t") || true
+	rx=$(val "$o/$t.guest" rx_delta)
+	cap=$(val "$o/$t.guest" captured); drops=$(val "$o/$t.guest" drops)
+	echo "  $t: sent=$sent tap_tx=$tx tap_drop=$td rx=$rx${3:+ captured=$cap ring_drops=$drops}"
+	[[ -n $sent && -n $tx && -n $rx ]] || { fail "$t: missing figures"; return; }
+	if [[ $(val "$o/$t.guest" tap_drops) == ok ]]; then
+		# the NIC was down/unbound/removed for a while: frames the tap
+		# could not pass are dropped there (counted); a virtio queue
+		# detached by ethtool -L loses what it held (not counted)
+		local u=$((sent - tx - td))
+		echo "  $t: tap dropped $td while the NIC was not receiving, $u unaccounted"
+		[[ $u -ge 0 ]] || fail "$t: the tap passed more than was sent"
+		[[ $u == 0 || $nic == virtio* ]] ||
+			fail "$t: $u frames lost at the tap without a count"
+	else
+		[[ $tx == "$sent" && $td == 0 ]] || fail "$t: the tap did not pass every frame"
+	fi
+	if [[ $rx == skip ]]; then
+		echo "  $t: NIC rx not comparable (the device was removed and re-created)"
+	else
+		[[ $rx == "$sent" ]] || fail "$t: guest NIC counted $rx of $sent frames"
+	fi
+	if [[ -n ${3:-} ]]; then
+		[[ -n $cap && -n $drops ]] || { fail "$t: no capture figures"; return; }
+		[[ $((cap + drops)) == "$rx" ]] ||
+			fail "$t: captured $cap + dropped $drops != NIC rx $rx"
+	fi
+}
+
+# burst_ok OUT TAG: the well-behaved reader got every frame, intact.
+burst_ok()
+{
+	local o=$1 t=$2 d
+	account "$o" "$t" ring
+	d=$(val "$o/$t.guest" drops)
+	[[ $d == 0 ]] || fail "$t: $d ring drops in the final burst"
+	"$B/capture/pcapcmp" --snaplen 1514 "$o/$t.pcap" "$o/$t".q*.pcap |
+		sed 's/^/  /' || fail "$t: pcapcmp"
+}
+
+PASSED=0 FAILED=0 T0=$SECONDS
+declare -a SUMMARY=()
+for c in "${CASES[@]}"; do
+	out=$BUILD_DIR/out/rel-$c
+	rm -rf "$out"; mkdir -p "$out"
+	ok=1 nic=e1000 e1000p=lwpcap=1 virtiop=lwpcap=1
+	declare -a a=(--txqueuelen 10000 --timeout 300 --arg "seed=$SEED"
+		--host-cmd "$REL/traffic.sh")
+	case $c in
+	hostile-e1000) test=hostile ;;
+	hostile-virtio4) test=hostile nic=virtio:4
+		a+=(--arg flows=64 --arg queues=4) ;;
+	fuzz) test=fuzz a+=(--arg ioctls=$IOCTLS) ;;
+	race) test=race a+=(--arg rounds=$RACES) ;;
+	kill) test=kill a+=(--arg kills=$KILLS) ;;
+	lifecycle-e1000) test=lifecycle a+=(--arg cycles=$CYCLES) ;;
+	lifecycle-virtio) test=lifecycle nic=virtio:4
+		a+=(--arg cycles=$CYCLES --arg flows=64 --arg queues=4) ;;
+	*) echo "unknown case $c" >&2; exit 2 ;;
+	esac
+	echo "== reliability/$c"
+	t0=$SECONDS
+	initrd "$out/initrd.cpio.gz" "$e1000p" "$virtiop"
+	if ! "$VM/run-vm.sh" --test "$test" --initrd "$out/initrd.cpio.gz" \
+		--nic "$nic" --outdir "$out" "${a[@]}" >"$out/run-vm.log" 2>&1; then
+		tail -n 40 "$out/run-vm.log" | sed 's/^/  | /'
+		fail "VM run"
+	fi
+	grep -h 'guest: \|^SCRIBBLE\|^PROBE\|^probe \|^FUZZ\|^RACE\|^HOLD\|^BINDNOW\|^KILL\|^LIFE\|^TOTAL' \
+		"$out/console.log" 2>/dev/null | sed 's/\r//; s/^/  /' || true
+	for g in "$out"/*.guest; do
+		[[ -e $g ]] || continue
+		t=$(basename "$g" .guest)
+		case $t in
+		mem) ;;
+		burst*) burst_ok "$out" "$t" ;;
+		scribble|probe)
+			account "$out" "$t" ring
+			b=$(val "$g" bad_cons)
+			echo "  $t: bad_cons=$b"
+			[[ ${b:-0} -gt 0 ]] ||
+				fail "$t: the kernel never reported an impossible cons (bad_cons 0)" ;;
+		*) account "$out" "$t" $(grep -q '^captured=' "$g" && echo ring) ;;
+		esac
+	done
+	[[ -e $out/mem.guest ]] && echo "  $(cat "$out/mem.guest")"
+	if [[ -x $REL/check-$test.sh ]]; then
+		"$REL/check-$test.sh" "$out" || fail "check-$test.sh"
+	fi
+	echo "  ($((SECONDS - t0)) s)"
+	if [[ $ok == 1 ]]; then
+		PASSED=$((PASSED + 1)); SUMMARY+=("PASS reliability/$c")
+	else
+		FAILED=$((FAILED + 1)); SUMMARY+=("FAIL reliability/$c ($out)")
+	fi
+done
+printf '%s\n' "${SUMMARY[@]}"
+echo "reliability: total $((SECONDS - T0)) s, seed $SEED"
+echo "reliability: $PASSED passed, $FAILED failed"
+[[ $FAILED == 0 ]]
