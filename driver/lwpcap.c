@@ -693,6 +693,73 @@ static int lwpcap_get_stats(struct lwpcap_file *lf, void __user *arg)
 	return err;
 }
 
+#if IS_ENABLED(CONFIG_LWPCAP_KUNIT_API)
+/**
+ * lwpcap_test_activate() - give a device an active ring without a file
+ * @ld:    handle from lwpcap_attach(), not bound to a file
+ * @setup: in: seg_size, nr_segs and snaplen, checked as by
+ *         LWPCAP_IOC_SETUP, every other field zero; out: nr_queues,
+ *         mmap_size and the layout, as LWPCAP_IOC_SETUP returns them
+ * @mode:  LWPCAP_MODE_TAP, LWPCAP_MODE_DIVERT or LWPCAP_MODE_DEFAULT
+ *
+ * For KUnit tests of driver hooks, which run in a kernel thread with no
+ * user memory to map a ring in.  The ring is laid out, allocated and
+ * activated as SETUP and ACTIVATE do it; the test reads the returned
+ * memory as a reader reads the mapping.  The activation holds the only
+ * reference: the memory goes away at lwpcap_test_deactivate() or
+ * lwpcap_detach().
+ *
+ * Context: process context, may sleep.
+ * Return: the ring memory, or an ERR_PTR().
+ */
+void *lwpcap_test_activate(struct lwpcap_dev *ld, struct lwpcap_setup *setup,
+			   u32 mode)
+{
+	struct lwpcap_ring *ring;
+	int err;
+
+	err = lwpcap_check_setup(setup);
+	if (err)
+		return ERR_PTR(err);
+	if (mode > LWPCAP_MODE_DIVERT)
+		return ERR_PTR(-EINVAL);
+
+	mutex_lock(&lwpcap_mutex);
+	ring = ERR_PTR(-EBUSY);
+	if (ld->dead || ld->owner || rcu_access_pointer(ld->active))
+		goto out_unlock;
+	lwpcap_layout(setup, ld->nr_queues);
+	ring = lwpcap_ring_alloc(setup);
+	if (IS_ERR(ring))
+		goto out_unlock;
+	if (mode == LWPCAP_MODE_DEFAULT)
+		mode = ld->mode;
+	ring->divert = mode == LWPCAP_MODE_DIVERT;
+	static_branch_inc(&lwpcap_key);
+	rcu_assign_pointer(ld->active, ring);
+out_unlock:
+	mutex_unlock(&lwpcap_mutex);
+	return IS_ERR(ring) ? ERR_CAST(ring) : ring->mem;
+}
+EXPORT_SYMBOL_GPL(lwpcap_test_activate);
+
+/**
+ * lwpcap_test_deactivate() - undo lwpcap_test_activate()
+ * @ld: handle from lwpcap_attach()
+ *
+ * Publishes what was captured, stops capture and frees the ring.
+ *
+ * Context: process context, may sleep.
+ */
+void lwpcap_test_deactivate(struct lwpcap_dev *ld)
+{
+	mutex_lock(&lwpcap_mutex);
+	lwpcap_deactivate(ld);
+	mutex_unlock(&lwpcap_mutex);
+}
+EXPORT_SYMBOL_GPL(lwpcap_test_deactivate);
+#endif
+
 static long lwpcap_ioctl(struct file *file, unsigned int cmd,
 			 unsigned long arg)
 {

@@ -58,6 +58,13 @@ enum lwpcap_verdict lwpcap_capture_skb(struct lwpcap_dev *ld,
 				       const struct sk_buff *skb);
 void lwpcap_flush(struct lwpcap_dev *ld, unsigned int queue);
 
+#if IS_ENABLED(CONFIG_LWPCAP_KUNIT_API)
+/* For KUnit tests of driver hooks only: see lwpcap.c. */
+void *lwpcap_test_activate(struct lwpcap_dev *ld, struct lwpcap_setup *setup,
+			   u32 mode);
+void lwpcap_test_deactivate(struct lwpcap_dev *ld);
+#endif
+
 /* lwpcap_capture_dma() for a buffer that needs no DMA sync. */
 static inline enum lwpcap_verdict
 lwpcap_capture(struct lwpcap_dev *ld, unsigned int queue, const void *data,
