@@ -828,10 +828,14 @@ static int lwpcap_mmap(struct file *file, struct vm_area_struct *vma)
 	err = -EINVAL;
 	if (vma->vm_pgoff || len != PAGE_ALIGN(ring->size))
 		goto out_unlock;
+	/* A private copy would never show the kernel the reader's cons. */
+	if (!(vma->vm_flags & VM_SHARED) || (vma->vm_flags & VM_EXEC))
+		goto out_unlock;
 	err = remap_vmalloc_range(vma, ring->mem, 0);
 	if (err)
 		goto out_unlock;
 	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
+	vma->vm_flags &= ~VM_MAYEXEC;
 	vma->vm_private_data = ring;
 	vma->vm_ops = &lwpcap_vm_ops;
 	lwpcap_vm_open(vma);

@@ -138,8 +138,11 @@ static inline bool lwpcap_qring_publish(struct lwpcap_qring *r)
 	WRITE_ONCE(r->ctr[LWPCAP_CTR_PACKETS], r->packets);
 	WRITE_ONCE(r->ctr[LWPCAP_CTR_BYTES], r->bytes);
 	WRITE_ONCE(r->ctr[LWPCAP_CTR_DROPS], r->drops);
-	if (r->prod == r->pub)
+	if (r->prod == r->pub) {
+		/* Repair a scribbled prod; nothing new to wake for. */
+		WRITE_ONCE(*r->prod_pub, r->pub);
 		return false;
+	}
 	/* Read locklessly by poll(), hence WRITE_ONCE(). */
 	WRITE_ONCE(r->pub, r->prod);
 	/* K1: records and seg_len[] before prod; pairs with U1. */

@@ -588,6 +588,10 @@ static int cmd_errnos(struct opts *o)
 			0) == MAP_FAILED ? -1 : 0, EINVAL);
 	EXPECT_ERR(mmap(NULL, msize, PROT_READ, MAP_SHARED, fd,
 			4096) == MAP_FAILED ? -1 : 0, EINVAL);
+	EXPECT_ERR(mmap(NULL, msize, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd,
+			0) == MAP_FAILED ? -1 : 0, EINVAL);
+	EXPECT_ERR(mmap(NULL, msize, PROT_READ | PROT_EXEC, MAP_SHARED, fd,
+			0) == MAP_FAILED ? -1 : 0, EINVAL);
 	m = mmap(NULL, msize, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	CHECK(m != MAP_FAILED, "mmap: %s", strerror(errno));
 	s = good;
