@@ -6,6 +6,9 @@
 #                     show the files (PCAP=FILE replays your own capture)
 #   make check        the whole test suite (what CI runs)
 #   make check-fast   unit tests and patch checks, no kernel build, no VM
+#   make soak         the reliability suite at full counts (1,000 kills,
+#                     1,000,000 ioctls, 20 lifecycle cycles)
+#   make bench        benchmarks: capacity vs pcap_dump and memcpy, VM loss
 #   make deps         install the Debian packages everything needs
 #   make tree         unpack linux-source-6.1 and apply patches/series
 #   make modules      build lwpcap, tg3, e1000, virtio_net out of tree
@@ -25,7 +28,7 @@ DEB_PKGS := build-essential bc bison flex libelf-dev libssl-dev kmod cpio \
 	man-db groff-base gnuplot-nox python3
 
 .PHONY: all deps tree modules userland patches check check-fast demo \
-	clean
+	soak bench clean
 
 all: modules userland
 
@@ -58,6 +61,12 @@ check-fast: deps
 
 check: deps
 	tests/check.sh
+
+soak: deps
+	tests/reliability/run.sh --soak
+
+bench: deps
+	bench/run.sh
 
 demo: deps
 	tests/demo.sh $(if $(PCAP),--pcap "$(PCAP)")

@@ -21,6 +21,7 @@ else
 		"rig:env BUILD_DIR=$top/build/vm tests/vm/rig-selftest.sh"
 		"capture:tests/capture/run.sh"
 		"reader:tests/reader/run.sh"
+		"reliability:env REL_BUILD=1 tests/reliability/run.sh"
 		"demo:tests/demo.sh --out build/demo-out")
 fi
 

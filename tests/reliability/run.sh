@@ -54,9 +54,9 @@ done
 [[ ${#CASES[@]} -gt 0 ]] ||
 	CASES=(hostile-e1000 hostile-virtio4 fuzz race kill lifecycle-e1000 lifecycle-virtio)
 if [[ $SOAK == 1 ]]; then
-	KILLS=1000 IOCTLS=1000000 CYCLES=20 RACES=200
+	KILLS=1000 IOCTLS=1000000 CYCLES=20 RACES=200 TMO=1500
 else
-	KILLS=200 IOCTLS=100000 CYCLES=3 RACES=50
+	KILLS=200 IOCTLS=100000 CYCLES=3 RACES=50 TMO=300
 fi
 echo "reliability: seed $SEED (rerun: $0 --seed $SEED${LWMOD:+ --mod-dir $LWMOD} ${CASES[*]})"
 
@@ -153,18 +153,19 @@ for c in "${CASES[@]}"; do
 	out=$BUILD_DIR/out/rel-$c
 	rm -rf "$out"; mkdir -p "$out"
 	ok=1 nic=e1000 e1000p=lwpcap=1 virtiop=lwpcap=1
-	declare -a a=(--txqueuelen 10000 --timeout 300 --arg "seed=$SEED"
+	declare -a a=(--txqueuelen 10000 --timeout "$TMO" --arg "seed=$SEED"
+		--arg "maxsecs=$((TMO - 60))"
 		--host-cmd "$REL/traffic.sh")
 	case $c in
 	hostile-e1000) test=hostile ;;
 	hostile-virtio4) test=hostile nic=virtio:4
 		a+=(--arg flows=64 --arg queues=4) ;;
-	fuzz) test=fuzz a+=(--arg ioctls=$IOCTLS) ;;
-	race) test=race a+=(--arg rounds=$RACES) ;;
-	kill) test=kill a+=(--arg kills=$KILLS) ;;
-	lifecycle-e1000) test=lifecycle a+=(--arg cycles=$CYCLES) ;;
+	fuzz) test=fuzz a+=(--arg "ioctls=$IOCTLS") ;;
+	race) test=race a+=(--arg "rounds=$RACES") ;;
+	kill) test=kill a+=(--arg "kills=$KILLS") ;;
+	lifecycle-e1000) test=lifecycle a+=(--arg "cycles=$CYCLES") ;;
 	lifecycle-virtio) test=lifecycle nic=virtio:4
-		a+=(--arg cycles=$CYCLES --arg flows=64 --arg queues=4) ;;
+		a+=(--arg "cycles=$CYCLES" --arg flows=64 --arg queues=4) ;;
 	*) echo "unknown case $c" >&2; exit 2 ;;
 	esac
 	echo "== reliability/$c"
@@ -189,7 +190,12 @@ for c in "${CASES[@]}"; do
 			echo "  $t: bad_cons=$b"
 			[[ ${b:-0} -gt 0 ]] ||
 				fail "$t: the kernel never reported an impossible cons (bad_cons 0)" ;;
-		*) account "$out" "$t" $(grep -q '^captured=' "$g" && echo ring) ;;
+		*)
+			if grep -q '^captured=' "$g"; then
+				account "$out" "$t" ring
+			else
+				account "$out" "$t"
+			fi ;;
 		esac
 	done
 	[[ -e $out/mem.guest ]] && echo "  $(cat "$out/mem.guest")"

@@ -6,7 +6,8 @@
 #   flood COUNT RATE FLOWS   sendframes COUNT 60-byte frames at RATE pps
 #   until RATE FLOWS         sendframes RATE frames a second, in 1 s
 #                            chunks, until the guest creates
-#                            OUTDIR/stop-ROUND (at most 240 s)
+#                            OUTDIR/stop-ROUND (at most TG3CAP_MAXSECS,
+#                            default 240 s)
 #   burst COUNT RATE FLOWS   genpcap -> OUTDIR/ROUND.pcap, tcpreplay at RATE
 #   none                     nothing (a counter snapshot only)
 # Every round first appends "ROUND tx_packets tx_dropped" of tap0 to
@@ -27,7 +28,7 @@ sf() {	# count rate flows
 case $kind in
 flood)	sf "$a" "$b" "$c" ;;
 until)
-	end=$((SECONDS + 240))
+	end=$((SECONDS + ${TG3CAP_MAXSECS:-240}))
 	while [[ ! -e $OUTDIR/stop-$ROUND && $SECONDS -lt $end ]]; do
 		sf "$a" "$a" "$b"
 	done ;;

@@ -10,7 +10,7 @@ if [ -n "${TG3CAP_QUEUES:-}" ]; then
 	ethtool -L "$IF" combined "$TG3CAP_QUEUES" || tg3cap_fail "ethtool -L"
 fi
 tg3cap_wait_carrier "$IF"
-N=${TG3CAP_COUNT:-80000} R=${TG3CAP_RATE:-20000} F=${TG3CAP_FLOWS:-1}
+N=${TG3CAP_COUNT:-50000} R=${TG3CAP_RATE:-10000} F=${TG3CAP_FLOWS:-1}
 vm0=$(rel_vmalloc)
 
 # 1. scribble

@@ -11,12 +11,13 @@ tg3cap_wait_carrier "$IF"
 K=${TG3CAP_KILLS:-200}
 RANDOM=$SEED
 mkdir -p /tmp/kc
+# always run in the background: exec, so that $! is the reader itself
 reader() {
-	tg3cap-reader.static -i "$IF" -w /tmp/kc/cap -q -s 1514 -C 256k -W 8 \
+	exec tg3cap-reader.static -i "$IF" -w /tmp/kc/cap -q -p -s 1514 -C 256k -W 8 \
 		--ring-size 256k --seg-size 64k "$@"
 }
 # warm up once each, so first-use allocations do not count as growth
-ringtest capture -i "$IF" -o /tmp/warm --seg-size 65536 --nr-segs 16 \
+ringtest capture -i "$IF" -o /tmp/warm -s 1514 --seg-size 65536 --nr-segs 16 \
 	>/dev/null 2>&1 & p=$!; sleep 0.5; kill -9 "$p"; wait "$p"
 reader >/dev/null 2>&1 & p=$!; sleep 0.5; kill -9 "$p"; wait "$p"
 rm -f /tmp/kc/*
@@ -27,7 +28,7 @@ rel_round kill until "${TG3CAP_RATE:-4000}" 1
 i=0 t0=$(date +%s) nr=0 nt=0 early=0
 while [ "$i" -lt "$K" ]; do
 	if [ $((i % 2)) = 0 ]; then
-		ringtest capture -i "$IF" -o /tmp/kr --seg-size 65536 \
+		ringtest capture -i "$IF" -o /tmp/kr -s 1514 --seg-size 65536 \
 			--nr-segs 16 >/dev/null 2>&1 &
 		nt=$((nt + 1))
 	else
@@ -46,14 +47,16 @@ done
 t1=$(date +%s)
 # no stuck device: bind again at once
 race bindnow -i "$IF" > /tmp/bind.log 2>&1; brc=$?
+cat /tmp/bind.log
+[ "$brc" = 0 ] || tg3cap_fail "the device is stuck after the kills"
+# the next start repairs what the last killed reader left, then captures
+reader -c 1000 >>/tmp/reader.log 2>&1 & p=$!
+n=0
+while kill -0 "$p" 2>/dev/null && [ "$n" -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+kill -TERM "$p" 2>/dev/null; wait "$p"
 touch /out/stop-kill
 rel_done kill
 rx1=$(rel_settle)
-cat /tmp/bind.log
-[ "$brc" = 0 ] || tg3cap_fail "the device is stuck after the kills"
-# the next start repairs what the last killed reader left
-reader -c 100 >>/tmp/reader.log 2>&1 & p=$!
-sleep 2; kill -TERM "$p" 2>/dev/null; wait "$p"
 sleep 1
 vm1=$(rel_vmalloc) sl1=$(rel_slab)
 echo "KILL kills=$K ringtest=$nt reader=$nr early_exits=$early seconds=$((t1 - t0)) vmalloc_kb=$vm0->$vm1 slab_kb=$sl0->$sl1 files=$(ls /tmp/kc | wc -l)"

@@ -11,7 +11,7 @@ rel_round() {
 	tg3cap_ready "$_t"
 }
 rel_done() {
-	tg3cap_wait_done "$1" 280 || tg3cap_fail "host round $1 failed"
+	tg3cap_wait_done "$1" "$(( ${TG3CAP_MAXSECS:-240} + 40 ))" || tg3cap_fail "host round $1 failed"
 }
 
 # rel_rx: frames the NIC counted (rx_packets + rx_dropped + missed).
