@@ -15,6 +15,9 @@ B=${BUILD_DIR:-$top/build}
 lwpcap_kver
 
 mkdir -p "$B"
+# One preparer at a time: two quilt runs in one tree break its state.
+exec 9>"$B/.prep-tree.lock"
+flock 9
 src=$B/src-$SRCVER
 if [ ! -f "$src/.unpacked" ]; then
 	echo "unpacking linux-source $SRCVER into $src" >&2

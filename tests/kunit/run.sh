@@ -12,7 +12,9 @@
 #    that a later re-patch of the shared tree never happens under this
 #    build.  Files any patch touches, before or after, are touched in the
 #    copy so that kbuild rebuilds them even when the copy restored an
-#    older mtime.
+#    older mtime.  A copy holding a file .keep-kunit-dev is a
+#    developer's working tree (quilt new/refresh in it) and is used as it
+#    is, never overwritten.
 # 2. kunit.py builds the kernel out of tree in build/kunit (the config is
 #    tests/kunit/tg3.kunitconfig: KASAN, lockdep) and runs the suite.
 #    Cold: ~15 min on 2 cores; after a change to tg3.c ~1 min.
@@ -42,7 +44,10 @@ patched_files()
 		cut -d/ -f3- | sort -u)
 }
 
-if [ ! -f "$tree/$stamp" ]; then
+if [ -f "$tree/.keep-kunit-dev" ]; then
+	# a developer's tree (quilt on top, edits): never overwrite it
+	echo "kunit: using $tree as it is (.keep-kunit-dev)" >&2
+elif [ ! -f "$tree/$stamp" ]; then
 	echo "kunit: copying $src to $tree" >&2
 	rm -rf "$tree.tmp"
 	cp -a "$src" "$tree.tmp"
