@@ -1,0 +1,45 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# run.sh - the benchmarks of issue 6 (make bench).
+#
+#   bench/run.sh            capacity (host, ~5 min), cgcount (callgrind
+#                           instructions per packet, ~1 min), then vm-loss
+#                           (QEMU sweep, 15 boots, ~13-18 min); tables,
+#                           ratios and the plot in build/bench/out/
+#                           (capacity.txt, vmloss.txt, vmloss-60.png)
+#   bench/run.sh --quick    capacity on tiny sizes only (< 1 min; for
+#                           make check): exit non-zero if a frame is
+#                           unaccounted for
+#   bench/run.sh --vm-quick vm-loss smoke test (2 rates x 3 tools, ~4 min)
+#
+# Extra arguments after -- go to vm-loss (e.g. -- --sizes 60,252,1496).
+# Exit status: non-zero if any benchmark failed or lost a frame it cannot
+# account for.  Needs root.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+mode=full
+declare -a vmargs=()
+while [[ $# -gt 0 ]]; do
+	case $1 in
+	--quick) mode=quick ;;
+	--vm-quick) mode=vm-quick ;;
+	--) shift; vmargs=("$@"); break ;;
+	*) sed -n '3,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
+	esac
+	shift
+done
+rc=0
+t0=$(date +%s)
+case $mode in
+quick)
+	"$here/capacity" --quick || rc=1 ;;
+vm-quick)
+	"$here/vm-loss" --quick || rc=1 ;;
+full)
+	"$here/capacity" || rc=1
+	"$here/cgcount" || rc=1
+	"$here/vm-loss" ${vmargs[@]+"${vmargs[@]}"} || rc=1 ;;
+esac
+echo "bench ($mode): $(( $(date +%s) - t0 )) s, $([[ $rc == 0 ]] && echo passed || echo FAILED)"
+exit $rc
