@@ -110,6 +110,43 @@ static inline int parse_vlan(const char *s, struct frame_cfg *c)
 	return 0;
 }
 
+/*
+ * The frame options genpcap and sendframes share: -s SIZES, -d MAC,
+ * -S MAC, -V PCT[:VID], -6 PCT, -f FLOWS, and --seq START as option 1.
+ * Returns 1 if @opt was one of them, 0 if not, -1 if @arg is bad.
+ */
+static inline int frame_cfg_opt(int opt, const char *arg, struct frame_cfg *c)
+{
+	unsigned long v;
+
+	switch (opt) {
+	case 's':
+		return parse_sizes(arg, c) ? -1 : 1;
+	case 'd':
+		return parse_mac(arg, c->dst) ? -1 : 1;
+	case 'S':
+		return parse_mac(arg, c->src) ? -1 : 1;
+	case 'V':
+		return parse_vlan(arg, c) ? -1 : 1;
+	case '6':
+		v = strtoul(arg, NULL, 0);
+		if (v > 100)
+			return -1;
+		c->ipv6_pct = (unsigned int)v;
+		return 1;
+	case 'f':
+		v = strtoul(arg, NULL, 0);
+		if (!v)
+			return -1;
+		c->flows = (unsigned int)v;
+		return 1;
+	case 1:
+		c->first_seq = (uint32_t)strtoul(arg, NULL, 0);
+		return 1;
+	}
+	return 0;
+}
+
 static inline uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
 {
 	size_t i;

@@ -67,42 +67,15 @@ int main(int argc, char **argv)
 		case 'n':
 			count = strtoull(optarg, NULL, 0);
 			break;
-		case 's':
-			if (parse_sizes(optarg, &cfg))
-				usage();
-			break;
-		case 'd':
-			if (parse_mac(optarg, cfg.dst))
-				usage();
-			break;
-		case 'S':
-			if (parse_mac(optarg, cfg.src))
-				usage();
-			break;
-		case 'V':
-			if (parse_vlan(optarg, &cfg))
-				usage();
-			break;
-		case '6':
-			cfg.ipv6_pct = (unsigned int)strtoul(optarg, NULL, 0);
-			if (cfg.ipv6_pct > 100)
-				usage();
-			break;
-		case 'f':
-			cfg.flows = (unsigned int)strtoul(optarg, NULL, 0);
-			if (!cfg.flows)
-				usage();
-			break;
 		case 'r':
 			pps = strtod(optarg, NULL);
 			if (pps <= 0)
 				usage();
 			break;
-		case 1:
-			cfg.first_seq = (uint32_t)strtoul(optarg, NULL, 0);
-			break;
 		default:
-			usage();
+			if (frame_cfg_opt(opt, optarg, &cfg) != 1)
+				usage();
+			break;
 		}
 	}
 	if (!out || optind != argc)

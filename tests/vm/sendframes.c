@@ -83,35 +83,6 @@ int main(int argc, char **argv)
 		case 'r':
 			pps = strtod(optarg, NULL);
 			break;
-		case 's':
-			if (parse_sizes(optarg, &cfg))
-				usage();
-			break;
-		case 'd':
-			if (parse_mac(optarg, cfg.dst))
-				usage();
-			break;
-		case 'S':
-			if (parse_mac(optarg, cfg.src))
-				usage();
-			break;
-		case 'V':
-			if (parse_vlan(optarg, &cfg))
-				usage();
-			break;
-		case '6':
-			cfg.ipv6_pct = (unsigned int)strtoul(optarg, NULL, 0);
-			if (cfg.ipv6_pct > 100)
-				usage();
-			break;
-		case 'f':
-			cfg.flows = (unsigned int)strtoul(optarg, NULL, 0);
-			if (!cfg.flows)
-				usage();
-			break;
-		case 1:
-			cfg.first_seq = (uint32_t)strtoul(optarg, NULL, 0);
-			break;
 		case 2:
 			strict = 1;
 			break;
@@ -119,7 +90,9 @@ int main(int argc, char **argv)
 			quiet = 1;
 			break;
 		default:
-			usage();
+			if (frame_cfg_opt(opt, optarg, &cfg) != 1)
+				usage();
+			break;
 		}
 	}
 	if (!ifname || optind != argc || pps < 0)
