@@ -39,7 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DEV "/dev/" LWPCAP_DEVICE_NAME
+#include "../lib/lwpring.h"
 
 static volatile sig_atomic_t stop;
 
@@ -48,13 +48,6 @@ static void on_signal(int sig)
 	(void)sig;
 	stop = 1;
 }
-
-struct ring {
-	int fd;
-	uint8_t *map;
-	struct lwpcap_bind bind;
-	struct lwpcap_setup setup;
-};
 
 struct queue_out {
 	FILE *f;
@@ -76,66 +69,32 @@ static int failures;
 	}								\
 } while (0)
 
-static uint32_t *ctl_u32(struct ring *r, unsigned int q, uint32_t off)
-{
-	return (uint32_t *)(r->map + r->setup.off.ctl +
-			    (size_t)q * r->setup.off.ctl_stride + off);
-}
-
-static uint64_t ctl_u64(struct ring *r, unsigned int q, uint32_t off)
-{
-	return __atomic_load_n((uint64_t *)(r->map + r->setup.off.ctl +
-			       (size_t)q * r->setup.off.ctl_stride + off),
-			       __ATOMIC_RELAXED);
-}
-
-static int ring_open(struct ring *r, const char *ifname, uint32_t seg_size,
-		     uint32_t nr_segs, uint32_t snaplen)
-{
-	memset(r, 0, sizeof(*r));
-	r->fd = open(DEV, O_RDWR | O_CLOEXEC);
-	if (r->fd < 0) {
-		fprintf(stderr, "open %s: %s\n", DEV, strerror(errno));
-		return -1;
-	}
-	r->bind.ifindex = if_nametoindex(ifname);
-	r->bind.abi_version = LWPCAP_ABI_VERSION;
-	if (ioctl(r->fd, LWPCAP_IOC_BIND, &r->bind)) {
-		fprintf(stderr, "bind %s: %s\n", ifname, strerror(errno));
-		return -1;
-	}
-	r->setup.seg_size = seg_size;
-	r->setup.nr_segs = nr_segs;
-	r->setup.snaplen = snaplen;
-	if (ioctl(r->fd, LWPCAP_IOC_SETUP, &r->setup)) {
-		fprintf(stderr, "setup: %s\n", strerror(errno));
-		return -1;
-	}
-	r->map = mmap(NULL, r->setup.mmap_size, PROT_READ | PROT_WRITE,
-		      MAP_SHARED, r->fd, 0);
-	if (r->map == MAP_FAILED) {
-		fprintf(stderr, "mmap: %s\n", strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-static int activate(struct ring *r, uint32_t mode)
-{
-	struct lwpcap_activate a = { .mode = mode };
-
-	if (ioctl(r->fd, LWPCAP_IOC_ACTIVATE, &a)) {
-		fprintf(stderr, "activate: %s\n", strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 static void pcap_header(FILE *f, uint32_t snaplen)
 {
 	uint32_t h[6] = { 0xa1b23c4d, 2 | (4 << 16), 0, 0, snaplen, 1 };
 
 	fwrite(h, sizeof(h), 1, f);
+}
+
+/* Per record: timestamps never go back; write it and count it. */
+static int out_rec(void *ctx, unsigned int q, const struct lwpcap_rec_hdr *h,
+		   const uint8_t *rec)
+{
+	uint64_t ts = (uint64_t)h->ts_sec * 1000000000ull + h->ts_nsec;
+	struct queue_out *o = ctx;
+
+	if (ts < o->last_ts || h->ts_nsec >= 1000000000u) {
+		printf("FAIL q%u: timestamp went back\n", q);
+		return -1;
+	}
+	o->last_ts = ts;
+	if (o->f)
+		fwrite(rec, sizeof(*h) + h->caplen, 1, o->f);
+	if (h->caplen > o->max_caplen)
+		o->max_caplen = h->caplen;
+	o->records++;
+	o->bytes += h->caplen;
+	return 0;
 }
 
 /*
@@ -145,74 +104,7 @@ static void pcap_header(FILE *f, uint32_t snaplen)
 static long drain(struct ring *r, unsigned int q, struct queue_out *o,
 		  uint32_t snap_max)
 {
-	const struct lwpcap_offsets *off = &r->setup.off;
-	uint32_t seg = r->setup.seg_size;
-	uint32_t size = seg * r->setup.nr_segs;
-	uint8_t *data = r->map + off->data + (size_t)q * off->data_stride;
-	uint32_t *seg_len = (uint32_t *)(r->map + off->seg_len +
-					 (size_t)q * off->seg_len_stride);
-	uint32_t prod = __atomic_load_n(ctl_u32(r, q, off->prod),
-					__ATOMIC_ACQUIRE);
-	uint32_t c = o->cons;
-	long n = 0;
-
-	if ((uint32_t)(prod - c) > size) {
-		printf("FAIL q%u: prod %u cons %u more than %u apart\n",
-		       q, prod, c, size);
-		return -1;
-	}
-	while (c != prod) {
-		uint32_t start = c & ~(seg - 1);
-		uint32_t end;
-
-		if ((uint32_t)(prod - start) < seg)
-			end = prod;
-		else
-			end = start + seg_len[(start & (size - 1)) / seg];
-		if ((uint32_t)(end - start) > seg ||
-		    (uint32_t)(end - c) > (uint32_t)(prod - c)) {
-			printf("FAIL q%u: segment end %u outside [%u, %u]\n",
-			       q, end, c, prod);
-			return -1;
-		}
-		while (c != end) {
-			struct lwpcap_rec_hdr h;
-			uint64_t ts;
-
-			if ((uint32_t)(end - c) < sizeof(h)) {
-				printf("FAIL q%u: torn header at %u\n", q, c);
-				return -1;
-			}
-			memcpy(&h, data + (c & (size - 1)), sizeof(h));
-			if (h.caplen > snap_max || h.caplen > h.len ||
-			    (uint32_t)(end - c) < sizeof(h) + h.caplen) {
-				printf("FAIL q%u: bad record at %u: caplen %u len %u\n",
-				       q, c, h.caplen, h.len);
-				return -1;
-			}
-			ts = (uint64_t)h.ts_sec * 1000000000ull + h.ts_nsec;
-			if (ts < o->last_ts || h.ts_nsec >= 1000000000u) {
-				printf("FAIL q%u: timestamp went back\n", q);
-				return -1;
-			}
-			o->last_ts = ts;
-			if (o->f)
-				fwrite(data + (c & (size - 1)),
-				       sizeof(h) + h.caplen, 1, o->f);
-			if (h.caplen > o->max_caplen)
-				o->max_caplen = h.caplen;
-			o->records++;
-			o->bytes += h.caplen;
-			c += sizeof(h) + h.caplen;
-			n++;
-		}
-		if (c != prod)
-			c = start + seg;
-	}
-	o->cons = c;
-	/* U2: done with the bytes; pairs with the kernel's K2. */
-	__atomic_store_n(ctl_u32(r, q, off->cons), c, __ATOMIC_RELEASE);
-	return n;
+	return ring_walk(r, q, &o->cons, snap_max, out_rec, o);
 }
 
 static int get_stats(struct ring *r, struct lwpcap_queue_stats *qs,
@@ -307,7 +199,7 @@ static int cmd_capture(struct opts *o)
 		}
 		pcap_header(out[q].f, snap_max);
 	}
-	if (activate(&r, o->mode))
+	if (ring_activate(&r, o->mode))
 		return 1;
 	touch(o->ready);
 
@@ -382,7 +274,7 @@ static int cmd_latency(struct opts *o)
 	unsigned int q;
 
 	if (ring_open(&r, o->ifname, 65536, 4, 128) ||
-	    activate(&r, LWPCAP_MODE_DIVERT))
+	    ring_activate(&r, LWPCAP_MODE_DIVERT))
 		return 1;
 	memset(out, 0, sizeof(out));
 	touch(o->ready);
