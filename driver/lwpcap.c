@@ -55,6 +55,15 @@ EXPORT_SYMBOL_GPL(lwpcap_key);
 static DEFINE_MUTEX(lwpcap_mutex);
 static LIST_HEAD(lwpcap_devs);
 
+/* Ring sizes come from user space: the total over all files is capped, so
+ * that readers on many ports cannot pin the machine's memory between them.
+ */
+static unsigned int max_mem_mb;
+module_param(max_mem_mb, uint, 0644);
+MODULE_PARM_DESC(max_mem_mb,
+		 "Ring memory of all readers together, MiB (0: half of RAM)");
+static atomic_long_t lwpcap_mem_pages = ATOMIC_LONG_INIT(0);
+
 struct lwpcap_queue {
 	struct lwpcap_qring r;
 	bool dirty;
@@ -94,6 +103,7 @@ static void lwpcap_ring_release(struct kref *kref)
 	struct lwpcap_ring *ring = container_of(kref, struct lwpcap_ring, kref);
 
 	vfree(ring->mem);
+	atomic_long_sub(PAGE_ALIGN(ring->size) >> PAGE_SHIFT, &lwpcap_mem_pages);
 	kvfree(ring);
 }
 
@@ -510,24 +520,40 @@ static int lwpcap_check_setup(const struct lwpcap_setup *s)
 	return 0;
 }
 
+/* Reserve @pages against max_mem_mb; false if that would pass the cap. */
+static bool lwpcap_mem_charge(unsigned long pages)
+{
+	unsigned long cap = READ_ONCE(max_mem_mb);
+
+	cap = cap ? cap << (20 - PAGE_SHIFT) : totalram_pages() / 2;
+	if (atomic_long_add_return(pages, &lwpcap_mem_pages) <= cap)
+		return true;
+	atomic_long_sub(pages, &lwpcap_mem_pages);
+	return false;
+}
+
+/* The ring is charged to the reader's memory cgroup (__GFP_ACCOUNT); a
+ * request the cgroup or the machine cannot meet fails with ENOMEM, quietly
+ * and without invoking the OOM killer (__GFP_RETRY_MAYFAIL, __GFP_NOWARN):
+ * the size is the reader's choice, not a kernel emergency.
+ */
+#define LWPCAP_GFP	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
+
 static struct lwpcap_ring *lwpcap_ring_alloc(const struct lwpcap_setup *s)
 {
 	const struct lwpcap_offsets *o = &s->off;
+	unsigned long pages = PAGE_ALIGN(s->mmap_size) >> PAGE_SHIFT;
 	struct lwpcap_ring *ring;
 	unsigned int i;
 
-	/* Refuse early what could only fail slowly or fill up memory. */
-	if (s->mmap_size > (u64)totalram_pages() << PAGE_SHIFT >> 1)
+	if (!lwpcap_mem_charge(pages))
 		return ERR_PTR(-ENOMEM);
-
-	ring = kvzalloc(struct_size(ring, q, s->nr_queues), GFP_KERNEL);
+	ring = kvzalloc(struct_size(ring, q, s->nr_queues), LWPCAP_GFP);
 	if (!ring)
-		return ERR_PTR(-ENOMEM);
-	ring->mem = vmalloc_user(s->mmap_size);
-	if (!ring->mem) {
-		kvfree(ring);
-		return ERR_PTR(-ENOMEM);
-	}
+		goto err_uncharge;
+	ring->mem = __vmalloc(pages << PAGE_SHIFT, LWPCAP_GFP | __GFP_ZERO);
+	if (!ring->mem)
+		goto err_free;
 	kref_init(&ring->kref);
 	atomic_set(&ring->mapped, 0);
 	ring->size = s->mmap_size;
@@ -548,6 +574,12 @@ static struct lwpcap_ring *lwpcap_ring_alloc(const struct lwpcap_setup *s)
 		r->seg_size = s->seg_size;
 	}
 	return ring;
+
+err_free:
+	kvfree(ring);
+err_uncharge:
+	atomic_long_sub(pages, &lwpcap_mem_pages);
+	return ERR_PTR(-ENOMEM);
 }
 
 static int lwpcap_setup(struct lwpcap_file *lf, void __user *arg)
@@ -818,6 +850,7 @@ static int lwpcap_mmap(struct file *file, struct vm_area_struct *vma)
 	struct lwpcap_file *lf = file->private_data;
 	unsigned long len = vma->vm_end - vma->vm_start;
 	struct lwpcap_ring *ring;
+	unsigned long off;
 	int err;
 
 	mutex_lock(&lwpcap_mutex);
@@ -831,9 +864,15 @@ static int lwpcap_mmap(struct file *file, struct vm_area_struct *vma)
 	/* A private copy would never show the kernel the reader's cons. */
 	if (!(vma->vm_flags & VM_SHARED) || (vma->vm_flags & VM_EXEC))
 		goto out_unlock;
-	err = remap_vmalloc_range(vma, ring->mem, 0);
-	if (err)
-		goto out_unlock;
+	/* Page by page, as remap_vmalloc_range() does: that one wants a
+	 * vmalloc_user() area, which cannot be charged to a memory cgroup.
+	 */
+	for (off = 0; off < len; off += PAGE_SIZE) {
+		err = vm_insert_page(vma, vma->vm_start + off,
+				     vmalloc_to_page(ring->mem + off));
+		if (err)
+			goto out_unlock;
+	}
 	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
 	vma->vm_flags &= ~VM_MAYEXEC;
 	vma->vm_private_data = ring;

@@ -14,6 +14,10 @@
  *       --hold reads nothing before the signal, to fill the ring.
  *   ringtest errnos -i IF
  *       every bad argument gets its documented errno.
+ *   ringtest memcap -i IF [-o CGROUP_DIR]
+ *       the module-wide cap (max_mem_mb) refuses and gives back ring
+ *       memory; in CGROUP_DIR (memory.max 16M) a ring is charged to the
+ *       cgroup, one past its limit is refused with ENOMEM (not killed).
  *   ringtest latency -i IF -n COUNT [--ready FILE]
  *       poll() wake-up to reader: time from the kernel's receive
  *       timestamp to the reader holding the record, for COUNT frames.
@@ -548,6 +552,137 @@ static int cmd_errnos(struct opts *o)
 	return failures ? 1 : 0;
 }
 
+/* Write @val to a sysfs/cgroupfs file: 0 or an errno. */
+static int put_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY), err = 0;
+
+	if (fd < 0)
+		return errno;
+	if (write(fd, val, strlen(val)) != (ssize_t)strlen(val))
+		err = errno ? errno : EIO;
+	close(fd);
+	return err;
+}
+
+/* The number a sysfs/cgroupfs file holds, -1 if unreadable. */
+static long long get_num(const char *path)
+{
+	long long v = -1;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+/*
+ * Bind a new file to @ifname and give it a ring of @mib 1-MiB segments
+ * per queue: 0 (the file in *@fdp, or closed if @fdp is NULL) or the errno
+ * of the step that failed.
+ */
+static int ring_of(const char *ifname, uint32_t mib, int *fdp)
+{
+	struct lwpcap_bind b = { .abi_version = LWPCAP_ABI_VERSION };
+	struct lwpcap_setup s = { .seg_size = 1u << 20, .nr_segs = mib,
+				  .snaplen = 96 };
+	int fd, err = 0;
+
+	b.ifindex = if_nametoindex(ifname);
+	fd = open(DEV, O_RDWR);
+	if (fd < 0)
+		return errno;
+	if (ioctl(fd, LWPCAP_IOC_BIND, &b) || ioctl(fd, LWPCAP_IOC_SETUP, &s))
+		err = errno;
+	if (err || !fdp)
+		close(fd);
+	else
+		*fdp = fd;
+	return err;
+}
+
+#define MAXMEM "/sys/module/lwpcap/parameters/max_mem_mb"
+#define MIB (1LL << 20)
+
+/* In the memory cgroup @cg (memory.max 16M): charged, refused, uncharged. */
+static int memcap_cgroup(const char *ifname, const char *cg)
+{
+	char cur[256], procs[256];
+	long long c0, c1, c2;
+	int fd = -1, err;
+
+	snprintf(cur, sizeof(cur), "%s/memory.current", cg);
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg);
+	err = put_file(procs, "0");
+	CHECK(!err, "joining %s: %s", cg, strerror(err));
+	c0 = get_num(cur);
+	err = ring_of(ifname, 32, NULL);
+	CHECK(err == ENOMEM, "32 MiB ring in a 16 MiB cgroup: %s, want ENOMEM",
+	      strerror(err));
+	err = ring_of(ifname, 8, &fd);
+	CHECK(!err, "8 MiB ring in a 16 MiB cgroup: %s", strerror(err));
+	c1 = get_num(cur);
+	CHECK(c0 >= 0 && c1 - c0 >= 8 * MIB,
+	      "memory.current %lld -> %lld: the ring was not charged", c0, c1);
+	if (fd >= 0)
+		close(fd);
+	c2 = get_num(cur);
+	CHECK(c1 - c2 >= 7 * MIB,
+	      "memory.current %lld -> %lld: the ring was not uncharged", c1,
+	      c2);
+	printf("MEMCAP cgroup: memory.current %lld -> %lld -> %lld kB\n",
+	       c0 >> 10, c1 >> 10, c2 >> 10);
+	return failures;
+}
+
+static int cmd_memcap(struct opts *o)
+{
+	struct lwpcap_setup s = { .seg_size = 1u << 20, .nr_segs = 8,
+				  .snaplen = 96 };
+	pid_t pid;
+	int fd = -1, err, st;
+
+	CHECK(get_num(MAXMEM) == 0, "%s is not 0 at start", MAXMEM);
+	err = put_file(MAXMEM, "8");
+	CHECK(!err, "writing %s: %s", MAXMEM, strerror(err));
+	err = ring_of(o->ifname, 16, NULL);
+	CHECK(err == ENOMEM, "16 MiB ring under an 8 MiB cap: %s, want ENOMEM",
+	      strerror(err));
+	err = ring_of(o->ifname, 4, &fd);
+	CHECK(!err, "4 MiB ring under an 8 MiB cap: %s", strerror(err));
+	/* a second ring while the first is held passes the cap */
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SETUP, &s), ENOMEM);
+	if (fd >= 0)
+		close(fd);
+	/* closing gave it back */
+	err = ring_of(o->ifname, 4, NULL);
+	CHECK(!err, "4 MiB ring after the first was closed: %s",
+	      strerror(err));
+	err = put_file(MAXMEM, "0");
+	CHECK(!err, "writing %s: %s", MAXMEM, strerror(err));
+	err = ring_of(o->ifname, 16, NULL);
+	CHECK(!err, "16 MiB ring without a cap: %s", strerror(err));
+
+	if (o->prefix) {
+		/* in a child: the cgroup keeps it, the OOM killer may not */
+		fflush(stdout);
+		pid = fork();
+		if (pid == 0)
+			_exit(memcap_cgroup(o->ifname, o->prefix) ? 1 : 0);
+		waitpid(pid, &st, 0);
+		CHECK(WIFEXITED(st) && !WEXITSTATUS(st),
+		      "cgroup child: %s %d",
+		      WIFSIGNALED(st) ? "killed by signal" : "exit status",
+		      WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+	}
+	printf("MEMCAP %s (%d failed)\n", failures ? "FAIL" : "PASS",
+	       failures);
+	return failures ? 1 : 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
@@ -555,6 +690,7 @@ static void usage(void)
 		"                        [-s SNAPLEN] [--mode tap|divert|default]\n"
 		"                        [--ready FILE] [--snaplen-after N:LEN] [--hold]\n"
 		"       ringtest errnos -i IF\n"
+		"       ringtest memcap -i IF [-o CGROUP_DIR]\n"
 		"       ringtest latency -i IF -n COUNT [--ready FILE]\n");
 	exit(2);
 }
@@ -634,6 +770,8 @@ int main(int argc, char **argv)
 		return cmd_capture(&o);
 	if (!strcmp(cmd, "errnos"))
 		return cmd_errnos(&o);
+	if (!strcmp(cmd, "memcap"))
+		return cmd_memcap(&o);
 	if (!strcmp(cmd, "latency"))
 		return cmd_latency(&o);
 	usage();

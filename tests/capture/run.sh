@@ -157,7 +157,7 @@ for c in "${CASES[@]}"; do
 	latency)
 		grep -h 'LATENCY\|woken' "$out/console.log" | sed 's/^/  /' ;;
 	errnos)
-		grep -h 'ERRNOS\|FAIL' "$out/console.log" | sed 's/^/  /' ;;
+		grep -h 'ERRNOS\|MEMCAP\|FAIL' "$out/console.log" | sed 's/^/  /' ;;
 	esac
 	if [[ $ok == 1 ]]; then
 		PASSED=$((PASSED + 1)); SUMMARY+=("PASS capture/$c")
