@@ -7,11 +7,13 @@
 #   make check        the whole test suite (what CI runs)
 #   make check-fast   unit tests and patch checks, no kernel build, no VM
 #   make soak         the reliability suite at full counts (1,000 kills,
-#                     1,000,000 ioctls, 20 lifecycle cycles)
+#                     1,000,000 ioctls, 20 lifecycle cycles), debug kernel
 #   make bench        benchmarks: capacity vs pcap_dump and memcpy, VM loss
 #   make deps         install the Debian packages everything needs
 #   make tree         unpack linux-source-6.1 and apply patches/series
 #   make modules      build lwpcap, tg3, e1000, virtio_net out of tree
+#   make debug-kernel the KASAN/lockdep/kmemleak kernel of the VM tests
+#                     (reliability and KUnit suites), in build/dbg
 #   make userland     build tg3cap-reader
 #   make patches      regenerate patches/0001 from driver/
 #   make clean        remove build outputs (build/, userland binaries)
@@ -27,8 +29,8 @@ DEB_PKGS := build-essential bc bison flex libelf-dev libssl-dev kmod cpio \
 	tcpreplay tcpdump libpcap-dev wireshark-common tshark valgrind \
 	man-db groff-base gnuplot-nox python3
 
-.PHONY: all deps tree modules userland patches check check-fast demo \
-	soak bench clean
+.PHONY: all deps tree modules debug-kernel userland patches check \
+	check-fast demo soak bench clean
 
 all: modules userland
 
@@ -49,6 +51,9 @@ tree: deps
 
 modules: deps
 	driver/build-modules.sh
+
+debug-kernel: deps
+	tests/vm/debug-kernel.sh >/dev/null
 
 userland: deps
 	$(MAKE) -C userland

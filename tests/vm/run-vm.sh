@@ -42,7 +42,8 @@
 #
 # Verdict: exit 0 only if the console shows "TG3CAP-RESULT: PASS <test>" and
 # no line matching BUG:|WARNING:|Oops|Kernel panic|KASAN|general protection|
-# Call Trace (nor any --host-cmd failure, nor the timeout); else the failing
+# Call Trace, nor a lockdep, kmemleak, RCU-stall or hung-task report (nor any
+# --host-cmd failure, nor the timeout); else the failing
 # lines are printed and the exit code is 1 (2: usage).
 #
 # Usage: run-vm.sh --test NAME [options]
@@ -53,6 +54,12 @@
 #   --nics N          number of NICs, each on its own tap (default 1)
 #   --arg KEY=VAL     add tg3cap.KEY=VAL to the kernel command line (repeat)
 #   --append STR      raw extra kernel command line
+#   --debug           the kernel is the debug kernel (tests/vm/debug-kernel.sh,
+#                     give it with --kernel): boot it with pci=noacpi (its
+#                     ACPI interpreter, slowed by KASAN and lockdep under TCG,
+#                     runs QEMU's _PRT into the 30 s AML loop timeout) and
+#                     tg3cap.leakcheck=1 (unload the modules after the test,
+#                     fail on any kmemleak report)
 #   --host-cmd CMD    host traffic command, run in the netns on each READY
 #   --outdir DIR      9p share + logs (default $BUILD_DIR/out/NAME; the
 #                     default one is wiped first, a given one only of
@@ -86,6 +93,7 @@ while [[ $# -gt 0 ]]; do
 	--nics) NICS=$2; shift 2 ;;
 	--arg) TARGS+=("$2"); shift 2 ;;
 	--append) APPEND+=" $2"; shift 2 ;;
+	--debug) APPEND+=" pci=noacpi tg3cap.leakcheck=1"; shift ;;
 	--host-cmd) HOST_CMD=$2; shift 2 ;;
 	--outdir) OUTDIR=$2; shift 2 ;;
 	--log) LOG=$2; shift 2 ;;
@@ -309,7 +317,10 @@ TOTAL=$(elapsed)
 
 # ---- verdict --------------------------------------------------------------------
 CLEAN=$(tr -d '\r' < "$LOG" | sed 's/[[:space:]]*$//')
+# (the debug kernel adds lockdep, kmemleak and stall reports to the usual)
 BAD='BUG:|WARNING:|Oops|Kernel panic|KASAN|general protection|Call Trace'
+BAD+='|UBSAN|DEBUG_LOCKS_WARN_ON|lockdep is turned off|INFO: task .* blocked'
+BAD+='|detected stalls|unreferenced object|suspected memory leak'
 badlines=$(grep -nE "$BAD" <<<"$CLEAN" || true)
 [[ -z $ALLOW || -z $badlines ]] || badlines=$(grep -vE "$ALLOW" <<<"$badlines" || true)
 [[ -z $badlines ]] || FAIL+=("kernel problem on the console:" "$badlines")
