@@ -4,7 +4,7 @@
 #
 # Sync protocol with run-vm.sh (see run-vm.sh header):
 #   tg3cap_ready TAG      guest is ready: creates /out/ready-TAG and prints
-#                         "TG3CAP-READY TAG"; the host runs --host-cmd
+#                         "TG3CAP-READY TAG ."; the host runs --host-cmd
 #   tg3cap_wait_done TAG  polls /out/done-TAG every 100 ms; returns the
 #                         host command's exit status written in it
 
@@ -45,7 +45,8 @@ tg3cap_rxmode_wait() { sleep 1.2; }
 tg3cap_ready() {
 	_tag=${1:-1}
 	[ -d "$OUT" ] && grep -q " $OUT 9p " /proc/mounts && : > "$OUT/ready-$_tag"
-	printf '\nTG3CAP-READY %s\n' "$_tag"
+	# the " ." ends the tag: the host never takes a half-written line
+	printf '\nTG3CAP-READY %s .\n' "$_tag"
 }
 
 # tg3cap_wait_done [TAG] [TIMEOUT_S]: wait for the host command of round TAG

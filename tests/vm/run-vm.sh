@@ -24,7 +24,8 @@
 #
 # Host <-> guest synchronization (one or more rounds, named by a TAG):
 #   1. guest: tg3cap_ready TAG  (lib.sh) -> creates /out/ready-TAG (9p) and
-#      prints "TG3CAP-READY TAG" on the console. The host polls both every
+#      prints "TG3CAP-READY TAG ." on the console (the dot: a line QEMU has
+#      half written is not taken for a shorter tag). The host polls both every
 #      100 ms (the console line alone suffices with --no-9p).
 #   2. host: runs --host-cmd inside the netns, ROUND=TAG, env below; its output
 #      goes to OUTDIR/host-cmd-TAG.log (and to stderr, prefixed).
@@ -279,7 +280,7 @@ while kill -0 "$QPID" 2>/dev/null; do
 	mapfile -t tags < <( (
 		# shellcheck disable=SC2012 # our own file names
 		ls -tr "$OUTDIR" 2>/dev/null | sed -n 's/^ready-//p'
-		grep -ao 'TG3CAP-READY [A-Za-z0-9_.-]*' "$LOG" | cut -d' ' -f2
+		grep -ao 'TG3CAP-READY [A-Za-z0-9_.-]* \.' "$LOG" | cut -d' ' -f2
 	) )
 	for t in "${tags[@]}"; do
 		[[ -n $t && -z ${SEEN[$t]:-} ]] || continue

@@ -69,7 +69,10 @@ echo "rx_delta=$((rx1 - rx0))" > /out/kill.guest
 echo "vmalloc_kb_before=$vm0 vmalloc_kb_after=$vm1 slab_kb_before=$sl0 slab_kb_after=$sl1" > /out/mem.guest
 [ "$early" = 0 ] || tg3cap_fail "$early readers ended before SIGKILL"
 [ $((vm1 - vm0)) -le 512 ] || tg3cap_fail "VmallocUsed grew by $((vm1 - vm0)) kB"
-[ $((sl1 - sl0)) -le 2048 ] || tg3cap_fail "Slab grew by $((sl1 - sl0)) kB"
+# On the debug kernel KASAN's quarantine keeps freed objects in Slab;
+# kmemleak (after the test, /init) is the leak check there.
+[ "${TG3CAP_LEAKCHECK:-0}" = 1 ] || [ $((sl1 - sl0)) -le 2048 ] ||
+	tg3cap_fail "Slab grew by $((sl1 - sl0)) kB"
 rel_burst burst 3000 3000 1
 rel_end
 exit 0
