@@ -5,10 +5,11 @@
 #
 # Every case boots the debug kernel (tests/vm/debug-kernel.sh: KASAN,
 # lockdep, DEBUG_ATOMIC_SLEEP, kmemleak) with its patched e1000 and/or
-# virtio_net (lwpcap=1), makes the host send frames at a high rate through the tap
-# (tests/reliability/traffic.sh, in run-vm.sh's netns), attacks or
-# disturbs the capture device, then has a well-behaved reader (ringtest)
-# capture a burst that must match what was sent, frame for frame.
+# virtio_net (lwpcap=1), makes the host send frames at a high rate
+# through the tap (tests/reliability/traffic.sh, in run-vm.sh's netns),
+# attacks or disturbs the capture device, then has a well-behaved reader
+# (ringtest) capture a burst that must match what was sent, frame for
+# frame.
 # run-vm.sh fails a case on any BUG:/WARNING:/Oops/KASAN/Call Trace line
 # or lockdep/kmemleak report; after the test the guest unloads the
 # modules and fails on any kmemleak suspect (tg3cap.leakcheck=1).
@@ -65,7 +66,9 @@ if [[ $SOAK == 1 ]]; then
 else
 	KILLS=200 IOCTLS=100000 CYCLES=3 RACES=50 TMO=300
 fi
-echo "reliability: seed $SEED (rerun: $0 --seed $SEED${LWMOD:+ --mod-dir $LWMOD}$([[ $STOCK == 0 ]] || echo ' --stock-kernel') ${CASES[*]})"
+rerun="$0 --seed $SEED${LWMOD:+ --mod-dir $LWMOD}"
+[[ $STOCK == 0 ]] || rerun+=" --stock-kernel"
+echo "reliability: seed $SEED (rerun: $rerun ${CASES[*]})"
 
 make -s -C "$VM" BUILD_DIR="$BUILD_DIR"
 make -s -C "$top/tests/capture" BUILD_DIR="$B"
@@ -172,8 +175,8 @@ for c in "${CASES[@]}"; do
 	out=$BUILD_DIR/out/rel-$c
 	rm -rf "$out"; mkdir -p "$out"
 	ok=1 nic=e1000 e1000p=lwpcap=1 virtiop=lwpcap=1
-	declare -a a=("${KARGS[@]}" --txqueuelen 10000 --timeout "$TMO" --arg "seed=$SEED"
-		--arg "maxsecs=$((TMO - 60))"
+	declare -a a=("${KARGS[@]}" --txqueuelen 10000 --timeout "$TMO"
+		--arg "seed=$SEED" --arg "maxsecs=$((TMO - 60))"
 		--host-cmd "$REL/traffic.sh")
 	# drate: the traffic rate (pps) on the debug kernel, which under TCG
 	# takes far fewer frames while the guest is busy fuzzing, forking or
