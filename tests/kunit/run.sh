@@ -27,7 +27,7 @@ suite=tg3_lwpcap
 out=$B/kunit-run
 
 kd=$(BUILD_DIR=$B "$top/tests/vm/debug-kernel.sh")
-tree=$B/dbg-src
+tree=$kd/source	# the patched copy debug-kernel.sh built from
 if ! grep -q TIGON3_LWPCAP_KUNIT_TEST \
 		"$tree/drivers/net/ethernet/broadcom/Kconfig"; then
 	echo "kunit: patches/series lacks the tg3 KUnit patch" >&2
