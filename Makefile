@@ -45,6 +45,14 @@ deps:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
 			--no-install-recommends $$missing; \
 	fi
+	@# a /bin/busybox that is not the static one (overwritten by hand or
+	@# by an old mkinitramfs.sh) breaks every VM image: reinstall it
+	@if ldd /bin/busybox >/dev/null 2>&1 || \
+		! /bin/busybox --list >/dev/null 2>&1; then \
+		echo "/bin/busybox is not busybox-static's: reinstalling it"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+			--reinstall busybox-static; \
+	fi
 
 tree: deps
 	driver/prep-tree.sh >/dev/null

@@ -11,6 +11,9 @@
 #   /etc/tg3cap/modules         "NAME.ko<TAB>PARAMS" lines
 #   /tests/*                  guest test scripts (--tests DIR)
 #   --bin programs and the shared libraries ldd finds for them, same paths
+#                             (as /usr/bin/NAME, replacing an applet link of
+#                             that name; busybox ash still runs its applet for
+#                             a bare NAME: guest scripts call /usr/bin/NAME)
 #
 # Module order: the 9p share modules first (virtio_pci, 9pnet_virtio, 9p and
 # their Debian deps, unless --no-9p), then --stock/--module in command line
@@ -57,7 +60,8 @@ mkdir -p "$BUILD_DIR" "$(dirname "$OUT")"
 command -v cpio >/dev/null || die "cpio not installed"
 BUSYBOX=$(command -v busybox || true)
 if [[ -z $BUSYBOX ]] || ldd "$BUSYBOX" >/dev/null 2>&1; then
-	die "busybox-static is needed (static /bin/busybox)"
+	die "busybox-static is needed (static /bin/busybox): 'make deps' installs" \
+		"it, and repairs a /bin/busybox that is not the static one"
 fi
 
 STAGE=$(mktemp -d "$BUILD_DIR/initramfs.stage.XXXXXX")
@@ -157,9 +161,26 @@ for i in "${!LIST_NAME[@]}"; do
 	printf '%s.ko\t%s\n' "${LIST_NAME[$i]}" "${LIST_PARAMS[$i]}" >> "$STAGE/etc/tg3cap/modules"
 done
 
-copy_file() { # src dst(absolute in guest), dereferencing symlinks
-	mkdir -p "$STAGE/$(dirname "$2")"
-	cp -L "$1" "$STAGE/$2"
+# in_stage PATH: PATH (a path inside $STAGE), its symlinks resolved, stays
+# inside $STAGE.  The applet links point at /bin/busybox, an absolute path
+# that is the HOST's busybox when followed here: a copy or mkdir through such
+# a link would write into the host.
+in_stage() {
+	local r
+	r=$(realpath -m "$1") || return 1
+	[[ $r == "$STAGE" || $r == "$STAGE"/* ]]
+}
+
+copy_file() { # src dst(absolute in guest), dereferencing symlinks in src only
+	local dst=$STAGE/$2
+	in_stage "$(dirname "$dst")" ||
+		die "refusing to copy $1 to $2: its directory resolves outside the image"
+	mkdir -p "$(dirname "$dst")"
+	# a busybox applet link (or an earlier copy) of the same name gives way
+	# to the real program; never write through it
+	rm -f "$dst"
+	cp -L --remove-destination "$1" "$dst"
+	in_stage "$dst" || die "copy of $1 to $2 left the image"
 }
 
 for b in "${BINS[@]}"; do
@@ -167,6 +188,12 @@ for b in "${BINS[@]}"; do
 	[[ $p == */* ]] || p=$(command -v "$p" || true)
 	[[ -n $p && -f $p ]] || die "--bin $b: not found"
 	copy_file "$p" "/usr/bin/${p##*/}"
+	# the applet of that name elsewhere in PATH (ip is sbin/ip) would
+	# shadow the real program
+	for d in bin sbin usr/sbin; do
+		a=$STAGE/$d/${p##*/}
+		[[ -L $a && $(readlink "$a") == /bin/busybox ]] && rm -f "$a"
+	done
 	# shared libraries (and the ELF interpreter) at the same paths
 	while read -r lib; do
 		[[ -e $STAGE/$lib ]] || copy_file "$lib" "$lib"
@@ -177,7 +204,11 @@ for f in "${FILES[@]}"; do
 	src=${f%%:*} dst=${f#*:}
 	[[ $f == *:* ]] || dst=$src
 	[[ $dst == /* ]] || die "--file $f: destination must be absolute"
-	if [[ -d $src ]]; then mkdir -p "$STAGE/$dst"; cp -a "$src/." "$STAGE/$dst/"
+	if [[ -d $src ]]; then
+		in_stage "$STAGE/$dst" ||
+			die "--file $f: $dst resolves outside the image"
+		mkdir -p "$STAGE/$dst"
+		cp -a --remove-destination "$src/." "$STAGE/$dst/"
 	else copy_file "$src" "$dst"; fi
 done
 

@@ -26,6 +26,10 @@
 #   neg-panic        guest kernel panics (sysrq c)                   -> FAIL
 #   neg-timeout      guest hangs, --timeout 20 kills QEMU            -> FAIL
 #   neg-hostcmd      host command exits 3 (guest sees 3, passes)     -> FAIL
+#   initramfs-bins   mkinitramfs.sh --bin ip --bin nsenter (names of busybox
+#                    applets): the guest runs iproute2's ip and util-linux's
+#                    nsenter, and the host's busybox is byte-identical after
+#                    the build                                      -> PASS
 # Every case also checks that its netns is gone afterwards.
 #
 # Usage: rig-selftest.sh [--count N] [--rate PPS] [--txqueuelen Q] [--timeout SEC] [CASE...]
@@ -52,7 +56,8 @@ while [[ $# -gt 0 ]]; do
 	esac
 done
 [[ ${#CASES[@]} -gt 0 ]] ||
-	CASES=(e1000 e1000-tcpreplay virtio4 sync neg-fail neg-panic neg-timeout neg-hostcmd)
+	CASES=(e1000 e1000-tcpreplay virtio4 sync neg-fail neg-panic neg-timeout neg-hostcmd
+		initramfs-bins)
 
 T0=$(date +%s%N)
 make -s -C "$VM_DIR" BUILD_DIR="$BUILD_DIR"
@@ -66,7 +71,7 @@ secs_since() { local d=$(( ($(date +%s%N) - $1) / 1000000 )); echo "$((d / 1000)
 
 # shellcheck disable=SC2016 # host commands are expanded by run-vm.sh
 for c in "${CASES[@]}"; do
-	out=$BUILD_DIR/out/rig-selftest-$c
+	out=$BUILD_DIR/out/rig-selftest-$c why=
 	rm -rf "$out"; mkdir -p "$out"
 	test=rig-selftest expect=PASS grepfor='' count=1
 	declare -a args=(--arg count="$COUNT" --arg rate="$RATE" --txqueuelen "$TXQLEN"
@@ -82,15 +87,30 @@ for c in "${CASES[@]}"; do
 	neg-timeout) test=rig-hang count=0 expect=FAIL grepfor='timeout after 20s' args=(--timeout 20) ;;
 	neg-hostcmd) test=rig-sync count=0 expect=FAIL grepfor='host command (round 1) exited 3'
 		args=(--arg expect=3 --host-cmd '[ $ROUND = 2 ] && touch "$OUTDIR/from-host"; [ $ROUND = 2 ] || exit 3') ;;
+	initramfs-bins) test=rig-bins count=0 args=() ;;
 	*) die "unknown case $c" ;;
 	esac
+	initrd=$INITRD
 	t1=$(date +%s%N)
 	rc=0
-	"$VM_DIR/run-vm.sh" --test "$test" --initrd "$INITRD" --outdir "$out" \
+	: > "$out/run-vm.log"
+	if [[ $c == initramfs-bins ]]; then
+		initrd=$BUILD_DIR/rig-bins.cpio.gz
+		bb=$(command -v busybox)
+		sum0=$(sha256sum < "$bb")
+		"$VM_DIR/mkinitramfs.sh" -o "$initrd" \
+			--bin "$(command -v ip)" --bin "$(command -v nsenter)" \
+			--tests "$VM_DIR/guest" > "$out/mkinitramfs.log" 2>&1 || rc=$?
+		sum1=$(sha256sum < "$bb")
+		[[ $sum0 == "$sum1" ]] ||
+			why+=" host $bb changed by mkinitramfs.sh (reinstall busybox-static);"
+		[[ $rc == 0 ]] || why+=" mkinitramfs.sh exit $rc;"
+	fi
+	[[ $rc == 0 ]] && "$VM_DIR/run-vm.sh" --test "$test" --initrd "$initrd" --outdir "$out" \
 		--timeout "$TIMEOUT" --quiet "${args[@]}" > "$out/run-vm.log" 2>&1 || rc=$?
 	sed 's/^/  | /' "$out/run-vm.log"
 	secs=$(secs_since "$t1")
-	ok=1 why=
+	ok=1
 	ns=$(sed -n 's/.* netns \([^ ,]*\),.*/\1/p' "$out/run-vm.log")
 	if [[ -z $ns ]] || ip netns list | awk '{print $1}' | grep -qx "$ns"; then
 		ok=0 why+=" netns '$ns' left behind or unknown;"
@@ -101,6 +121,7 @@ for c in "${CASES[@]}"; do
 		[[ $rc == 1 ]] || { ok=0 why+=" run-vm.sh exit $rc, expected 1;"; }
 		grep -qF "$grepfor" "$out/run-vm.log" || { ok=0 why+=" no '$grepfor' in the verdict;"; }
 	fi
+	[[ -z $why ]] || ok=0
 	line="$c ($test, expect $expect)"
 	if [[ $count == 1 ]]; then
 		sent='?' failed='?' rx_packets_delta='?' tap_tx_dropped_delta='?' tap_tx_packets_delta='?'
