@@ -68,6 +68,7 @@ struct fring {
 
 	struct fring_stats st;
 	bool abort;
+	int lock_fd;
 };
 
 static void say(struct fring *f, const char *fmt, ...)
@@ -430,9 +431,13 @@ int fring_open(struct fring **out, const struct fring_cfg *cfg, char *err)
 	f->cfg = *cfg;
 	f->pkts_limit_left = cfg->max_pkts;
 
-	ret = lwp_repair(cfg->prefix, cfg->log, cfg->log_arg, NULL, err);
+	/* Before repair: the .part files of a live reader are not debris. */
+	ret = lwp_series_lock(cfg->prefix, &f->lock_fd, err);
 	if (ret)
 		goto err_free;
+	ret = lwp_repair(cfg->prefix, cfg->log, cfg->log_arg, NULL, err);
+	if (ret)
+		goto err_unlock;
 	ret = scan_series(f, err);
 	if (ret)
 		goto err_free_done;
@@ -463,6 +468,8 @@ err_discard:
 	file_discard(f, f->cur);
 err_free_done:
 	free(f->done);
+err_unlock:
+	close(f->lock_fd);
 err_free:
 	free(f);
 	return ret;
@@ -715,6 +722,7 @@ int fring_close(struct fring *f, struct fring_stats *final, char *err)
 	pthread_mutex_destroy(&f->lock);
 	free(f->kids);
 	free(f->done);
+	close(f->lock_fd);
 	free(f);
 	return ret;
 }

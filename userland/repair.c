@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -83,6 +84,58 @@ int lwp_series_name(char *buf, size_t len, const char *prefix,
 {
 	if (snprintf(buf, len, "%s.%06u%s", prefix, seq, suffix) >= (int)len)
 		return -ENAMETOOLONG;
+	return 0;
+}
+
+/**
+ * lwp_series_lock() - become the only writer of the series @prefix
+ * @fd: the lock, held until it is closed (close-on-exec, so -z commands
+ *      do not inherit it)
+ *
+ * PREFIX.lock is created if needed and never removed (removing a flock'ed
+ * file lets two readers lock two different files); it holds the pid of
+ * the reader that has it, for the message a second reader prints.
+ *
+ * Return: 0, -EBUSY if another process holds the series, or another
+ * negative errno.
+ */
+int lwp_series_lock(const char *prefix, int *fd, char *err)
+{
+	char path[PATH_MAX], pid[32] = "";
+	ssize_t n;
+	int ret;
+
+	if (snprintf(path, sizeof(path), "%s%s", prefix, LWP_LOCK_SUFFIX) >=
+	    (int)sizeof(path))
+		return lwp_err(err, -ENAMETOOLONG, "-w %s: name too long",
+			       prefix);
+	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (*fd < 0)
+		return lwp_err(err, -errno, "cannot create %s: %s", path,
+			       strerror(errno));
+	if (flock(*fd, LOCK_EX | LOCK_NB)) {
+		ret = -errno;
+		if (ret == -EWOULDBLOCK) {
+			n = pread(*fd, pid, sizeof(pid) - 1, 0);
+			pid[n > 0 ? n : 0] = '\0';
+			pid[strcspn(pid, "\n")] = '\0';
+			lwp_err(err, -EBUSY,
+				"-w %s is in use by another tg3cap-reader%s%s%s (%s is locked); give each reader its own prefix",
+				prefix, *pid ? " (pid " : "", pid,
+				*pid ? ")" : "", path);
+			ret = -EBUSY;
+		} else {
+			lwp_err(err, ret, "cannot lock %s: %s", path,
+				strerror(-ret));
+		}
+		close(*fd);
+		*fd = -1;
+		return ret;
+	}
+	/* A failure only costs the pid in a second reader's message. */
+	n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	if (!ftruncate(*fd, 0))
+		(void)!pwrite(*fd, pid, n, 0);
 	return 0;
 }
 

@@ -4,6 +4,8 @@
  *
  * A series with prefix P is P.NNNNNN.pcap (six digits or more, counting
  * up); the file being written is P.NNNNNN.pcap.part until it is complete.
+ * P.lock, flock()ed by the reader that writes the series, keeps a second
+ * reader (and its crash repair) away from it.
  */
 #ifndef _TG3CAP_REPAIR_H
 #define _TG3CAP_REPAIR_H
@@ -13,6 +15,7 @@
 #define LWP_SEQ_MAX	999999999U
 #define LWP_SUFFIX	".pcap"
 #define LWP_PART_SUFFIX	".pcap.part"
+#define LWP_LOCK_SUFFIX	".lock"
 
 typedef void (*lwp_log_fn)(void *arg, const char *msg);
 
@@ -22,6 +25,7 @@ int lwp_name_seq(const char *base, const char *name, const char *suffix,
 		 unsigned int *seq);
 int lwp_series_name(char *buf, size_t len, const char *prefix,
 		    unsigned int seq, const char *suffix);
+int lwp_series_lock(const char *prefix, int *fd, char *err);
 int lwp_repair(const char *prefix, lwp_log_fn log, void *log_arg,
 	       unsigned int *repaired, char *err);
 

@@ -361,6 +361,80 @@ static int t_man_page(void)
 	return 0;
 }
 
+/* Start the reader with @argv (argv[0] is replaced), stderr to @log. */
+static pid_t spawn_reader(const char *log, const char **argv)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid)
+		return pid;
+	fd = creat(log, 0644);
+	if (fd < 0 || dup2(fd, 2) < 0)
+		_exit(99);
+	argv[0] = reader();
+	execv(reader(), (char *const *)argv);
+	_exit(98);
+}
+
+/* Wait for @pid up to @ms; its status, or -1 (then it is killed). */
+static int wait_exit(pid_t pid, unsigned int ms)
+{
+	unsigned int t;
+	int status;
+
+	for (t = 0; t < ms; t += 10) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return status;
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return -1;
+}
+
+/*
+ * Two readers, one prefix: the second says the series is in use and
+ * exits 1 without touching a file; the first goes on, stops cleanly on
+ * SIGINT and its files hold every record in order.
+ */
+static int t_series_locked(void)
+{
+	char dir[256], prefix[300], log1[300], args[1024], out[16384];
+	const char *argv[] = { NULL, "--fake-source", "100000000:100:1:20000",
+			       "-w", prefix, "-C", "256k", NULL };
+	unsigned int files, n;
+	struct checker ck;
+	int status;
+	pid_t pid;
+
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	snprintf(prefix, sizeof(prefix), "%s/cap", dir);
+	snprintf(log1, sizeof(log1), "%s/log1", dir);
+	pid = spawn_reader(log1, argv);
+	CHECK(pid > 0);
+	usleep(700000);
+	snprintf(args, sizeof(args),
+		 "--fake-source 1000 -i eth2 -w %s -q", prefix);
+	status = rd(args, out, sizeof(out));
+	CHECKF(status == 1 && strstr(out, "in use by another tg3cap-reader"),
+	       "second reader exits %d:\n%s", status, out);
+	usleep(300000);
+	CHECK(!kill(pid, SIGINT));
+	status = wait_exit(pid, 20000);
+	CHECK(!read_text(log1, out, sizeof(out)));
+	CHECKF(status >= 0 && WIFEXITED(status) && !WEXITSTATUS(status),
+	       "first reader: status %#x\n%s", status, out);
+	CHECKF(!strstr(out, "repaired"), "%s", out);
+	n = count_files(dir, ".pcap");
+	CHECK(n >= 1 && count_files(dir, ".part") == 0);
+	checker_init(&ck, 65535, 1, NULL);
+	CHECK(!check_series(prefix, &ck, &files, 0, n - 1));
+	CHECK(ck.pkts > 1000 && ck.pkts == ck.next[0]);
+	tmpdir_remove(dir);
+	return 0;
+}
+
 const struct test cli_tests[] = {
 	{ "cli_man_page", t_man_page },
 	{ "cli_stats_report_json", t_stats },
@@ -372,5 +446,6 @@ const struct test cli_tests[] = {
 	{ "cli_sigint", t_sigint },
 	{ "cli_sigterm", t_sigterm },
 	{ "cli_disk_full_exit_1", t_disk_full_exit },
+	{ "cli_series_locked", t_series_locked },
 };
 const unsigned int cli_tests_n = ARRAY_SIZE(cli_tests);

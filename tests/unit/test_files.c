@@ -543,6 +543,58 @@ static int t_disk_full(void)
 	return 0;
 }
 
+/*
+ * One reader per series: a second fring_open() on a prefix someone
+ * writes is refused (-EBUSY, a message naming the prefix) and touches
+ * nothing: the holder's .part file keeps its size and records, and the
+ * holder completes its files as if nothing had happened.  Once the
+ * holder is closed, the prefix is free again.
+ */
+static int t_series_lock(void)
+{
+	char dir[256], prefix[300], part[400];
+	struct fring_cfg c;
+	struct fring_stats st;
+	struct checker ck;
+	struct stat before, after;
+	struct fring *other;
+	char err[LWP_ERRLEN] = "";
+	unsigned int files;
+	struct rig r;
+	int ret;
+
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	snprintf(prefix, sizeof(prefix), "%s/cap", dir);
+	CHECK(!rig_init(&r, 100));
+	cfg_init(&c, prefix, 24 + 116 * 50, 100);
+	CHECKF(!fring_open(&r.fr, &c, r.err), "%s", r.err);
+	CHECK(!pump(&r, 120, 100));		/* files 0, 1 done, 2 open */
+	lwp_series_name(part, sizeof(part), prefix, 2, LWP_PART_SUFFIX);
+	CHECK(!stat(part, &before));
+
+	ret = fring_open(&other, &c, err);
+	CHECKF(ret == -EBUSY, "second open returned %d: %s", ret, err);
+	CHECKF(strstr(err, prefix) && strstr(err, "in use"), "%s", err);
+	CHECK(!stat(part, &after));
+	CHECK(after.st_size == before.st_size && after.st_ino == before.st_ino);
+
+	CHECK(!pump(&r, 30, 100));
+	CHECK(!fring_close(r.fr, &st, r.err));
+	CHECK(st.files == 3 && st.pkts == 150);
+	checker_init(&ck, 100, 1, NULL);
+	CHECK(!check_series(prefix, &ck, &files, 0, 2));
+	CHECK(ck.pkts == 150 && ck.next[0] == 150);
+
+	/* Free again: the next run continues the series. */
+	CHECKF(!fring_open(&other, &c, err), "%s", err);
+	CHECK(!fring_close(other, NULL, err));
+	CHECK(count_files(dir, ".pcap") == 4);	/* + the empty 000003 */
+	CHECK(count_files(dir, ".part") == 0);
+	rig_fini(&r);
+	tmpdir_remove(dir);
+	return 0;
+}
+
 const struct test file_tests[] = {
 	{ "files_rotation_by_size", t_rotation_by_size },
 	{ "files_packet_count", t_packet_count },
@@ -553,5 +605,6 @@ const struct test file_tests[] = {
 	{ "files_repair_crafted", t_repair_crafted },
 	{ "files_crash_repair", t_crash_repair },
 	{ "files_disk_full", t_disk_full },
+	{ "files_series_lock", t_series_lock },
 };
 const unsigned int file_tests_n = ARRAY_SIZE(file_tests);
