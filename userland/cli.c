@@ -120,9 +120,11 @@ void lwp_usage(FILE *out)
 	      "  tg3cap-reader --fake-source 10000000:64:2 -w /tmp/bench -C 1g -q\n"
 	      "      measure the reader alone\n"
 	      "\n"
-	      "Ctrl-C (SIGINT) or SIGTERM stops capture cleanly: the ring is drained,\n"
-	      "files are completed, and a report in the terms sent / detected /\n"
-	      "not detected / written / dropped / lost % is printed on stderr.\n"
+	      "Ctrl-C (SIGINT), SIGTERM or SIGHUP stops capture cleanly: the ring is\n"
+	      "drained, files are completed, and a report in the terms sent /\n"
+	      "detected / not detected / written / dropped / lost % is printed on\n"
+	      "stderr.  SIGUSR1 prints that report and capture goes on; SIGUSR2 is\n"
+	      "ignored.\n"
 	      "Exit status: 0 on success, 1 on a capture or file error (e.g. disk\n"
 	      "full), 2 on a usage error.\n", out);
 }

@@ -3,9 +3,11 @@
  * main.c - tg3cap-reader: set up one capture per -i, run them, report.
  *
  * Threads: main (signals, status, JSON), one drain thread and one swapper
- * thread per interface.  SIGINT and SIGTERM are blocked everywhere and
- * only let through in main's ppoll(), so the handler (which just sets a
- * flag) runs there and nowhere else.
+ * thread per interface.  SIGINT, SIGTERM, SIGHUP (stop) and SIGUSR1
+ * (statistics) are blocked everywhere and only let through in main's
+ * ppoll(), so the handlers (which just set a flag) run there and nowhere
+ * else.  SIGUSR2 (tcpdump: flush the output) is ignored: records are in
+ * the page cache, visible to readers of the file, as soon as copied.
  */
 #include <errno.h>
 #include <limits.h>
@@ -44,11 +46,15 @@ struct iface {
 };
 
 static volatile sig_atomic_t got_signal;
+static volatile sig_atomic_t got_usr1;
 static int status_on;
 
 static void on_signal(int sig)
 {
-	got_signal = sig;
+	if (sig == SIGUSR1)
+		got_usr1 = 1;
+	else
+		got_signal = sig;
 }
 
 static void log_msg(void *arg, const char *msg)
@@ -236,6 +242,13 @@ static void supervise(struct iface *ifs, unsigned int n,
 			for (i = 0; i < n; i++)
 				lwp_cap_stop(&ifs[i].cap);
 		}
+		if (got_usr1) {
+			got_usr1 = 0;
+			gather(ifs, n, st, o);
+			if (status_on)
+				fputs("\r\033[K", stderr);
+			lwp_report(stderr, st, n, (lwp_now_ns() - t0) / 1e9);
+		}
 		if (lwp_now_ns() < next)
 			continue;
 		next += iv;
@@ -252,6 +265,7 @@ static void supervise(struct iface *ifs, unsigned int n,
 
 int main(int argc, char **argv)
 {
+	static const int handled[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1 };
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct iface ifs[LWP_MAX_IFACES] = { 0 };
 	struct lwp_ifstat st[LWP_MAX_IFACES];
@@ -281,14 +295,15 @@ int main(int argc, char **argv)
 
 	/* Blocked before any thread exists, so every thread inherits it. */
 	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
+	for (i = 0; i < ARRAY_SIZE(handled); i++)
+		sigaddset(&block, handled[i]);
 	pthread_sigmask(SIG_BLOCK, &block, &waitmask);
-	sigdelset(&waitmask, SIGINT);
-	sigdelset(&waitmask, SIGTERM);
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	for (i = 0; i < ARRAY_SIZE(handled); i++) {
+		sigdelset(&waitmask, handled[i]);
+		sigaction(handled[i], &sa, NULL);
+	}
+	signal(SIGUSR2, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 
 	notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

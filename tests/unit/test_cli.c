@@ -435,6 +435,64 @@ static int t_series_locked(void)
 	return 0;
 }
 
+/* Wait until @path holds @text (up to @ms); 0 when it does. */
+static int wait_text(const char *path, const char *text, unsigned int ms,
+		     char *buf, size_t len)
+{
+	unsigned int t;
+
+	for (t = 0; t < ms; t += 20) {
+		if (!read_text(path, buf, len) && strstr(buf, text))
+			return 0;
+		usleep(20000);
+	}
+	return -1;
+}
+
+/*
+ * Operator signals: SIGUSR1 prints the statistics and capture goes on;
+ * SIGUSR2 is ignored; SIGHUP stops cleanly as SIGTERM does (exit 0,
+ * files complete, no .part left).
+ */
+static int t_signals_hup_usr(void)
+{
+	char dir[256], prefix[300], log[300], out[16384];
+	const char *argv[] = { NULL, "--fake-source", "100000000:100:1:20000",
+			       "-w", prefix, "-C", "256k", NULL };
+	unsigned int files, n;
+	struct checker ck;
+	int status;
+	pid_t pid;
+
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	snprintf(prefix, sizeof(prefix), "%s/cap", dir);
+	snprintf(log, sizeof(log), "%s/log", dir);
+	pid = spawn_reader(log, argv);
+	CHECK(pid > 0);
+	usleep(700000);
+	CHECK(!kill(pid, SIGUSR1));
+	CHECKF(!wait_text(log, "capturing", 5000, out, sizeof(out)),
+	       "no statistics after SIGUSR1:\n%s", out);
+	CHECKF(strstr(out, "written:") && strstr(out, "detected:"), "%s", out);
+	CHECK(waitpid(pid, &status, WNOHANG) == 0);
+	CHECK(!kill(pid, SIGUSR2));
+	usleep(300000);
+	CHECK(waitpid(pid, &status, WNOHANG) == 0);
+	CHECK(!kill(pid, SIGHUP));
+	status = wait_exit(pid, 20000);
+	CHECK(!read_text(log, out, sizeof(out)));
+	CHECKF(status >= 0 && WIFEXITED(status) && !WEXITSTATUS(status),
+	       "status %#x after SIGHUP\n%s", status, out);
+	CHECKF(strstr(out, "stopped"), "%s", out);
+	n = count_files(dir, ".pcap");
+	CHECK(n >= 1 && count_files(dir, ".part") == 0);
+	checker_init(&ck, 65535, 1, NULL);
+	CHECK(!check_series(prefix, &ck, &files, 0, n - 1));
+	CHECK(ck.pkts > 1000 && ck.pkts == ck.next[0]);
+	tmpdir_remove(dir);
+	return 0;
+}
+
 const struct test cli_tests[] = {
 	{ "cli_man_page", t_man_page },
 	{ "cli_stats_report_json", t_stats },
@@ -447,5 +505,6 @@ const struct test cli_tests[] = {
 	{ "cli_sigterm", t_sigterm },
 	{ "cli_disk_full_exit_1", t_disk_full_exit },
 	{ "cli_series_locked", t_series_locked },
+	{ "cli_signals_hup_usr", t_signals_hup_usr },
 };
 const unsigned int cli_tests_n = ARRAY_SIZE(cli_tests);
