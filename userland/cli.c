@@ -3,10 +3,14 @@
  * cli.c - options, checked numbers, help.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <linux/lwpcap.h>
 
@@ -95,6 +99,7 @@ void lwp_usage(FILE *out)
 	      "                     the capture does; default: what the driver was\n"
 	      "                     loaded with\n"
 	      "  --stats-json FILE  rewrite FILE with the counters every interval\n"
+	      "                     (checked at start: exit 2 if it cannot be)\n"
 	      "  --stats-interval S seconds between status updates (default 1)\n"
 	      "  --no-prefault      do not prefault the next file's pages\n"
 	      "  --fake-source N[:LEN[:QUEUES[:PPS]]]\n"
@@ -126,7 +131,8 @@ void lwp_usage(FILE *out)
 	      "stderr.  SIGUSR1 prints that report and capture goes on; SIGUSR2 is\n"
 	      "ignored.\n"
 	      "Exit status: 0 on success, 1 on a capture or file error (e.g. disk\n"
-	      "full), 2 on a usage error.\n", out);
+	      "full), 2 on a usage error (including a --stats-json path found\n"
+	      "unusable at start).\n", out);
 }
 
 static int bad(char *err, const char *opt, const char *arg, int ret,
@@ -376,4 +382,44 @@ int lwp_parse_args(int argc, char **argv, struct lwp_opts *o, char *err)
 			       "unexpected argument '%s' (filters are not supported)",
 			       argv[optind]);
 	return check_opts(o, err);
+}
+
+/*
+ * --stats-json FILE is replaced through FILE.tmp and rename(): both must
+ * work in its directory, and FILE must not be a directory.
+ */
+static int check_stats_json(const char *path, char *err)
+{
+	char tmp[PATH_MAX];
+	struct stat st;
+	int fd;
+
+	if (!stat(path, &st) && S_ISDIR(st.st_mode))
+		return lwp_err(err, -EISDIR,
+			       "--stats-json %s is a directory; give a file name",
+			       path);
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return lwp_err(err, -ENAMETOOLONG,
+			       "--stats-json %s: name too long", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return lwp_err(err, -errno,
+			       "--stats-json %s cannot be written: %s: %s",
+			       path, tmp, strerror(errno));
+	close(fd);
+	unlink(tmp);
+	return 0;
+}
+
+/**
+ * lwp_check_paths() - the paths of @o, checked before capture starts
+ *
+ * Return: 0, or a negative errno with the reason in @err (the caller
+ * exits with 2, as for any other usage error).
+ */
+int lwp_check_paths(const struct lwp_opts *o, char *err)
+{
+	if (o->stats_json)
+		return check_stats_json(o->stats_json, err);
+	return 0;
 }

@@ -44,6 +44,7 @@ struct lwp_opts {
 };
 
 int lwp_parse_args(int argc, char **argv, struct lwp_opts *o, char *err);
+int lwp_check_paths(const struct lwp_opts *o, char *err);
 void lwp_usage(FILE *out);
 void lwp_usage_short(FILE *out);
 

@@ -291,6 +291,11 @@ int main(int argc, char **argv)
 		lwp_usage_short(stderr);
 		return 2;
 	}
+	ret = lwp_check_paths(&o, err);
+	if (ret) {
+		fprintf(stderr, "%s: %s\n", PROG, err);
+		return 2;
+	}
 	n = o.nr_ifaces;
 
 	/* Blocked before any thread exists, so every thread inherits it. */

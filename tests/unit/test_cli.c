@@ -493,6 +493,34 @@ static int t_signals_hup_usr(void)
 	return 0;
 }
 
+/*
+ * A --stats-json file that cannot be written is a usage error found at
+ * start (exit 2, the path in the message), before any capture file is
+ * made: a missing directory, and a path that is a directory.
+ */
+static int t_stats_json_bad_path(void)
+{
+	char dir[256], args[1024], out[16384];
+	int st;
+
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	snprintf(args, sizeof(args),
+		 "--fake-source 1000 -w %s/cap -q --stats-json %s/none/s.json",
+		 dir, dir);
+	st = rd(args, out, sizeof(out));
+	CHECKF(st == 2 && strstr(out, "none/s.json") &&
+	       strstr(out, "--stats-json"), "exit %d:\n%s", st, out);
+	CHECK(count_files(dir, ".pcap") == 0);
+	snprintf(args, sizeof(args),
+		 "--fake-source 1000 -w %s/cap -q --stats-json %s", dir, dir);
+	st = rd(args, out, sizeof(out));
+	CHECKF(st == 2 && strstr(out, "is a directory"), "exit %d:\n%s", st,
+	       out);
+	CHECK(count_files(dir, ".pcap") == 0);
+	tmpdir_remove(dir);
+	return 0;
+}
+
 const struct test cli_tests[] = {
 	{ "cli_man_page", t_man_page },
 	{ "cli_stats_report_json", t_stats },
@@ -506,5 +534,6 @@ const struct test cli_tests[] = {
 	{ "cli_disk_full_exit_1", t_disk_full_exit },
 	{ "cli_series_locked", t_series_locked },
 	{ "cli_signals_hup_usr", t_signals_hup_usr },
+	{ "cli_stats_json_bad_path", t_stats_json_bad_path },
 };
 const unsigned int cli_tests_n = ARRAY_SIZE(cli_tests);
