@@ -149,7 +149,7 @@ int lwp_cap_run(struct lwp_cap *c)
 		ret = 0;
 	}
 	if (ret == LWP_STOP)
-		c->end = "packet count reached";
+		c->end = LWP_STATE_COUNT;
 	else if (gone)
 		c->end = "device gone";
 	else if (ret < 0)
@@ -169,7 +169,7 @@ int lwp_cap_run(struct lwp_cap *c)
 			break;
 	}
 	if (ret == LWP_STOP) {
-		c->end = "packet count reached";
+		c->end = LWP_STATE_COUNT;
 		ret = 0;
 	}
 	if (ret < 0)
@@ -233,5 +233,5 @@ void lwp_cap_stats(struct lwp_cap *c, struct lwp_ifstat *s)
 		s->fs = c->final_fs;
 	pthread_mutex_unlock(&c->lock);
 	s->state = __atomic_load_n(&c->done, __ATOMIC_ACQUIRE) ?
-		   c->end : "capturing";
+		   c->end : LWP_STATE_CAPTURING;
 }

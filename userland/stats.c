@@ -93,7 +93,8 @@ void lwp_totals(const struct lwp_ifstat *s, struct lwp_totals *t)
 		t->not_detected = nic_drops(&s->nic) - nic_drops(&s->nic0);
 	t->written = s->fs.pkts;
 	t->dropped = t->detected > t->written ? t->detected - t->written : 0;
-	if (s->state && !strcmp(s->state, "capturing") &&
+	if (s->state && (!strcmp(s->state, LWP_STATE_CAPTURING) ||
+			 !strcmp(s->state, LWP_STATE_COUNT)) &&
 	    t->dropped > t->ring_drops) {
 		t->in_ring = t->dropped - t->ring_drops;
 		t->dropped = t->ring_drops;
@@ -172,9 +173,16 @@ void lwp_report(FILE *out, const struct lwp_ifstat *s, unsigned int n,
 			s[i].nic.ok ? "" : " [unavailable]");
 		fprintf(out, "  written:      %14llu  (records in files)\n",
 			(unsigned long long)t.written);
-		fprintf(out, "  dropped:      %14llu  (detected - written; ring full: %llu)\n",
+		fprintf(out, "  dropped:      %14llu  (detected - written - in ring; ring full: %llu)\n",
 			(unsigned long long)t.dropped,
 			(unsigned long long)t.ring_drops);
+		if (t.in_ring && s[i].state &&
+		    !strcmp(s[i].state, LWP_STATE_COUNT))
+			fprintf(out, "  left in ring: %14llu  (not written: the -c count was reached first; not lost)\n",
+				(unsigned long long)t.in_ring);
+		else if (t.in_ring)
+			fprintf(out, "  in ring:      %14llu  (not written yet)\n",
+				(unsigned long long)t.in_ring);
 		fprintf(out, "  lost:         %13.3f%%  ((not detected + dropped) / sent)\n",
 			t.lost_pct);
 		fprintf(out, "  files:        %14llu  (%llu bytes; swapper waits %llu, %.3f ms)\n",

@@ -9,7 +9,10 @@
  * records in the files; dropped = detected - written; lost % =
  * (not detected + dropped) / sent, where sent = detected + not detected
  * is all the host can know of what was sent.  While capturing, records
- * still in the ring are "in ring", not dropped.
+ * still in the ring are "in ring", not dropped; after -c, what the ring
+ * still held (or got before capture was deactivated) is "left in ring",
+ * not dropped either.  Only ring drops (and, after an error, what was
+ * never written) count as dropped.
  */
 #ifndef _TG3CAP_STATS_H
 #define _TG3CAP_STATS_H
@@ -20,6 +23,10 @@
 #include <linux/lwpcap.h>
 
 #include "filering.h"
+
+/* lwp_ifstat.state values that lwp_totals() tells apart */
+#define LWP_STATE_CAPTURING	"capturing"
+#define LWP_STATE_COUNT		"packet count reached"
 
 struct lwp_nic {
 	uint64_t rx_packets;
