@@ -41,6 +41,12 @@ struct pfile {
 	struct pfile *qnext;
 };
 
+/* A -z command still running, on file @seq (which trim() must keep). */
+struct kid {
+	pid_t pid;
+	unsigned int seq;
+};
+
 struct fring {
 	struct fring_cfg cfg;
 	struct pfile *cur;
@@ -62,9 +68,11 @@ struct fring {
 	unsigned int *done;
 	size_t ndone;
 	size_t done_cap;
-	pid_t *kids;
+	struct kid *kids;
 	size_t nkids;
 	size_t kids_cap;
+	char dir[PATH_MAX];
+	char base[NAME_MAX + 1];
 
 	struct fring_stats st;
 	bool abort;
@@ -188,7 +196,8 @@ static void file_discard(struct fring *f, struct pfile *pf)
 	free(pf);
 }
 
-static void run_postrotate(struct fring *f, const char *path)
+static void run_postrotate(struct fring *f, const char *path,
+			   unsigned int seq)
 {
 	char *argv[] = { (char *)f->cfg.postrotate, (char *)path, NULL };
 	pid_t pid;
@@ -196,7 +205,7 @@ static void run_postrotate(struct fring *f, const char *path)
 
 	if (f->nkids == f->kids_cap) {
 		size_t cap = f->kids_cap ? 2 * f->kids_cap : 8;
-		pid_t *k = realloc(f->kids, cap * sizeof(*k));
+		struct kid *k = realloc(f->kids, cap * sizeof(*k));
 
 		if (!k) {
 			say(f, "-z %s %s: out of memory", f->cfg.postrotate,
@@ -213,7 +222,8 @@ static void run_postrotate(struct fring *f, const char *path)
 		    strerror(ret));
 		return;
 	}
-	f->kids[f->nkids++] = pid;
+	f->kids[f->nkids].pid = pid;
+	f->kids[f->nkids++].seq = seq;
 }
 
 static void reap(struct fring *f, bool block)
@@ -222,7 +232,8 @@ static void reap(struct fring *f, bool block)
 	int status;
 
 	while (i < f->nkids) {
-		pid_t r = waitpid(f->kids[i], &status, block ? 0 : WNOHANG);
+		pid_t r = waitpid(f->kids[i].pid, &status,
+				  block ? 0 : WNOHANG);
 
 		if (r == 0 || (r < 0 && errno == EINTR)) {
 			i++;
@@ -235,21 +246,71 @@ static void reap(struct fring *f, bool block)
 	}
 }
 
-/* Delete the oldest completed files so that at most -W remain. */
+static bool kid_running(struct fring *f, unsigned int seq)
+{
+	size_t i;
+
+	for (i = 0; i < f->nkids; i++)
+		if (f->kids[i].seq == seq)
+			return true;
+	return false;
+}
+
+static int cmp_uint(const void *a, const void *b)
+{
+	unsigned int x = *(const unsigned int *)a, y = *(const unsigned int *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Remove every name of the files @seqs (sorted): PREFIX.NNNNNN.pcap and
+ * whatever -z made of it (PREFIX.NNNNNN.pcap.gz, ...), never a .part.
+ */
+static void remove_seqs(struct fring *f, const unsigned int *seqs, size_t n)
+{
+	struct dirent *de;
+	unsigned int seq;
+	bool part;
+	DIR *d;
+
+	d = opendir(f->dir);
+	if (!d) {
+		say(f, "-W: cannot read directory %s to remove old files: %s",
+		    f->dir, strerror(errno));
+		return;
+	}
+	while ((de = readdir(d))) {
+		if (lwp_name_seq_any(f->base, de->d_name, &seq, &part) ||
+		    part || !bsearch(&seq, seqs, n, sizeof(*seqs), cmp_uint))
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) && errno != ENOENT)
+			say(f, "-W: cannot remove %s/%s: %s", f->dir,
+			    de->d_name, strerror(errno));
+	}
+	closedir(d);
+}
+
+/*
+ * Delete the oldest completed files so that at most -W remain, counting
+ * @current; a file whose -z command still runs is kept (and so is every
+ * newer one) until a later call finds the command finished.
+ */
 static void trim(struct fring *f, size_t current)
 {
-	char path[PATH_MAX];
+	size_t k = 0;
 
-	while (f->cfg.max_files && f->ndone &&
-	       f->ndone + current > f->cfg.max_files) {
-		if (!name(f, path, f->done[0], LWP_SUFFIX)) {
-			if (unlink(path) && errno != ENOENT)
-				say(f, "cannot remove %s: %s", path,
-				    strerror(errno));
-		}
-		memmove(f->done, f->done + 1,
-			--f->ndone * sizeof(*f->done));
-	}
+	if (!f->cfg.max_files)
+		return;
+	reap(f, false);
+	while (k < f->ndone && f->ndone - k + current > f->cfg.max_files &&
+	       !kid_running(f, f->done[k]))
+		k++;
+	if (!k)
+		return;
+	remove_seqs(f, f->done, k);
+	f->ndone -= k;
+	memmove(f->done, f->done + k, f->ndone * sizeof(*f->done));
 }
 
 static int done_push(struct fring *f, unsigned int seq)
@@ -300,7 +361,7 @@ static int file_finish(struct fring *f, struct pfile *pf, size_t current,
 	}
 	stat_add(&f->st.files, 1);
 	if (f->cfg.postrotate)
-		run_postrotate(f, final);
+		run_postrotate(f, final, pf->seq);
 	if (done_push(f, pf->seq))
 		ret = lwp_err(err, -ENOMEM, "out of memory");
 	trim(f, current);
@@ -327,7 +388,6 @@ static void *swapper_main(void *arg)
 			f->closing = pf->qnext;
 			pthread_mutex_unlock(&f->lock);
 			ret = file_finish(f, pf, 1, msg);
-			reap(f, false);
 			pthread_mutex_lock(&f->lock);
 			if (ret && !f->sw_err) {
 				f->sw_err = ret;
@@ -359,29 +419,33 @@ static void *swapper_main(void *arg)
 	return NULL;
 }
 
-/* Existing completed files: continue their numbering and their -W ring. */
+/*
+ * Existing files: continue their numbering and their -W ring.  A file
+ * counts under any name -z may have given it (.pcap.gz, ...); a .part
+ * that repair left alone still takes its number.
+ */
 static int scan_series(struct fring *f, char *err)
 {
-	char dir[PATH_MAX], base[NAME_MAX + 1];
 	unsigned int seq, max = 0;
 	struct dirent *de;
-	bool any = false;
+	bool any = false, part;
+	size_t i, k;
 	DIR *d;
 	int ret;
 
-	ret = lwp_split_prefix(f->cfg.prefix, dir, sizeof(dir), base,
-			       sizeof(base));
+	ret = lwp_split_prefix(f->cfg.prefix, f->dir, sizeof(f->dir),
+			       f->base, sizeof(f->base));
 	if (ret)
 		return lwp_err(err, ret, "bad file prefix '%s'",
 			       f->cfg.prefix);
-	d = opendir(dir);
+	d = opendir(f->dir);
 	if (!d)
 		return lwp_err(err, -errno, "cannot read directory %s: %s",
-			       dir, strerror(errno));
+			       f->dir, strerror(errno));
 	while ((de = readdir(d))) {
-		if (lwp_name_seq(base, de->d_name, LWP_SUFFIX, &seq))
+		if (lwp_name_seq_any(f->base, de->d_name, &seq, &part))
 			continue;
-		if (done_push(f, seq)) {
+		if (!part && done_push(f, seq)) {
 			closedir(d);
 			return lwp_err(err, -ENOMEM, "out of memory");
 		}
@@ -395,14 +459,14 @@ static int scan_series(struct fring *f, char *err)
 			       "file numbers of %s are used up; use another -w",
 			       f->cfg.prefix);
 	f->next_seq = any ? max + 1 : 0;
+	/* Sorted, one entry per file however many names it has. */
+	if (f->ndone)
+		qsort(f->done, f->ndone, sizeof(*f->done), cmp_uint);
+	for (i = k = 0; i < f->ndone; i++)
+		if (!k || f->done[i] != f->done[k - 1])
+			f->done[k++] = f->done[i];
+	f->ndone = k;
 	return 0;
-}
-
-static int cmp_uint(const void *a, const void *b)
-{
-	unsigned int x = *(const unsigned int *)a, y = *(const unsigned int *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 /**
@@ -441,8 +505,6 @@ int fring_open(struct fring **out, const struct fring_cfg *cfg, char *err)
 	ret = scan_series(f, err);
 	if (ret)
 		goto err_free_done;
-	if (f->ndone)
-		qsort(f->done, f->ndone, sizeof(*f->done), cmp_uint);
 	trim(f, 1);
 	ret = file_prepare(f, f->next_seq++, &f->cur, err);
 	if (ret)
@@ -716,6 +778,7 @@ int fring_close(struct fring *f, struct fring_stats *final, char *err)
 	if (f->next)
 		file_discard(f, f->next);
 	reap(f, true);
+	trim(f, 0);
 	if (final)
 		fring_get_stats(f, final);
 	pthread_cond_destroy(&f->cond);

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -76,6 +77,37 @@ int lwp_name_seq(const char *base, const char *name, const char *suffix,
 	if (lwp_parse_u64(digits, 0, LWP_SEQ_MAX, &v))
 		return -ENOENT;
 	*seq = (unsigned int)v;
+	return 0;
+}
+
+/**
+ * lwp_name_seq_any() - is @name "@base.NNNNNN.pcap", or that with more
+ * after it (what -z made of the file: .pcap.gz, .pcap.xz, ... and the
+ * .pcap.part being written)?
+ * @part: set to whether it is the .pcap.part
+ * Return: 0 on a match, -ENOENT otherwise.
+ */
+int lwp_name_seq_any(const char *base, const char *name, unsigned int *seq,
+		     bool *part)
+{
+	size_t bl = strlen(base), sl = strlen(LWP_SUFFIX);
+	const char *p = name + bl + 1, *d;
+	char digits[16];
+	uint64_t v;
+
+	if (strncmp(name, base, bl) || name[bl] != '.')
+		return -ENOENT;
+	for (d = p; *d >= '0' && *d <= '9'; d++)
+		;
+	if (d - p < 6 || d - p >= (long)sizeof(digits) ||
+	    strncmp(d, LWP_SUFFIX, sl) || (d[sl] && d[sl] != '.'))
+		return -ENOENT;
+	memcpy(digits, p, d - p);
+	digits[d - p] = '\0';
+	if (lwp_parse_u64(digits, 0, LWP_SEQ_MAX, &v))
+		return -ENOENT;
+	*seq = (unsigned int)v;
+	*part = !strcmp(d, LWP_PART_SUFFIX);
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #define _TG3CAP_REPAIR_H
 
 #include <limits.h>
+#include <stdbool.h>
 
 #define LWP_SEQ_MAX	999999999U
 #define LWP_SUFFIX	".pcap"
@@ -23,6 +24,8 @@ int lwp_split_prefix(const char *prefix, char *dir, size_t dlen,
 		     char *base, size_t blen);
 int lwp_name_seq(const char *base, const char *name, const char *suffix,
 		 unsigned int *seq);
+int lwp_name_seq_any(const char *base, const char *name, unsigned int *seq,
+		     bool *part);
 int lwp_series_name(char *buf, size_t len, const char *prefix,
 		    unsigned int seq, const char *suffix);
 int lwp_series_lock(const char *prefix, int *fd, char *err);

@@ -577,6 +577,36 @@ static int t_count_left_in_ring(void)
 	return 0;
 }
 
+/*
+ * The issue's command line: -C 1 -W 3 -z gzip on 100,000 packets leaves
+ * 3 .pcap.gz; a second run continues the numbering (gzip finds no old
+ * file in its way) and still leaves 3.
+ */
+static int t_ring_gzip_restart(void)
+{
+	char dir[256], args[1024], out[16384], path[400];
+	int run;
+
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	snprintf(args, sizeof(args),
+		 "--fake-source 100000 -w %s/cap -C 1 -W 3 -z gzip -q", dir);
+	for (run = 0; run < 2; run++) {
+		CHECKF(rd(args, out, sizeof(out)) == 0, "%s", out);
+		CHECKF(!strstr(out, "exists") && !strstr(out, "failed"), "%s",
+		       out);
+		CHECKF(count_files(dir, ".pcap.gz") == 3 &&
+		       count_files(dir, ".pcap") == 0,
+		       "run %d: %d .pcap.gz, %d .pcap", run,
+		       count_files(dir, ".pcap.gz"),
+		       count_files(dir, ".pcap"));
+	}
+	/* 8 MB in 1 MB files: 000000-000008, then 000009-000017. */
+	snprintf(path, sizeof(path), "%s/cap.000017.pcap.gz", dir);
+	CHECKF(!access(path, F_OK), "no %s", path);
+	tmpdir_remove(dir);
+	return 0;
+}
+
 const struct test cli_tests[] = {
 	{ "cli_man_page", t_man_page },
 	{ "cli_stats_report_json", t_stats },
@@ -592,5 +622,6 @@ const struct test cli_tests[] = {
 	{ "cli_signals_hup_usr", t_signals_hup_usr },
 	{ "cli_stats_json_bad_path", t_stats_json_bad_path },
 	{ "cli_count_left_in_ring", t_count_left_in_ring },
+	{ "cli_ring_gzip_restart", t_ring_gzip_restart },
 };
 const unsigned int cli_tests_n = ARRAY_SIZE(cli_tests);

@@ -595,6 +595,92 @@ static int t_series_lock(void)
 	return 0;
 }
 
+/*
+ * -W 3 -z gzip: the ring counts what -z made of a file (.pcap.gz), so 7
+ * files leave 3 .pcap.gz and no .pcap; a restart numbers after the
+ * highest .pcap.gz (no collision, gzip never refuses) and keeps the ring
+ * at 3.  Each .pcap.gz holds its file's records.
+ */
+static int t_ring_postrotate_gzip(void)
+{
+	char dir[256], prefix[300], cmd[1024], out[4096];
+	struct fring_cfg c;
+	struct fring_stats st;
+	struct rig r;
+	unsigned int s;
+
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	snprintf(prefix, sizeof(prefix), "%s/cap", dir);
+	CHECK(!rig_init(&r, 100));
+	cfg_init(&c, prefix, 24 + 116 * 50, 100);
+	c.max_files = 3;
+	c.postrotate = "gzip";
+	CHECK(!fring_open(&r.fr, &c, r.err));
+	CHECK(!pump(&r, 350, 100));
+	CHECK(!fring_close(r.fr, &st, r.err));
+	CHECK(st.files == 7);
+	CHECKF(count_files(dir, ".pcap.gz") == 3 &&
+	       count_files(dir, ".pcap") == 0, "%d .pcap.gz, %d .pcap",
+	       count_files(dir, ".pcap.gz"), count_files(dir, ".pcap"));
+
+	CHECKF(!fring_open(&r.fr, &c, r.err), "%s", r.err);
+	CHECK(!pump(&r, 60, 100));
+	CHECK(!fring_close(r.fr, &st, r.err));
+	CHECK(st.files == 2);
+	CHECKF(count_files(dir, ".pcap.gz") == 3 &&
+	       count_files(dir, ".pcap") == 0, "%d .pcap.gz, %d .pcap",
+	       count_files(dir, ".pcap.gz"), count_files(dir, ".pcap"));
+	for (s = 6; s <= 8; s++) {
+		snprintf(cmd, sizeof(cmd),
+			 "zcat %s.%06u.pcap.gz > %s/t.pcap && capinfos -c -M %s/t.pcap 2>&1 | grep 'packets: *%u$'",
+			 prefix, s, dir, dir, s < 8 ? 50 : 10);
+		CHECKF(run_sh(cmd, out, sizeof(out)) == 0, "file %u: %s", s,
+		       out);
+	}
+	rig_fini(&r);
+	tmpdir_remove(dir);
+	return 0;
+}
+
+/*
+ * -W 1 -z CMD: a file is never deleted before its command has run; the
+ * command (slow on purpose) sees every file whole; at the end one file
+ * remains.
+ */
+static int t_ring_one_postrotate(void)
+{
+	char dir[256], prefix[300], script[300], cmd[1024], out[4096];
+	struct fring_cfg c;
+	struct rig r;
+	FILE *f;
+
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	snprintf(prefix, sizeof(prefix), "%s/cap", dir);
+	snprintf(script, sizeof(script), "%s/z.sh", dir);
+	f = fopen(script, "w");
+	CHECK(f);
+	fprintf(f, "#!/bin/sh\nsleep 0.2\ncapinfos -c -M \"$1\" | grep -q 'packets: *50$' && echo \"$1\" >> %s/z.log\n",
+		dir);
+	fclose(f);
+	CHECK(!chmod(script, 0755));
+	CHECK(!rig_init(&r, 100));
+	cfg_init(&c, prefix, 24 + 116 * 50, 100);
+	c.max_files = 1;
+	c.postrotate = script;
+	CHECK(!fring_open(&r.fr, &c, r.err));
+	CHECK(!pump(&r, 150, 100));
+	CHECK(!fring_close(r.fr, NULL, r.err));
+	snprintf(cmd, sizeof(cmd), "sort %s/z.log", dir);
+	CHECK(run_sh(cmd, out, sizeof(out)) == 0);
+	snprintf(cmd, sizeof(cmd), "%s.000000.pcap\n%s.000001.pcap\n%s.000002.pcap\n",
+		 prefix, prefix, prefix);
+	CHECKF(!strcmp(out, cmd), "-z log:\n%s", out);
+	CHECK(count_files(dir, ".pcap") == 1);
+	rig_fini(&r);
+	tmpdir_remove(dir);
+	return 0;
+}
+
 const struct test file_tests[] = {
 	{ "files_rotation_by_size", t_rotation_by_size },
 	{ "files_packet_count", t_packet_count },
@@ -606,5 +692,7 @@ const struct test file_tests[] = {
 	{ "files_crash_repair", t_crash_repair },
 	{ "files_disk_full", t_disk_full },
 	{ "files_series_lock", t_series_lock },
+	{ "files_ring_postrotate_gzip", t_ring_postrotate_gzip },
+	{ "files_ring_one_postrotate", t_ring_one_postrotate },
 };
 const unsigned int file_tests_n = ARRAY_SIZE(file_tests);
