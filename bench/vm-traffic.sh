@@ -7,6 +7,8 @@
 # Round 2: (the guest has drained) tap counter deltas.
 # Output: OUTDIR/host.env (sent, failed, pps, tap_tx_delta, tap_drop_delta).
 set -euo pipefail
+# shellcheck source=../tests/vm/host-lib.sh
+. "$VM_DIR/host-lib.sh"
 stat() { cat "/sys/class/net/$TAP0/statistics/$1"; }
 case $ROUND in
 1)
@@ -19,6 +21,11 @@ case $ROUND in
 		echo "failed=$(sed -n 's/.*failed=\([0-9]*\).*/\1/p' <<<"$out")"
 		echo "pps=$(sed -n 's/.*pps=\([0-9.]*\).*/\1/p' <<<"$out")"
 	} >"$OUTDIR/host.env"
+	# shellcheck disable=SC1091 # written above
+	. "$OUTDIR/tap0.env"
+	# shellcheck disable=SC2154
+	tap_drain "$TAP0" "$tx0" "$drop0" \
+		"$(sed -n 's/^sent=//p' "$OUTDIR/host.env")" || true
 	;;
 2)
 	# shellcheck disable=SC1091 # written in round 1

@@ -8,6 +8,8 @@
 #          TG3CAP_COUNT frames at TG3CAP_RATE pps with sendframes.
 # Round 2: tap0 counter deltas.  Output: OUTDIR/host.env.
 set -euo pipefail
+# shellcheck source=../vm/host-lib.sh
+. "$VM_DIR/host-lib.sh"
 stat() { cat "/sys/class/net/$TAP0/statistics/$1"; }
 N=${TG3CAP_COUNT:?} R=${TG3CAP_RATE:?}
 case $ROUND in
@@ -26,6 +28,9 @@ case $ROUND in
 		sent=$(sed -n 's/.*Successful packets: *\([0-9]*\).*/\1/p' <<<"$out")
 	fi
 	echo "$out"
+	. "$OUTDIR/tap0.env"
+	# shellcheck disable=SC2154 # tap0.env
+	tap_drain "$TAP0" "$tx0" "$drop0" "${sent:?}" || true
 	echo "sent=${sent:?}" >"$OUTDIR/host.env"
 	;;
 2)

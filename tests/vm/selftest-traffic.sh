@@ -6,6 +6,8 @@
 # Round 2: (guest has drained) write tap0 counter deltas.
 # Output: OUTDIR/host.env (sent=, failed=, tap_tx_packets_delta=, tap_tx_dropped_delta=).
 set -euo pipefail
+# shellcheck source=host-lib.sh
+. "$VM_DIR/host-lib.sh"
 stat() { cat "/sys/class/net/$TAP0/statistics/$1"; }
 N=${TG3CAP_COUNT:?} R=${TG3CAP_RATE:?}
 case $ROUND in
@@ -28,6 +30,10 @@ case $ROUND in
 		;;
 	*) echo "unknown sender $TG3CAP_SENDER" >&2; exit 1 ;;
 	esac
+	# shellcheck disable=SC1091 # written above
+	. "$OUTDIR/tap0.env"
+	# shellcheck disable=SC2154
+	tap_drain "$TAP0" "$tap_tx_packets0" "$tap_tx_dropped0" "${sent:?}" || true
 	echo "sent=${sent:?} failed=${failed:?}" > "$OUTDIR/host.env"
 	;;
 2)
