@@ -24,7 +24,8 @@ else
 		"reliability:env REL_BUILD=1 tests/reliability/run.sh"
 		"bench:bench/run.sh --quick"
 		"kunit:tests/kunit/run.sh"
-		"demo:tests/demo.sh --out build/demo-out")
+		"demo:tests/demo.sh --out build/demo-out"
+		"demo-pcap:tests/demo-pcap.sh")
 fi
 
 P=0 F=0

@@ -23,9 +23,16 @@ while [ $# -gt 0 ]; do
 	*) echo "usage: $0 [--pcap FILE] [--rate PPS] [--out DIR]" >&2; exit 2 ;;
 	esac
 done
-if [ -n "$pcap" ] && ! tcpdump -r "$pcap" -c 1 >/dev/null 2>&1; then
-	echo "demo: $pcap is not a capture tcpdump can read" >&2
-	exit 2
+if [ -n "$pcap" ]; then
+	# pcapng too: replayed and compared as pcap (same bytes, same order)
+	mkdir -p "$B"
+	if ! editcap -F pcap "$pcap" "$B/demo-user.pcap" >/dev/null 2>&1 ||
+	   [ "$(od -An -tu4 -j20 -N4 "$B/demo-user.pcap" | tr -d ' ')" != 1 ]
+	then
+		echo "demo: $pcap is not an Ethernet capture editcap can read" >&2
+		exit 2
+	fi
+	pcap=$B/demo-user.pcap
 fi
 
 step() { printf '\n== %s\n' "$*"; }
@@ -33,6 +40,7 @@ step() { printf '\n== %s\n' "$*"; }
 step "building the patched modules (lwpcap, e1000 with the hook) and tg3cap-reader"
 BUILD_DIR=$B "$top/driver/build-modules.sh" >/dev/null
 make -s -C "$top/userland" tg3cap-reader.static
+make -s -C "$top/tests/capture" BUILD_DIR="$B"
 export BUILD_DIR=$B/vm
 make -s -C "$top/tests/vm"
 "$top/tests/vm/mkinitramfs.sh" -o "$B/demo.cpio.gz" \
@@ -44,11 +52,12 @@ make -s -C "$top/tests/vm"
 declare -a args=(--arg rate="$rate" --arg opts=-C,2m)
 if [ -n "$pcap" ]; then
 	n=$(tcpdump -r "$pcap" 2>/dev/null | wc -l)
-	big=$(tcpdump -r "$pcap" greater 1515 2>/dev/null | wc -l)
+	big=$(tcpdump -r "$pcap" greater 1519 2>/dev/null | wc -l)
 	echo "replaying $pcap: $n frames"
 	if [ "$big" -gt 0 ]; then
-		echo "note: $big frames are longer than 1514 bytes, the guest" \
-		     "NIC's MTU: the e1000 drops them before the hook sees them"
+		echo "note: $big frames are longer than 1518 bytes (1500-byte" \
+		     "MTU + header + VLAN tag): the guest's e1000 drops them" \
+		     "before the hook sees them"
 	fi
 	args+=(--arg pcap="$pcap")
 else
@@ -68,7 +77,8 @@ rm -rf "$vmout"
 rm -rf "$out"
 mkdir -p "$out"
 cp "$vmout"/cap/*.pcap "$out/"
-cp "$vmout"/sent-tap0.pcap "$out/sent.pcap"
+# what the user gave (or the generated traffic): the reference
+cp "${pcap:-$vmout/sent-tap0.pcap}" "$out/sent.pcap"
 
 val() { sed -n "s/^$2=//p" "$1" | tail -n1; }
 sent=$(val "$vmout/host.env" sent_tap0)
@@ -91,3 +101,7 @@ step "the first packets (tcpdump -r $(basename "$(ls "$out"/cap.*.pcap | head -n
 tcpdump -nn -e -r "$(ls "$out"/cap.*.pcap | head -n1)" -c 10 2>/dev/null
 echo
 echo "demo: $written of $sent frames written to $out"
+# every frame the guest NIC can take comes back unchanged, in order
+step "compared with what was sent"
+"$B/capture/pcapcmp" --raw 1518 "$out/sent.pcap" "$out"/cap.*.pcap | tail -n 12 ||
+	{ echo "demo: the files differ from what was sent" >&2; exit 1; }
