@@ -3,7 +3,8 @@
  * pcapcmp - check captured pcap files against the pcap that was sent.
  *
  *   pcapcmp [--snaplen N[,M]] [--missing K] [--min-files F] [--prefix]
- *           [--per-flow] SENT.pcap CAPTURED.pcap...
+ *           [--per-flow] [--late] SENT.pcap CAPTURED.pcap...
+ *   pcapcmp --raw MAXLEN SENT.pcap CAPTURED.pcap...
  *
  * Frames are told apart by the sequence number tests/vm/frame.h puts at
  * the start of the UDP payload.  Every captured record must be a sent
@@ -17,6 +18,15 @@
  * K sent frames may be missing (default 0), and at least F files must
  * hold records (default 1).  With --prefix the frames captured must be
  * the first ones sent: a full ring drops new frames, never old ones.
+ * With --late a test frame whose sequence number lies outside the sent
+ * range is a late frame of an earlier traffic round (a test numbers its
+ * rounds apart): counted and shown as "late", not as a bad frame.
+ *
+ * --raw compares any capture (no sequence numbers: a user's replayed
+ * pcap): the captured records, files taken in order, must be the sent
+ * frames no longer than MAXLEN (the receiving NIC drops longer ones) in
+ * the order sent, each with the sent length and the sent bytes up to
+ * its caplen; nothing else, nothing missing.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -139,21 +149,74 @@ static int64_t seq_of(const struct rec *r)
 	return ntohl(seq);
 }
 
+static int raw_cmp(uint32_t maxlen, int nfiles, char **files)
+{
+	size_t i, k = 0, want = 0, got = 0, bad = 0, toolong = 0;
+	struct pcap sent, cap;
+	int f;
+
+	if (load(files[0], &sent))
+		return 1;
+	for (f = 1; f < nfiles; f++) {
+		if (load(files[f], &cap))
+			return 1;
+		for (i = 0; i < cap.n; i++) {
+			const struct rec *c = &cap.r[i], *o = NULL;
+
+			while (k < sent.n && sent.r[k].len > maxlen) {
+				k++;
+				toolong++;
+			}
+			if (k < sent.n)
+				o = &sent.r[k++];
+			got++;
+			if (!o || c->len != o->len || c->caplen > o->caplen ||
+			    memcmp(c->data, o->data, c->caplen)) {
+				if (bad++ < 10)
+					printf("%s #%zu: not sent frame %zu (len %u)\n",
+					       files[f], i, k - 1, c->len);
+			}
+		}
+		unload(&cap);
+	}
+	for (; k < sent.n; k++)
+		toolong += sent.r[k].len > maxlen;
+	for (i = 0; i < sent.n; i++)
+		want += sent.r[i].len <= maxlen;
+	printf("PCAPCMP raw sent=%zu longer_than_%u=%zu captured=%zu missing=%zd bad=%zu\n",
+	       sent.n, maxlen, toolong, got, (ssize_t)(want - got), bad);
+	unload(&sent);
+	if (bad || got != want) {
+		printf("PCAPCMP FAIL\n");
+		return 1;
+	}
+	printf("PCAPCMP PASS\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	uint32_t snap[2] = { 0, 0 };
 	long missing_want = 0, min_files = 1, flows = 1;
 	bool per_flow = false;
-	bool prefix = false;
-	size_t i, got = 0, bad = 0, files_used = 0, maxseq = 0;
+	bool prefix = false, late_ok = false;
+	size_t i, got = 0, bad = 0, late = 0, files_used = 0;
+	size_t minseq = SIZE_MAX, maxseq = 0, span;
 	struct pcap sent;
 	ssize_t *by_seq;
 	bool *seen;
 	int a = 1, f;
 
+	if (argc >= 5 && !strcmp(argv[1], "--raw"))
+		return raw_cmp(strtoul(argv[2], NULL, 10), argc - 3, argv + 3);
 	while (a < argc && !strncmp(argv[a], "--", 2)) {
 		if (!strcmp(argv[a], "--prefix")) {
 			prefix = true;
+			a++;
+			continue;
+		}
+		if (!strcmp(argv[a], "--late")) {
+			late_ok = true;
 			a++;
 			continue;
 		}
@@ -192,15 +255,20 @@ int main(int argc, char **argv)
 		}
 		if ((size_t)s > maxseq)
 			maxseq = s;
+		if ((size_t)s < minseq)
+			minseq = s;
 	}
-	by_seq = malloc((maxseq + 1) * sizeof(*by_seq));
-	seen = calloc(maxseq + 1, sizeof(*seen));
+	if (!sent.n)
+		minseq = 0;
+	span = maxseq - minseq + 1;
+	by_seq = malloc(span * sizeof(*by_seq));
+	seen = calloc(span, sizeof(*seen));
 	if (!by_seq || !seen)
 		return 1;
-	for (i = 0; i <= maxseq; i++)
+	for (i = 0; i < span; i++)
 		by_seq[i] = -1;
 	for (i = 0; i < sent.n; i++)
-		by_seq[seq_of(&sent.r[i])] = i;
+		by_seq[seq_of(&sent.r[i]) - minseq] = i;
 
 	for (f = a + 1; f < argc; f++) {
 		int64_t *last = malloc(flows * sizeof(*last));
@@ -219,20 +287,28 @@ int main(int argc, char **argv)
 			const struct rec *o;
 			uint32_t want;
 
-			if (s < 0 || (size_t)s > maxseq || by_seq[s] < 0) {
+			if (late_ok && s >= 0 && ((size_t)s < minseq ||
+						  (size_t)s > maxseq)) {
+				if (late++ < 5)
+					printf("%s #%zu: late frame of an earlier round, seq %lld\n",
+					       argv[f], i, (long long)s);
+				continue;
+			}
+			if (s < 0 || (size_t)s < minseq || (size_t)s > maxseq ||
+			    by_seq[s - minseq] < 0) {
 				if (bad++ < 10)
 					printf("%s #%zu: not a sent frame\n",
 					       argv[f], i);
 				continue;
 			}
-			o = &sent.r[by_seq[s]];
-			if (seen[s]) {
+			o = &sent.r[by_seq[s - minseq]];
+			if (seen[s - minseq]) {
 				if (bad++ < 10)
 					printf("%s #%zu: seq %lld seen twice\n",
 					       argv[f], i, (long long)s);
 				continue;
 			}
-			seen[s] = true;
+			seen[s - minseq] = true;
 			got++;
 			k = per_flow ? flow_of(c) : 0;
 			if (s <= last[k] && bad++ < 10)
@@ -263,7 +339,7 @@ int main(int argc, char **argv)
 	}
 	if (prefix) {
 		for (i = 0; i < sent.n; i++) {
-			int64_t s = seq_of(&sent.r[i]);
+			int64_t s = seq_of(&sent.r[i]) - minseq;
 
 			if (i < got && !seen[s]) {
 				printf("frame %zu missing though later ones were captured\n",
@@ -273,8 +349,8 @@ int main(int argc, char **argv)
 			}
 		}
 	}
-	printf("PCAPCMP sent=%zu captured=%zu missing=%zu bad=%zu files=%zu\n",
-	       sent.n, got, sent.n - got, bad, files_used);
+	printf("PCAPCMP sent=%zu captured=%zu missing=%zu bad=%zu files=%zu late=%zu\n",
+	       sent.n, got, sent.n - got, bad, files_used, late);
 	unload(&sent);
 	free(by_seq);
 	free(seen);
@@ -287,6 +363,7 @@ int main(int argc, char **argv)
 	printf("PCAPCMP PASS\n");
 	return 0;
 usage:
-	fprintf(stderr, "usage: pcapcmp [--snaplen N[,M]] [--missing K] [--min-files F] [--prefix] [--per-flow] SENT.pcap CAPTURED.pcap...\n");
+	fprintf(stderr, "usage: pcapcmp [--snaplen N[,M]] [--missing K] [--min-files F] [--prefix] [--per-flow] [--late] SENT.pcap CAPTURED.pcap...\n"
+		"       pcapcmp --raw MAXLEN SENT.pcap CAPTURED.pcap...\n");
 	return 2;
 }
