@@ -200,6 +200,8 @@ static void run_postrotate(struct fring *f, const char *path,
 			   unsigned int seq)
 {
 	char *argv[] = { (char *)f->cfg.postrotate, (char *)path, NULL };
+	posix_spawnattr_t attr;
+	sigset_t none, all;
 	pid_t pid;
 	int ret;
 
@@ -215,8 +217,28 @@ static void run_postrotate(struct fring *f, const char *path,
 		f->kids = k;
 		f->kids_cap = cap;
 	}
-	ret = posix_spawnp(&pid, f->cfg.postrotate, NULL, NULL, argv,
-			   environ);
+	/*
+	 * The child starts as from a shell: nothing blocked (the reader
+	 * blocks its stop signals in every thread) and every signal at its
+	 * default action (the reader ignores SIGPIPE and SIGUSR2), so that
+	 * SIGTERM or Ctrl-C stops it.
+	 */
+	ret = posix_spawnattr_init(&attr);
+	if (!ret) {
+		sigemptyset(&none);
+		sigfillset(&all);
+		ret = posix_spawnattr_setsigmask(&attr, &none);
+		if (!ret)
+			ret = posix_spawnattr_setsigdefault(&attr, &all);
+		if (!ret)
+			ret = posix_spawnattr_setflags(&attr,
+						       POSIX_SPAWN_SETSIGMASK |
+						       POSIX_SPAWN_SETSIGDEF);
+		if (!ret)
+			ret = posix_spawnp(&pid, f->cfg.postrotate, NULL,
+					   &attr, argv, environ);
+		posix_spawnattr_destroy(&attr);
+	}
 	if (ret) {
 		say(f, "cannot run -z %s %s: %s", f->cfg.postrotate, path,
 		    strerror(ret));
@@ -226,14 +248,14 @@ static void run_postrotate(struct fring *f, const char *path,
 	f->kids[f->nkids++].seq = seq;
 }
 
-static void reap(struct fring *f, bool block)
+/* Collect the -z commands that have ended; say which failed. */
+static void reap(struct fring *f)
 {
 	size_t i = 0;
 	int status;
 
 	while (i < f->nkids) {
-		pid_t r = waitpid(f->kids[i].pid, &status,
-				  block ? 0 : WNOHANG);
+		pid_t r = waitpid(f->kids[i].pid, &status, WNOHANG);
 
 		if (r == 0 || (r < 0 && errno == EINTR)) {
 			i++;
@@ -244,6 +266,38 @@ static void reap(struct fring *f, bool block)
 			    f->cfg.postrotate, (int)r, status);
 		f->kids[i] = f->kids[--f->nkids];
 	}
+}
+
+/*
+ * At close: wait for the -z commands still running, saying so, for at
+ * most @cfg.postrotate_wait_ms; the ones still running then are left to
+ * finish on their own (their files are trimmed by a later run).
+ */
+static void wait_kids(struct fring *f)
+{
+	uint64_t t0 = lwp_now_ns(), limit = f->cfg.postrotate_wait_ms;
+	struct timespec tick = { .tv_nsec = 20 * 1000000 };
+	char pids[256];
+	size_t i, len;
+
+	reap(f);
+	if (!f->nkids)
+		return;
+	say(f, "waiting up to %.1f s for %zu -z %s command%s to finish",
+	    limit / 1e3, f->nkids, f->cfg.postrotate, f->nkids > 1 ? "s" : "");
+	while (f->nkids && (lwp_now_ns() - t0) / 1000000 < limit) {
+		nanosleep(&tick, NULL);
+		reap(f);
+	}
+	if (!f->nkids)
+		return;
+	pids[0] = '\0';
+	for (i = len = 0; i < f->nkids && len < sizeof(pids); i++)
+		len += snprintf(pids + len, sizeof(pids) - len, "%s%d",
+				i ? " " : "", (int)f->kids[i].pid);
+	say(f, "-z %s: %zu command%s still running after %.1f s, not waited for (pid %s)",
+	    f->cfg.postrotate, f->nkids, f->nkids > 1 ? "s" : "", limit / 1e3,
+	    pids);
 }
 
 static bool kid_running(struct fring *f, unsigned int seq)
@@ -302,7 +356,7 @@ static void trim(struct fring *f, size_t current)
 
 	if (!f->cfg.max_files)
 		return;
-	reap(f, false);
+	reap(f);
 	while (k < f->ndone && f->ndone - k + current > f->cfg.max_files &&
 	       !kid_running(f, f->done[k]))
 		k++;
@@ -777,7 +831,7 @@ int fring_close(struct fring *f, struct fring_stats *final, char *err)
 	}
 	if (f->next)
 		file_discard(f, f->next);
-	reap(f, true);
+	wait_kids(f);
 	trim(f, 0);
 	if (final)
 		fring_get_stats(f, final);

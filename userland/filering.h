@@ -30,6 +30,8 @@
  * @snaplen:    snaplen of the file header
  * @linktype:   linktype of the file header
  * @postrotate: run "@postrotate FILE" on every completed file (-z)
+ * @postrotate_wait_ms: at close, wait at most this long for the -z
+ *              commands still running (then leave them running)
  * @no_populate: do not prefault the next file's pages
  * @clock:      wall clock in seconds; NULL for time(); tests use a fake
  * @log:        informational messages (rotation, repair); may be NULL
@@ -43,6 +45,7 @@ struct fring_cfg {
 	uint32_t snaplen;
 	uint32_t linktype;
 	const char *postrotate;
+	unsigned int postrotate_wait_ms;
 	int no_populate;
 	time_t (*clock)(void *arg);
 	void *clock_arg;

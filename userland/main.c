@@ -29,6 +29,7 @@
 #include "util.h"
 
 #define PROG		"tg3cap-reader"
+#define POSTROTATE_WAIT_MS	5000	/* at exit, for -z commands */
 #define SYSFS_NET	"/sys/class/net"
 
 struct iface {
@@ -94,6 +95,7 @@ static int iface_setup(struct iface *f, const struct lwp_opts *o,
 		.snaplen	= o->snaplen,
 		.linktype	= PCAP_LINKTYPE_ETHERNET,
 		.postrotate	= o->postrotate,
+		.postrotate_wait_ms = POSTROTATE_WAIT_MS,
 		.no_populate	= o->no_populate,
 		.log		= log_msg,
 	};

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -607,6 +608,67 @@ static int t_ring_gzip_restart(void)
 	return 0;
 }
 
+/*
+ * -z commands: they start with no signal blocked or ignored (so SIGTERM
+ * stops them), and at exit the reader says what it waits for and stops
+ * waiting after a bound.  The command here records its signal state and
+ * then sleeps 20 s; the test adopts it (subreaper) when the reader exits
+ * and stops it with SIGTERM.
+ */
+static int t_postrotate_children(void)
+{
+	char dir[256], prefix[300], log[300], zlog[300], script[300];
+	char out[16384], zout[4096];
+	const char *argv[] = { NULL, "--fake-source", "100:64", "-w", prefix,
+			       "-q", "-z", script, NULL };
+	unsigned long long t0;
+	int status, kid;
+	const char *p;
+	pid_t pid;
+	FILE *f;
+
+	CHECK(!prctl(PR_SET_CHILD_SUBREAPER, 1));
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	snprintf(prefix, sizeof(prefix), "%s/cap", dir);
+	snprintf(log, sizeof(log), "%s/log", dir);
+	snprintf(zlog, sizeof(zlog), "%s/z.log", dir);
+	snprintf(script, sizeof(script), "%s/z.sh", dir);
+	f = fopen(script, "w");
+	CHECK(f);
+	/* Builtins only: dash blocks every signal while it waits for a child. */
+	fprintf(f, "#!/bin/sh\nwhile read l; do case $l in Sig*) echo \"$l\";; esac; done < /proc/$$/status > %s.tmp\necho \"pid $$\" >> %s.tmp\nmv %s.tmp %s\nexec sleep 20\n",
+		zlog, zlog, zlog, zlog);
+	fclose(f);
+	CHECK(!chmod(script, 0755));
+	t0 = lwp_now_ns();
+	pid = spawn_reader(log, argv);
+	CHECK(pid > 0);
+	status = wait_exit(pid, 30000);
+	t0 = (lwp_now_ns() - t0) / 1000000;
+	CHECK(!read_text(log, out, sizeof(out)));
+	CHECKF(status >= 0 && WIFEXITED(status) && !WEXITSTATUS(status),
+	       "status %#x\n%s", status, out);
+	CHECKF(!read_text(zlog, zout, sizeof(zout)), "no %s", zlog);
+	p = strstr(zout, "pid ");
+	CHECK(p);
+	kid = atoi(p + 4);
+	CHECK(kid > 0);
+	CHECKF(t0 < 12000, "the reader took %llu ms to exit\n%s", t0, out);
+	CHECKF(strstr(out, "waiting") && strstr(out, "-z") &&
+	       strstr(out, "not waited for"), "%s", out);
+	/* Signals 1-31; glibc's posix_spawn ignores its own 32 and 33. */
+	p = strstr(zout, "SigBlk:\t");
+	CHECKF(p && !strtoull(p + 8, NULL, 16), "%s", zout);
+	p = strstr(zout, "SigIgn:\t");
+	CHECKF(p && !(strtoull(p + 8, NULL, 16) & 0x7fffffffULL), "%s", zout);
+	CHECK(!kill(kid, SIGTERM));
+	status = wait_exit(kid, 3000);
+	CHECKF(status >= 0 && WIFSIGNALED(status) &&
+	       WTERMSIG(status) == SIGTERM, "-z command: status %#x", status);
+	tmpdir_remove(dir);
+	return 0;
+}
+
 const struct test cli_tests[] = {
 	{ "cli_man_page", t_man_page },
 	{ "cli_stats_report_json", t_stats },
@@ -623,5 +685,6 @@ const struct test cli_tests[] = {
 	{ "cli_stats_json_bad_path", t_stats_json_bad_path },
 	{ "cli_count_left_in_ring", t_count_left_in_ring },
 	{ "cli_ring_gzip_restart", t_ring_gzip_restart },
+	{ "cli_postrotate_children", t_postrotate_children },
 };
 const unsigned int cli_tests_n = ARRAY_SIZE(cli_tests);

@@ -99,6 +99,7 @@ static void cfg_init(struct fring_cfg *c, const char *prefix,
 	c->file_size = size;
 	c->snaplen = snaplen;
 	c->linktype = PCAP_LINKTYPE_ETHERNET;
+	c->postrotate_wait_ms = 30000;
 }
 
 static int check_all_tools(const char *prefix, unsigned int first,
