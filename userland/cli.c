@@ -81,7 +81,8 @@ void lwp_usage(FILE *out)
 	      "file being written is named ...pcap.part until it is complete.\n"
 	      "\n"
 	      "  -i IFACE       capture on IFACE; repeat for more interfaces\n"
-	      "  -w PREFIX      file name prefix (a path), required\n"
+	      "  -w PREFIX      file name prefix (a path, not a directory: /data/cap\n"
+	      "                 writes /data/cap.000000.pcap, ...), required\n"
 	      "  -s SNAPLEN     bytes kept per frame, 1-65535 (0 or default: 65535)\n"
 	      "  -C SIZE        rotate when a file would exceed SIZE: millions of bytes,\n"
 	      "                 or with a suffix k, m, g (KiB, MiB, GiB); default 128;\n"
@@ -132,7 +133,7 @@ void lwp_usage(FILE *out)
 	      "stderr.  SIGUSR1 prints that report and capture goes on; SIGUSR2 is\n"
 	      "ignored.\n"
 	      "Exit status: 0 on success, 1 on a capture or file error (e.g. disk\n"
-	      "full), 2 on a usage error (including a --stats-json path found\n"
+	      "full), 2 on a usage error (including a -w or --stats-json path found\n"
 	      "unusable at start).\n", out);
 }
 
@@ -412,6 +413,43 @@ static int check_stats_json(const char *path, char *err)
 	return 0;
 }
 
+/*
+ * -w names files, as tcpdump's -w does: PREFIX.NNNNNN.pcap.  A PREFIX
+ * that is a directory, or ends in '/', would put the files next to the
+ * directory or be no name at all: refuse it and propose a name inside.
+ */
+static int check_prefix(const char *prefix, char *err)
+{
+	size_t len = strlen(prefix);
+	char dir[PATH_MAX];
+	struct stat st;
+	const char *slash;
+
+	if (prefix[len - 1] == '/')
+		return lwp_err(err, -EISDIR,
+			       "-w %s ends in '/': -w takes a file name prefix, e.g. %scap for %scap.000000.pcap, ...",
+			       prefix, prefix, prefix);
+	if (!stat(prefix, &st) && S_ISDIR(st.st_mode))
+		return lwp_err(err, -EISDIR,
+			       "-w %s is a directory: -w takes a file name prefix, e.g. %s/cap for %s/cap.000000.pcap, ...",
+			       prefix, prefix, prefix);
+	slash = strrchr(prefix, '/');
+	if (!slash)
+		return 0;
+	if ((size_t)(slash - prefix) >= sizeof(dir))
+		return lwp_err(err, -ENAMETOOLONG, "-w %s: name too long",
+			       prefix);
+	memcpy(dir, prefix, slash - prefix);
+	dir[slash - prefix] = '\0';
+	if (slash == prefix)
+		strcpy(dir, "/");
+	if (stat(dir, &st) || !S_ISDIR(st.st_mode))
+		return lwp_err(err, -ENOENT,
+			       "-w %s: directory %s does not exist", prefix,
+			       dir);
+	return 0;
+}
+
 /**
  * lwp_check_paths() - the paths of @o, checked before capture starts
  *
@@ -420,7 +458,10 @@ static int check_stats_json(const char *path, char *err)
  */
 int lwp_check_paths(const struct lwp_opts *o, char *err)
 {
-	if (o->stats_json)
-		return check_stats_json(o->stats_json, err);
-	return 0;
+	int ret;
+
+	ret = check_prefix(o->prefix, err);
+	if (!ret && o->stats_json)
+		ret = check_stats_json(o->stats_json, err);
+	return ret;
 }

@@ -92,12 +92,16 @@ static int t_help_version(void)
 /* The live path on this host: no /dev/lwpcap, clear words, exit 1. */
 static int t_live_errors(void)
 {
-	char out[8192];
+	char dir[256], args[1024], out[8192];
 	struct stat st;
 
-	CHECK(rd("-i tg3cap-none0 -w /tmp/x -q", out, sizeof(out)) == 1);
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	snprintf(args, sizeof(args), "-i tg3cap-none0 -w %s/x -q", dir);
+	CHECK(rd(args, out, sizeof(out)) == 1);
 	CHECKF(strstr(out, "tg3cap-none0: no such interface"), "%s", out);
-	CHECK(rd("-i lo -w /tmp/x -q", out, sizeof(out)) == 1);
+	snprintf(args, sizeof(args), "-i lo -w %s/x -q", dir);
+	CHECK(rd(args, out, sizeof(out)) == 1);
+	tmpdir_remove(dir);
 	if (stat("/dev/lwpcap", &st) == 0)	/* module loaded: lo has no ring */
 		CHECKF(strstr(out, "lo: the NIC has no lwpcap ring") &&
 		       strstr(out, "lwpcap=1"), "%s", out);
@@ -669,6 +673,42 @@ static int t_postrotate_children(void)
 	return 0;
 }
 
+/*
+ * -w names files, as in tcpdump: a prefix that is a directory, ends in
+ * '/' or lies in a missing directory is refused at start (exit 2) with
+ * a hint, and nothing is written next to the directory.
+ */
+static int t_prefix_checks(void)
+{
+	char dir[256], args[1024], out[16384];
+	static const char *const bad[] = { "%s/dd", "%s/dd/", "%s/none/cap" };
+	unsigned int i;
+	int st;
+
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	snprintf(args, sizeof(args), "%s/dd", dir);
+	CHECK(!mkdir(args, 0755));
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		int n = snprintf(args, sizeof(args), "--fake-source 100 -q -w ");
+
+		snprintf(args + n, sizeof(args) - n, bad[i], dir);
+		st = rd(args, out, sizeof(out));
+		CHECKF(st == 2 && strstr(out, "-w ") &&
+		       (strstr(out, "e.g. ") || strstr(out, "does not exist")),
+		       "'%s' exits %d:\n%s", args, st, out);
+		CHECK(count_files(dir, ".pcap") == 0);
+		snprintf(args, sizeof(args), "%s/dd", dir);
+		CHECK(count_files(args, ".pcap") == 0);
+	}
+	/* A prefix inside the directory is what the hint proposes. */
+	snprintf(args, sizeof(args), "--fake-source 100 -q -w %s/dd/cap", dir);
+	CHECKF(rd(args, out, sizeof(out)) == 0, "%s", out);
+	snprintf(args, sizeof(args), "%s/dd", dir);
+	CHECK(count_files(args, ".pcap") == 1);
+	tmpdir_remove(dir);
+	return 0;
+}
+
 const struct test cli_tests[] = {
 	{ "cli_man_page", t_man_page },
 	{ "cli_stats_report_json", t_stats },
@@ -686,5 +726,6 @@ const struct test cli_tests[] = {
 	{ "cli_count_left_in_ring", t_count_left_in_ring },
 	{ "cli_ring_gzip_restart", t_ring_gzip_restart },
 	{ "cli_postrotate_children", t_postrotate_children },
+	{ "cli_prefix_checks", t_prefix_checks },
 };
 const unsigned int cli_tests_n = ARRAY_SIZE(cli_tests);
