@@ -383,9 +383,13 @@ static int done_push(struct fring *f, unsigned int seq)
 }
 
 /*
- * Unmap, cut to the bytes written, rename.  The data is already in the
- * page cache; truncating before the rename means a crash in between
- * leaves a .part file that repair accepts as it is.
+ * Unmap, cut to the bytes written, flush, rename.  Truncating before the
+ * rename means a crash in between leaves a .part file that repair
+ * accepts as it is.  fdatasync() before the rename means a file never
+ * has its final name before its records are on the disk (a power cut
+ * leaves a .part for repair, not a "complete" file with holes), and it
+ * is where a writeback error (EIO) shows: the file then keeps its .part
+ * name and the error stops the capture.
  */
 static int file_finish(struct fring *f, struct pfile *pf, size_t current,
 		       char *err)
@@ -399,6 +403,12 @@ static int file_finish(struct fring *f, struct pfile *pf, size_t current,
 	if (ftruncate(pf->fd, pf->off)) {
 		ret = lwp_err(err, -errno, "cannot truncate %s: %s", part,
 			      strerror(errno));
+		goto out_close;
+	}
+	if (fdatasync(pf->fd)) {
+		ret = lwp_err(err, -errno,
+			      "cannot write %s to disk: %s (it keeps its name and is repaired at the next start)",
+			      part, strerror(errno));
 		goto out_close;
 	}
 	if (close(pf->fd)) {
@@ -640,12 +650,18 @@ static int sticky_error(struct fring *f, char *err)
 /**
  * fring_tick() - rotate by time if the current file's period is over
  *
- * An empty file is not rotated; its period moves on instead.
+ * An empty file is not rotated; its period moves on instead.  Also
+ * returns the swapper's error (a file that could not be completed), so
+ * that an idle capture stops on it too.
  */
 int fring_tick(struct fring *f, char *err)
 {
 	time_t now;
+	int ret;
 
+	ret = sticky_error(f, err);
+	if (ret)
+		return ret;
 	if (!f->cfg.rotate_sec)
 		return 0;
 	now = wall(f);
@@ -764,9 +780,6 @@ int fring_write(void *arg, const struct lwp_batch *b, char *err)
 	size_t done;
 	int ret;
 
-	ret = sticky_error(f, err);
-	if (ret)
-		return ret;
 	ret = fring_tick(f, err);
 	if (ret)
 		return ret;
