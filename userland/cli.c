@@ -30,6 +30,7 @@ enum {
 	OPT_MODE,
 	OPT_STATS_JSON,
 	OPT_STATS_INTERVAL,
+	OPT_SUMMARY_INTERVAL,
 	OPT_NO_POPULATE,
 	OPT_FAKE,
 	OPT_VERSION,
@@ -51,6 +52,7 @@ static const struct option long_opts[] = {
 	{ "mode",		required_argument, NULL, OPT_MODE },
 	{ "stats-json",		required_argument, NULL, OPT_STATS_JSON },
 	{ "stats-interval",	required_argument, NULL, OPT_STATS_INTERVAL },
+	{ "summary-interval",	required_argument, NULL, OPT_SUMMARY_INTERVAL },
 	{ "no-prefault",	no_argument,	   NULL, OPT_NO_POPULATE },
 	{ "fake-source",	required_argument, NULL, OPT_FAKE },
 	{ "help",		no_argument,	   NULL, 'h' },
@@ -66,6 +68,7 @@ void lwp_usage_short(FILE *out)
 	      "         [-C SIZE] [-W FILES] [-G SECONDS] [-z COMMAND] [-c COUNT]\n"
 	      "         [-q] [-p] [--ring-size SIZE] [--seg-size SIZE]\n"
 	      "         [--mode tap|divert|default] [--stats-json FILE]\n"
+	      "         [--stats-interval S] [--summary-interval S]\n"
 	      "Try 'tg3cap-reader --help' for more information.\n", out);
 }
 
@@ -93,7 +96,7 @@ void lwp_usage(FILE *out)
 	      "  -z COMMAND     run 'COMMAND FILE' on each completed file (e.g. gzip);\n"
 	      "                 at exit, wait at most 5 s for commands still running\n"
 	      "  -c COUNT       stop after COUNT packets per interface\n"
-	      "  -q             no live status line\n"
+	      "  -q             no live status line (on a terminal)\n"
 	      "  -p             do not put the interface into promiscuous mode\n"
 	      "  --ring-size SIZE   ring bytes per RX queue (default 16m)\n"
 	      "  --seg-size SIZE    ring segment bytes, a power of two (default 256k)\n"
@@ -103,6 +106,9 @@ void lwp_usage(FILE *out)
 	      "  --stats-json FILE  rewrite FILE with the counters every interval\n"
 	      "                     (checked at start: exit 2 if it cannot be)\n"
 	      "  --stats-interval S seconds between status updates (default 1)\n"
+	      "  --summary-interval S\n"
+	      "                 when stderr is not a terminal (a service), print a\n"
+	      "                 one-line summary every S seconds (default 60; 0: none)\n"
 	      "  --no-prefault      do not prefault the next file's pages\n"
 	      "  --fake-source N[:LEN[:QUEUES[:PPS]]]\n"
 	      "                 no NIC: N numbered UDP frames of LEN bytes (default 64)\n"
@@ -292,6 +298,13 @@ static int parse_one(int c, const char *arg, struct lwp_opts *o, char *err)
 				   "1 to 86400 seconds");
 		o->stats_interval = v;
 		return 0;
+	case OPT_SUMMARY_INTERVAL:
+		ret = lwp_parse_u64(arg, 0, 86400, &v);
+		if (ret)
+			return bad(err, "--summary-interval", arg, ret,
+				   "0 to 86400 seconds");
+		o->summary_interval = v;
+		return 0;
 	case OPT_NO_POPULATE:
 		o->no_populate = 1;
 		return 0;
@@ -352,6 +365,7 @@ int lwp_parse_args(int argc, char **argv, struct lwp_opts *o, char *err)
 	o->seg_size = DEF_SEG_SIZE;
 	o->mode = LWPCAP_MODE_DEFAULT;
 	o->stats_interval = 1;
+	o->summary_interval = 60;
 
 	opterr = 0;
 	optind = 1;

@@ -38,6 +38,7 @@ struct lwp_opts {
 	uint32_t mode;
 	const char *stats_json;
 	unsigned int stats_interval;
+	unsigned int summary_interval;
 	int no_populate;
 	int fake;
 	struct fakesrc_cfg fake_cfg;

@@ -77,6 +77,7 @@ struct fring {
 	struct fring_stats st;
 	bool abort;
 	int lock_fd;
+	unsigned int first_seq;
 };
 
 static void say(struct fring *f, const char *fmt, ...)
@@ -570,6 +571,7 @@ int fring_open(struct fring **out, const struct fring_cfg *cfg, char *err)
 	if (ret)
 		goto err_free_done;
 	trim(f, 1);
+	f->first_seq = f->next_seq;
 	ret = file_prepare(f, f->next_seq++, &f->cur, err);
 	if (ret)
 		goto err_free_done;
@@ -866,6 +868,12 @@ void fring_get_stats(struct fring *f, struct fring_stats *st)
 	st->files = __atomic_load_n(&f->st.files, __ATOMIC_RELAXED);
 	st->waits = __atomic_load_n(&f->st.waits, __ATOMIC_RELAXED);
 	st->wait_ns = __atomic_load_n(&f->st.wait_ns, __ATOMIC_RELAXED);
+}
+
+/** fring_first_seq() - the number of the series' first file of this run */
+unsigned int fring_first_seq(struct fring *f)
+{
+	return f->first_seq;
 }
 
 /**

@@ -80,5 +80,6 @@ int fring_ms_to_rotation(struct fring *f);
 int fring_close(struct fring *f, struct fring_stats *final, char *err);
 void fring_abort(struct fring *f);
 void fring_get_stats(struct fring *f, struct fring_stats *st);
+unsigned int fring_first_seq(struct fring *f);
 
 #endif /* _TG3CAP_FILERING_H */

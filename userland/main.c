@@ -189,6 +189,68 @@ static void gather(struct iface *ifs, unsigned int n, struct lwp_ifstat *st,
 	}
 }
 
+static const char *mode_name(uint32_t mode)
+{
+	switch (mode) {
+	case LWPCAP_MODE_TAP:
+		return "tap";
+	case LWPCAP_MODE_DIVERT:
+		return "divert";
+	default:
+		return "the driver's mode";
+	}
+}
+
+static void human_size(char *buf, size_t len, uint64_t v)
+{
+	if (v >= (1ULL << 30) && !(v & ((1ULL << 30) - 1)))
+		snprintf(buf, len, "%llu GiB", (unsigned long long)(v >> 30));
+	else if (v >= (1ULL << 20) && !(v & ((1ULL << 20) - 1)))
+		snprintf(buf, len, "%llu MiB", (unsigned long long)(v >> 20));
+	else if (v >= (1ULL << 10) && !(v & ((1ULL << 10) - 1)))
+		snprintf(buf, len, "%llu KiB", (unsigned long long)(v >> 10));
+	else
+		snprintf(buf, len, "%llu bytes", (unsigned long long)v);
+}
+
+/*
+ * One line at start, for a log: what is captured, how, and where to.
+ * "capturing on eth1 (tap, 4 queues), eth2 (tap, 1 queue); ring 16 MiB
+ * per queue in 256 KiB segments; files /data/cap-IFACE.NNNNNN.pcap from
+ * 000012, -C 128000000 bytes, -W 20, -G 60 s, -z gzip; snaplen 65535"
+ */
+static void start_line(struct iface *ifs, unsigned int n,
+		       const struct lwp_opts *o)
+{
+	char ring[32], seg[32];
+	unsigned int i, q;
+
+	fprintf(stderr, "%s: capturing on ", PROG);
+	for (i = 0; i < n; i++) {
+		q = ifs[i].cap.nr_queues;
+		fprintf(stderr, "%s%s (%s, %u queue%s)", i ? ", " : "",
+			ifs[i].name,
+			o->fake ? "fake source" :
+			mode_name(o->mode ? o->mode : ifs[i].dev.bind.mode),
+			q, q == 1 ? "" : "s");
+	}
+	human_size(ring, sizeof(ring), o->ring_size);
+	human_size(seg, sizeof(seg), o->seg_size);
+	fprintf(stderr, "; ring %s per queue in %s segments; files %s%s.NNNNNN.pcap from %06u, -C %llu bytes",
+		ring, seg, o->prefix, n > 1 ? "-IFACE" : "",
+		fring_first_seq(ifs[0].cap.fr),
+		(unsigned long long)o->file_size);
+	if (o->max_files)
+		fprintf(stderr, ", -W %u", o->max_files);
+	if (o->rotate_sec)
+		fprintf(stderr, ", -G %u s", o->rotate_sec);
+	if (o->postrotate)
+		fprintf(stderr, ", -z %s", o->postrotate);
+	if (o->max_pkts)
+		fprintf(stderr, ", -c %llu", (unsigned long long)o->max_pkts);
+	fprintf(stderr, "; snaplen %u\n", o->snaplen);
+}
+
 /*
  * Say at once why a capture ended early with an error, while the others
  * go on; returns whether all have ended.
@@ -210,13 +272,19 @@ static int check_done(struct iface *ifs, unsigned int n)
 	return done == n;
 }
 
-/* Wait for the drain threads; status and JSON every interval. */
+/*
+ * Wait for the drain threads; status line and JSON every
+ * --stats-interval, a summary line every --summary-interval when
+ * stderr is not a terminal.
+ */
 static void supervise(struct iface *ifs, unsigned int n,
 		      struct lwp_ifstat *st, const struct lwp_opts *o,
-		      const sigset_t *waitmask)
+		      const sigset_t *waitmask, uint64_t t0)
 {
-	uint64_t t0 = lwp_now_ns(), iv = o->stats_interval * 1000000000ULL;
-	uint64_t next = t0 + iv;
+	uint64_t iv = o->stats_interval * 1000000000ULL;
+	uint64_t siv = o->summary_interval * 1000000000ULL;
+	uint64_t next = t0 + iv, next_sum = siv ? t0 + siv : UINT64_MAX;
+	int summary = siv && !isatty(STDERR_FILENO);
 	struct pollfd pfd = { .fd = ifs[0].cap.notify_fd, .events = POLLIN };
 	char err[LWP_ERRLEN];
 	int stopping = 0;
@@ -230,7 +298,8 @@ static void supervise(struct iface *ifs, unsigned int n,
 
 	while (!check_done(ifs, n)) {
 		uint64_t now = lwp_now_ns();
-		uint64_t left = next > now ? next - now : 0;
+		uint64_t due = summary && next_sum < next ? next_sum : next;
+		uint64_t left = due > now ? due - now : 0;
 		struct timespec ts = {
 			.tv_sec = left / 1000000000ULL,
 			.tv_nsec = left % 1000000000ULL,
@@ -250,6 +319,12 @@ static void supervise(struct iface *ifs, unsigned int n,
 			if (status_on)
 				fputs("\r\033[K", stderr);
 			lwp_report(stderr, st, n, (lwp_now_ns() - t0) / 1e9);
+		}
+		if (summary && lwp_now_ns() >= next_sum) {
+			next_sum += siv;
+			gather(ifs, n, st, o);
+			lwp_summary_line(stderr, PROG, st, n,
+					 (lwp_now_ns() - t0) / 1e9);
 		}
 		if (lwp_now_ns() < next)
 			continue;
@@ -335,7 +410,8 @@ int main(int argc, char **argv)
 			goto out_teardown;
 		}
 	}
-	supervise(ifs, n, st, &o, &waitmask);
+	start_line(ifs, n, &o);
+	supervise(ifs, n, st, &o, &waitmask, t0);
 	for (i = 0; i < n; i++) {
 		pthread_join(ifs[i].thread, NULL);
 		ifs[i].started = 0;

@@ -116,15 +116,11 @@ static void human(char *buf, size_t len, double v)
 	snprintf(buf, len, "%.1f %s", v, unit[i]);
 }
 
-/**
- * lwp_status_line() - one line, rewritten in place on a terminal
- */
-void lwp_status_line(FILE *out, const struct lwp_ifstat *s, unsigned int n,
-		     double secs)
+static void status_body(FILE *out, const struct lwp_ifstat *s,
+			unsigned int n, double secs)
 {
 	unsigned int i;
 
-	fputc('\r', out);
 	for (i = 0; i < n; i++) {
 		struct lwp_totals t;
 		char b[32];
@@ -138,7 +134,31 @@ void lwp_status_line(FILE *out, const struct lwp_ifstat *s, unsigned int n,
 			(unsigned long long)t.ring_drops,
 			(unsigned long long)t.not_detected);
 	}
-	fprintf(out, " [%.0fs]\033[K", secs);
+	fprintf(out, " [%.0fs]", secs);
+}
+
+/**
+ * lwp_status_line() - one line, rewritten in place on a terminal
+ */
+void lwp_status_line(FILE *out, const struct lwp_ifstat *s, unsigned int n,
+		     double secs)
+{
+	fputc('\r', out);
+	status_body(out, s, n, secs);
+	fputs("\033[K", out);
+	fflush(out);
+}
+
+/**
+ * lwp_summary_line() - the same numbers as a plain line, for a log
+ * @prog: printed first, as in every other message
+ */
+void lwp_summary_line(FILE *out, const char *prog,
+		      const struct lwp_ifstat *s, unsigned int n, double secs)
+{
+	fprintf(out, "%s: ", prog);
+	status_body(out, s, n, secs);
+	fputc('\n', out);
 	fflush(out);
 }
 

@@ -76,6 +76,8 @@ int lwp_nic_read(const char *root, const char *ifname, struct lwp_nic *n,
 void lwp_totals(const struct lwp_ifstat *s, struct lwp_totals *t);
 void lwp_status_line(FILE *out, const struct lwp_ifstat *s, unsigned int n,
 		     double secs);
+void lwp_summary_line(FILE *out, const char *prog,
+		      const struct lwp_ifstat *s, unsigned int n, double secs);
 void lwp_report(FILE *out, const struct lwp_ifstat *s, unsigned int n,
 		double secs);
 int lwp_stats_json(const char *path, const struct lwp_ifstat *s,

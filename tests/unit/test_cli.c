@@ -709,6 +709,49 @@ static int t_prefix_checks(void)
 	return 0;
 }
 
+/*
+ * Under a service manager (stderr not a terminal): a start line that
+ * names interface, mode, ring and files; a one-line summary every
+ * --summary-interval seconds; the final report.
+ */
+static int t_service_lines(void)
+{
+	char dir[256], prefix[300], log[300], out[16384];
+	const char *argv[] = { NULL, "--fake-source", "60000:100:1:20000",
+			       "-w", prefix, "-C", "1m", "-W", "5",
+			       "--summary-interval", "1", NULL };
+	unsigned int lines = 0;
+	const char *p;
+	int status;
+	pid_t pid;
+
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	snprintf(prefix, sizeof(prefix), "%s/cap", dir);
+	snprintf(log, sizeof(log), "%s/log", dir);
+	pid = spawn_reader(log, argv);
+	CHECK(pid > 0);
+	status = wait_exit(pid, 30000);
+	CHECK(!read_text(log, out, sizeof(out)));
+	CHECKF(status >= 0 && WIFEXITED(status) && !WEXITSTATUS(status),
+	       "status %#x\n%s", status, out);
+	p = strstr(out, "tg3cap-reader: capturing on fake0");
+	CHECKF(p && p == out, "no start line first:\n%s", out);
+	CHECKF(strstr(out, "fake source") && strstr(out, "1 queue") &&
+	       strstr(out, "ring 16 MiB") && strstr(out, prefix) &&
+	       strstr(out, "-W 5"), "%s", out);
+	for (p = out; (p = strstr(p, "\ntg3cap-reader: fake0: ")); p++) {
+		CHECKF(strstr(p, " pkts") && strstr(p, " files"), "%s", p);
+		lines++;
+	}
+	CHECKF(lines >= 2, "%u summary lines:\n%s", lines, out);
+	CHECK(!strchr(out, '\r'));
+	CHECKF(strstr(out, "written:"), "%s", out);
+	CHECK(rd("--help", out, sizeof(out)) == 0);
+	CHECK(strstr(out, "--summary-interval") && strstr(out, "default 60"));
+	tmpdir_remove(dir);
+	return 0;
+}
+
 const struct test cli_tests[] = {
 	{ "cli_man_page", t_man_page },
 	{ "cli_stats_report_json", t_stats },
@@ -727,5 +770,6 @@ const struct test cli_tests[] = {
 	{ "cli_ring_gzip_restart", t_ring_gzip_restart },
 	{ "cli_postrotate_children", t_postrotate_children },
 	{ "cli_prefix_checks", t_prefix_checks },
+	{ "cli_service_lines", t_service_lines },
 };
 const unsigned int cli_tests_n = ARRAY_SIZE(cli_tests);
