@@ -109,7 +109,7 @@ void lwp_usage(FILE *out)
 	      "  --summary-interval S\n"
 	      "                 when stderr is not a terminal (a service), print a\n"
 	      "                 one-line summary every S seconds (default 60; 0: none)\n"
-	      "  --no-prefault      do not prefault the next file's pages\n"
+	      "  --no-prefault      do not prefault the 16 MiB ahead of the writer\n"
 	      "  --fake-source N[:LEN[:QUEUES[:PPS]]]\n"
 	      "                 no NIC: N numbered UDP frames of LEN bytes (default 64)\n"
 	      "                 from a producer thread running the kernel's ring code,\n"

@@ -5,7 +5,15 @@
  * Threads: the drain thread owns @cur and the stats; the swapper owns
  * the list of completed files, the -z children and @next_seq; @lock
  * guards the hand-over fields between them (@next, @next_err, @want_next,
- * @closing, @stop, @sw_err).
+ * @closing, @stop, @sw_err, @svc, @svc_off).
+ *
+ * Memory: a file is not prefaulted whole.  The swapper prefaults a
+ * window (@cfg.window) ahead of the writer and, behind it, unmaps the
+ * pages written and starts their writeback; the drain thread asks for
+ * this every quarter window.  The mapped part of a file is thus about
+ * one window and a quarter, and the page cache behind the writer is
+ * left to writeback instead of piling up; a completed file's clean
+ * pages are dropped after its fdatasync().
  */
 #include <dirent.h>
 #include <errno.h>
@@ -32,6 +40,10 @@
 #define MADV_POPULATE_WRITE	23	/* Linux 5.14 */
 #endif
 
+/*
+ * @off and @svc_at belong to the drain thread; @pop_end, @dropped and
+ * @fadv_from to the swapper, which serves the window (see serve()).
+ */
 struct pfile {
 	int fd;
 	uint8_t *map;
@@ -39,6 +51,10 @@ struct pfile {
 	unsigned int seq;
 	time_t deadline;
 	struct pfile *qnext;
+	uint64_t svc_at;
+	uint64_t pop_end;
+	uint64_t dropped;
+	uint64_t fadv_from;
 };
 
 /* A -z command still running, on file @seq (which trim() must keep). */
@@ -63,6 +79,11 @@ struct fring {
 	bool stop;
 	int sw_err;
 	char sw_msg[LWP_ERRLEN];
+	struct pfile *svc;
+	uint64_t svc_off;
+	uint64_t window;
+	uint64_t step;
+	uint64_t page;
 
 	unsigned int next_seq;
 	unsigned int *done;
@@ -123,6 +144,63 @@ static int name(struct fring *f, char *buf, unsigned int seq,
 }
 
 /*
+ * Take the page faults of @pf up to @end here, in the swapper, rather
+ * than in the drain thread.  Older kernels lack the advice; the faults
+ * then happen on first write.
+ */
+static void populate(struct fring *f, struct pfile *pf, uint64_t end)
+{
+	end = (end + f->page - 1) & ~(f->page - 1);
+	if (end > f->cfg.file_size)
+		end = f->cfg.file_size;
+	if (f->cfg.no_populate || end <= pf->pop_end)
+		return;
+	madvise(pf->map + pf->pop_end, end - pf->pop_end,
+		MADV_POPULATE_WRITE);
+	pf->pop_end = end;
+}
+
+/*
+ * Behind the writer at @off: unmap the whole pages written (their data
+ * stays in the page cache), start their writeback, and drop those of
+ * the step before that writeback has cleaned by now.
+ */
+static void drop_behind(struct fring *f, struct pfile *pf, uint64_t off)
+{
+	uint64_t to = off & ~(f->page - 1);
+
+	if (to <= pf->dropped)
+		return;
+	madvise(pf->map + pf->dropped, to - pf->dropped, MADV_DONTNEED);
+	posix_fadvise(pf->fd, pf->fadv_from, to - pf->fadv_from,
+		      POSIX_FADV_DONTNEED);
+	pf->fadv_from = pf->dropped;
+	pf->dropped = to;
+}
+
+/* The swapper's part of the window: @pf is written up to @off. */
+static void serve(struct fring *f, struct pfile *pf, uint64_t off)
+{
+	populate(f, pf, off + f->window);
+	drop_behind(f, pf, off);
+}
+
+/* The drain thread's part: ask for serve() every quarter window. */
+static void window_check(struct fring *f)
+{
+	struct pfile *pf = f->cur;
+
+	if (pf->off < pf->svc_at)
+		return;
+	pf->svc_at = pf->off + f->step;
+	pthread_mutex_lock(&f->lock);
+	f->svc = pf;
+	f->svc_off = pf->off;
+	pthread_cond_broadcast(&f->cond);
+	pthread_mutex_unlock(&f->lock);
+}
+
+/*
  * Create, preallocate and map file @seq.  fallocate() reserves the blocks
  * now, so that a full disk shows up here as an error the drain thread
  * can report instead of as SIGBUS on a store into the mapping later.
@@ -168,12 +246,8 @@ map:
 			      strerror(errno));
 		goto err_unlink;
 	}
-	/*
-	 * Take the page faults here rather than in the drain thread.  Older
-	 * kernels lack the advice; the faults then happen on first write.
-	 */
-	if (!f->cfg.no_populate)
-		madvise(pf->map, size, MADV_POPULATE_WRITE);
+	populate(f, pf, f->window);
+	pf->svc_at = f->step;
 	pcap_hdr_fill(pf->map, f->cfg.snaplen, f->cfg.linktype);
 	*out = pf;
 	return 0;
@@ -412,6 +486,8 @@ static int file_finish(struct fring *f, struct pfile *pf, size_t current,
 			      part, strerror(errno));
 		goto out_close;
 	}
+	/* On the disk now: its pages need not stay in memory. */
+	posix_fadvise(pf->fd, 0, 0, POSIX_FADV_DONTNEED);
 	if (close(pf->fd)) {
 		pf->fd = -1;
 		ret = lwp_err(err, -errno, "error closing %s: %s", part,
@@ -458,6 +534,16 @@ static void *swapper_main(void *arg)
 				f->sw_err = ret;
 				memcpy(f->sw_msg, msg, sizeof(msg));
 			}
+			continue;
+		}
+		if (f->svc) {
+			uint64_t off = f->svc_off;
+
+			pf = f->svc;
+			f->svc = NULL;
+			pthread_mutex_unlock(&f->lock);
+			serve(f, pf, off);
+			pthread_mutex_lock(&f->lock);
 			continue;
 		}
 		if (f->want_next && !f->stop) {
@@ -559,6 +645,10 @@ int fring_open(struct fring **out, const struct fring_cfg *cfg, char *err)
 		return lwp_err(err, -ENOMEM, "out of memory");
 	f->cfg = *cfg;
 	f->pkts_limit_left = cfg->max_pkts;
+	f->page = sysconf(_SC_PAGESIZE);
+	f->window = cfg->window ? cfg->window : FRING_WINDOW_DEFAULT;
+	f->window = (f->window + f->page - 1) & ~(f->page - 1);
+	f->step = f->window / 4;
 
 	/* Before repair: the .part files of a live reader are not debris. */
 	ret = lwp_series_lock(cfg->prefix, &f->lock_fd, err);
@@ -623,6 +713,9 @@ static int rotate(struct fring *f, char *err)
 		pthread_mutex_unlock(&f->lock);
 		return ret;
 	}
+	/* The window moves to the new file; the old one is not served. */
+	if (f->svc == f->cur)
+		f->svc = NULL;
 	for (tail = &f->closing; *tail; tail = &(*tail)->qnext)
 		;
 	*tail = f->cur;
@@ -808,6 +901,7 @@ int fring_write(void *arg, const struct lwp_batch *b, char *err)
 		f->pkts_limit_left -= b->pkts;
 	stat_add(&f->st.pkts, b->pkts);
 	stat_add(&f->st.caplen, b->caplen);
+	window_check(f);
 	return 0;
 }
 

@@ -32,10 +32,15 @@
  * @postrotate: run "@postrotate FILE" on every completed file (-z)
  * @postrotate_wait_ms: at close, wait at most this long for the -z
  *              commands still running (then leave them running)
- * @no_populate: do not prefault the next file's pages
+ * @no_populate: do not prefault the files' pages
+ * @window:     bytes prefaulted ahead of the writer (and the unit in
+ *              which pages behind it are unmapped); 0 for
+ *              FRING_WINDOW_DEFAULT
  * @clock:      wall clock in seconds; NULL for time(); tests use a fake
  * @log:        informational messages (rotation, repair); may be NULL
  */
+#define FRING_WINDOW_DEFAULT	(16ULL << 20)
+
 struct fring_cfg {
 	const char *prefix;
 	uint64_t file_size;
@@ -47,6 +52,7 @@ struct fring_cfg {
 	const char *postrotate;
 	unsigned int postrotate_wait_ms;
 	int no_populate;
+	uint64_t window;
 	time_t (*clock)(void *arg);
 	void *clock_arg;
 	lwp_log_fn log;
