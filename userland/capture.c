@@ -79,6 +79,12 @@ void lwp_cap_stop(struct lwp_cap *c)
 	(void)!write(c->stop_fd, &one, sizeof(one));
 }
 
+/** lwp_cap_hurry() - end the wait for -z commands when the series closes */
+void lwp_cap_hurry(struct lwp_cap *c)
+{
+	__atomic_store_n(&c->hurry, 1, __ATOMIC_RELAXED);
+}
+
 /* One pass over all queues: 1 if data moved, 0 if none, <0, LWP_STOP. */
 static int drain_all(struct lwp_cap *c)
 {

@@ -31,6 +31,7 @@ struct lwp_src_ops {
  * @fd:       the source's pollable descriptor
  * @stop_fd:  eventfd written by lwp_cap_stop()
  * @stop:     stop requested
+ * @hurry:    do not wait for -z commands at the end (lwp_cap_hurry())
  * @done:     the thread has finished (set last)
  * @nr_queues: queues in @q
  * @q:        the ring's queues
@@ -49,6 +50,7 @@ struct lwp_cap {
 	int fd;
 	int stop_fd;
 	volatile sig_atomic_t stop;
+	int hurry;
 	int done;
 	unsigned int nr_queues;
 	struct lwp_queue *q;
@@ -70,6 +72,7 @@ void lwp_cap_fini(struct lwp_cap *c);
 void *lwp_cap_thread(void *arg);
 int lwp_cap_run(struct lwp_cap *c);
 void lwp_cap_stop(struct lwp_cap *c);
+void lwp_cap_hurry(struct lwp_cap *c);
 void lwp_cap_stats(struct lwp_cap *c, struct lwp_ifstat *s);
 
 #endif /* _TG3CAP_CAPTURE_H */

@@ -95,6 +95,7 @@ void lwp_usage(FILE *out)
 	      "                 wall clock (if the current file has packets)\n"
 	      "  -z COMMAND     run 'COMMAND FILE' on each completed file (e.g. gzip);\n"
 	      "                 at exit, wait at most 5 s for commands still running\n"
+	      "                 (a second stop signal ends the wait)\n"
 	      "  -c COUNT       stop after COUNT packets per interface\n"
 	      "  -q             no live status line (on a terminal)\n"
 	      "  -p             do not put the interface into promiscuous mode\n"

@@ -358,9 +358,11 @@ static void wait_kids(struct fring *f)
 	reap(f);
 	if (!f->nkids)
 		return;
-	say(f, "waiting up to %.1f s for %zu -z %s command%s to finish",
+	say(f, "waiting up to %.1f s for %zu -z %s command%s to finish (a second stop signal ends the wait)",
 	    limit / 1e3, f->nkids, f->cfg.postrotate, f->nkids > 1 ? "s" : "");
-	while (f->nkids && (lwp_now_ns() - t0) / 1000000 < limit) {
+	while (f->nkids && (lwp_now_ns() - t0) / 1000000 < limit &&
+	       !(f->cfg.hurry &&
+		 __atomic_load_n(f->cfg.hurry, __ATOMIC_RELAXED))) {
 		nanosleep(&tick, NULL);
 		reap(f);
 	}
@@ -371,8 +373,8 @@ static void wait_kids(struct fring *f)
 		len += snprintf(pids + len, sizeof(pids) - len, "%s%d",
 				i ? " " : "", (int)f->kids[i].pid);
 	say(f, "-z %s: %zu command%s still running after %.1f s, not waited for (pid %s)",
-	    f->cfg.postrotate, f->nkids, f->nkids > 1 ? "s" : "", limit / 1e3,
-	    pids);
+	    f->cfg.postrotate, f->nkids, f->nkids > 1 ? "s" : "",
+	    (lwp_now_ns() - t0) / 1e9, pids);
 }
 
 static bool kid_running(struct fring *f, unsigned int seq)

@@ -32,6 +32,7 @@
  * @postrotate: run "@postrotate FILE" on every completed file (-z)
  * @postrotate_wait_ms: at close, wait at most this long for the -z
  *              commands still running (then leave them running)
+ * @hurry:      if not NULL, the wait ends as soon as *@hurry is nonzero
  * @no_populate: do not prefault the files' pages
  * @window:     bytes prefaulted ahead of the writer (and the unit in
  *              which pages behind it are unmapped); 0 for
@@ -51,6 +52,7 @@ struct fring_cfg {
 	uint32_t linktype;
 	const char *postrotate;
 	unsigned int postrotate_wait_ms;
+	const int *hurry;
 	int no_populate;
 	uint64_t window;
 	time_t (*clock)(void *arg);

@@ -47,15 +47,18 @@ struct iface {
 };
 
 static volatile sig_atomic_t got_signal;
+static volatile sig_atomic_t nr_stop_signals;
 static volatile sig_atomic_t got_usr1;
 static int status_on;
 
 static void on_signal(int sig)
 {
-	if (sig == SIGUSR1)
+	if (sig == SIGUSR1) {
 		got_usr1 = 1;
-	else
+	} else {
 		got_signal = sig;
+		nr_stop_signals++;
+	}
 }
 
 static void log_msg(void *arg, const char *msg)
@@ -137,6 +140,7 @@ static int iface_setup(struct iface *f, const struct lwp_opts *o,
 		return ret;
 	f->cap_init = 1;
 	f->cap.notify_fd = notify_fd;
+	fc.hurry = &f->cap.hurry;
 	return fring_open(&f->cap.fr, &fc, err);
 }
 
@@ -312,6 +316,12 @@ static void supervise(struct iface *ifs, unsigned int n,
 			stopping = 1;
 			for (i = 0; i < n; i++)
 				lwp_cap_stop(&ifs[i].cap);
+		}
+		/* The second one: do not wait for -z commands either. */
+		if (nr_stop_signals > 1 && stopping == 1) {
+			stopping = 2;
+			for (i = 0; i < n; i++)
+				lwp_cap_hurry(&ifs[i].cap);
 		}
 		if (got_usr1) {
 			got_usr1 = 0;

@@ -752,6 +752,49 @@ static int t_service_lines(void)
 	return 0;
 }
 
+/*
+ * A second stop signal ends the wait for -z commands at once (the first
+ * one stops capture; the reader then waits for the command).
+ */
+static int t_postrotate_second_signal(void)
+{
+	char dir[256], prefix[300], log[300], script[300], out[16384];
+	const char *argv[] = { NULL, "--fake-source", "100000000:100:1:20000",
+			       "-w", prefix, "-z", script, NULL };
+	unsigned long long t0;
+	int status;
+	pid_t pid;
+	FILE *f;
+
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	snprintf(prefix, sizeof(prefix), "%s/cap", dir);
+	snprintf(log, sizeof(log), "%s/log", dir);
+	snprintf(script, sizeof(script), "%s/z.sh", dir);
+	f = fopen(script, "w");
+	CHECK(f);
+	fprintf(f, "#!/bin/sh\nexec sleep 20\n");
+	fclose(f);
+	CHECK(!chmod(script, 0755));
+	pid = spawn_reader(log, argv);
+	CHECK(pid > 0);
+	usleep(500000);
+	CHECK(!kill(pid, SIGTERM));
+	CHECKF(!wait_text(log, "waiting up to", 10000, out, sizeof(out)),
+	       "%s", out);
+	t0 = lwp_now_ns();
+	CHECK(!kill(pid, SIGINT));
+	status = wait_exit(pid, 10000);
+	t0 = (lwp_now_ns() - t0) / 1000000;
+	CHECK(!read_text(log, out, sizeof(out)));
+	CHECKF(status >= 0 && WIFEXITED(status) && !WEXITSTATUS(status),
+	       "status %#x\n%s", status, out);
+	CHECKF(t0 < 1000, "exit %llu ms after the second signal\n%s", t0, out);
+	CHECKF(strstr(out, "not waited for"), "%s", out);
+	CHECK(count_files(dir, ".part") == 0);
+	tmpdir_remove(dir);
+	return 0;
+}
+
 const struct test cli_tests[] = {
 	{ "cli_man_page", t_man_page },
 	{ "cli_stats_report_json", t_stats },
@@ -769,6 +812,7 @@ const struct test cli_tests[] = {
 	{ "cli_count_left_in_ring", t_count_left_in_ring },
 	{ "cli_ring_gzip_restart", t_ring_gzip_restart },
 	{ "cli_postrotate_children", t_postrotate_children },
+	{ "cli_postrotate_second_signal", t_postrotate_second_signal },
 	{ "cli_prefix_checks", t_prefix_checks },
 	{ "cli_service_lines", t_service_lines },
 };
