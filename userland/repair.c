@@ -124,21 +124,26 @@ int lwp_series_name(char *buf, size_t len, const char *prefix,
  * @fd: the lock, held until it is closed (close-on-exec, so -z commands
  *      do not inherit it)
  *
- * PREFIX.lock is created if needed and never removed (removing a flock'ed
- * file lets two readers lock two different files); it holds the pid of
- * the reader that has it, for the message a second reader prints.
+ * DIR/.BASE.lock (for the prefix DIR/BASE) is created if needed and never
+ * removed (removing a flock'ed file lets two readers lock two different
+ * files); it holds the pid of the reader that has it, for the message a
+ * second reader prints.  It is hidden so that a glob of DIR (mergecap, a
+ * script that checks every file) sees only the capture files.
  *
  * Return: 0, -EBUSY if another process holds the series, or another
  * negative errno.
  */
 int lwp_series_lock(const char *prefix, int *fd, char *err)
 {
-	char path[PATH_MAX], pid[32] = "";
+	char dir[PATH_MAX], base[NAME_MAX + 1], path[PATH_MAX], pid[32] = "";
 	ssize_t n;
 	int ret;
 
-	if (snprintf(path, sizeof(path), "%s%s", prefix, LWP_LOCK_SUFFIX) >=
-	    (int)sizeof(path))
+	ret = lwp_split_prefix(prefix, dir, sizeof(dir), base, sizeof(base));
+	if (ret)
+		return lwp_err(err, ret, "bad file prefix '%s'", prefix);
+	if (snprintf(path, sizeof(path), "%s/.%s%s", dir, base,
+		     LWP_LOCK_SUFFIX) >= (int)sizeof(path))
 		return lwp_err(err, -ENAMETOOLONG, "-w %s: name too long",
 			       prefix);
 	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);

@@ -4,8 +4,8 @@
  *
  * A series with prefix P is P.NNNNNN.pcap (six digits or more, counting
  * up); the file being written is P.NNNNNN.pcap.part until it is complete.
- * P.lock, flock()ed by the reader that writes the series, keeps a second
- * reader (and its crash repair) away from it.
+ * DIR/.BASE.lock (P = DIR/BASE), flock()ed by the reader that writes the
+ * series, keeps a second reader (and its crash repair) away from it.
  */
 #ifndef _TG3CAP_REPAIR_H
 #define _TG3CAP_REPAIR_H

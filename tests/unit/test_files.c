@@ -554,7 +554,7 @@ static int t_disk_full(void)
  */
 static int t_series_lock(void)
 {
-	char dir[256], prefix[300], part[400];
+	char dir[256], prefix[300], part[400], lock[400];
 	struct fring_cfg c;
 	struct fring_stats st;
 	struct checker ck;
@@ -574,6 +574,10 @@ static int t_series_lock(void)
 	lwp_series_name(part, sizeof(part), prefix, 2, LWP_PART_SUFFIX);
 	CHECK(!stat(part, &before));
 
+	/* Hidden beside the series: a glob of the directory skips it. */
+	snprintf(lock, sizeof(lock), "%s/.cap.lock", dir);
+	CHECK(!access(lock, F_OK));
+	CHECK(count_files(dir, ".lock") == 1);
 	ret = fring_open(&other, &c, err);
 	CHECKF(ret == -EBUSY, "second open returned %d: %s", ret, err);
 	CHECKF(strstr(err, prefix) && strstr(err, "in use"), "%s", err);
