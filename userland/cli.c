@@ -81,7 +81,9 @@ void lwp_usage(FILE *out)
 	      "\n"
 	      "Files: PREFIX.NNNNNN.pcap with one -i, PREFIX-IFACE.NNNNNN.pcap with\n"
 	      "several; NNNNNN counts up from the highest number already there.  The\n"
-	      "file being written is named ...pcap.part until it is complete.\n"
+	      "file being written is named ...pcap.part until it is complete.  One\n"
+	      "reader per series: it locks DIR/.BASE.lock (for -w DIR/BASE), and a\n"
+	      "second reader on the same series exits with status 1.\n"
 	      "\n"
 	      "  -i IFACE       capture on IFACE; repeat for more interfaces\n"
 	      "  -w PREFIX      file name prefix (a path, not a directory: /data/cap\n"
@@ -90,7 +92,8 @@ void lwp_usage(FILE *out)
 	      "  -C SIZE        rotate when a file would exceed SIZE: millions of bytes,\n"
 	      "                 or with a suffix k, m, g (KiB, MiB, GiB); default 128;\n"
 	      "                 each file is preallocated to this size\n"
-	      "  -W FILES       keep at most FILES files, deleting the oldest\n"
+	      "  -W FILES       keep at most FILES files, deleting the oldest; a file\n"
+	      "                 counts under what -z made of it (PREFIX.NNNNNN.pcap.gz)\n"
 	      "  -G SECONDS     start a new file at every multiple of SECONDS of the\n"
 	      "                 wall clock (if the current file has packets)\n"
 	      "  -z COMMAND     run 'COMMAND FILE' on each completed file (e.g. gzip);\n"
@@ -105,7 +108,8 @@ void lwp_usage(FILE *out)
 	      "                     the capture does; default: what the driver was\n"
 	      "                     loaded with\n"
 	      "  --stats-json FILE  rewrite FILE with the counters every interval\n"
-	      "                     (checked at start: exit 2 if it cannot be)\n"
+	      "                     (checked at start: exit 2 if it cannot be\n"
+	      "                     written)\n"
 	      "  --stats-interval S seconds between status updates (default 1)\n"
 	      "  --summary-interval S\n"
 	      "                 when stderr is not a terminal (a service), print a\n"
@@ -140,8 +144,9 @@ void lwp_usage(FILE *out)
 	      "stderr.  SIGUSR1 prints that report and capture goes on; SIGUSR2 is\n"
 	      "ignored.\n"
 	      "Exit status: 0 on success, 1 on a capture or file error (e.g. disk\n"
-	      "full), 2 on a usage error (including a -w or --stats-json path found\n"
-	      "unusable at start).\n", out);
+	      "full, or the series locked by another reader), 2 on a usage error\n"
+	      "(including a -w or --stats-json path found unusable at start).\n",
+	      out);
 }
 
 static int bad(char *err, const char *opt, const char *arg, int ret,

@@ -219,9 +219,10 @@ static void human_size(char *buf, size_t len, uint64_t v)
 
 /*
  * One line at start, for a log: what is captured, how, and where to.
- * "capturing on eth1 (tap, 4 queues), eth2 (tap, 1 queue); ring 16 MiB
- * per queue in 256 KiB segments; files /data/cap-IFACE.NNNNNN.pcap from
- * 000012, -C 128000000 bytes, -W 20, -G 60 s, -z gzip; snaplen 65535"
+ * "capturing on eth1 (tap, 4 queues, first file 000012), eth2 (tap,
+ * 1 queue, first file 000000); ring 16 MiB per queue in 256 KiB segments;
+ * files /data/cap-IFACE.NNNNNN.pcap, -C 128000000 bytes, -W 20, -G 60 s,
+ * -z gzip; snaplen 65535"
  */
 static void start_line(struct iface *ifs, unsigned int n,
 		       const struct lwp_opts *o)
@@ -232,17 +233,16 @@ static void start_line(struct iface *ifs, unsigned int n,
 	fprintf(stderr, "%s: capturing on ", PROG);
 	for (i = 0; i < n; i++) {
 		q = ifs[i].cap.nr_queues;
-		fprintf(stderr, "%s%s (%s, %u queue%s)", i ? ", " : "",
-			ifs[i].name,
+		fprintf(stderr, "%s%s (%s, %u queue%s, first file %06u)",
+			i ? ", " : "", ifs[i].name,
 			o->fake ? "fake source" :
 			mode_name(o->mode ? o->mode : ifs[i].dev.bind.mode),
-			q, q == 1 ? "" : "s");
+			q, q == 1 ? "" : "s", fring_first_seq(ifs[i].cap.fr));
 	}
 	human_size(ring, sizeof(ring), o->ring_size);
 	human_size(seg, sizeof(seg), o->seg_size);
-	fprintf(stderr, "; ring %s per queue in %s segments; files %s%s.NNNNNN.pcap from %06u, -C %llu bytes",
+	fprintf(stderr, "; ring %s per queue in %s segments; files %s%s.NNNNNN.pcap, -C %llu bytes",
 		ring, seg, o->prefix, n > 1 ? "-IFACE" : "",
-		fring_first_seq(ifs[0].cap.fr),
 		(unsigned long long)o->file_size);
 	if (o->max_files)
 		fprintf(stderr, ", -W %u", o->max_files);
