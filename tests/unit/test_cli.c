@@ -788,7 +788,7 @@ static int t_postrotate_second_signal(void)
 	CHECK(!read_text(log, out, sizeof(out)));
 	CHECKF(status >= 0 && WIFEXITED(status) && !WEXITSTATUS(status),
 	       "status %#x\n%s", status, out);
-	CHECKF(t0 < 1000, "exit %llu ms after the second signal\n%s", t0, out);
+	CHECKF(t0 < 2000, "exit %llu ms after the second signal\n%s", t0, out);
 	CHECKF(strstr(out, "not waited for"), "%s", out);
 	CHECK(count_files(dir, ".part") == 0);
 	tmpdir_remove(dir);
