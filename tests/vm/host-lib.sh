@@ -5,7 +5,9 @@
 # tap_drain TAP TX0 DROP0 SENT [SECS]: wait until TAP has handed to QEMU
 # (tx_packets) or dropped (tx_dropped) all SENT frames written to it since
 # the counter snapshot TX0 DROP0, so that none is left in its queue when
-# the round ends; at most SECS seconds (default 20).
+# the round ends; at most SECS seconds (default 60: after the lifecycle
+# case reloads e1000, the debug kernel took 11 s to take in what the tap
+# had queued meanwhile).
 #
 # A sender returns as soon as its frames are in the tap's queue, and QEMU
 # stops reading that queue while the guest NIC refuses frames: QEMU's
@@ -18,7 +20,7 @@
 # callers account for them).
 tap_drain()
 {
-	local tap=$1 tx0=$2 dr0=$3 sent=$4 secs=${5:-20} t0=$SECONDS left
+	local tap=$1 tx0=$2 dr0=$3 sent=$4 secs=${5:-60} t0=$SECONDS left
 	local d=/sys/class/net/$1/statistics
 
 	while :; do

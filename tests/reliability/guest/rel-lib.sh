@@ -35,11 +35,17 @@ rel_wait_file() {
 rel_vmalloc() { awk '/^VmallocUsed:/ { print $2 }' /proc/meminfo; }
 rel_slab() { awk '/^Slab:/ { print $2 }' /proc/meminfo; }
 
-# rel_burst TAG [COUNT] [RATE] [FLOWS]: a well-behaved reader (ringtest)
-# captures a burst; /out/TAG.guest gets rx_delta, captured, drops and the
-# pcaps go to /out/TAG.qN.pcap (run.sh compares them with TAG.pcap).
+# rel_burst TAG [COUNT] [RATE] [FLOWS]: once the NIC is quiet, a
+# well-behaved reader (ringtest) captures a burst; /out/TAG.guest gets
+# rx_delta, captured, drops and the pcaps go to /out/TAG.qN.pcap (run.sh
+# compares them with TAG.pcap).
 rel_burst() {
 	_tag=$1
+	# frames of an earlier round still on their way (a NIC that came
+	# back up, an e1000 refusing frames for 1 s after an RCTL write)
+	# arrive before the reader starts: quiet for longer than that
+	_q=$(tg3cap_settle "$IF" rx_packets 1500)
+	tg3cap_log "$_tag: NIC quiet at rx_packets $_q"
 	rm -f /tmp/rt.ready
 	ringtest capture -i "$IF" -o "/tmp/$_tag" --ready /tmp/rt.ready \
 		-s 1514 --seg-size 65536 --nr-segs 64 > "/tmp/$_tag.log" 2>&1 &
