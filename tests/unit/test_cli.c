@@ -476,9 +476,11 @@ static int t_signals_hup_usr(void)
 	CHECK(pid > 0);
 	usleep(700000);
 	CHECK(!kill(pid, SIGUSR1));
-	CHECKF(!wait_text(log, "capturing", 5000, out, sizeof(out)),
+	/* The report's last line; its first says the capture goes on. */
+	CHECKF(!wait_text(log, "files:", 5000, out, sizeof(out)),
 	       "no statistics after SIGUSR1:\n%s", out);
-	CHECKF(strstr(out, "written:") && strstr(out, "detected:"), "%s", out);
+	CHECKF(strstr(out, " s, capturing\n") && strstr(out, "written:") &&
+	       strstr(out, "detected:"), "%s", out);
 	CHECK(waitpid(pid, &status, WNOHANG) == 0);
 	CHECK(!kill(pid, SIGUSR2));
 	usleep(300000);
