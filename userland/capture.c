@@ -79,6 +79,23 @@ void lwp_cap_stop(struct lwp_cap *c)
 	(void)!write(c->stop_fd, &one, sizeof(one));
 }
 
+/**
+ * lwp_cap_kick() - wake the drain thread without stopping it
+ * @arg: the capture
+ *
+ * The file series calls it (fring_cfg.wake) when its swapper fails, so
+ * that a thread asleep in poll() finds the error without waiting for the
+ * next frame.
+ */
+void lwp_cap_kick(void *arg)
+{
+	struct lwp_cap *c = arg;
+	uint64_t one = 1;
+
+	/* Failure means a saturated counter: a wake-up is pending anyway. */
+	(void)!write(c->stop_fd, &one, sizeof(one));
+}
+
 /** lwp_cap_hurry() - end the wait for -z commands when the series closes */
 void lwp_cap_hurry(struct lwp_cap *c)
 {

@@ -29,7 +29,7 @@ struct lwp_src_ops {
  * struct lwp_cap - one interface being captured
  * @ifname:   interface
  * @fd:       the source's pollable descriptor
- * @stop_fd:  eventfd written by lwp_cap_stop()
+ * @stop_fd:  eventfd written by lwp_cap_stop() and lwp_cap_kick()
  * @stop:     stop requested
  * @hurry:    do not wait for -z commands at the end (lwp_cap_hurry())
  * @done:     the thread has finished (set last)
@@ -73,6 +73,7 @@ void *lwp_cap_thread(void *arg);
 int lwp_cap_run(struct lwp_cap *c);
 void lwp_cap_stop(struct lwp_cap *c);
 void lwp_cap_hurry(struct lwp_cap *c);
+void lwp_cap_kick(void *arg);
 void lwp_cap_stats(struct lwp_cap *c, struct lwp_ifstat *s);
 
 #endif /* _TG3CAP_CAPTURE_H */

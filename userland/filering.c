@@ -535,6 +535,9 @@ static void *swapper_main(void *arg)
 			if (ret && !f->sw_err) {
 				f->sw_err = ret;
 				memcpy(f->sw_msg, msg, sizeof(msg));
+				/* An idle drain thread must see it too. */
+				if (f->cfg.wake)
+					f->cfg.wake(f->cfg.wake_arg);
 			}
 			continue;
 		}

@@ -33,6 +33,8 @@
  * @postrotate_wait_ms: at close, wait at most this long for the -z
  *              commands still running (then leave them running)
  * @hurry:      if not NULL, the wait ends as soon as *@hurry is nonzero
+ * @wake:       called by the swapper after an error, so that a drain
+ *              thread asleep in poll() looks at it; may be NULL
  * @no_populate: do not prefault the files' pages
  * @window:     bytes prefaulted ahead of the writer (and the unit in
  *              which pages behind it are unmapped); 0 for
@@ -53,6 +55,8 @@ struct fring_cfg {
 	const char *postrotate;
 	unsigned int postrotate_wait_ms;
 	const int *hurry;
+	void (*wake)(void *arg);
+	void *wake_arg;
 	int no_populate;
 	uint64_t window;
 	time_t (*clock)(void *arg);

@@ -141,6 +141,8 @@ static int iface_setup(struct iface *f, const struct lwp_opts *o,
 	f->cap_init = 1;
 	f->cap.notify_fd = notify_fd;
 	fc.hurry = &f->cap.hurry;
+	fc.wake = lwp_cap_kick;
+	fc.wake_arg = &f->cap;
 	return fring_open(&f->cap.fr, &fc, err);
 }
 

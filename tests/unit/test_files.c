@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "filering.h"
 #include "harness.h"
 #include "pcapfile.h"
@@ -833,6 +834,100 @@ static int t_prefault_window(void)
 	return 0;
 }
 
+/* A source for lwp_cap_run() that only wakes it when the test says so. */
+struct idle_src {
+	int pipe[2];
+};
+
+static int idle_deactivate(void *src, char *err)
+{
+	(void)src;
+	(void)err;
+	return 0;
+}
+
+static int idle_stats(void *src, struct lwpcap_queue_stats *qs,
+		      unsigned int n, char *err)
+{
+	(void)src;
+	(void)qs;
+	(void)n;
+	(void)err;
+	return -ENOSYS;
+}
+
+static void idle_ack(void *src)
+{
+	struct idle_src *s = src;
+	char buf[64];
+
+	while (read(s->pipe[0], buf, sizeof(buf)) > 0)
+		;
+}
+
+static const struct lwp_src_ops idle_ops = {
+	.deactivate	= idle_deactivate,
+	.stats		= idle_stats,
+	.ack		= idle_ack,
+};
+
+/*
+ * A write error found by the swapper stops an idle capture: 60 frames
+ * (file 0 full at 50, its flush fails with EIO), then nothing more.  The
+ * drain thread sleeps in poll() without a timeout (no -G), yet must end
+ * with -EIO within 3 s instead of waiting for the next frame.
+ */
+static int t_idle_sync_error(void)
+{
+	char dir[256], prefix[300], err[LWP_ERRLEN];
+	struct timespec ts;
+	struct idle_src src;
+	struct fring_cfg fc;
+	struct lwp_cap c;
+	struct fakedev d;
+	pthread_t th;
+	unsigned int i;
+	uint64_t seq;
+	char one = 1;
+
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	snprintf(prefix, sizeof(prefix), "%s/cap", dir);
+	CHECK(!fakedev_create(&d, 1, 16384, 8, 100, err));
+	CHECK(!pipe2(src.pipe, O_CLOEXEC | O_NONBLOCK));
+	CHECKF(!lwp_cap_init(&c, "idle0", src.pipe[0], d.map, d.map_len,
+			     &d.setup, &idle_ops, &src, err), "%s", err);
+	cfg_init(&fc, prefix, 24 + 116 * 50, 100);
+	fc.wake = lwp_cap_kick;
+	fc.wake_arg = &c;
+	CHECKF(!fring_open(&c.fr, &fc, err), "%s", err);
+	fdatasync_errno = EIO;
+	CHECK(!pthread_create(&th, NULL, lwp_cap_thread, &c));
+	clock_gettime(CLOCK_REALTIME, &ts);
+	for (seq = 0; seq < 60; seq++)
+		CHECK(fakedev_rx(&d, 0, seq, 100, &ts));
+	fakedev_flush(&d, 0);
+	CHECK(write(src.pipe[1], &one, 1) == 1);
+	for (i = 0; i < 300; i++) {
+		if (__atomic_load_n(&c.done, __ATOMIC_ACQUIRE))
+			break;
+		usleep(10000);
+	}
+	if (!__atomic_load_n(&c.done, __ATOMIC_ACQUIRE))
+		lwp_cap_stop(&c);
+	pthread_join(th, NULL);
+	CHECKF(i < 300, "still capturing 3 s after the error (result %d)",
+	       c.result);
+	CHECKF(c.result == -EIO && strstr(c.err, "Input/output error"),
+	       "result %d: %s", c.result, c.err);
+	fdatasync_errno = 0;
+	lwp_cap_fini(&c);
+	close(src.pipe[0]);
+	close(src.pipe[1]);
+	fakedev_destroy(&d);
+	tmpdir_remove(dir);
+	return 0;
+}
+
 const struct test file_tests[] = {
 	{ "files_rotation_by_size", t_rotation_by_size },
 	{ "files_packet_count", t_packet_count },
@@ -848,5 +943,6 @@ const struct test file_tests[] = {
 	{ "files_ring_one_postrotate", t_ring_one_postrotate },
 	{ "files_sync_error", t_sync_error },
 	{ "files_prefault_window", t_prefault_window },
+	{ "files_idle_sync_error", t_idle_sync_error },
 };
 const unsigned int file_tests_n = ARRAY_SIZE(file_tests);
