@@ -343,29 +343,38 @@ static void reap(struct fring *f)
 	}
 }
 
-/*
- * At close: wait for the -z commands still running, saying so, for at
- * most @cfg.postrotate_wait_ms; the ones still running then are left to
- * finish on their own (their files are trimmed by a later run).
- */
-static void wait_kids(struct fring *f)
+/* Reap until no -z command runs, @ms have passed or we are hurried. */
+static void wait_some(struct fring *f, uint64_t t0, uint64_t ms)
 {
-	uint64_t t0 = lwp_now_ns(), limit = f->cfg.postrotate_wait_ms;
 	struct timespec tick = { .tv_nsec = 20 * 1000000 };
-	char pids[256];
-	size_t i, len;
 
 	reap(f);
-	if (!f->nkids)
-		return;
-	say(f, "waiting up to %.1f s for %zu -z %s command%s to finish (a second stop signal ends the wait)",
-	    limit / 1e3, f->nkids, f->cfg.postrotate, f->nkids > 1 ? "s" : "");
-	while (f->nkids && (lwp_now_ns() - t0) / 1000000 < limit &&
+	while (f->nkids && (lwp_now_ns() - t0) / 1000000 < ms &&
 	       !(f->cfg.hurry &&
 		 __atomic_load_n(f->cfg.hurry, __ATOMIC_RELAXED))) {
 		nanosleep(&tick, NULL);
 		reap(f);
 	}
+}
+
+/*
+ * At close: wait for the -z commands still running for at most
+ * @cfg.postrotate_wait_ms, saying so if they take longer than a moment;
+ * the ones still running then are left to finish on their own (their
+ * files are trimmed by a later run).
+ */
+static void wait_kids(struct fring *f)
+{
+	uint64_t t0 = lwp_now_ns(), limit = f->cfg.postrotate_wait_ms;
+	char pids[256];
+	size_t i, len;
+
+	wait_some(f, t0, limit < 200 ? limit : 200);
+	if (!f->nkids)
+		return;
+	say(f, "waiting up to %.1f s for %zu -z %s command%s to finish (a second stop signal ends the wait)",
+	    limit / 1e3, f->nkids, f->cfg.postrotate, f->nkids > 1 ? "s" : "");
+	wait_some(f, t0, limit);
 	if (!f->nkids)
 		return;
 	pids[0] = '\0';
