@@ -15,7 +15,7 @@
 /**
  * lwp_cap_init() - attach to every queue of a mapped ring
  *
- * @c->fr and @c->notify_fd are the caller's to set afterwards.
+ * @c->out, @c->out_ops and @c->notify_fd are the caller's to set afterwards.
  */
 int lwp_cap_init(struct lwp_cap *c, const char *ifname, int fd, void *map,
 		 size_t map_len, const struct lwpcap_setup *setup,
@@ -109,7 +109,8 @@ static int drain_all(struct lwp_cap *c)
 	int moved = 0, ret;
 
 	for (i = 0; i < c->nr_queues; i++) {
-		ret = lwp_queue_drain(&c->q[i], fring_write, c->fr, c->err);
+		ret = lwp_queue_drain(&c->q[i], c->out_ops->write, c->out,
+				      c->err);
 		if (ret < 0 || ret == LWP_STOP)
 			return ret;
 		moved |= ret;
@@ -128,7 +129,7 @@ static int wait_for_data(struct lwp_cap *c, int *gone)
 
 	for (i = 0; i < c->nr_queues; i++)
 		lwp_queue_idle(&c->q[i]);
-	ret = poll(pfd, 2, fring_ms_to_rotation(c->fr));
+	ret = poll(pfd, 2, c->out_ops->ms_to_rotation(c->out));
 	if (ret < 0 && errno != EINTR)
 		return lwp_err(c->err, -errno, "%s: poll: %s", c->ifname,
 			       strerror(errno));
@@ -145,15 +146,17 @@ static int wait_for_data(struct lwp_cap *c, int *gone)
  * lwp_cap_run() - capture until stopped, -c, an error or the device goes
  *
  * On the way out capture is deactivated, what the ring still holds is
- * written, and the file series is closed; after an error the closed
- * files are valid and the current one ends with a whole record.
+ * written, and the output is closed; after an error the closed files
+ * are valid and the current one ends with a whole record.  A stream
+ * whose reader went away (-EPIPE) ends the capture without an error;
+ * what the ring still holds is then not written.
  *
  * Return: 0 or a negative errno, also left in @c->result with @c->err.
  */
 int lwp_cap_run(struct lwp_cap *c)
 {
 	char msg[LWP_ERRLEN];
-	int ret = 0, gone = 0, r;
+	int ret = 0, gone = 0, closed = 0, r;
 
 	c->end = "stopped";
 	while (!c->stop && !gone) {
@@ -162,7 +165,7 @@ int lwp_cap_run(struct lwp_cap *c)
 			break;
 		/* A busy loop rotates by time in fring_write(). */
 		if (!ret) {
-			ret = fring_tick(c->fr, c->err);
+			ret = c->out_ops->tick(c->out, c->err);
 			if (ret)
 				break;
 			ret = wait_for_data(c, &gone);
@@ -171,8 +174,15 @@ int lwp_cap_run(struct lwp_cap *c)
 		}
 		ret = 0;
 	}
+	/* The stream's reader went away: an end, not an error (tcpdump). */
+	if (ret == -EPIPE) {
+		closed = 1;
+		ret = 0;
+	}
 	if (ret == LWP_STOP)
 		c->end = LWP_STATE_COUNT;
+	else if (closed)
+		c->end = LWP_STATE_CLOSED;
 	else if (gone)
 		c->end = "device gone";
 	else if (ret < 0)
@@ -184,12 +194,17 @@ int lwp_cap_run(struct lwp_cap *c)
 		c->end = "error";
 	}
 	/* Nothing is produced after deactivation: take the rest. */
-	while (ret == 0) {
+	while (ret == 0 && !closed) {
 		ret = drain_all(c);
-		if (ret == 1)
+		if (ret == 1) {
 			ret = 0;
-		else if (ret == 0)
+		} else if (ret == -EPIPE) {
+			c->end = LWP_STATE_CLOSED;
+			closed = 1;
+			ret = 0;
+		} else if (ret == 0) {
 			break;
+		}
 	}
 	if (ret == LWP_STOP) {
 		c->end = LWP_STATE_COUNT;
@@ -198,8 +213,8 @@ int lwp_cap_run(struct lwp_cap *c)
 	if (ret < 0)
 		c->end = "error";
 	pthread_mutex_lock(&c->lock);
-	r = fring_close(c->fr, &c->final_fs, ret < 0 ? msg : c->err);
-	c->fr = NULL;
+	r = c->out_ops->close(c->out, &c->final_fs, ret < 0 ? msg : c->err);
+	c->out = NULL;
 	pthread_mutex_unlock(&c->lock);
 	if (r && !ret) {
 		ret = r;
@@ -250,8 +265,8 @@ void lwp_cap_stats(struct lwp_cap *c, struct lwp_ifstat *s)
 		s->walks += __atomic_load_n(&c->q[i].walks, __ATOMIC_RELAXED);
 	}
 	pthread_mutex_lock(&c->lock);
-	if (c->fr)
-		fring_get_stats(c->fr, &s->fs);
+	if (c->out)
+		c->out_ops->get_stats(c->out, &s->fs);
 	else
 		s->fs = c->final_fs;
 	pthread_mutex_unlock(&c->lock);

@@ -14,6 +14,7 @@
 #include <signal.h>
 
 #include "filering.h"
+#include "output.h"
 #include "ring.h"
 #include "stats.h"
 #include "util.h"
@@ -35,15 +36,16 @@ struct lwp_src_ops {
  * @done:     the thread has finished (set last)
  * @nr_queues: queues in @q
  * @q:        the ring's queues
- * @fr:       the file series
+ * @out:      where the records go (a file series or a stream)
+ * @out_ops:  its backend
  * @ops:      source operations
  * @src:      passed to @ops
  * @notify_fd: eventfd the thread writes when it ends, or -1
  * @result:   0, or the negative errno the capture ended with
  * @err:      message for @result
  * @end:      why it ended: "stopped", "count reached", "device gone", ...
- * @lock:     guards @fr against lwp_cap_stats() while the series closes
- * @final_fs: the series' numbers once it is closed
+ * @lock:     guards @out against lwp_cap_stats() while it closes
+ * @final_fs: the output's numbers once it is closed
  */
 struct lwp_cap {
 	const char *ifname;
@@ -54,7 +56,8 @@ struct lwp_cap {
 	int done;
 	unsigned int nr_queues;
 	struct lwp_queue *q;
-	struct fring *fr;
+	void *out;
+	const struct lwp_out_ops *out_ops;
 	const struct lwp_src_ops *ops;
 	void *src;
 	int notify_fd;

@@ -64,7 +64,7 @@ static const char short_opts[] = "i:w:s:C:W:G:z:c:qph";
 
 void lwp_usage_short(FILE *out)
 {
-	fputs("Usage: tg3cap-reader -i IFACE [-i IFACE ...] -w PREFIX [-s SNAPLEN]\n"
+	fputs("Usage: tg3cap-reader -i IFACE [-i IFACE ...] -w PREFIX|- [-s SNAPLEN]\n"
 	      "         [-C SIZE] [-W FILES] [-G SECONDS] [-z COMMAND] [-c COUNT]\n"
 	      "         [-q] [-p] [--ring-size SIZE] [--seg-size SIZE]\n"
 	      "         [--mode tap|divert|default] [--stats-json FILE]\n"
@@ -88,6 +88,9 @@ void lwp_usage(FILE *out)
 	      "  -i IFACE       capture on IFACE; repeat for more interfaces\n"
 	      "  -w PREFIX      file name prefix (a path, not a directory: /data/cap\n"
 	      "                 writes /data/cap.000000.pcap, ...), required\n"
+	      "  -w -           one pcap stream on stdout instead of files (one -i;\n"
+	      "                 no -C, -W, -G, -z); a reader of the pipe that goes\n"
+	      "                 away stops the capture with exit status 0\n"
 	      "  -s SNAPLEN     bytes kept per frame, 1-65535 (0 or default: 65535)\n"
 	      "  -C SIZE        rotate when a file would exceed SIZE: millions of bytes,\n"
 	      "                 or with a suffix k, m, g (KiB, MiB, GiB); default 128;\n"
@@ -135,6 +138,8 @@ void lwp_usage(FILE *out)
 	      "      /data/cap-eth2.000000.pcap, ...), first 128 bytes of each frame\n"
 	      "  tg3cap-reader -i eth1 -w /tmp/t -c 1000 -p --mode tap\n"
 	      "      1000 packets, leaving the NIC out of promiscuous mode\n"
+	      "  tg3cap-reader -i eth1 -w - -q | tcpdump -n -r -\n"
+	      "      watch eth1 live with tcpdump\n"
 	      "  tg3cap-reader --fake-source 10000000:64:2 -w /tmp/bench -C 1g -q\n"
 	      "      measure the reader alone\n"
 	      "\n"
@@ -143,9 +148,10 @@ void lwp_usage(FILE *out)
 	      "detected / not detected / written / dropped / lost % is printed on\n"
 	      "stderr.  SIGUSR1 prints that report and capture goes on; SIGUSR2 is\n"
 	      "ignored.\n"
-	      "Exit status: 0 on success, 1 on a capture or file error (e.g. disk\n"
-	      "full, or the series locked by another reader), 2 on a usage error\n"
-	      "(including a -w or --stats-json path found unusable at start).\n",
+	      "Exit status: 0 on success (also when the reader of a -w - pipe went\n"
+	      "away), 1 on a capture or file error (e.g. disk full, or the series\n"
+	      "locked by another reader), 2 on a usage error (including a -w or\n"
+	      "--stats-json path found unusable at start).\n",
 	      out);
 }
 
@@ -222,6 +228,7 @@ static int parse_one(int c, const char *arg, struct lwp_opts *o, char *err)
 		if (!*arg)
 			return lwp_err(err, -EINVAL, "empty -w prefix");
 		o->prefix = arg;
+		o->stream = !strcmp(arg, "-");
 		return 0;
 	case 's':
 		ret = lwp_parse_u64(arg, 0, LWPCAP_SNAPLEN_MAX, &v);
@@ -235,6 +242,7 @@ static int parse_one(int c, const char *arg, struct lwp_opts *o, char *err)
 		if (ret)
 			return bad(err, "-C", arg, ret,
 				   "millions of bytes, or N with k, m or g; at least 4k");
+		o->file_size_set = 1;
 		return 0;
 	case 'W':
 		ret = lwp_parse_u64(arg, 1, 1000000, &v);
@@ -322,15 +330,44 @@ static int parse_one(int c, const char *arg, struct lwp_opts *o, char *err)
 	}
 }
 
+/* -w -: a stream has no files to size, rotate, count or hand to -z. */
+static int check_stream(const struct lwp_opts *o, char *err)
+{
+	const char *opt = NULL;
+
+	if (o->file_size_set)
+		opt = "-C";
+	else if (o->max_files)
+		opt = "-W";
+	else if (o->rotate_sec)
+		opt = "-G";
+	else if (o->postrotate)
+		opt = "-z";
+	if (opt)
+		return lwp_err(err, -EINVAL,
+			       "%s needs files: -w - writes one pcap stream to standard output; give -w PREFIX for rotating files",
+			       opt);
+	if (o->nr_ifaces > 1)
+		return lwp_err(err, -EINVAL,
+			       "-w - takes one interface; run one reader per interface, or give -w PREFIX for files");
+	return 0;
+}
+
 /* Constraints between options, once all are known. */
 static int check_opts(struct lwp_opts *o, char *err)
 {
 	unsigned int i, k;
+	int ret;
 
 	if (!o->prefix)
 		return lwp_err(err, -EINVAL, "-w PREFIX is required");
 	if (!o->nr_ifaces && !o->fake)
 		return lwp_err(err, -EINVAL, "-i IFACE is required");
+	if (o->stream) {
+		ret = check_stream(o, err);
+		if (ret)
+			return ret;
+	}
 	if (!o->nr_ifaces)
 		o->ifaces[o->nr_ifaces++] = "fake0";
 	for (i = 0; i < o->nr_ifaces; i++)
@@ -478,9 +515,10 @@ static int check_prefix(const char *prefix, char *err)
  */
 int lwp_check_paths(const struct lwp_opts *o, char *err)
 {
-	int ret;
+	int ret = 0;
 
-	ret = check_prefix(o->prefix, err);
+	if (!o->stream)
+		ret = check_prefix(o->prefix, err);
 	if (!ret && o->stats_json)
 		ret = check_stats_json(o->stats_json, err);
 	return ret;

@@ -20,6 +20,8 @@
 /**
  * struct lwp_opts - parsed command line, see lwp_usage() for meanings
  * @fake:       --fake-source given: no kernel, frames from fakesrc.c
+ * @stream:     -w -: one pcap stream on standard output, no files
+ * @file_size_set: -C was given (it makes no sense with @stream)
  */
 struct lwp_opts {
 	const char *ifaces[LWP_MAX_IFACES];
@@ -42,6 +44,8 @@ struct lwp_opts {
 	int no_populate;
 	int fake;
 	struct fakesrc_cfg fake_cfg;
+	int stream;
+	int file_size_set;
 };
 
 int lwp_parse_args(int argc, char **argv, struct lwp_opts *o, char *err);

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "filering.h"
+#include "output.h"
 #include "pcapfile.h"
 #include "util.h"
 
@@ -995,3 +996,37 @@ void fring_abort(struct fring *f)
 	f->abort = true;
 	fring_close(f, NULL, NULL);
 }
+
+static int out_tick(void *f, char *err)
+{
+	return fring_tick(f, err);
+}
+
+static int out_ms_to_rotation(void *f)
+{
+	return fring_ms_to_rotation(f);
+}
+
+static int out_close(void *f, struct fring_stats *final, char *err)
+{
+	return fring_close(f, final, err);
+}
+
+static void out_abort(void *f)
+{
+	fring_abort(f);
+}
+
+static void out_get_stats(void *f, struct fring_stats *st)
+{
+	fring_get_stats(f, st);
+}
+
+const struct lwp_out_ops fring_out_ops = {
+	.write		= fring_write,
+	.tick		= out_tick,
+	.ms_to_rotation	= out_ms_to_rotation,
+	.close		= out_close,
+	.abort		= out_abort,
+	.get_stats	= out_get_stats,
+};

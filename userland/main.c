@@ -25,6 +25,7 @@
 #include "fakesrc.h"
 #include "filering.h"
 #include "pcapfile.h"
+#include "pcapstream.h"
 #include "stats.h"
 #include "util.h"
 
@@ -102,6 +103,8 @@ static int iface_setup(struct iface *f, const struct lwp_opts *o,
 		.no_populate	= o->no_populate,
 		.log		= log_msg,
 	};
+	struct pstream *ps;
+	struct fring *fr;
 	void *map;
 	size_t len;
 	int ret;
@@ -140,10 +143,30 @@ static int iface_setup(struct iface *f, const struct lwp_opts *o,
 		return ret;
 	f->cap_init = 1;
 	f->cap.notify_fd = notify_fd;
+	if (o->stream) {
+		struct pstream_cfg sc = {
+			.fd		= STDOUT_FILENO,
+			.name		= "stdout",
+			.snaplen	= o->snaplen,
+			.linktype	= PCAP_LINKTYPE_ETHERNET,
+			.max_pkts	= o->max_pkts,
+			.hurry		= &f->cap.hurry,
+		};
+
+		f->cap.out_ops = &pstream_out_ops;
+		ret = pstream_open(&ps, &sc, err);
+		if (!ret)
+			f->cap.out = ps;
+		return ret;
+	}
 	fc.hurry = &f->cap.hurry;
 	fc.wake = lwp_cap_kick;
 	fc.wake_arg = &f->cap;
-	return fring_open(&f->cap.fr, &fc, err);
+	f->cap.out_ops = &fring_out_ops;
+	ret = fring_open(&fr, &fc, err);
+	if (!ret)
+		f->cap.out = fr;
+	return ret;
 }
 
 static int iface_start(struct iface *f, const struct lwp_opts *o, char *err)
@@ -168,8 +191,8 @@ static void iface_teardown(struct iface *f, const struct lwp_opts *o)
 {
 	if (f->started)
 		pthread_join(f->thread, NULL);
-	if (f->cap_init && f->cap.fr)
-		fring_abort(f->cap.fr);
+	if (f->cap_init && f->cap.out)
+		f->cap.out_ops->abort(f->cap.out);
 	if (f->cap_init)
 		lwp_cap_fini(&f->cap);
 	if (f->src_open) {
@@ -235,17 +258,24 @@ static void start_line(struct iface *ifs, unsigned int n,
 	fprintf(stderr, "%s: capturing on ", PROG);
 	for (i = 0; i < n; i++) {
 		q = ifs[i].cap.nr_queues;
-		fprintf(stderr, "%s%s (%s, %u queue%s, first file %06u)",
-			i ? ", " : "", ifs[i].name,
-			o->fake ? "fake source" :
+		fprintf(stderr, "%s%s (%s, %u queue%s", i ? ", " : "",
+			ifs[i].name, o->fake ? "fake source" :
 			mode_name(o->mode ? o->mode : ifs[i].dev.bind.mode),
-			q, q == 1 ? "" : "s", fring_first_seq(ifs[i].cap.fr));
+			q, q == 1 ? "" : "s");
+		if (!o->stream)
+			fprintf(stderr, ", first file %06u",
+				fring_first_seq(ifs[i].cap.out));
+		fputc(')', stderr);
 	}
 	human_size(ring, sizeof(ring), o->ring_size);
 	human_size(seg, sizeof(seg), o->seg_size);
-	fprintf(stderr, "; ring %s per queue in %s segments; files %s%s.NNNNNN.pcap, -C %llu bytes",
-		ring, seg, o->prefix, n > 1 ? "-IFACE" : "",
-		(unsigned long long)o->file_size);
+	fprintf(stderr, "; ring %s per queue in %s segments", ring, seg);
+	if (o->stream)
+		fputs("; a pcap stream on stdout", stderr);
+	else
+		fprintf(stderr, "; files %s%s.NNNNNN.pcap, -C %llu bytes",
+			o->prefix, n > 1 ? "-IFACE" : "",
+			(unsigned long long)o->file_size);
 	if (o->max_files)
 		fprintf(stderr, ", -W %u", o->max_files);
 	if (o->rotate_sec)

@@ -27,6 +27,7 @@
 /* lwp_ifstat.state values that lwp_totals() tells apart */
 #define LWP_STATE_CAPTURING	"capturing"
 #define LWP_STATE_COUNT		"packet count reached"
+#define LWP_STATE_CLOSED	"output closed by its reader"
 
 struct lwp_nic {
 	uint64_t rx_packets;

@@ -797,6 +797,75 @@ static int t_postrotate_second_signal(void)
 	return 0;
 }
 
+/*
+ * -w -: one pcap stream on stdout, every message on stderr.  Into a file
+ * (named as a series, so the checker reads it): the nanosecond header
+ * and every frame, in order per queue; capinfos and tcpdump agree.
+ * Through a pipe into tcpdump -r -.  A reader of the pipe that goes
+ * away ends the capture with exit 0 (as tcpdump does); options that need
+ * files are refused with exit 2.
+ */
+static int t_stream_stdout(void)
+{
+	static const char *const refused[] = {
+		"-C 10", "-W 3", "-G 60", "-z gzip", "-i a0 -i b0",
+	};
+	char dir[256], prefix[300], cmd[2048], out[16384], path[400];
+	uint64_t n = scaled(20000);
+	unsigned int files, i;
+	struct checker ck;
+	int st;
+
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	snprintf(prefix, sizeof(prefix), "%s/s", dir);
+	snprintf(path, sizeof(path), "%s.000000.pcap", prefix);
+	snprintf(cmd, sizeof(cmd),
+		 "%s --fake-source %llu:100:2 -s 256 -w - -q 2>%s/log >%s",
+		 reader(), (unsigned long long)n, dir, path);
+	CHECK(run_sh(cmd, NULL, 0) == 0);
+	snprintf(cmd, sizeof(cmd), "%s/log", dir);
+	CHECK(!read_text(cmd, out, sizeof(out)));
+	CHECKF(strstr(out, "a pcap stream on stdout") &&
+	       strstr(out, "written:"), "%s", out);
+	checker_init(&ck, 256, 2, NULL);
+	CHECK(!check_series(prefix, &ck, &files, 0, 0));
+	CHECKF(ck.pkts == n, "%llu records of %llu",
+	       (unsigned long long)ck.pkts, (unsigned long long)n);
+	CHECK(!check_tools(path, n));
+	CHECK(count_files(dir, ".part") == 0);
+
+	snprintf(cmd, sizeof(cmd),
+		 "%s --fake-source %llu:100 -w - -q 2>/dev/null | tcpdump -n -r - 2>/dev/null | wc -l",
+		 reader(), (unsigned long long)n);
+	CHECK(run_sh(cmd, out, sizeof(out)) == 0);
+	CHECKF(strtoull(out, NULL, 10) == n, "tcpdump -r - prints %s lines",
+	       out);
+
+	/* head takes 100 kB and goes away: EPIPE, a clean stop. */
+	snprintf(cmd, sizeof(cmd),
+		 "(%s --fake-source 100000000:100:1:200000 -w - 2>%s/log; echo $? >%s/rc) | head -c 100000 >/dev/null",
+		 reader(), dir, dir);
+	CHECK(run_sh(cmd, NULL, 0) == 0);
+	snprintf(cmd, sizeof(cmd), "%s/rc", dir);
+	CHECK(!read_text(cmd, out, sizeof(out)));
+	CHECKF(atoi(out) == 0, "exit %s after EPIPE", out);
+	snprintf(cmd, sizeof(cmd), "%s/log", dir);
+	CHECK(!read_text(cmd, out, sizeof(out)));
+	CHECKF(strstr(out, "output closed by its reader") &&
+	       strstr(out, "written:"), "%s", out);
+
+	for (i = 0; i < ARRAY_SIZE(refused); i++) {
+		snprintf(cmd, sizeof(cmd), "--fake-source 10 -w - %s",
+			 refused[i]);
+		st = rd(cmd, out, sizeof(out));
+		CHECKF(st == 2 && (strstr(out, "needs files: -w - writes") ||
+				   strstr(out, "-w - takes one interface")),
+		       "'%s' exits %d:\n%s", cmd, st, out);
+	}
+	tmpdir_remove(dir);
+	return 0;
+}
+
 const struct test cli_tests[] = {
 	{ "cli_man_page", t_man_page },
 	{ "cli_stats_report_json", t_stats },
@@ -817,5 +886,6 @@ const struct test cli_tests[] = {
 	{ "cli_postrotate_second_signal", t_postrotate_second_signal },
 	{ "cli_prefix_checks", t_prefix_checks },
 	{ "cli_service_lines", t_service_lines },
+	{ "cli_stream_stdout", t_stream_stdout },
 };
 const unsigned int cli_tests_n = ARRAY_SIZE(cli_tests);

@@ -885,6 +885,7 @@ static int t_idle_sync_error(void)
 	struct fring_cfg fc;
 	struct lwp_cap c;
 	struct fakedev d;
+	struct fring *fr;
 	pthread_t th;
 	unsigned int i;
 	uint64_t seq;
@@ -899,7 +900,9 @@ static int t_idle_sync_error(void)
 	cfg_init(&fc, prefix, 24 + 116 * 50, 100);
 	fc.wake = lwp_cap_kick;
 	fc.wake_arg = &c;
-	CHECKF(!fring_open(&c.fr, &fc, err), "%s", err);
+	CHECKF(!fring_open(&fr, &fc, err), "%s", err);
+	c.out = fr;
+	c.out_ops = &fring_out_ops;
 	fdatasync_errno = EIO;
 	CHECK(!pthread_create(&th, NULL, lwp_cap_thread, &c));
 	clock_gettime(CLOCK_REALTIME, &ts);
