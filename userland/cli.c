@@ -55,12 +55,13 @@ static const struct option long_opts[] = {
 	{ "summary-interval",	required_argument, NULL, OPT_SUMMARY_INTERVAL },
 	{ "no-prefault",	no_argument,	   NULL, OPT_NO_POPULATE },
 	{ "fake-source",	required_argument, NULL, OPT_FAKE },
+	{ "list-interfaces",	no_argument,	   NULL, 'D' },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ "version",		no_argument,	   NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
 
-static const char short_opts[] = "i:w:s:C:W:G:z:c:qph";
+static const char short_opts[] = "i:w:s:C:W:G:z:c:qpDh";
 
 void lwp_usage_short(FILE *out)
 {
@@ -69,12 +70,14 @@ void lwp_usage_short(FILE *out)
 	      "         [-q] [-p] [--ring-size SIZE] [--seg-size SIZE]\n"
 	      "         [--mode tap|divert|default] [--stats-json FILE]\n"
 	      "         [--stats-interval S] [--summary-interval S]\n"
+	      "       tg3cap-reader -D\n"
 	      "Try 'tg3cap-reader --help' for more information.\n", out);
 }
 
 void lwp_usage(FILE *out)
 {
-	fputs("Usage: tg3cap-reader -i IFACE [-i IFACE ...] -w PREFIX [options]\n"
+	fputs("Usage: tg3cap-reader -i IFACE [-i IFACE ...] -w PREFIX|- [options]\n"
+	      "       tg3cap-reader -D\n"
 	      "\n"
 	      "Capture from lwpcap-enabled NICs into preallocated, memory-mapped,\n"
 	      "rotating pcap files (nanosecond timestamps, linktype Ethernet).\n"
@@ -123,6 +126,9 @@ void lwp_usage(FILE *out)
 	      "                 from a producer thread running the kernel's ring code,\n"
 	      "                 over QUEUES queues (default 1) at PPS (default: as fast\n"
 	      "                 as possible); for tests and benchmarks\n"
+	      "  -D             list the interfaces: index, driver, and whether\n"
+	      "                 the lwpcap hook is there (a capture could bind);\n"
+	      "                 exit 1 if /dev/lwpcap cannot be opened\n"
 	      "  -h, --help     this text\n"
 	      "  --version      print the version\n"
 	      "\n"
@@ -394,7 +400,8 @@ static int check_opts(struct lwp_opts *o, char *err)
 /**
  * lwp_parse_args() - parse argv into @o
  *
- * Return: 0 to capture, LWP_CLI_HELP or LWP_CLI_VERSION, or -EINVAL with
+ * Return: 0 to capture, LWP_CLI_HELP, LWP_CLI_VERSION or LWP_CLI_LIST
+ * (the options after -h, --version or -D are not looked at), or -EINVAL with
  * the reason in @err (the caller prints usage and exits with 2).
  */
 int lwp_parse_args(int argc, char **argv, struct lwp_opts *o, char *err)
@@ -417,6 +424,8 @@ int lwp_parse_args(int argc, char **argv, struct lwp_opts *o, char *err)
 		switch (c) {
 		case 'h':
 			return LWP_CLI_HELP;
+		case 'D':
+			return LWP_CLI_LIST;
 		case OPT_VERSION:
 			return LWP_CLI_VERSION;
 		case '?':

@@ -16,6 +16,7 @@
 /* lwp_parse_args() results besides 0 and negative errors */
 #define LWP_CLI_HELP		1
 #define LWP_CLI_VERSION		2
+#define LWP_CLI_LIST		3	/* -D */
 
 /**
  * struct lwp_opts - parsed command line, see lwp_usage() for meanings

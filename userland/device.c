@@ -20,8 +20,6 @@
 #include "device.h"
 #include "util.h"
 
-#define LWP_DEV_PATH	"/dev/" LWPCAP_DEVICE_NAME
-
 static int open_dev(const char *ifname, char *err)
 {
 	int fd = open(LWP_DEV_PATH, O_RDWR | O_CLOEXEC);

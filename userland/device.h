@@ -10,6 +10,8 @@
 
 #include <linux/lwpcap.h>
 
+#define LWP_DEV_PATH	"/dev/" LWPCAP_DEVICE_NAME
+
 /**
  * struct lwp_dev - an open capture device
  * @ifname:  interface

@@ -24,6 +24,7 @@
 #include "device.h"
 #include "fakesrc.h"
 #include "filering.h"
+#include "iflist.h"
 #include "pcapfile.h"
 #include "pcapstream.h"
 #include "stats.h"
@@ -382,6 +383,34 @@ static void supervise(struct iface *ifs, unsigned int n,
 	}
 }
 
+/* -D: the list on stdout; 1 if the hooks could not be probed. */
+static int list_ifaces(void)
+{
+	struct lwp_iflist l;
+	char err[LWP_ERRLEN];
+	int ret;
+
+	ret = lwp_iflist_get(SYSFS_NET, LWP_DEV_PATH, &l, err);
+	if (ret) {
+		fprintf(stderr, "%s: %s\n", PROG, err);
+		return 1;
+	}
+	lwp_iflist_print(stdout, &l);
+	fflush(stdout);
+	ret = l.dev_err;
+	lwp_iflist_free(&l);
+	if (ret == -ENOENT || ret == -ENODEV || ret == -ENXIO)
+		fprintf(stderr, "%s: %s does not exist: the lwpcap module is not loaded; load the NIC driver with capture support, e.g. 'modprobe tg3 lwpcap=1'\n",
+			PROG, LWP_DEV_PATH);
+	else if (ret == -EPERM || ret == -EACCES)
+		fprintf(stderr, "%s: cannot open %s: %s; probing the hooks needs CAP_NET_RAW (run as root)\n",
+			PROG, LWP_DEV_PATH, strerror(-ret));
+	else if (ret)
+		fprintf(stderr, "%s: cannot open %s: %s\n", PROG,
+			LWP_DEV_PATH, strerror(-ret));
+	return ret ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const int handled[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1 };
@@ -400,6 +429,8 @@ int main(int argc, char **argv)
 		lwp_usage(stdout);
 		return 0;
 	}
+	if (ret == LWP_CLI_LIST)
+		return list_ifaces();
 	if (ret == LWP_CLI_VERSION) {
 		printf("%s %s (lwpcap ABI %d)\n", PROG, LWP_VERSION,
 		       LWPCAP_ABI_VERSION);

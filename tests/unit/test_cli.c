@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "iflist.h"
 #include "stats.h"
 #include "util.h"
 #include "repair.h"
@@ -866,6 +867,106 @@ static int t_stream_stdout(void)
 	return 0;
 }
 
+/* A fake /sys/class/net entry: IFINDEX, and a driver link if @driver. */
+static int fake_if(const char *net, const char *name, const char *ifindex,
+		   const char *driver)
+{
+	char path[512], link[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", net, name);
+	CHECK(!mkdir(path, 0755));
+	if (ifindex) {
+		snprintf(path, sizeof(path), "%s/%s/ifindex", net, name);
+		f = fopen(path, "w");
+		CHECK(f);
+		fprintf(f, "%s\n", ifindex);
+		fclose(f);
+	}
+	if (driver) {
+		snprintf(path, sizeof(path), "%s/%s/device", net, name);
+		CHECK(!mkdir(path, 0755));
+		snprintf(path, sizeof(path), "%s/%s/device/driver", net, name);
+		snprintf(link, sizeof(link), "../../../bus/pci/drivers/%s",
+			 driver);
+		CHECK(!symlink(link, path));
+	}
+	return 0;
+}
+
+/*
+ * -D: interfaces by index with their driver, and the hook as BIND
+ * answers.  A fake sysfs tree: without the device nothing is probed and
+ * dev_err says why; with /dev/null as the device BIND is tried on each
+ * (ENOTTY).  The words for each BIND answer.  The binary on this host:
+ * lo is listed; without /dev/lwpcap the module is said not loaded,
+ * exit 1.
+ */
+static int t_list_interfaces(void)
+{
+	char dir[256], net[300], cmd[1024], out[16384], buf[160];
+	struct lwp_ifinfo fi = { .probed = 1 };
+	char err[LWP_ERRLEN];
+	struct lwp_iflist l;
+	struct stat st;
+	int ret;
+
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	snprintf(net, sizeof(net), "%s/net", dir);
+	CHECK(!mkdir(net, 0755));
+	CHECK(!fake_if(net, "eth7", "7", "tg3"));
+	CHECK(!fake_if(net, "lo", "1", NULL));
+	CHECK(!fake_if(net, "bonding_masters", NULL, NULL));
+	CHECKF(!lwp_iflist_get(net, "/nonexistent/lwpcap", &l, err), "%s",
+	       err);
+	CHECK(l.n == 2 && l.dev_err == -ENOENT);
+	CHECK(!strcmp(l.ifs[0].name, "lo") && l.ifs[0].ifindex == 1 &&
+	      !strcmp(l.ifs[0].driver, "-") && !l.ifs[0].probed);
+	CHECK(!strcmp(l.ifs[1].name, "eth7") && l.ifs[1].ifindex == 7 &&
+	      !strcmp(l.ifs[1].driver, "tg3") && !l.ifs[1].probed);
+	CHECK(!strcmp(lwp_ifinfo_hook(&l.ifs[1], buf, sizeof(buf)), "-"));
+	lwp_iflist_free(&l);
+	CHECKF(!lwp_iflist_get(net, "/dev/null", &l, err), "%s", err);
+	CHECK(l.n == 2 && !l.dev_err);
+	CHECK(l.ifs[0].probed && l.ifs[0].bind_err == ENOTTY);
+	CHECK(l.ifs[1].probed && l.ifs[1].bind_err == ENOTTY);
+	CHECKF(strstr(lwp_ifinfo_hook(&l.ifs[1], buf, sizeof(buf)),
+		      "unknown: LWPCAP_IOC_BIND: "), "%s", buf);
+	lwp_iflist_free(&l);
+	ret = lwp_iflist_get("/nonexistent/net", "/dev/null", &l, err);
+	CHECKF(ret == -ENOENT && strstr(err, "/nonexistent/net"), "%d %s",
+	       ret, err);
+	tmpdir_remove(dir);
+
+	fi.bind.nr_queues = 4;
+	fi.bind.mode = LWPCAP_MODE_DIVERT;
+	CHECKF(!strcmp(lwp_ifinfo_hook(&fi, buf, sizeof(buf)),
+		       "yes: 4 RX queues, driver mode divert"), "%s", buf);
+	fi.bind_err = EBUSY;
+	CHECK(strstr(lwp_ifinfo_hook(&fi, buf, sizeof(buf)), "yes, busy"));
+	fi.bind_err = EOPNOTSUPP;
+	CHECK(strstr(lwp_ifinfo_hook(&fi, buf, sizeof(buf)),
+		     "no: no lwpcap ring"));
+	fi.bind_err = EPERM;
+	CHECK(strstr(lwp_ifinfo_hook(&fi, buf, sizeof(buf)), "CAP_NET_RAW"));
+
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	snprintf(cmd, sizeof(cmd), "%s -D 2>%s/err", reader(), dir);
+	ret = run_sh(cmd, out, sizeof(out));
+	CHECKF(strstr(out, "INTERFACE") && strstr(out, "DRIVER") &&
+	       strstr(out, "\nlo "), "%s", out);
+	snprintf(cmd, sizeof(cmd), "%s/err", dir);
+	CHECK(!read_text(cmd, buf, sizeof(buf)));
+	if (stat("/dev/lwpcap", &st) == 0)	/* module loaded */
+		CHECKF(ret == 0 && strstr(out, "no: no lwpcap ring"),
+		       "exit %d:\n%s%s", ret, out, buf);
+	else
+		CHECKF(ret == 1 && strstr(buf, "module is not loaded"),
+		       "exit %d:\n%s%s", ret, out, buf);
+	tmpdir_remove(dir);
+	return 0;
+}
+
 const struct test cli_tests[] = {
 	{ "cli_man_page", t_man_page },
 	{ "cli_stats_report_json", t_stats },
@@ -887,5 +988,6 @@ const struct test cli_tests[] = {
 	{ "cli_prefix_checks", t_prefix_checks },
 	{ "cli_service_lines", t_service_lines },
 	{ "cli_stream_stdout", t_stream_stdout },
+	{ "cli_list_interfaces", t_list_interfaces },
 };
 const unsigned int cli_tests_n = ARRAY_SIZE(cli_tests);
