@@ -56,18 +56,19 @@ static const struct option long_opts[] = {
 	{ "no-prefault",	no_argument,	   NULL, OPT_NO_POPULATE },
 	{ "fake-source",	required_argument, NULL, OPT_FAKE },
 	{ "list-interfaces",	no_argument,	   NULL, 'D' },
+	{ "relinquish-privileges", required_argument, NULL, 'Z' },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ "version",		no_argument,	   NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
 
-static const char short_opts[] = "i:w:s:C:W:G:z:c:qpDh";
+static const char short_opts[] = "i:w:s:C:W:G:z:c:qpDZ:h";
 
 void lwp_usage_short(FILE *out)
 {
 	fputs("Usage: tg3cap-reader -i IFACE [-i IFACE ...] -w PREFIX|- [-s SNAPLEN]\n"
 	      "         [-C SIZE] [-W FILES] [-G SECONDS] [-z COMMAND] [-c COUNT]\n"
-	      "         [-q] [-p] [--ring-size SIZE] [--seg-size SIZE]\n"
+	      "         [-q] [-p] [-Z USER] [--ring-size SIZE] [--seg-size SIZE]\n"
 	      "         [--mode tap|divert|default] [--stats-json FILE]\n"
 	      "         [--stats-interval S] [--summary-interval S]\n"
 	      "       tg3cap-reader -D\n"
@@ -108,6 +109,9 @@ void lwp_usage(FILE *out)
 	      "  -c COUNT       stop after COUNT packets per interface\n"
 	      "  -q             no live status line (on a terminal)\n"
 	      "  -p             do not put the interface into promiscuous mode\n"
+	      "  -Z USER        run as USER (not root) once the device and the first\n"
+	      "                 file are set up; the -w and --stats-json directories\n"
+	      "                 must be writable by USER (checked at start, exit 2)\n"
 	      "  --ring-size SIZE   ring bytes per RX queue (default 16m)\n"
 	      "  --seg-size SIZE    ring segment bytes, a power of two (default 256k)\n"
 	      "  --mode MODE        tap: the stack sees the frames too; divert: only\n"
@@ -272,6 +276,11 @@ static int parse_one(int c, const char *arg, struct lwp_opts *o, char *err)
 		ret = lwp_parse_u64(arg, 1, UINT64_MAX, &o->max_pkts);
 		if (ret)
 			return bad(err, "-c", arg, ret, "a positive count");
+		return 0;
+	case 'Z':
+		if (!*arg)
+			return lwp_err(err, -EINVAL, "empty -Z user");
+		o->user = arg;
 		return 0;
 	case 'q':
 		o->quiet = 1;

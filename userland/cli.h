@@ -23,6 +23,7 @@
  * @fake:       --fake-source given: no kernel, frames from fakesrc.c
  * @stream:     -w -: one pcap stream on standard output, no files
  * @file_size_set: -C was given (it makes no sense with @stream)
+ * @user:       -Z: run as this user once the device and files are set up
  */
 struct lwp_opts {
 	const char *ifaces[LWP_MAX_IFACES];
@@ -47,6 +48,7 @@ struct lwp_opts {
 	struct fakesrc_cfg fake_cfg;
 	int stream;
 	int file_size_set;
+	const char *user;
 };
 
 int lwp_parse_args(int argc, char **argv, struct lwp_opts *o, char *err);

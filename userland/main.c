@@ -27,6 +27,7 @@
 #include "iflist.h"
 #include "pcapfile.h"
 #include "pcapstream.h"
+#include "privs.h"
 #include "stats.h"
 #include "util.h"
 
@@ -285,7 +286,10 @@ static void start_line(struct iface *ifs, unsigned int n,
 		fprintf(stderr, ", -z %s", o->postrotate);
 	if (o->max_pkts)
 		fprintf(stderr, ", -c %llu", (unsigned long long)o->max_pkts);
-	fprintf(stderr, "; snaplen %u\n", o->snaplen);
+	fprintf(stderr, "; snaplen %u", o->snaplen);
+	if (o->user)
+		fprintf(stderr, "; running as %s", o->user);
+	fputc('\n', stderr);
 }
 
 /*
@@ -383,6 +387,34 @@ static void supervise(struct iface *ifs, unsigned int n,
 	}
 }
 
+/*
+ * -Z: the account, and whether it can make files where the reader makes
+ * them after the drop; 0 or a negative errno with @err (exit 2).
+ */
+static int user_check(const struct lwp_opts *o, struct lwp_user *u,
+		      char *err)
+{
+	char dirs[2][PATH_MAX], base[NAME_MAX + 1];
+	const char *list[2];
+	unsigned int n = 0;
+	int ret;
+
+	ret = lwp_user_lookup(o->user, u, err);
+	if (ret)
+		return ret;
+	if (!o->stream && !lwp_split_prefix(o->prefix, dirs[n], PATH_MAX,
+					    base, sizeof(base))) {
+		list[n] = dirs[n];
+		n++;
+	}
+	if (o->stats_json && !lwp_split_prefix(o->stats_json, dirs[n],
+					       PATH_MAX, base, sizeof(base))) {
+		list[n] = dirs[n];
+		n++;
+	}
+	return lwp_user_check_dirs(u, list, n, err);
+}
+
 /* -D: the list on stdout; 1 if the hooks could not be probed. */
 static int list_ifaces(void)
 {
@@ -419,6 +451,7 @@ int main(int argc, char **argv)
 	struct lwp_ifstat st[LWP_MAX_IFACES];
 	sigset_t block, waitmask;
 	char err[LWP_ERRLEN];
+	struct lwp_user user;
 	struct lwp_opts o;
 	int ret, exit_code = 0, notify_fd;
 	unsigned int i, n;
@@ -442,6 +475,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	ret = lwp_check_paths(&o, err);
+	if (!ret && o.user)
+		ret = user_check(&o, &user, err);
 	if (ret) {
 		fprintf(stderr, "%s: %s\n", PROG, err);
 		return 2;
@@ -469,6 +504,12 @@ int main(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		ifs[i].name = o.ifaces[i];
 		ret = iface_setup(&ifs[i], &o, notify_fd, err);
+		if (ret)
+			goto out_teardown;
+	}
+	/* Device, socket, lock and first file are open: root is done. */
+	if (o.user) {
+		ret = lwp_user_drop(&user, err);
 		if (ret)
 			goto out_teardown;
 	}

@@ -17,6 +17,7 @@
 
 #include "harness.h"
 #include "iflist.h"
+#include "privs.h"
 #include "stats.h"
 #include "util.h"
 #include "repair.h"
@@ -967,6 +968,81 @@ static int t_list_interfaces(void)
 	return 0;
 }
 
+/*
+ * -Z USER: root is refused, an unknown user too; a directory USER cannot
+ * write is refused at start (exit 2, nothing written).  Into a directory
+ * owned by nobody: the capture goes on after the drop, every frame is
+ * in the files, and the files of rotations after the drop are nobody's
+ * (the first ones, made before it, root's).
+ */
+static int t_drop_privileges(void)
+{
+	char dir[256], prefix[300], args[1024], out[16384], path[400];
+	unsigned int files, n, seq, theirs = 0;
+	char err[LWP_ERRLEN];
+	struct lwp_user u;
+	struct checker ck;
+	struct stat st;
+	int status;
+	pid_t pid;
+
+	CHECK(lwp_user_lookup("root", &u, err) == -EINVAL &&
+	      strstr(err, "root"));
+	CHECK(lwp_user_lookup("tg3cap-no-such-user", &u, err) == -ENOENT);
+	CHECKF(!lwp_user_lookup("nobody", &u, err), "%s", err);
+	CHECK(u.uid != 0);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (!pid)
+		_exit(lwp_user_drop(&u, err) || getuid() != u.uid ||
+		      geteuid() != u.uid || getegid() != u.gid ||
+		      !setuid(0));
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECKF(WIFEXITED(status) && !WEXITSTATUS(status), "status %#x",
+	       status);
+
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	CHECK(!chmod(dir, 0755));
+	snprintf(prefix, sizeof(prefix), "%s/cap", dir);
+	snprintf(args, sizeof(args), "--fake-source 100 -w %s -q -Z nobody",
+		 prefix);
+	status = rd(args, out, sizeof(out));
+	CHECKF(status == 2 && strstr(out, "not writable by nobody") &&
+	       strstr(out, dir), "exit %d:\n%s", status, out);
+	CHECK(count_files(dir, ".pcap") == 0);
+	snprintf(args, sizeof(args), "--fake-source 100 -w %s -q -Z root",
+		 prefix);
+	status = rd(args, out, sizeof(out));
+	CHECKF(status == 2 && strstr(out, "-Z root"), "exit %d:\n%s", status,
+	       out);
+
+	CHECK(!chown(dir, u.uid, u.gid));
+	snprintf(args, sizeof(args),
+		 "%s --fake-source 20000:100:1:100000 -s 256 -C 64k -w %s --summary-interval 0 -Z nobody 2>&1",
+		 reader(), prefix);
+	status = run_sh(args, out, sizeof(out));
+	CHECKF(status == 0 && strstr(out, "running as nobody"),
+	       "exit %d:\n%s", status, out);
+	n = count_files(dir, ".pcap");
+	CHECKF(n >= 10 && count_files(dir, ".part") == 0, "%u files", n);
+	checker_init(&ck, 256, 1, NULL);
+	CHECK(!check_series(prefix, &ck, &files, 0, n - 1));
+	CHECKF(ck.pkts == 20000, "%llu records",
+	       (unsigned long long)ck.pkts);
+	for (seq = 0; seq < n; seq++) {
+		lwp_series_name(path, sizeof(path), prefix, seq, LWP_SUFFIX);
+		CHECK(!stat(path, &st));
+		if (st.st_uid == u.uid)
+			theirs++;
+	}
+	/* The first file (and perhaps the prepared next) are root's. */
+	CHECKF(theirs >= n - 2 && theirs < n, "%u of %u files are nobody's",
+	       theirs, n);
+	CHECK(st.st_uid == u.uid);
+	tmpdir_remove(dir);
+	return 0;
+}
+
 const struct test cli_tests[] = {
 	{ "cli_man_page", t_man_page },
 	{ "cli_stats_report_json", t_stats },
@@ -989,5 +1065,6 @@ const struct test cli_tests[] = {
 	{ "cli_service_lines", t_service_lines },
 	{ "cli_stream_stdout", t_stream_stdout },
 	{ "cli_list_interfaces", t_list_interfaces },
+	{ "cli_drop_privileges", t_drop_privileges },
 };
 const unsigned int cli_tests_n = ARRAY_SIZE(cli_tests);
