@@ -27,6 +27,7 @@
 #include "iflist.h"
 #include "pcapfile.h"
 #include "pcapstream.h"
+#include "notify.h"
 #include "privs.h"
 #include "stats.h"
 #include "util.h"
@@ -313,18 +314,35 @@ static int check_done(struct iface *ifs, unsigned int n)
 	return done == n;
 }
 
+/* STATUS= for systemd: the summary line's numbers. */
+static void notify_status(struct lwp_notify *nt, const char *what,
+			  const struct lwp_ifstat *st, unsigned int n,
+			  uint64_t t0)
+{
+	char buf[900];
+
+	if (nt->fd < 0)
+		return;
+	lwp_status_text(buf, sizeof(buf), st, n, (lwp_now_ns() - t0) / 1e9);
+	lwp_notify(nt, "STATUS=%s%s", what, buf);
+}
+
 /*
- * Wait for the drain threads; status line and JSON every
- * --stats-interval, a summary line every --summary-interval when
- * stderr is not a terminal.
+ * Wait for the drain threads; status line, JSON and systemd's STATUS=
+ * every --stats-interval, a summary line every --summary-interval when
+ * stderr is not a terminal, WATCHDOG=1 every half $WATCHDOG_USEC.
+ * Return: whether a stop signal came (STOPPING=1 was sent).
  */
-static void supervise(struct iface *ifs, unsigned int n,
-		      struct lwp_ifstat *st, const struct lwp_opts *o,
-		      const sigset_t *waitmask, uint64_t t0)
+static int supervise(struct iface *ifs, unsigned int n,
+		     struct lwp_ifstat *st, const struct lwp_opts *o,
+		     const sigset_t *waitmask, uint64_t t0,
+		     struct lwp_notify *nt)
 {
 	uint64_t iv = o->stats_interval * 1000000000ULL;
 	uint64_t siv = o->summary_interval * 1000000000ULL;
+	uint64_t wiv = nt->watchdog_usec * 1000ULL / 2;
 	uint64_t next = t0 + iv, next_sum = siv ? t0 + siv : UINT64_MAX;
+	uint64_t next_wd = wiv ? lwp_now_ns() + wiv : UINT64_MAX;
 	int summary = siv && !isatty(STDERR_FILENO);
 	struct pollfd pfd = { .fd = ifs[0].cap.notify_fd, .events = POLLIN };
 	char err[LWP_ERRLEN];
@@ -336,11 +354,19 @@ static void supervise(struct iface *ifs, unsigned int n,
 	gather(ifs, n, st, o);
 	if (o->stats_json && lwp_stats_json(o->stats_json, st, n, 0, err))
 		log_msg(NULL, err);
+	lwp_notify(nt, "READY=1");
+	notify_status(nt, "capturing: ", st, n, t0);
+	if (wiv)
+		lwp_notify(nt, "WATCHDOG=1");
 
 	while (!check_done(ifs, n)) {
 		uint64_t now = lwp_now_ns();
 		uint64_t due = summary && next_sum < next ? next_sum : next;
-		uint64_t left = due > now ? due - now : 0;
+		uint64_t left;
+
+		if (next_wd < due)
+			due = next_wd;
+		left = due > now ? due - now : 0;
 		struct timespec ts = {
 			.tv_sec = left / 1000000000ULL,
 			.tv_nsec = left % 1000000000ULL,
@@ -351,8 +377,13 @@ static void supervise(struct iface *ifs, unsigned int n,
 			break;
 		if (got_signal && !stopping) {
 			stopping = 1;
+			lwp_notify(nt, "STOPPING=1\nSTATUS=stopping: writing what the rings hold, completing the files");
 			for (i = 0; i < n; i++)
 				lwp_cap_stop(&ifs[i].cap);
+		}
+		if (lwp_now_ns() >= next_wd) {
+			next_wd = lwp_now_ns() + wiv;
+			lwp_notify(nt, "WATCHDOG=1");
 		}
 		/* The second one: do not wait for -z commands either. */
 		if (nr_stop_signals > 1 && stopping == 1) {
@@ -380,11 +411,14 @@ static void supervise(struct iface *ifs, unsigned int n,
 		if (status_on)
 			lwp_status_line(stderr, st, n,
 					(lwp_now_ns() - t0) / 1e9);
+		if (!stopping)
+			notify_status(nt, "capturing: ", st, n, t0);
 		if (o->stats_json &&
 		    lwp_stats_json(o->stats_json, st, n,
 				   (lwp_now_ns() - t0) / 1e9, err))
 			log_msg(NULL, err);
 	}
+	return stopping;
 }
 
 /*
@@ -451,6 +485,7 @@ int main(int argc, char **argv)
 	struct lwp_ifstat st[LWP_MAX_IFACES];
 	sigset_t block, waitmask;
 	char err[LWP_ERRLEN];
+	struct lwp_notify nt;
 	struct lwp_user user;
 	struct lwp_opts o;
 	int ret, exit_code = 0, notify_fd;
@@ -496,9 +531,13 @@ int main(int argc, char **argv)
 	signal(SIGUSR2, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 
+	/* Before any thread: it edits the environment. */
+	if (lwp_notify_open(&nt, err))
+		fprintf(stderr, "%s: %s\n", PROG, err);
 	notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (notify_fd < 0) {
 		fprintf(stderr, "%s: eventfd: %s\n", PROG, strerror(errno));
+		lwp_notify_close(&nt);
 		return 1;
 	}
 	for (i = 0; i < n; i++) {
@@ -525,7 +564,9 @@ int main(int argc, char **argv)
 		}
 	}
 	start_line(ifs, n, &o);
-	supervise(ifs, n, st, &o, &waitmask, t0);
+	/* Ended by itself (-c, device gone, error): stopping now. */
+	if (!supervise(ifs, n, st, &o, &waitmask, t0, &nt))
+		lwp_notify(&nt, "STOPPING=1");
 	for (i = 0; i < n; i++) {
 		pthread_join(ifs[i].thread, NULL);
 		ifs[i].started = 0;
@@ -534,6 +575,7 @@ int main(int argc, char **argv)
 		fputc('\n', stderr);
 	gather(ifs, n, st, &o);
 	lwp_report(stderr, st, n, (lwp_now_ns() - t0) / 1e9);
+	notify_status(&nt, "stopped: ", st, n, t0);
 	if (o.stats_json &&
 	    lwp_stats_json(o.stats_json, st, n, (lwp_now_ns() - t0) / 1e9,
 			   err))
@@ -551,10 +593,12 @@ int main(int argc, char **argv)
 out_teardown:
 	if (ret) {
 		fprintf(stderr, "%s: %s\n", PROG, err);
+		lwp_notify(&nt, "STATUS=%s\nERRNO=%d", err, -ret);
 		exit_code = 1;
 	}
 	for (i = 0; i < n; i++)
 		iface_teardown(&ifs[i], &o);
 	close(notify_fd);
+	lwp_notify_close(&nt);
 	return exit_code;
 }

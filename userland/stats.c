@@ -163,6 +163,27 @@ void lwp_summary_line(FILE *out, const char *prog,
 }
 
 /**
+ * lwp_status_text() - the summary's numbers in @buf (STATUS= for systemd)
+ *
+ * Return: @buf; cut at @len - 1 bytes if it is longer.
+ */
+char *lwp_status_text(char *buf, size_t len, const struct lwp_ifstat *s,
+		      unsigned int n, double secs)
+{
+	FILE *m = fmemopen(buf, len, "w");
+
+	buf[0] = '\0';
+	if (!m)
+		return buf;
+	/* Unbuffered: a full buffer then holds its first len - 1 bytes. */
+	setvbuf(m, NULL, _IONBF, 0);
+	status_body(m, s, n, secs);
+	fclose(m);
+	buf[len - 1] = '\0';
+	return buf;
+}
+
+/**
  * lwp_report() - the final report, fixed width, seed terms
  */
 void lwp_report(FILE *out, const struct lwp_ifstat *s, unsigned int n,

@@ -79,6 +79,8 @@ void lwp_status_line(FILE *out, const struct lwp_ifstat *s, unsigned int n,
 		     double secs);
 void lwp_summary_line(FILE *out, const char *prog,
 		      const struct lwp_ifstat *s, unsigned int n, double secs);
+char *lwp_status_text(char *buf, size_t len, const struct lwp_ifstat *s,
+		      unsigned int n, double secs);
 void lwp_report(FILE *out, const struct lwp_ifstat *s, unsigned int n,
 		double secs);
 int lwp_stats_json(const char *path, const struct lwp_ifstat *s,

@@ -5,12 +5,15 @@
  * source, and the live path's error messages on a host without lwpcap.
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1043,6 +1046,151 @@ static int t_drop_privileges(void)
 	return 0;
 }
 
+/*
+ * Run the reader as systemd would, with NOTIFY_SOCKET=@addr (and
+ * WATCHDOG_USEC=@wd if not NULL), collecting every datagram into @got
+ * ("|" after each) while it runs.  The socket is read all along: the
+ * kernel queues only a few datagrams (net.unix.max_dgram_qlen).  After
+ * the first READY=1, @sig (if nonzero) is sent.  Returns the exit status.
+ */
+static int notify_run(const char *addr, const char *wd, const char **argv,
+		      const char *log, int sig, char *got, size_t len)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	size_t used = 0, alen = strlen(addr);
+	int fd, status = -1, sent = 0;
+	struct pollfd pfd;
+	unsigned int t;
+	ssize_t k;
+	pid_t pid;
+
+	got[0] = '\0';
+	memcpy(sa.sun_path, addr, alen);
+	if (addr[0] == '@')
+		sa.sun_path[0] = '\0';
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	CHECK(fd >= 0);
+	CHECKF(!bind(fd, (struct sockaddr *)&sa,
+		     offsetof(struct sockaddr_un, sun_path) + alen),
+	       "bind %s: %s", addr, strerror(errno));
+	/* The test runs in a process of its own: its environment is ours. */
+	setenv("NOTIFY_SOCKET", addr, 1);
+	unsetenv("WATCHDOG_PID");
+	if (wd)
+		setenv("WATCHDOG_USEC", wd, 1);
+	else
+		unsetenv("WATCHDOG_USEC");
+	pid = spawn_reader(log, argv);
+	unsetenv("NOTIFY_SOCKET");
+	unsetenv("WATCHDOG_USEC");
+	CHECK(pid > 0);
+	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
+	for (t = 0; t < 3000; t++) {	/* 30 s */
+		poll(&pfd, 1, 10);
+		while (used + 2 < len &&
+		       (k = recv(fd, got + used, len - used - 2, 0)) > 0) {
+			used += k;
+			got[used++] = '|';
+			got[used] = '\0';
+		}
+		if (sig && !sent && strstr(got, "READY=1")) {
+			kill(pid, sig);
+			sent = 1;
+		}
+		if (status == -1 && waitpid(pid, &status, WNOHANG) == pid)
+			break;
+		status = -1;
+	}
+	if (status == -1) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		close(fd);
+		CHECKF(0, "the reader did not end in 30 s; got %s", got);
+	}
+	while (used + 2 < len &&
+	       (k = recv(fd, got + used, len - used - 2, 0)) > 0) {
+		used += k;
+		got[used++] = '|';
+		got[used] = '\0';
+	}
+	close(fd);
+	return status;
+}
+
+static unsigned int count_str(const char *s, const char *what)
+{
+	unsigned int n = 0;
+
+	for (; (s = strstr(s, what)); s++)
+		n++;
+	return n;
+}
+
+/*
+ * systemd: READY=1 once capturing, STATUS= with the summary's numbers,
+ * WATCHDOG=1 every half WATCHDOG_USEC, STOPPING=1 at the end.  A path
+ * socket with a 200 ms watchdog and a capture that ends by itself; then
+ * an abstract one (@name), no watchdog, stopped by SIGTERM.  The -z
+ * command must not inherit NOTIFY_SOCKET.
+ */
+static int t_sd_notify(void)
+{
+	char dir[256], prefix[300], sock[300], log[300], script[300];
+	char zenv[300], got[65536], abs_name[64];
+	const char *argv1[] = { NULL, "--fake-source", "30000:100:1:10000",
+				"-w", prefix, "-q", "-C", "1m", "-z", script,
+				NULL };
+	const char *argv2[] = { NULL, "--fake-source",
+				"100000000:100:1:20000", "-w", prefix, "-q",
+				NULL };
+	const char *ready, *stopping;
+	int status;
+	FILE *f;
+
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	snprintf(prefix, sizeof(prefix), "%s/cap", dir);
+	snprintf(sock, sizeof(sock), "%s/notify", dir);
+	snprintf(log, sizeof(log), "%s/log", dir);
+	snprintf(script, sizeof(script), "%s/z.sh", dir);
+	snprintf(zenv, sizeof(zenv), "%s/z.env", dir);
+	f = fopen(script, "w");
+	CHECK(f);
+	fprintf(f, "#!/bin/sh\necho \"[$NOTIFY_SOCKET][$WATCHDOG_USEC]\" >> %s\n",
+		zenv);
+	fclose(f);
+	CHECK(!chmod(script, 0755));
+
+	status = notify_run(sock, "200000", argv1, log, 0, got, sizeof(got));
+	CHECKF(status >= 0 && WIFEXITED(status) && !WEXITSTATUS(status),
+	       "status %#x: %s", status, got);
+	ready = strstr(got, "READY=1|");
+	stopping = strstr(got, "STOPPING=1");
+	CHECKF(ready && stopping && ready < stopping, "%s", got);
+	CHECKF(strstr(got, "STATUS=capturing: fake0: ") &&
+	       strstr(got, " pkts") && strstr(got, "STATUS=stopped: fake0: "),
+	       "%s", got);
+	CHECKF(count_str(got, "WATCHDOG=1") >= 5, "%u pings in %s",
+	       count_str(got, "WATCHDOG=1"), got);
+	CHECK(!read_text(zenv, got, sizeof(got)));
+	CHECKF(strstr(got, "[][]") && !strstr(got, "notify"), "%s", got);
+
+	snprintf(abs_name, sizeof(abs_name), "@tg3cap-test-%d", (int)getpid());
+	tmpdir_remove(dir);
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	snprintf(prefix, sizeof(prefix), "%s/cap", dir);
+	snprintf(log, sizeof(log), "%s/log", dir);
+	status = notify_run(abs_name, NULL, argv2, log, SIGTERM, got,
+			    sizeof(got));
+	CHECKF(status >= 0 && WIFEXITED(status) && !WEXITSTATUS(status),
+	       "status %#x: %s", status, got);
+	ready = strstr(got, "READY=1|");
+	stopping = strstr(got, "STOPPING=1\nSTATUS=stopping");
+	CHECKF(ready && stopping && ready < stopping, "%s", got);
+	CHECKF(!strstr(got, "WATCHDOG=1"), "%s", got);
+	tmpdir_remove(dir);
+	return 0;
+}
+
 const struct test cli_tests[] = {
 	{ "cli_man_page", t_man_page },
 	{ "cli_stats_report_json", t_stats },
@@ -1066,5 +1214,6 @@ const struct test cli_tests[] = {
 	{ "cli_stream_stdout", t_stream_stdout },
 	{ "cli_list_interfaces", t_list_interfaces },
 	{ "cli_drop_privileges", t_drop_privileges },
+	{ "cli_sd_notify", t_sd_notify },
 };
 const unsigned int cli_tests_n = ARRAY_SIZE(cli_tests);
