@@ -806,7 +806,8 @@ static int t_postrotate_second_signal(void)
  * -w -: one pcap stream on stdout, every message on stderr.  Into a file
  * (named as a series, so the checker reads it): the nanosecond header
  * and every frame, in order per queue; capinfos and tcpdump agree.
- * Through a pipe into tcpdump -r -.  A reader of the pipe that goes
+ * Through a pipe into tcpdump -r -.  -c: exactly that many records.
+ * A reader of the pipe that goes
  * away ends the capture with exit 0 (as tcpdump does); options that need
  * files are refused with exit 2.
  */
@@ -845,6 +846,13 @@ static int t_stream_stdout(void)
 	CHECK(run_sh(cmd, out, sizeof(out)) == 0);
 	CHECKF(strtoull(out, NULL, 10) == n, "tcpdump -r - prints %s lines",
 	       out);
+
+	/* -c: exactly that many records, then the stream ends. */
+	snprintf(cmd, sizeof(cmd),
+		 "%s --fake-source 100000:100 -w - -q -c 777 2>/dev/null >%s",
+		 reader(), path);
+	CHECK(run_sh(cmd, NULL, 0) == 0);
+	CHECK(file_records(path) == 777);
 
 	/* head takes 100 kB and goes away: EPIPE, a clean stop. */
 	snprintf(cmd, sizeof(cmd),
