@@ -157,8 +157,14 @@ static void lwpcap_deactivate(struct lwpcap_dev *ld)
 /**
  * lwpcap_attach() - give a net_device capture rings
  * @dev:       the device, registered
- * @nr_queues: RX queues the driver may poll, 1 to LWPCAP_MAX_QUEUES
+ * @nr_queues: RX queues the driver may poll, at least 1; a device with
+ *             more than LWPCAP_MAX_QUEUES gets rings for the first
+ *             LWPCAP_MAX_QUEUES only
  * @mode:      default mode, LWPCAP_MODE_TAP or LWPCAP_MODE_DIVERT
+ *
+ * The driver keeps the handle in a local until this returns and then
+ * publishes it with smp_store_release(): its NAPI poll may run already,
+ * and must see either NULL or a handle, never an ERR_PTR().
  *
  * Context: process context, may sleep.
  * Return: a handle for the data path calls, or an ERR_PTR().
@@ -168,9 +174,15 @@ struct lwpcap_dev *lwpcap_attach(struct net_device *dev,
 {
 	struct lwpcap_dev *ld;
 
-	if (!nr_queues || nr_queues > LWPCAP_MAX_QUEUES ||
+	if (!nr_queues ||
 	    (mode != LWPCAP_MODE_TAP && mode != LWPCAP_MODE_DIVERT))
 		return ERR_PTR(-EINVAL);
+	/* Better rings for most queues than no capture at all. */
+	if (nr_queues > LWPCAP_MAX_QUEUES) {
+		netdev_warn(dev, "lwpcap: %u RX queues, rings for the first %u only\n",
+			    nr_queues, LWPCAP_MAX_QUEUES);
+		nr_queues = LWPCAP_MAX_QUEUES;
+	}
 
 	ld = kzalloc(sizeof(*ld), GFP_KERNEL);
 	if (!ld)

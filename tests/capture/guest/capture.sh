@@ -2,7 +2,8 @@
 # Guest half of tests/capture/run.sh: capture what the host sends with
 # ringtest and hand files and counters back through /out.
 # Args (tg3cap.KEY=VAL): if, snaplen, seg, nsegs, mode, snapafter (N:LEN),
-# hold (1: fill the ring without reading), queues (virtio: ethtool -L).
+# hold (1: fill the ring without reading), queues (virtio: ethtool -L),
+# wantq (the number of rings BIND must report).
 . /lib/tg3cap/lib.sh
 
 IF=${TG3CAP_IF:-eth0}
@@ -51,6 +52,10 @@ tot=$(grep '^TOTAL' /tmp/ringtest.log)
 } > /out/guest.env
 tg3cap_log "figures: $(tr '\n' ' ' < /out/guest.env)"
 [ "$rc" = 0 ] || tg3cap_fail "ringtest capture failed ($rc)"
+if [ -n "${TG3CAP_WANTQ:-}" ]; then
+	echo "$tot" | grep -q "queues=$TG3CAP_WANTQ\$" ||
+		tg3cap_fail "want $TG3CAP_WANTQ rings: $tot"
+fi
 
 tg3cap_ready 2
 tg3cap_wait_done 2 || tg3cap_fail "host counter round failed"

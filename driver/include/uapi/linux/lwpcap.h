@@ -107,7 +107,9 @@ struct lwpcap_rec_hdr {
  * struct lwpcap_bind - argument of LWPCAP_IOC_BIND
  * @ifindex:     in: interface, in the caller's network namespace
  * @abi_version: in: LWPCAP_ABI_VERSION the caller was built with
- * @nr_queues:   out: number of RX queues, one sub-ring each
+ * @nr_queues:   out: number of sub-rings, one per RX queue of the device,
+ *               at most LWPCAP_MAX_QUEUES (the first queues of a device
+ *               with more)
  * @features:    out: LWPCAP_FEAT_* supported by the kernel and the driver
  * @mode:        out: default mode of the driver (LWPCAP_MODE_*)
  * @resv:        must be zero
