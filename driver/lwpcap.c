@@ -72,6 +72,7 @@ struct lwpcap_queue {
 struct lwpcap_ring {
 	struct kref kref;
 	atomic_t mapped;
+	atomic64_t lost;	/* frames of queues without a ring */
 	void *mem;
 	size_t size;
 	u32 snaplen;
@@ -88,7 +89,8 @@ struct lwpcap_dev {
 	struct lwpcap_ring __rcu *active;
 	struct lwpcap_file *owner;
 	wait_queue_head_t wq;
-	unsigned int nr_queues;
+	unsigned int nr_queues;		/* rings per file */
+	unsigned int nr_hw_queues;	/* queues the driver announced */
 	u32 mode;
 	bool dead;
 };
@@ -178,11 +180,9 @@ struct lwpcap_dev *lwpcap_attach(struct net_device *dev,
 	    (mode != LWPCAP_MODE_TAP && mode != LWPCAP_MODE_DIVERT))
 		return ERR_PTR(-EINVAL);
 	/* Better rings for most queues than no capture at all. */
-	if (nr_queues > LWPCAP_MAX_QUEUES) {
+	if (nr_queues > LWPCAP_MAX_QUEUES)
 		netdev_warn(dev, "lwpcap: %u RX queues, rings for the first %u only\n",
 			    nr_queues, LWPCAP_MAX_QUEUES);
-		nr_queues = LWPCAP_MAX_QUEUES;
-	}
 
 	ld = kzalloc(sizeof(*ld), GFP_KERNEL);
 	if (!ld)
@@ -190,13 +190,15 @@ struct lwpcap_dev *lwpcap_attach(struct net_device *dev,
 	kref_init(&ld->kref);
 	init_waitqueue_head(&ld->wq);
 	ld->netdev = dev;
-	ld->nr_queues = nr_queues;
+	ld->nr_hw_queues = nr_queues;
+	ld->nr_queues = min(nr_queues, LWPCAP_MAX_QUEUES);
 	ld->mode = mode;
 
 	mutex_lock(&lwpcap_mutex);
 	list_add(&ld->node, &lwpcap_devs);
 	mutex_unlock(&lwpcap_mutex);
-	netdev_info(dev, "lwpcap: %u queue(s), default mode %s\n", nr_queues,
+	netdev_info(dev, "lwpcap: %u queue(s), default mode %s\n",
+		    ld->nr_queues,
 		    mode == LWPCAP_MODE_DIVERT ? "divert" : "tap");
 	return ld;
 }
@@ -227,13 +229,24 @@ void lwpcap_detach(struct lwpcap_dev *ld)
 }
 EXPORT_SYMBOL_GPL(lwpcap_detach);
 
-static struct lwpcap_queue *lwpcap_queue(struct lwpcap_ring *ring,
+/* The ring of @queue, or NULL when it has none.  Never another queue's:
+ * each ring has one producer, and a second NAPI context writing into it
+ * would corrupt it (a record straddling the end of the area is written
+ * out of bounds).  The callers count a frame without a ring as lost.
+ */
+static struct lwpcap_queue *lwpcap_queue(const struct lwpcap_dev *ld,
+					 struct lwpcap_ring *ring,
 					 unsigned int queue)
 {
-	/* A driver polling more queues than it attached shares the last. */
-	if (unlikely(queue >= ring->nr_queues))
-		queue = ring->nr_queues - 1;
-	return &ring->q[queue];
+	if (likely(queue < ring->nr_queues))
+		return &ring->q[queue];
+	/* Past LWPCAP_MAX_QUEUES is expected (see lwpcap_attach()); past
+	 * what the driver announced is a driver bug.
+	 */
+	WARN_ONCE(queue >= ld->nr_hw_queues,
+		  "lwpcap: RX queue %u of a device announced with %u\n",
+		  queue, ld->nr_hw_queues);
+	return NULL;
 }
 
 static void lwpcap_put_hdr(u8 *p, u32 caplen, u32 len)
@@ -277,7 +290,11 @@ enum lwpcap_verdict lwpcap_capture_dma(struct lwpcap_dev *ld,
 
 	if (!ring)
 		return LWPCAP_PASS;
-	q = lwpcap_queue(ring, queue);
+	q = lwpcap_queue(ld, ring, queue);
+	if (unlikely(!q)) {
+		atomic64_inc(&ring->lost);
+		goto out;
+	}
 	q->dirty = true;
 
 	if ((vlan & LWPCAP_VLAN_PRESENT) && len >= 2 * ETH_ALEN)
@@ -345,7 +362,11 @@ enum lwpcap_verdict lwpcap_capture_skb(struct lwpcap_dev *ld,
 
 	if (!ring)
 		return LWPCAP_PASS;
-	q = lwpcap_queue(ring, queue);
+	q = lwpcap_queue(ld, ring, queue);
+	if (unlikely(!q)) {
+		atomic64_inc(&ring->lost);
+		goto out;
+	}
 	q->dirty = true;
 
 	if (skb_vlan_tag_present(skb) && skb->len >= 2 * ETH_ALEN)
@@ -395,8 +416,8 @@ void lwpcap_flush(struct lwpcap_dev *ld, unsigned int queue)
 
 	if (!ring)
 		return;
-	q = lwpcap_queue(ring, queue);
-	if (!q->dirty)
+	q = lwpcap_queue(ld, ring, queue);
+	if (!q || !q->dirty)
 		return;
 	q->dirty = false;
 	/* wq_has_sleeper() pairs with the barrier in lwpcap_poll(). */
@@ -568,6 +589,7 @@ static struct lwpcap_ring *lwpcap_ring_alloc(const struct lwpcap_setup *s)
 		goto err_free;
 	kref_init(&ring->kref);
 	atomic_set(&ring->mapped, 0);
+	atomic64_set(&ring->lost, 0);
 	ring->size = s->mmap_size;
 	ring->snaplen = s->snaplen;
 	ring->layout = *s;
@@ -724,6 +746,9 @@ static int lwpcap_get_stats(struct lwpcap_file *lf, void __user *arg)
 		qs.packets = READ_ONCE(r->packets);
 		qs.bytes = READ_ONCE(r->bytes);
 		qs.drops = READ_ONCE(r->drops);
+		/* Frames of queues without a ring: drops of queue 0. */
+		if (!i)
+			qs.drops += atomic64_read(&ring->lost);
 		qs.bad_cons = READ_ONCE(r->bad_cons);
 		if (copy_to_user(&uq[i], &qs, sizeof(qs))) {
 			err = -EFAULT;

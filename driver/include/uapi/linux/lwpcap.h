@@ -198,7 +198,10 @@ struct lwpcap_activate {
  * struct lwpcap_queue_stats - counters of one queue
  * @packets:  records written to the ring
  * @bytes:    bytes of frame data written to the ring (caplen)
- * @drops:    frames seen while active that did not fit in the ring
+ * @drops:    frames seen while active that did not fit in the ring;
+ *            those of RX queues past the last ring (a device with more
+ *            than LWPCAP_MAX_QUEUES) count as drops of queue 0, in
+ *            LWPCAP_IOC_GET_STATS only, not in the control block's copy
  * @bad_cons: times the kernel ignored a cons it could not have produced
  */
 struct lwpcap_queue_stats {
