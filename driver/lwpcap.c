@@ -514,7 +514,10 @@ out_unlock:
 	return err;
 }
 
-static void lwpcap_layout(struct lwpcap_setup *s, unsigned int nr_queues)
+/* Lay out the mapping of @s (checked) for @nr_queues; -EINVAL if its size
+ * does not fit the kernel's size_t (a 32-bit kernel, 4 GiB and more).
+ */
+static int lwpcap_layout(struct lwpcap_setup *s, unsigned int nr_queues)
 {
 	struct lwpcap_offsets *o = &s->off;
 	u64 q_bytes = (u64)s->seg_size * s->nr_segs;
@@ -533,6 +536,7 @@ static void lwpcap_layout(struct lwpcap_setup *s, unsigned int nr_queues)
 	o->data_stride = q_bytes;
 	s->nr_queues = nr_queues;
 	s->mmap_size = o->data + nr_queues * q_bytes;
+	return lwpcap_size_fits(s->mmap_size, PAGE_SIZE, SIZE_MAX) ? 0 : -EINVAL;
 }
 
 static int lwpcap_check_setup(const struct lwpcap_setup *s)
@@ -584,6 +588,7 @@ static struct lwpcap_ring *lwpcap_ring_alloc(const struct lwpcap_setup *s)
 	ring = kvzalloc(struct_size(ring, q, s->nr_queues), LWPCAP_GFP);
 	if (!ring)
 		goto err_uncharge;
+	/* No wrap: lwpcap_layout() checked PAGE_ALIGN(size) <= SIZE_MAX. */
 	ring->mem = __vmalloc(pages << PAGE_SHIFT, LWPCAP_GFP | __GFP_ZERO);
 	if (!ring->mem)
 		goto err_free;
@@ -640,7 +645,9 @@ static int lwpcap_setup(struct lwpcap_file *lf, void __user *arg)
 			 rcu_access_pointer(lf->ld->active)))
 		goto out_unlock;
 
-	lwpcap_layout(&s, lf->ld->nr_queues);
+	err = lwpcap_layout(&s, lf->ld->nr_queues);
+	if (err)
+		goto out_unlock;
 	ring = lwpcap_ring_alloc(&s);
 	err = PTR_ERR(ring);
 	if (IS_ERR(ring))
@@ -797,7 +804,10 @@ void *lwpcap_test_activate(struct lwpcap_dev *ld, struct lwpcap_setup *setup,
 	ring = ERR_PTR(-EBUSY);
 	if (ld->dead || ld->owner || rcu_access_pointer(ld->active))
 		goto out_unlock;
-	lwpcap_layout(setup, ld->nr_queues);
+	err = lwpcap_layout(setup, ld->nr_queues);
+	ring = ERR_PTR(err);
+	if (err)
+		goto out_unlock;
 	ring = lwpcap_ring_alloc(setup);
 	if (IS_ERR(ring))
 		goto out_unlock;
