@@ -662,8 +662,9 @@ out_unlock:
 	return err;
 }
 
-static int lwpcap_activate(struct lwpcap_file *lf, void __user *arg)
+static int lwpcap_activate(struct file *file, void __user *arg)
 {
+	struct lwpcap_file *lf = file->private_data;
 	struct lwpcap_activate a;
 	struct lwpcap_dev *ld;
 	int err;
@@ -688,6 +689,15 @@ static int lwpcap_activate(struct lwpcap_file *lf, void __user *arg)
 
 	if (a.mode == LWPCAP_MODE_DEFAULT)
 		a.mode = ld->mode;
+	/* Divert hides the port's receive path (ARP, LACP, management
+	 * traffic) from the stack: an administrative act, so it takes
+	 * CAP_NET_ADMIN where the device lives, as the file's opener.
+	 */
+	err = -EPERM;
+	if (a.mode == LWPCAP_MODE_DIVERT &&
+	    !file_ns_capable(file, dev_net(ld->netdev)->user_ns,
+			     CAP_NET_ADMIN))
+		goto out_unlock;
 	lf->ring->divert = a.mode == LWPCAP_MODE_DIVERT;
 	kref_get(&lf->ring->kref);
 	static_branch_inc(&lwpcap_key);
@@ -852,7 +862,7 @@ static long lwpcap_ioctl(struct file *file, unsigned int cmd,
 	case LWPCAP_IOC_SETUP:
 		return lwpcap_setup(lf, argp);
 	case LWPCAP_IOC_ACTIVATE:
-		return lwpcap_activate(lf, argp);
+		return lwpcap_activate(file, argp);
 	case LWPCAP_IOC_DEACTIVATE:
 		mutex_lock(&lwpcap_mutex);
 		err = -EBADFD;

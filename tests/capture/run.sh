@@ -31,6 +31,7 @@
 #               queue's frames (ethtool -S), the 65th queue's are counted
 #               as drops, never written into another queue's ring
 #   errnos      every bad ioctl/mmap argument gets its documented errno
+#   privs       tap needs CAP_NET_RAW, divert CAP_NET_ADMIN (capsh --drop)
 #   latency     a poll()ing reader gets a lone frame within 100 ms
 #
 # Usage: run.sh [CASE...]   (default: all).  Env: BUILD_DIR.
@@ -46,7 +47,7 @@ MOD=$B/mod
 
 declare -a CASES=("$@")
 [[ ${#CASES[@]} -gt 0 ]] ||
-	CASES=(divert tap-snaplen overflow virtio4 virtio65 errnos latency)
+	CASES=(divert tap-snaplen overflow virtio4 virtio65 errnos privs latency)
 
 make -s -C "$VM" BUILD_DIR="$BUILD_DIR"
 make -s -C "$CAP" BUILD_DIR="$B"
@@ -59,6 +60,7 @@ initrd()	# $1 name, $2 e1000 params, $3 virtio_net params
 		--module "$MOD/e1000/e1000.ko:$2" \
 		--module "$MOD/virtio_net/virtio_net.ko:$3" \
 		--bin "$B/capture/ringtest" --bin "$(command -v ethtool)" \
+		--bin "$(command -v capsh)" \
 		--tests "$CAP/guest" >/dev/null
 }
 
@@ -125,6 +127,7 @@ for c in "${CASES[@]}"; do
 		   --arg vlan=0 --arg seg=16384 --arg nsegs=16 --arg wantq=64
 		   --arg perqueue=1) ;;
 	errnos) test=errnos a=() ;;
+	privs) test=privs a=() ;;
 	latency)
 		test=latency
 		a=(--arg count=5 --arg rate=2 --arg sender=sendframes
@@ -173,6 +176,8 @@ for c in "${CASES[@]}"; do
 		grep -h 'LATENCY\|woken' "$out/console.log" | sed 's/^/  /' ;;
 	errnos)
 		grep -h 'ERRNOS\|MEMCAP\|FAIL' "$out/console.log" | sed 's/^/  /' ;;
+	privs)
+		grep -h 'ACTIVATE\|CapEff\|FAIL' "$out/console.log" | sed 's/^/  /' ;;
 	esac
 	if [[ $ok == 1 ]]; then
 		PASSED=$((PASSED + 1)); SUMMARY+=("PASS capture/$c")

@@ -180,7 +180,7 @@ struct lwpcap_setup {
 /* Capture modes */
 #define LWPCAP_MODE_DEFAULT	0 /* what the driver was loaded with */
 #define LWPCAP_MODE_TAP		1 /* capture and pass frames to the stack */
-#define LWPCAP_MODE_DIVERT	2 /* capture and consume: the stack sees none */
+#define LWPCAP_MODE_DIVERT	2 /* capture and consume (CAP_NET_ADMIN) */
 
 /**
  * struct lwpcap_activate - argument of LWPCAP_IOC_ACTIVATE
