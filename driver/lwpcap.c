@@ -98,6 +98,7 @@ struct lwpcap_dev {
 struct lwpcap_file {
 	struct lwpcap_dev *ld;
 	struct lwpcap_ring *ring;
+	struct net *net;	/* opened in; ifindexes resolve here */
 };
 
 static void lwpcap_ring_release(struct kref *kref)
@@ -428,14 +429,20 @@ EXPORT_SYMBOL_GPL(lwpcap_flush);
 
 static int lwpcap_open(struct inode *inode, struct file *file)
 {
-	struct user_namespace *ns = current->nsproxy->net_ns->user_ns;
+	struct net *net = current->nsproxy->net_ns;
 	struct lwpcap_file *lf;
 
-	if (!ns_capable(ns, CAP_NET_RAW) && !ns_capable(ns, CAP_NET_ADMIN))
+	/* An early answer only: BIND checks where the device lives. */
+	if (!ns_capable(net->user_ns, CAP_NET_RAW) &&
+	    !ns_capable(net->user_ns, CAP_NET_ADMIN))
 		return -EPERM;
 	lf = kzalloc(sizeof(*lf), GFP_KERNEL);
 	if (!lf)
 		return -ENOMEM;
+	/* Like a socket's sock_net(): the file stays in the namespace it
+	 * was opened in, whichever process it is passed to later.
+	 */
+	lf->net = get_net(net);
 	file->private_data = lf;
 	return stream_open(inode, file);
 }
@@ -453,6 +460,7 @@ static int lwpcap_release(struct inode *inode, struct file *file)
 		lwpcap_dev_put(ld);
 	}
 	lwpcap_ring_put(lf->ring);
+	put_net(lf->net);
 	kfree(lf);
 	return 0;
 }
@@ -462,12 +470,13 @@ static bool lwpcap_resv_zero(const void *p, size_t n)
 	return !memchr_inv(p, 0, n);
 }
 
-static int lwpcap_bind(struct lwpcap_file *lf, void __user *arg)
+static int lwpcap_bind(struct file *file, void __user *arg)
 {
-	struct net *net = current->nsproxy->net_ns;
+	struct lwpcap_file *lf = file->private_data;
 	struct lwpcap_dev *ld, *found = NULL;
 	struct lwpcap_bind b;
 	struct net_device *dev;
+	bool allowed;
 	int err;
 
 	if (copy_from_user(&b, arg, sizeof(b)))
@@ -483,9 +492,14 @@ static int lwpcap_bind(struct lwpcap_file *lf, void __user *arg)
 	if (lf->ld)
 		goto out_unlock;
 	err = -ENODEV;
-	dev = dev_get_by_index(net, b.ifindex);
+	dev = dev_get_by_index(lf->net, b.ifindex);
 	if (!dev)
 		goto out_unlock;
+	/* With the opener's credentials, in the user namespace owning the
+	 * device's netns: a file passed to another process carries its
+	 * opener's rights, and no more, as a packet socket does.
+	 */
+	allowed = file_ns_capable(file, dev_net(dev)->user_ns, CAP_NET_RAW);
 	list_for_each_entry(ld, &lwpcap_devs, node) {
 		if (ld->netdev == dev) {
 			found = ld;
@@ -493,6 +507,9 @@ static int lwpcap_bind(struct lwpcap_file *lf, void __user *arg)
 		}
 	}
 	dev_put(dev);
+	err = -EPERM;
+	if (!allowed)
+		goto out_unlock;
 	err = -EOPNOTSUPP;
 	if (!found)
 		goto out_unlock;
@@ -858,7 +875,7 @@ static long lwpcap_ioctl(struct file *file, unsigned int cmd,
 
 	switch (cmd) {
 	case LWPCAP_IOC_BIND:
-		return lwpcap_bind(lf, argp);
+		return lwpcap_bind(file, argp);
 	case LWPCAP_IOC_SETUP:
 		return lwpcap_setup(lf, argp);
 	case LWPCAP_IOC_ACTIVATE:

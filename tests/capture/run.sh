@@ -32,6 +32,11 @@
 #               as drops, never written into another queue's ring
 #   errnos      every bad ioctl/mmap argument gets its documented errno
 #   privs       tap needs CAP_NET_RAW, divert CAP_NET_ADMIN (capsh --drop)
+#   netns       a file is tied to the namespace it was opened in: one
+#               passed from an unprivileged user+net namespace cannot
+#               bind the host's port, one opened without CAP_NET_RAW
+#               cannot bind at all, and a reader in an unprivileged
+#               namespace captures the port root moved in there
 #   latency     a poll()ing reader gets a lone frame within 100 ms
 #
 # Usage: run.sh [CASE...]   (default: all).  Env: BUILD_DIR.
@@ -47,7 +52,8 @@ MOD=$B/mod
 
 declare -a CASES=("$@")
 [[ ${#CASES[@]} -gt 0 ]] ||
-	CASES=(divert tap-snaplen overflow virtio4 virtio65 errnos privs latency)
+	CASES=(divert tap-snaplen overflow virtio4 virtio65 errnos privs netns
+	       latency)
 
 make -s -C "$VM" BUILD_DIR="$BUILD_DIR"
 make -s -C "$CAP" BUILD_DIR="$B"
@@ -60,7 +66,9 @@ initrd()	# $1 name, $2 e1000 params, $3 virtio_net params
 		--module "$MOD/e1000/e1000.ko:$2" \
 		--module "$MOD/virtio_net/virtio_net.ko:$3" \
 		--bin "$B/capture/ringtest" --bin "$(command -v ethtool)" \
-		--bin "$(command -v capsh)" \
+		--bin "$(command -v capsh)" --bin "$(command -v setpriv)" \
+		--bin "$(command -v unshare)" --bin "$(command -v nsenter)" \
+		--bin "$(command -v ip)" \
 		--tests "$CAP/guest" >/dev/null
 }
 
@@ -128,6 +136,10 @@ for c in "${CASES[@]}"; do
 		   --arg perqueue=1) ;;
 	errnos) test=errnos a=() ;;
 	privs) test=privs a=() ;;
+	netns)
+		test=netns e1000p="lwpcap=2"
+		a=(--txqueuelen 10000 --arg count=300 --arg rate=1000
+		   --arg sender=sendframes --host-cmd "$CAP/traffic.sh") ;;
 	latency)
 		test=latency
 		a=(--arg count=5 --arg rate=2 --arg sender=sendframes
@@ -178,6 +190,10 @@ for c in "${CASES[@]}"; do
 		grep -h 'ERRNOS\|MEMCAP\|FAIL' "$out/console.log" | sed 's/^/  /' ;;
 	privs)
 		grep -h 'ACTIVATE\|CapEff\|FAIL' "$out/console.log" | sed 's/^/  /' ;;
+	netns)
+		grep -h 'NSFD\|ACTIVATE\|namespaced\|device gone\|FAIL' \
+			"$out/console.log" | sed 's/^/  /'
+		if [[ $ok == 1 ]]; then account "$out" 0; fi ;;
 	esac
 	if [[ $ok == 1 ]]; then
 		PASSED=$((PASSED + 1)); SUMMARY+=("PASS capture/$c")

@@ -105,7 +105,8 @@ struct lwpcap_rec_hdr {
 
 /**
  * struct lwpcap_bind - argument of LWPCAP_IOC_BIND
- * @ifindex:     in: interface, in the caller's network namespace
+ * @ifindex:     in: interface, in the network namespace the file was
+ *               opened in
  * @abi_version: in: LWPCAP_ABI_VERSION the caller was built with
  * @nr_queues:   out: number of sub-rings, one per RX queue of the device,
  *               at most LWPCAP_MAX_QUEUES (the first queues of a device
