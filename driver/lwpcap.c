@@ -11,7 +11,10 @@
  * Objects and their lifetimes:
  *   lwpcap_dev  one per attached net_device; a reference is held by the
  *               driver (until lwpcap_detach()) and by a bound file, so a
- *               reader outlives a removed device and sees EPOLLHUP.
+ *               reader outlives a removed device and sees EPOLLHUP.  A
+ *               device that unregisters or moves to another network
+ *               namespace ends its file's binding (netdevice notifier):
+ *               the file keeps its ring, the device is free to bind.
  *   lwpcap_ring one per LWPCAP_IOC_SETUP; references are held by the
  *               file, by each VMA mapping it and by the device while
  *               active, so the memory goes away on the last of them.
@@ -99,7 +102,16 @@ struct lwpcap_file {
 	struct lwpcap_dev *ld;
 	struct lwpcap_ring *ring;
 	struct net *net;	/* opened in; ifindexes resolve here */
+	bool gone;		/* binding ended by the notifier */
 };
+
+/* Whether @lf's binding has ended: the device unregistered, moved to
+ * another namespace or lost its driver.  Called with lwpcap_mutex held.
+ */
+static bool lwpcap_file_gone(const struct lwpcap_file *lf)
+{
+	return lf->gone || lf->ld->dead;
+}
 
 static void lwpcap_ring_release(struct kref *kref)
 {
@@ -454,8 +466,11 @@ static int lwpcap_release(struct inode *inode, struct file *file)
 
 	if (ld) {
 		mutex_lock(&lwpcap_mutex);
-		lwpcap_deactivate(ld);
-		ld->owner = NULL;
+		/* After the notifier, the device may have a new reader. */
+		if (ld->owner == lf) {
+			lwpcap_deactivate(ld);
+			ld->owner = NULL;
+		}
 		mutex_unlock(&lwpcap_mutex);
 		lwpcap_dev_put(ld);
 	}
@@ -655,7 +670,7 @@ static int lwpcap_setup(struct lwpcap_file *lf, void __user *arg)
 	if (!lf->ld)
 		goto out_unlock;
 	err = -ENODEV;
-	if (lf->ld->dead)
+	if (lwpcap_file_gone(lf))
 		goto out_unlock;
 	err = -EBUSY;
 	if (lf->ring && (atomic_read(&lf->ring->mapped) ||
@@ -698,7 +713,7 @@ static int lwpcap_activate(struct file *file, void __user *arg)
 	if (!ld || !lf->ring)
 		goto out_unlock;
 	err = -ENODEV;
-	if (ld->dead)
+	if (lwpcap_file_gone(lf))
 		goto out_unlock;
 	err = -EALREADY;
 	if (rcu_access_pointer(ld->active))
@@ -883,9 +898,11 @@ static long lwpcap_ioctl(struct file *file, unsigned int cmd,
 	case LWPCAP_IOC_DEACTIVATE:
 		mutex_lock(&lwpcap_mutex);
 		err = -EBADFD;
-		if (lf->ld) {
+		if (lf->ld && lwpcap_file_gone(lf)) {
+			err = -ENODEV;
+		} else if (lf->ld) {
 			lwpcap_deactivate(lf->ld);
-			err = lf->ld->dead ? -ENODEV : 0;
+			err = 0;
 		}
 		mutex_unlock(&lwpcap_mutex);
 		return err;
@@ -974,7 +991,7 @@ static __poll_t lwpcap_poll(struct file *file, poll_table *wait)
 	poll_wait(file, &lf->ld->wq, wait);
 	/* Pairs with wq_has_sleeper() in lwpcap_flush(). */
 	smp_mb();
-	if (lf->ld->dead)
+	if (lwpcap_file_gone(lf))
 		mask |= EPOLLHUP | EPOLLERR;
 	for (i = 0; i < ring->nr_queues; i++) {
 		const struct lwpcap_qring *r = &ring->q[i].r;
@@ -989,6 +1006,36 @@ out_unlock:
 	mutex_unlock(&lwpcap_mutex);
 	return mask;
 }
+
+/* A device leaving its namespace (NETDEV_UNREGISTER is also sent for a
+ * move to another one) takes no reader along: the reader is told and
+ * the device can be bound again where it is now, as af_packet's
+ * packet_notifier() unbinds its sockets.
+ */
+static int lwpcap_netdev_event(struct notifier_block *nb,
+			       unsigned long event, void *ptr)
+{
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+	struct lwpcap_dev *ld;
+
+	if (event != NETDEV_UNREGISTER)
+		return NOTIFY_DONE;
+	mutex_lock(&lwpcap_mutex);
+	list_for_each_entry(ld, &lwpcap_devs, node) {
+		if (ld->netdev != dev || !ld->owner)
+			continue;
+		lwpcap_deactivate(ld);
+		ld->owner->gone = true;
+		ld->owner = NULL;
+		wake_up_interruptible_poll(&ld->wq, EPOLLHUP | EPOLLERR);
+	}
+	mutex_unlock(&lwpcap_mutex);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block lwpcap_notifier = {
+	.notifier_call = lwpcap_netdev_event,
+};
 
 static const struct file_operations lwpcap_fops = {
 	.owner		= THIS_MODULE,
@@ -1010,18 +1057,31 @@ static struct miscdevice lwpcap_misc = {
 
 static int __init lwpcap_init(void)
 {
+	int err;
+
 	BUILD_BUG_ON(sizeof(struct lwpcap_rec_hdr) != 16);
 	BUILD_BUG_ON(sizeof(struct lwpcap_bind) != 32);
 	BUILD_BUG_ON(sizeof(struct lwpcap_offsets) != 80);
 	BUILD_BUG_ON(sizeof(struct lwpcap_setup) != 144);
 	BUILD_BUG_ON(sizeof(struct lwpcap_stats) != 16);
 	BUILD_BUG_ON(LWPCAP_CTL_CTR + 3 * sizeof(u64) > LWPCAP_CTL_CONS);
-	return misc_register(&lwpcap_misc);
+	err = register_netdevice_notifier(&lwpcap_notifier);
+	if (err)
+		return err;
+	err = misc_register(&lwpcap_misc);
+	if (err)
+		goto err_unregister_notifier;
+	return 0;
+
+err_unregister_notifier:
+	unregister_netdevice_notifier(&lwpcap_notifier);
+	return err;
 }
 
 static void __exit lwpcap_exit(void)
 {
 	misc_deregister(&lwpcap_misc);
+	unregister_netdevice_notifier(&lwpcap_notifier);
 }
 
 module_init(lwpcap_init);

@@ -36,7 +36,9 @@
 #               passed from an unprivileged user+net namespace cannot
 #               bind the host's port, one opened without CAP_NET_RAW
 #               cannot bind at all, and a reader in an unprivileged
-#               namespace captures the port root moved in there
+#               namespace captures the port root moved in there; when
+#               root moves it back, the reader gets POLLHUP and stops
+#               with its records intact, and init_net can bind it again
 #   latency     a poll()ing reader gets a lone frame within 100 ms
 #
 # Usage: run.sh [CASE...]   (default: all).  Env: BUILD_DIR.

@@ -9,6 +9,10 @@
 #      credentials (EPERM).
 #   3. nobody makes a user+net namespace, root moves eth0 into it, and
 #      the reader in there (tap) captures every frame the host sends.
+#   4. root moves eth0 back to init_net under the running reader: the
+#      reader must get POLLHUP|POLLERR at once and stop by itself, its
+#      records intact (ringtest checks every one, and the count is
+#      still what the host sent); root then binds eth0 in init_net.
 . /lib/tg3cap/lib.sh
 IF=eth0
 IPR=/usr/bin/ip
@@ -52,10 +56,26 @@ while [ "$same" -lt 5 ]; do
 	if [ "$now" = "$prev" ]; then same=$((same + 1)); else same=0; prev=$now; fi
 done
 rx1=$prev
-kill -TERM "$(cat $D/rt.pid)"
-waitfile $D/rc
+# 4. the port goes back to the host: the reader must let go by itself
+/usr/bin/nsenter -t "$pid" -n $IPR link set $IF netns 1 ||
+	tg3cap_fail "ip link set $IF netns 1"
+n=0
+while [ ! -e $D/rc ]; do
+	n=$((n + 1))
+	if [ "$n" -ge 50 ]; then
+		kill -TERM "$(cat $D/rt.pid)"
+		waitfile $D/rc
+		cat $D/log
+		tg3cap_fail "the namespaced reader kept $IF after it left its namespace"
+	fi
+	sleep 0.1
+done
 cat $D/log
+grep -q 'device gone (revents 0x18)' $D/log ||
+	tg3cap_fail "no POLLHUP|POLLERR when $IF left the namespace"
 [ "$(cat $D/rc)" = 0 ] || tg3cap_fail "namespaced reader failed"
+ringtest activate -i $IF --mode tap --expect ok ||
+	tg3cap_fail "binding $IF again in init_net"
 tot=$(grep '^TOTAL' $D/log)
 {
 	echo "rx_delta=$((rx1 - rx0))"
