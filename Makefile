@@ -27,7 +27,7 @@ DEB_PKGS := build-essential bc bison flex libelf-dev libssl-dev kmod cpio \
 	xz-utils linux-source-6.1 linux-headers-amd64 linux-image-amd64 \
 	qemu-system-x86 busybox-static quilt sparse iproute2 ethtool \
 	tcpreplay tcpdump libpcap-dev wireshark-common tshark valgrind \
-	man-db groff-base gnuplot-nox python3
+	man-db groff-base gnuplot-nox python3 libcap2-bin
 
 .PHONY: all deps tree modules debug-kernel userland patches check \
 	check-fast demo soak bench clean

@@ -7,6 +7,8 @@
 #   3. checkpatch.pl --strict reports nothing on any patch
 #   4. sparse (C=2) reports nothing on lwpcap and nothing new on the
 #      drivers the series touches (tg3 has sparse warnings of its own)
+#   5. no driver stores lwpcap_attach()'s result straight into the field
+#      its NAPI hook tests: a poll in between would use an ERR_PTR()
 # Prints "N passed, M failed" and exits non-zero on any failure.
 set -uo pipefail
 
@@ -24,6 +26,14 @@ if "$top/driver/mkpatch.sh" --check; then
 	ok "patches/0001 matches driver/"
 else
 	ko "patches/0001 drifted from driver/"
+fi
+
+bad=$(grep -nE '(->|\.)lwpcap = lwpcap_attach\(' "$top"/patches/*-capture-received-frames-*.patch)
+if [ -z "$bad" ]; then
+	ok "drivers publish only a valid lwpcap handle"
+else
+	echo "$bad"
+	ko "a driver stores lwpcap_attach()'s result before checking it"
 fi
 
 tree=$("$top/driver/prep-tree.sh") || { ko "prepare the tree"; exit 1; }

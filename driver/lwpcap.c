@@ -11,7 +11,10 @@
  * Objects and their lifetimes:
  *   lwpcap_dev  one per attached net_device; a reference is held by the
  *               driver (until lwpcap_detach()) and by a bound file, so a
- *               reader outlives a removed device and sees EPOLLHUP.
+ *               reader outlives a removed device and sees EPOLLHUP.  A
+ *               device that unregisters or moves to another network
+ *               namespace ends its file's binding (netdevice notifier):
+ *               the file keeps its ring, the device is free to bind.
  *   lwpcap_ring one per LWPCAP_IOC_SETUP; references are held by the
  *               file, by each VMA mapping it and by the device while
  *               active, so the memory goes away on the last of them.
@@ -72,6 +75,7 @@ struct lwpcap_queue {
 struct lwpcap_ring {
 	struct kref kref;
 	atomic_t mapped;
+	atomic64_t lost;	/* frames of queues without a ring */
 	void *mem;
 	size_t size;
 	u32 snaplen;
@@ -88,7 +92,8 @@ struct lwpcap_dev {
 	struct lwpcap_ring __rcu *active;
 	struct lwpcap_file *owner;
 	wait_queue_head_t wq;
-	unsigned int nr_queues;
+	unsigned int nr_queues;		/* rings per file */
+	unsigned int nr_hw_queues;	/* queues the driver announced */
 	u32 mode;
 	bool dead;
 };
@@ -96,7 +101,17 @@ struct lwpcap_dev {
 struct lwpcap_file {
 	struct lwpcap_dev *ld;
 	struct lwpcap_ring *ring;
+	struct net *net;	/* opened in; ifindexes resolve here */
+	bool gone;		/* binding ended by the notifier */
 };
+
+/* Whether @lf's binding has ended: the device unregistered, moved to
+ * another namespace or lost its driver.  Called with lwpcap_mutex held.
+ */
+static bool lwpcap_file_gone(const struct lwpcap_file *lf)
+{
+	return lf->gone || lf->ld->dead;
+}
 
 static void lwpcap_ring_release(struct kref *kref)
 {
@@ -157,8 +172,14 @@ static void lwpcap_deactivate(struct lwpcap_dev *ld)
 /**
  * lwpcap_attach() - give a net_device capture rings
  * @dev:       the device, registered
- * @nr_queues: RX queues the driver may poll, 1 to LWPCAP_MAX_QUEUES
+ * @nr_queues: RX queues the driver may poll, at least 1; a device with
+ *             more than LWPCAP_MAX_QUEUES gets rings for the first
+ *             LWPCAP_MAX_QUEUES only
  * @mode:      default mode, LWPCAP_MODE_TAP or LWPCAP_MODE_DIVERT
+ *
+ * The driver keeps the handle in a local until this returns and then
+ * publishes it with smp_store_release(): its NAPI poll may run already,
+ * and must see either NULL or a handle, never an ERR_PTR().
  *
  * Context: process context, may sleep.
  * Return: a handle for the data path calls, or an ERR_PTR().
@@ -168,9 +189,13 @@ struct lwpcap_dev *lwpcap_attach(struct net_device *dev,
 {
 	struct lwpcap_dev *ld;
 
-	if (!nr_queues || nr_queues > LWPCAP_MAX_QUEUES ||
+	if (!nr_queues ||
 	    (mode != LWPCAP_MODE_TAP && mode != LWPCAP_MODE_DIVERT))
 		return ERR_PTR(-EINVAL);
+	/* Better rings for most queues than no capture at all. */
+	if (nr_queues > LWPCAP_MAX_QUEUES)
+		netdev_warn(dev, "lwpcap: %u RX queues, rings for the first %u only\n",
+			    nr_queues, LWPCAP_MAX_QUEUES);
 
 	ld = kzalloc(sizeof(*ld), GFP_KERNEL);
 	if (!ld)
@@ -178,13 +203,15 @@ struct lwpcap_dev *lwpcap_attach(struct net_device *dev,
 	kref_init(&ld->kref);
 	init_waitqueue_head(&ld->wq);
 	ld->netdev = dev;
-	ld->nr_queues = nr_queues;
+	ld->nr_hw_queues = nr_queues;
+	ld->nr_queues = min(nr_queues, LWPCAP_MAX_QUEUES);
 	ld->mode = mode;
 
 	mutex_lock(&lwpcap_mutex);
 	list_add(&ld->node, &lwpcap_devs);
 	mutex_unlock(&lwpcap_mutex);
-	netdev_info(dev, "lwpcap: %u queue(s), default mode %s\n", nr_queues,
+	netdev_info(dev, "lwpcap: %u queue(s), default mode %s\n",
+		    ld->nr_queues,
 		    mode == LWPCAP_MODE_DIVERT ? "divert" : "tap");
 	return ld;
 }
@@ -215,13 +242,24 @@ void lwpcap_detach(struct lwpcap_dev *ld)
 }
 EXPORT_SYMBOL_GPL(lwpcap_detach);
 
-static struct lwpcap_queue *lwpcap_queue(struct lwpcap_ring *ring,
+/* The ring of @queue, or NULL when it has none.  Never another queue's:
+ * each ring has one producer, and a second NAPI context writing into it
+ * would corrupt it (a record straddling the end of the area is written
+ * out of bounds).  The callers count a frame without a ring as lost.
+ */
+static struct lwpcap_queue *lwpcap_queue(const struct lwpcap_dev *ld,
+					 struct lwpcap_ring *ring,
 					 unsigned int queue)
 {
-	/* A driver polling more queues than it attached shares the last. */
-	if (unlikely(queue >= ring->nr_queues))
-		queue = ring->nr_queues - 1;
-	return &ring->q[queue];
+	if (likely(queue < ring->nr_queues))
+		return &ring->q[queue];
+	/* Past LWPCAP_MAX_QUEUES is expected (see lwpcap_attach()); past
+	 * what the driver announced is a driver bug.
+	 */
+	WARN_ONCE(queue >= ld->nr_hw_queues,
+		  "lwpcap: RX queue %u of a device announced with %u\n",
+		  queue, ld->nr_hw_queues);
+	return NULL;
 }
 
 static void lwpcap_put_hdr(u8 *p, u32 caplen, u32 len)
@@ -265,7 +303,11 @@ enum lwpcap_verdict lwpcap_capture_dma(struct lwpcap_dev *ld,
 
 	if (!ring)
 		return LWPCAP_PASS;
-	q = lwpcap_queue(ring, queue);
+	q = lwpcap_queue(ld, ring, queue);
+	if (unlikely(!q)) {
+		atomic64_inc(&ring->lost);
+		goto out;
+	}
 	q->dirty = true;
 
 	if ((vlan & LWPCAP_VLAN_PRESENT) && len >= 2 * ETH_ALEN)
@@ -333,7 +375,11 @@ enum lwpcap_verdict lwpcap_capture_skb(struct lwpcap_dev *ld,
 
 	if (!ring)
 		return LWPCAP_PASS;
-	q = lwpcap_queue(ring, queue);
+	q = lwpcap_queue(ld, ring, queue);
+	if (unlikely(!q)) {
+		atomic64_inc(&ring->lost);
+		goto out;
+	}
 	q->dirty = true;
 
 	if (skb_vlan_tag_present(skb) && skb->len >= 2 * ETH_ALEN)
@@ -383,8 +429,8 @@ void lwpcap_flush(struct lwpcap_dev *ld, unsigned int queue)
 
 	if (!ring)
 		return;
-	q = lwpcap_queue(ring, queue);
-	if (!q->dirty)
+	q = lwpcap_queue(ld, ring, queue);
+	if (!q || !q->dirty)
 		return;
 	q->dirty = false;
 	/* wq_has_sleeper() pairs with the barrier in lwpcap_poll(). */
@@ -395,14 +441,20 @@ EXPORT_SYMBOL_GPL(lwpcap_flush);
 
 static int lwpcap_open(struct inode *inode, struct file *file)
 {
-	struct user_namespace *ns = current->nsproxy->net_ns->user_ns;
+	struct net *net = current->nsproxy->net_ns;
 	struct lwpcap_file *lf;
 
-	if (!ns_capable(ns, CAP_NET_RAW) && !ns_capable(ns, CAP_NET_ADMIN))
+	/* An early answer only: BIND checks where the device lives. */
+	if (!ns_capable(net->user_ns, CAP_NET_RAW) &&
+	    !ns_capable(net->user_ns, CAP_NET_ADMIN))
 		return -EPERM;
 	lf = kzalloc(sizeof(*lf), GFP_KERNEL);
 	if (!lf)
 		return -ENOMEM;
+	/* Like a socket's sock_net(): the file stays in the namespace it
+	 * was opened in, whichever process it is passed to later.
+	 */
+	lf->net = get_net(net);
 	file->private_data = lf;
 	return stream_open(inode, file);
 }
@@ -414,12 +466,16 @@ static int lwpcap_release(struct inode *inode, struct file *file)
 
 	if (ld) {
 		mutex_lock(&lwpcap_mutex);
-		lwpcap_deactivate(ld);
-		ld->owner = NULL;
+		/* After the notifier, the device may have a new reader. */
+		if (ld->owner == lf) {
+			lwpcap_deactivate(ld);
+			ld->owner = NULL;
+		}
 		mutex_unlock(&lwpcap_mutex);
 		lwpcap_dev_put(ld);
 	}
 	lwpcap_ring_put(lf->ring);
+	put_net(lf->net);
 	kfree(lf);
 	return 0;
 }
@@ -429,12 +485,13 @@ static bool lwpcap_resv_zero(const void *p, size_t n)
 	return !memchr_inv(p, 0, n);
 }
 
-static int lwpcap_bind(struct lwpcap_file *lf, void __user *arg)
+static int lwpcap_bind(struct file *file, void __user *arg)
 {
-	struct net *net = current->nsproxy->net_ns;
+	struct lwpcap_file *lf = file->private_data;
 	struct lwpcap_dev *ld, *found = NULL;
 	struct lwpcap_bind b;
 	struct net_device *dev;
+	bool allowed;
 	int err;
 
 	if (copy_from_user(&b, arg, sizeof(b)))
@@ -450,9 +507,14 @@ static int lwpcap_bind(struct lwpcap_file *lf, void __user *arg)
 	if (lf->ld)
 		goto out_unlock;
 	err = -ENODEV;
-	dev = dev_get_by_index(net, b.ifindex);
+	dev = dev_get_by_index(lf->net, b.ifindex);
 	if (!dev)
 		goto out_unlock;
+	/* With the opener's credentials, in the user namespace owning the
+	 * device's netns: a file passed to another process carries its
+	 * opener's rights, and no more, as a packet socket does.
+	 */
+	allowed = file_ns_capable(file, dev_net(dev)->user_ns, CAP_NET_RAW);
 	list_for_each_entry(ld, &lwpcap_devs, node) {
 		if (ld->netdev == dev) {
 			found = ld;
@@ -460,6 +522,9 @@ static int lwpcap_bind(struct lwpcap_file *lf, void __user *arg)
 		}
 	}
 	dev_put(dev);
+	err = -EPERM;
+	if (!allowed)
+		goto out_unlock;
 	err = -EOPNOTSUPP;
 	if (!found)
 		goto out_unlock;
@@ -481,7 +546,10 @@ out_unlock:
 	return err;
 }
 
-static void lwpcap_layout(struct lwpcap_setup *s, unsigned int nr_queues)
+/* Lay out the mapping of @s (checked) for @nr_queues; -EINVAL if its size
+ * does not fit the kernel's size_t (a 32-bit kernel, 4 GiB and more).
+ */
+static int lwpcap_layout(struct lwpcap_setup *s, unsigned int nr_queues)
 {
 	struct lwpcap_offsets *o = &s->off;
 	u64 q_bytes = (u64)s->seg_size * s->nr_segs;
@@ -500,6 +568,7 @@ static void lwpcap_layout(struct lwpcap_setup *s, unsigned int nr_queues)
 	o->data_stride = q_bytes;
 	s->nr_queues = nr_queues;
 	s->mmap_size = o->data + nr_queues * q_bytes;
+	return lwpcap_size_fits(s->mmap_size, PAGE_SIZE, SIZE_MAX) ? 0 : -EINVAL;
 }
 
 static int lwpcap_check_setup(const struct lwpcap_setup *s)
@@ -551,11 +620,13 @@ static struct lwpcap_ring *lwpcap_ring_alloc(const struct lwpcap_setup *s)
 	ring = kvzalloc(struct_size(ring, q, s->nr_queues), LWPCAP_GFP);
 	if (!ring)
 		goto err_uncharge;
+	/* No wrap: lwpcap_layout() checked PAGE_ALIGN(size) <= SIZE_MAX. */
 	ring->mem = __vmalloc(pages << PAGE_SHIFT, LWPCAP_GFP | __GFP_ZERO);
 	if (!ring->mem)
 		goto err_free;
 	kref_init(&ring->kref);
 	atomic_set(&ring->mapped, 0);
+	atomic64_set(&ring->lost, 0);
 	ring->size = s->mmap_size;
 	ring->snaplen = s->snaplen;
 	ring->layout = *s;
@@ -599,14 +670,16 @@ static int lwpcap_setup(struct lwpcap_file *lf, void __user *arg)
 	if (!lf->ld)
 		goto out_unlock;
 	err = -ENODEV;
-	if (lf->ld->dead)
+	if (lwpcap_file_gone(lf))
 		goto out_unlock;
 	err = -EBUSY;
 	if (lf->ring && (atomic_read(&lf->ring->mapped) ||
 			 rcu_access_pointer(lf->ld->active)))
 		goto out_unlock;
 
-	lwpcap_layout(&s, lf->ld->nr_queues);
+	err = lwpcap_layout(&s, lf->ld->nr_queues);
+	if (err)
+		goto out_unlock;
 	ring = lwpcap_ring_alloc(&s);
 	err = PTR_ERR(ring);
 	if (IS_ERR(ring))
@@ -621,8 +694,9 @@ out_unlock:
 	return err;
 }
 
-static int lwpcap_activate(struct lwpcap_file *lf, void __user *arg)
+static int lwpcap_activate(struct file *file, void __user *arg)
 {
+	struct lwpcap_file *lf = file->private_data;
 	struct lwpcap_activate a;
 	struct lwpcap_dev *ld;
 	int err;
@@ -639,7 +713,7 @@ static int lwpcap_activate(struct lwpcap_file *lf, void __user *arg)
 	if (!ld || !lf->ring)
 		goto out_unlock;
 	err = -ENODEV;
-	if (ld->dead)
+	if (lwpcap_file_gone(lf))
 		goto out_unlock;
 	err = -EALREADY;
 	if (rcu_access_pointer(ld->active))
@@ -647,6 +721,15 @@ static int lwpcap_activate(struct lwpcap_file *lf, void __user *arg)
 
 	if (a.mode == LWPCAP_MODE_DEFAULT)
 		a.mode = ld->mode;
+	/* Divert hides the port's receive path (ARP, LACP, management
+	 * traffic) from the stack: an administrative act, so it takes
+	 * CAP_NET_ADMIN where the device lives, as the file's opener.
+	 */
+	err = -EPERM;
+	if (a.mode == LWPCAP_MODE_DIVERT &&
+	    !file_ns_capable(file, dev_net(ld->netdev)->user_ns,
+			     CAP_NET_ADMIN))
+		goto out_unlock;
 	lf->ring->divert = a.mode == LWPCAP_MODE_DIVERT;
 	kref_get(&lf->ring->kref);
 	static_branch_inc(&lwpcap_key);
@@ -712,6 +795,9 @@ static int lwpcap_get_stats(struct lwpcap_file *lf, void __user *arg)
 		qs.packets = READ_ONCE(r->packets);
 		qs.bytes = READ_ONCE(r->bytes);
 		qs.drops = READ_ONCE(r->drops);
+		/* Frames of queues without a ring: drops of queue 0. */
+		if (!i)
+			qs.drops += atomic64_read(&ring->lost);
 		qs.bad_cons = READ_ONCE(r->bad_cons);
 		if (copy_to_user(&uq[i], &qs, sizeof(qs))) {
 			err = -EFAULT;
@@ -760,7 +846,10 @@ void *lwpcap_test_activate(struct lwpcap_dev *ld, struct lwpcap_setup *setup,
 	ring = ERR_PTR(-EBUSY);
 	if (ld->dead || ld->owner || rcu_access_pointer(ld->active))
 		goto out_unlock;
-	lwpcap_layout(setup, ld->nr_queues);
+	err = lwpcap_layout(setup, ld->nr_queues);
+	ring = ERR_PTR(err);
+	if (err)
+		goto out_unlock;
 	ring = lwpcap_ring_alloc(setup);
 	if (IS_ERR(ring))
 		goto out_unlock;
@@ -801,17 +890,19 @@ static long lwpcap_ioctl(struct file *file, unsigned int cmd,
 
 	switch (cmd) {
 	case LWPCAP_IOC_BIND:
-		return lwpcap_bind(lf, argp);
+		return lwpcap_bind(file, argp);
 	case LWPCAP_IOC_SETUP:
 		return lwpcap_setup(lf, argp);
 	case LWPCAP_IOC_ACTIVATE:
-		return lwpcap_activate(lf, argp);
+		return lwpcap_activate(file, argp);
 	case LWPCAP_IOC_DEACTIVATE:
 		mutex_lock(&lwpcap_mutex);
 		err = -EBADFD;
-		if (lf->ld) {
+		if (lf->ld && lwpcap_file_gone(lf)) {
+			err = -ENODEV;
+		} else if (lf->ld) {
 			lwpcap_deactivate(lf->ld);
-			err = lf->ld->dead ? -ENODEV : 0;
+			err = 0;
 		}
 		mutex_unlock(&lwpcap_mutex);
 		return err;
@@ -900,7 +991,7 @@ static __poll_t lwpcap_poll(struct file *file, poll_table *wait)
 	poll_wait(file, &lf->ld->wq, wait);
 	/* Pairs with wq_has_sleeper() in lwpcap_flush(). */
 	smp_mb();
-	if (lf->ld->dead)
+	if (lwpcap_file_gone(lf))
 		mask |= EPOLLHUP | EPOLLERR;
 	for (i = 0; i < ring->nr_queues; i++) {
 		const struct lwpcap_qring *r = &ring->q[i].r;
@@ -915,6 +1006,36 @@ out_unlock:
 	mutex_unlock(&lwpcap_mutex);
 	return mask;
 }
+
+/* A device leaving its namespace (NETDEV_UNREGISTER is also sent for a
+ * move to another one) takes no reader along: the reader is told and
+ * the device can be bound again where it is now, as af_packet's
+ * packet_notifier() unbinds its sockets.
+ */
+static int lwpcap_netdev_event(struct notifier_block *nb,
+			       unsigned long event, void *ptr)
+{
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+	struct lwpcap_dev *ld;
+
+	if (event != NETDEV_UNREGISTER)
+		return NOTIFY_DONE;
+	mutex_lock(&lwpcap_mutex);
+	list_for_each_entry(ld, &lwpcap_devs, node) {
+		if (ld->netdev != dev || !ld->owner)
+			continue;
+		lwpcap_deactivate(ld);
+		ld->owner->gone = true;
+		ld->owner = NULL;
+		wake_up_interruptible_poll(&ld->wq, EPOLLHUP | EPOLLERR);
+	}
+	mutex_unlock(&lwpcap_mutex);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block lwpcap_notifier = {
+	.notifier_call = lwpcap_netdev_event,
+};
 
 static const struct file_operations lwpcap_fops = {
 	.owner		= THIS_MODULE,
@@ -936,18 +1057,31 @@ static struct miscdevice lwpcap_misc = {
 
 static int __init lwpcap_init(void)
 {
+	int err;
+
 	BUILD_BUG_ON(sizeof(struct lwpcap_rec_hdr) != 16);
 	BUILD_BUG_ON(sizeof(struct lwpcap_bind) != 32);
 	BUILD_BUG_ON(sizeof(struct lwpcap_offsets) != 80);
 	BUILD_BUG_ON(sizeof(struct lwpcap_setup) != 144);
 	BUILD_BUG_ON(sizeof(struct lwpcap_stats) != 16);
 	BUILD_BUG_ON(LWPCAP_CTL_CTR + 3 * sizeof(u64) > LWPCAP_CTL_CONS);
-	return misc_register(&lwpcap_misc);
+	err = register_netdevice_notifier(&lwpcap_notifier);
+	if (err)
+		return err;
+	err = misc_register(&lwpcap_misc);
+	if (err)
+		goto err_unregister_notifier;
+	return 0;
+
+err_unregister_notifier:
+	unregister_netdevice_notifier(&lwpcap_notifier);
+	return err;
 }
 
 static void __exit lwpcap_exit(void)
 {
 	misc_deregister(&lwpcap_misc);
+	unregister_netdevice_notifier(&lwpcap_notifier);
 }
 
 module_init(lwpcap_init);

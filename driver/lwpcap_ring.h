@@ -150,4 +150,24 @@ static inline bool lwpcap_qring_publish(struct lwpcap_qring *r)
 	return true;
 }
 
+/**
+ * lwpcap_size_fits() - whether the kernel's size arithmetic holds a mapping
+ * @bytes:     the mapping's length as LWPCAP_IOC_SETUP lays it out (u64)
+ * @page_size: PAGE_SIZE, a power of two
+ * @size_max:  SIZE_MAX of the kernel
+ *
+ * The layout is computed in u64, but the ring keeps its size in a size_t
+ * and allocates pages << PAGE_SHIFT bytes in an unsigned long: on a
+ * 32-bit kernel both wrap once the page-aligned size reaches 4 GiB, and a
+ * small allocation would then be mapped and written as a large one.  A
+ * parameter rather than SIZE_MAX itself, so that user space tests the
+ * 32-bit limits on a 64-bit machine.
+ *
+ * Return: true if PAGE_ALIGN(@bytes) is at most @size_max.
+ */
+static inline bool lwpcap_size_fits(u64 bytes, u64 page_size, u64 size_max)
+{
+	return bytes <= (size_max & ~(page_size - 1));
+}
+
 #endif /* _LWPCAP_RING_H */

@@ -206,9 +206,14 @@ int lwp_dev_activate(struct lwp_dev *d, uint32_t mode, char *err)
 		return lwp_err(err, -EOPNOTSUPP,
 			       "%s: the driver cannot divert frames; use --mode tap",
 			       d->ifname);
-	if (ioctl(d->fd, LWPCAP_IOC_ACTIVATE, &a))
+	if (ioctl(d->fd, LWPCAP_IOC_ACTIVATE, &a)) {
+		if (errno == EPERM)
+			return lwp_err(err, -errno,
+				       "%s: divert mode (the driver's default with lwpcap=1) needs CAP_NET_ADMIN in the interface's network namespace: run as root, or load the driver with lwpcap=2 (tap)",
+				       d->ifname);
 		return lwp_err(err, -errno, "%s: LWPCAP_IOC_ACTIVATE: %s",
 			       d->ifname, strerror(errno));
+	}
 	d->active = 1;
 	return 0;
 }

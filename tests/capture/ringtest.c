@@ -21,11 +21,21 @@
  *   ringtest latency -i IF -n COUNT [--ready FILE]
  *       poll() wake-up to reader: time from the kernel's receive
  *       timestamp to the reader holding the record, for COUNT frames.
+ *   ringtest activate -i IF --mode M --expect STEP:ERRNO|ok
+ *       open, bind, set up and activate in mode M; exit 0 only if the
+ *       first failing step and its errno (e.g. activate:EPERM) are the
+ *       expected ones, or everything worked and "ok" was expected.
+ *   ringtest nsfd -i IF
+ *       a child drops to nobody, makes a user and network namespace of
+ *       its own, opens the device there and passes the file over a unix
+ *       socket; this process (root, in the initial namespace) must not
+ *       be able to bind IF with it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <linux/capability.h>
 #include <linux/lwpcap.h>
 #include <net/if.h>
@@ -37,7 +47,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sched.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -175,6 +187,7 @@ struct opts {
 	uint64_t snap_after;
 	uint32_t snap_new;
 	bool hold;
+	const char *expect;
 };
 
 static int cmd_capture(struct opts *o)
@@ -257,8 +270,12 @@ static int cmd_capture(struct opts *o)
 		      (unsigned long long)qs[q].packets,
 		      (unsigned long long)out[q].records);
 		CHECK(qs[q].bytes == out[q].bytes, "q%u: byte counts differ", q);
+		/* queue 0's drops in GET_STATS also hold the frames of
+		 * queues without a ring; its control block does not
+		 */
 		CHECK(ctl_u64(&r, q, r.setup.off.packets) == qs[q].packets &&
-		      ctl_u64(&r, q, r.setup.off.drops) == qs[q].drops,
+		      (q ? ctl_u64(&r, q, r.setup.off.drops) == qs[q].drops :
+		       ctl_u64(&r, q, r.setup.off.drops) <= qs[q].drops),
 		      "q%u: mirrored counters differ from the ioctl's", q);
 		CHECK(qs[q].bad_cons == 0, "q%u: kernel saw a bad cons", q);
 		total += out[q].records;
@@ -683,6 +700,152 @@ static int cmd_memcap(struct opts *o)
 	return failures ? 1 : 0;
 }
 
+static const char *errname(int e)
+{
+	switch (e) {
+	case EPERM: return "EPERM";
+	case EACCES: return "EACCES";
+	case ENODEV: return "ENODEV";
+	case EBUSY: return "EBUSY";
+	case EOPNOTSUPP: return "EOPNOTSUPP";
+	case EINVAL: return "EINVAL";
+	case EBADFD: return "EBADFD";
+	default: return "other";
+	}
+}
+
+/* activate: which step of a reader's start fails, and how. */
+static int cmd_activate(struct opts *o)
+{
+	struct lwpcap_setup s = { .seg_size = 4096, .nr_segs = 4,
+				  .snaplen = 96 };
+	struct lwpcap_bind b = { .abi_version = LWPCAP_ABI_VERSION };
+	struct lwpcap_activate a = { .mode = o->mode };
+	const char *step = "ok";
+	char got[64];
+	int fd, err = 0;
+
+	fd = open(DEV, O_RDWR);
+	if (fd < 0) {
+		step = "open", err = errno;
+		goto out;
+	}
+	b.ifindex = if_nametoindex(o->ifname);
+	if (ioctl(fd, LWPCAP_IOC_BIND, &b)) {
+		step = "bind", err = errno;
+		goto out;
+	}
+	if (ioctl(fd, LWPCAP_IOC_SETUP, &s)) {
+		step = "setup", err = errno;
+		goto out;
+	}
+	if (ioctl(fd, LWPCAP_IOC_ACTIVATE, &a))
+		step = "activate", err = errno;
+out:
+	if (err)
+		snprintf(got, sizeof(got), "%s:%s", step, errname(err));
+	else
+		snprintf(got, sizeof(got), "ok");
+	printf("ACTIVATE %s mode %u: %s (%s), want %s\n", o->ifname, o->mode,
+	       got, err ? strerror(err) : "all steps worked", o->expect);
+	return strcmp(got, o->expect) ? 1 : 0;
+}
+
+static int send_fd(int sock, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = "F", .iov_len = 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = cbuf,
+			    .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	return sendmsg(sock, &m, 0) == 1 ? 0 : -1;
+}
+
+static int recv_fd(int sock)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))], byte;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = cbuf,
+			    .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c;
+	int fd;
+
+	if (recvmsg(sock, &m, 0) != 1)
+		return -1;
+	c = CMSG_FIRSTHDR(&m);
+	if (!c || c->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return fd;
+}
+
+/* nsfd: a file opened in an unprivileged namespace reaches no host port */
+static int cmd_nsfd(struct opts *o)
+{
+	struct lwpcap_bind b = { .abi_version = LWPCAP_ABI_VERSION };
+	struct lwpcap_setup s = { .seg_size = 4096, .nr_segs = 4,
+				  .snaplen = 96 };
+	struct lwpcap_activate a = { .mode = LWPCAP_MODE_TAP };
+	int sv[2], fd, st, rc;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv)) {
+		perror("socketpair");
+		return 1;
+	}
+	pid = fork();
+	if (pid == 0) {
+		close(sv[0]);
+		/* no capability left in the initial namespaces ... */
+		if (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534))
+			_exit(100);
+		/* ... but every one in a user namespace of our own */
+		if (unshare(CLONE_NEWUSER | CLONE_NEWNET)) {
+			printf("nsfd: unshare: %s\n", strerror(errno));
+			_exit(101);
+		}
+		fd = open(DEV, O_RDWR);
+		if (fd < 0) {
+			printf("nsfd: open in the namespace: %s\n",
+			       strerror(errno));
+			_exit(102);
+		}
+		_exit(send_fd(sv[1], fd) ? 103 : 0);
+	}
+	close(sv[1]);
+	fd = recv_fd(sv[0]);
+	waitpid(pid, &st, 0);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0 && fd >= 0,
+	      "nsfd: child status %#x, fd %d", st, fd);
+	if (fd < 0)
+		return 1;
+	b.ifindex = if_nametoindex(o->ifname);
+	errno = 0;
+	rc = ioctl(fd, LWPCAP_IOC_BIND, &b);
+	printf("NSFD bind %s (ifindex %u in init_net) with a file opened in a user+net namespace: %s\n",
+	       o->ifname, b.ifindex, rc ? strerror(errno) : "bound");
+	/* its namespace has no such interface: the host port is out of reach */
+	CHECK(rc == -1 && errno == ENODEV,
+	      "nsfd: bind rc %d errno %s, want ENODEV", rc, strerror(errno));
+	if (!rc) {
+		rc = ioctl(fd, LWPCAP_IOC_SETUP, &s) ||
+		     ioctl(fd, LWPCAP_IOC_ACTIVATE, &a);
+		printf("NSFD ... and %s capture on the host's %s\n",
+		       rc ? "could not start" : "started", o->ifname);
+	}
+	close(fd);
+	printf("NSFD %s\n", failures ? "FAIL" : "PASS");
+	return failures ? 1 : 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
@@ -691,7 +854,9 @@ static void usage(void)
 		"                        [--ready FILE] [--snaplen-after N:LEN] [--hold]\n"
 		"       ringtest errnos -i IF\n"
 		"       ringtest memcap -i IF [-o CGROUP_DIR]\n"
-		"       ringtest latency -i IF -n COUNT [--ready FILE]\n");
+		"       ringtest latency -i IF -n COUNT [--ready FILE]\n"
+		"       ringtest activate -i IF --mode M --expect STEP:ERRNO|ok\n"
+		"       ringtest nsfd -i IF\n");
 	exit(2);
 }
 
@@ -704,6 +869,7 @@ int main(int argc, char **argv)
 		{ "ready", required_argument, NULL, 'r' },
 		{ "snaplen-after", required_argument, NULL, 'a' },
 		{ "hold", no_argument, NULL, 'h' },
+		{ "expect", required_argument, NULL, 'e' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = {
@@ -748,6 +914,9 @@ int main(int argc, char **argv)
 		case 'h':
 			o.hold = true;
 			break;
+		case 'e':
+			o.expect = optarg;
+			break;
 		case 'a':
 			colon = strchr(optarg, ':');
 			if (!colon)
@@ -774,6 +943,10 @@ int main(int argc, char **argv)
 		return cmd_memcap(&o);
 	if (!strcmp(cmd, "latency"))
 		return cmd_latency(&o);
+	if (!strcmp(cmd, "activate") && o.expect)
+		return cmd_activate(&o);
+	if (!strcmp(cmd, "nsfd"))
+		return cmd_nsfd(&o);
 	usage();
 	return 2;
 }

@@ -25,7 +25,20 @@
 #   virtio4     virtio-net, 4 queue pairs, 64 flows: several sub-rings used,
 #               nothing lost or duplicated (untagged: QEMU's virtio-net
 #               drops VLANs the guest has not joined before the guest)
+#   virtio65    virtio-net with 65 queue pairs, one more than lwpcap has
+#               rings for: the device still gets 64 rings (the count is
+#               clamped, not refused); each ring holds exactly its own
+#               queue's frames (ethtool -S), the 65th queue's are counted
+#               as drops, never written into another queue's ring
 #   errnos      every bad ioctl/mmap argument gets its documented errno
+#   privs       tap needs CAP_NET_RAW, divert CAP_NET_ADMIN (capsh --drop)
+#   netns       a file is tied to the namespace it was opened in: one
+#               passed from an unprivileged user+net namespace cannot
+#               bind the host's port, one opened without CAP_NET_RAW
+#               cannot bind at all, and a reader in an unprivileged
+#               namespace captures the port root moved in there; when
+#               root moves it back, the reader gets POLLHUP and stops
+#               with its records intact, and init_net can bind it again
 #   latency     a poll()ing reader gets a lone frame within 100 ms
 #
 # Usage: run.sh [CASE...]   (default: all).  Env: BUILD_DIR.
@@ -41,7 +54,8 @@ MOD=$B/mod
 
 declare -a CASES=("$@")
 [[ ${#CASES[@]} -gt 0 ]] ||
-	CASES=(divert tap-snaplen overflow virtio4 errnos latency)
+	CASES=(divert tap-snaplen overflow virtio4 virtio65 errnos privs netns
+	       latency)
 
 make -s -C "$VM" BUILD_DIR="$BUILD_DIR"
 make -s -C "$CAP" BUILD_DIR="$B"
@@ -54,6 +68,9 @@ initrd()	# $1 name, $2 e1000 params, $3 virtio_net params
 		--module "$MOD/e1000/e1000.ko:$2" \
 		--module "$MOD/virtio_net/virtio_net.ko:$3" \
 		--bin "$B/capture/ringtest" --bin "$(command -v ethtool)" \
+		--bin "$(command -v capsh)" --bin "$(command -v setpriv)" \
+		--bin "$(command -v unshare)" --bin "$(command -v nsenter)" \
+		--bin "$(command -v ip)" \
 		--tests "$CAP/guest" >/dev/null
 }
 
@@ -111,7 +128,20 @@ for c in "${CASES[@]}"; do
 		a=(--txqueuelen 10000 --arg count=8000 --arg rate=4000
 		   --host-cmd "$CAP/traffic.sh" --arg flows=64 --arg queues=4
 		   --arg vlan=0) ;;
+	virtio65)
+		# more queue pairs than LWPCAP_MAX_QUEUES (64); small rings
+		# keep 64 of them inside the 1 GiB guest
+		nic=virtio:65
+		a=(--txqueuelen 10000 --arg count=4000 --arg rate=2000
+		   --host-cmd "$CAP/traffic.sh" --arg flows=1024 --arg queues=65
+		   --arg vlan=0 --arg seg=16384 --arg nsegs=16 --arg wantq=64
+		   --arg perqueue=1) ;;
 	errnos) test=errnos a=() ;;
+	privs) test=privs a=() ;;
+	netns)
+		test=netns e1000p="lwpcap=2"
+		a=(--txqueuelen 10000 --arg count=300 --arg rate=1000
+		   --arg sender=sendframes --host-cmd "$CAP/traffic.sh") ;;
 	latency)
 		test=latency
 		a=(--arg count=5 --arg rate=2 --arg sender=sendframes
@@ -126,9 +156,11 @@ for c in "${CASES[@]}"; do
 		fail "VM run"
 	fi
 	case $c in
-	divert|tap-snaplen|overflow|virtio4)
+	divert|tap-snaplen|overflow|virtio4|virtio65)
 		if [[ $ok == 1 ]]; then
 			exp=0; [[ $c == overflow ]] && exp=some
+			# frames of the queue without a ring are drops
+			[[ $c == virtio65 ]] && exp=any
 			account "$out" "$exp"
 			drops=$(val "$out/guest.env" drops)
 			args=(--missing "${drops:-0}")
@@ -136,7 +168,7 @@ for c in "${CASES[@]}"; do
 			divert) args+=(--snaplen 1514) ;;
 			tap-snaplen) args+=(--snaplen 128,80) ;;
 			overflow) args+=(--prefix) ;;
-			virtio4) args+=(--min-files 2) ;;
+			virtio4|virtio65) args+=(--min-files 2) ;;
 			esac
 			"$B/capture/pcapcmp" "${args[@]}" "$out/sent.pcap" \
 				"$out"/cap.q*.pcap | sed 's/^/  /' ||
@@ -158,6 +190,12 @@ for c in "${CASES[@]}"; do
 		grep -h 'LATENCY\|woken' "$out/console.log" | sed 's/^/  /' ;;
 	errnos)
 		grep -h 'ERRNOS\|MEMCAP\|FAIL' "$out/console.log" | sed 's/^/  /' ;;
+	privs)
+		grep -h 'ACTIVATE\|CapEff\|FAIL' "$out/console.log" | sed 's/^/  /' ;;
+	netns)
+		grep -h 'NSFD\|ACTIVATE\|namespaced\|device gone\|FAIL' \
+			"$out/console.log" | sed 's/^/  /'
+		if [[ $ok == 1 ]]; then account "$out" 0; fi ;;
 	esac
 	if [[ $ok == 1 ]]; then
 		PASSED=$((PASSED + 1)); SUMMARY+=("PASS capture/$c")

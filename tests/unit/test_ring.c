@@ -13,6 +13,8 @@
 #include <time.h>
 
 #include "harness.h"
+#include "kshim.h"
+#include "../../driver/lwpcap_ring.h"
 #include "pcapfile.h"
 #include "util.h"
 
@@ -551,7 +553,44 @@ static int t_pcap_header(void)
 	return 0;
 }
 
+/*
+ * SETUP's size check with a 32-bit kernel's limits (SIZE_MAX 4 GiB - 1):
+ * the ring's size_t and pages << PAGE_SHIFT wrap once the page-aligned
+ * mapping reaches 4 GiB, so such a layout must be refused; a 64-bit
+ * kernel takes every layout the per-queue limits allow.  The mapping is
+ * bounded here by its data areas plus one page per queue for the control
+ * blocks and segment tables (what lwpcap_layout() adds is less).
+ */
+static int t_size_check_32bit(void)
+{
+	const uint64_t ps = 4096, max32 = UINT32_MAX, max64 = UINT64_MAX;
+	const uint64_t gib = 1ULL << 30;
+	unsigned int nq;
+
+	/* the edges: the largest page-aligned size below 4 GiB */
+	CHECK(lwpcap_size_fits(max32 - ps + 1, ps, max32));
+	CHECK(lwpcap_size_fits(max32 - ps - 100, ps, max32));
+	/* PAGE_ALIGN() of these wraps to 0 in a 32-bit size_t */
+	CHECK(!lwpcap_size_fits(max32 - ps + 2, ps, max32));
+	CHECK(!lwpcap_size_fits(max32, ps, max32));
+	CHECK(!lwpcap_size_fits(max32 + 1, ps, max32));
+	/* 64 queues of 1 GiB: over 64 GiB, fine on 64-bit only */
+	CHECK(!lwpcap_size_fits(64 * gib + 64 * ps, ps, max32));
+	CHECK(lwpcap_size_fits(64 * gib + 64 * ps, ps, max64));
+	/* n queues of 1 GiB: at most 3 fit in 32 bits */
+	for (nq = 1; nq <= LWPCAP_MAX_QUEUES; nq++) {
+		uint64_t lo = nq * gib, hi = nq * (gib + ps);
+
+		CHECKF(lwpcap_size_fits(lo, ps, max32) == (nq < 4) &&
+		       lwpcap_size_fits(hi, ps, max32) == (nq < 4),
+		       "%u queues of 1 GiB", nq);
+		CHECK(lwpcap_size_fits(hi, ps, max64));
+	}
+	return 0;
+}
+
 const struct test ring_tests[] = {
+	{ "ring_size_check_32bit", t_size_check_32bit },
 	{ "ring_concurrent_one_queue", t_concurrent_one_queue },
 	{ "ring_concurrent_four_queues", t_concurrent_four_queues },
 	{ "ring_tiny_ring_exact_drops", t_tiny_ring_drops },

@@ -2,7 +2,10 @@
 # Guest half of tests/capture/run.sh: capture what the host sends with
 # ringtest and hand files and counters back through /out.
 # Args (tg3cap.KEY=VAL): if, snaplen, seg, nsegs, mode, snapafter (N:LEN),
-# hold (1: fill the ring without reading), queues (virtio: ethtool -L).
+# hold (1: fill the ring without reading), queues (virtio: ethtool -L),
+# wantq (the number of rings BIND must report), perqueue (1: each ring
+# holds exactly its own NIC queue's frames, queues past the rings are
+# counted as drops of ring 0, see docs/abi.md).
 . /lib/tg3cap/lib.sh
 
 IF=${TG3CAP_IF:-eth0}
@@ -29,11 +32,13 @@ while [ ! -e /tmp/rt.ready ]; do
 	sleep 0.1
 done
 
+[ "${TG3CAP_PERQUEUE:-0}" = 1 ] && ethtool -S "$IF" > /tmp/nic0.txt
 rx0=$(tg3cap_stat "$IF" rx_packets)
 ip0=$(ipin)
 tg3cap_ready 1
 tg3cap_wait_done 1 || tg3cap_fail "host traffic command failed"
 rx1=$(tg3cap_settle "$IF" rx_packets 500)
+[ "${TG3CAP_PERQUEUE:-0}" = 1 ] && ethtool -S "$IF" > /tmp/nic1.txt
 ip1=$(ipin)
 sleep 0.2
 kill -TERM "$rt"
@@ -51,6 +56,37 @@ tot=$(grep '^TOTAL' /tmp/ringtest.log)
 } > /out/guest.env
 tg3cap_log "figures: $(tr '\n' ' ' < /out/guest.env)"
 [ "$rc" = 0 ] || tg3cap_fail "ringtest capture failed ($rc)"
+if [ "${TG3CAP_PERQUEUE:-0}" = 1 ]; then
+	# ring q = NIC queue q, exactly; NIC queues >= rings -> ring 0 drops
+	awk '
+	FILENAME == "/tmp/nic0.txt" && /rx_queue_[0-9]+_packets:/ {
+		split($1, f, "_"); n0[f[3]] = $2; next }
+	FILENAME == "/tmp/nic1.txt" && /rx_queue_[0-9]+_packets:/ {
+		split($1, f, "_"); d[f[3]] = $2 - n0[f[3]]
+		if (f[3] + 1 > nq) nq = f[3] + 1; next }
+	/^queue [0-9]+: records=/ {
+		q = $2 + 0; split($3, r, "="); split($5, x, "=")
+		ring[q] = r[2] + x[2]; if (q + 1 > nr) nr = q + 1 }
+	END {
+		bad = 0; extra = 0
+		for (q = nr; q < nq; q++) extra += d[q]
+		for (q = 0; q < nr; q++) {
+			want = d[q] + (q == 0 ? extra : 0)
+			if (ring[q] != want) {
+				printf "queue %d: ring has %d, NIC queue %d\n", q, ring[q], want
+				bad = 1
+			}
+		}
+		printf "perqueue: %d rings, %d NIC queues, %d frames on queues without a ring\n", nr, nq, extra
+		if (nq > nr && extra == 0) { print "no frame reached a queue without a ring"; bad = 1 }
+		exit bad
+	}' /tmp/nic0.txt /tmp/nic1.txt /tmp/ringtest.log ||
+		tg3cap_fail "per-queue accounting"
+fi
+if [ -n "${TG3CAP_WANTQ:-}" ]; then
+	echo "$tot" | grep -q "queues=$TG3CAP_WANTQ\$" ||
+		tg3cap_fail "want $TG3CAP_WANTQ rings: $tot"
+fi
 
 tg3cap_ready 2
 tg3cap_wait_done 2 || tg3cap_fail "host counter round failed"

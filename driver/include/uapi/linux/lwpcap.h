@@ -105,9 +105,12 @@ struct lwpcap_rec_hdr {
 
 /**
  * struct lwpcap_bind - argument of LWPCAP_IOC_BIND
- * @ifindex:     in: interface, in the caller's network namespace
+ * @ifindex:     in: interface, in the network namespace the file was
+ *               opened in
  * @abi_version: in: LWPCAP_ABI_VERSION the caller was built with
- * @nr_queues:   out: number of RX queues, one sub-ring each
+ * @nr_queues:   out: number of sub-rings, one per RX queue of the device,
+ *               at most LWPCAP_MAX_QUEUES (the first queues of a device
+ *               with more)
  * @features:    out: LWPCAP_FEAT_* supported by the kernel and the driver
  * @mode:        out: default mode of the driver (LWPCAP_MODE_*)
  * @resv:        must be zero
@@ -178,7 +181,7 @@ struct lwpcap_setup {
 /* Capture modes */
 #define LWPCAP_MODE_DEFAULT	0 /* what the driver was loaded with */
 #define LWPCAP_MODE_TAP		1 /* capture and pass frames to the stack */
-#define LWPCAP_MODE_DIVERT	2 /* capture and consume: the stack sees none */
+#define LWPCAP_MODE_DIVERT	2 /* capture and consume (CAP_NET_ADMIN) */
 
 /**
  * struct lwpcap_activate - argument of LWPCAP_IOC_ACTIVATE
@@ -196,7 +199,10 @@ struct lwpcap_activate {
  * struct lwpcap_queue_stats - counters of one queue
  * @packets:  records written to the ring
  * @bytes:    bytes of frame data written to the ring (caplen)
- * @drops:    frames seen while active that did not fit in the ring
+ * @drops:    frames seen while active that did not fit in the ring;
+ *            those of RX queues past the last ring (a device with more
+ *            than LWPCAP_MAX_QUEUES) count as drops of queue 0, in
+ *            LWPCAP_IOC_GET_STATS only, not in the control block's copy
  * @bad_cons: times the kernel ignored a cons it could not have produced
  */
 struct lwpcap_queue_stats {

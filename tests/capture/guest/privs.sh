@@ -1,0 +1,30 @@
+#!/bin/sh
+# Who may capture how (docs/reliability.md, threat model): tap needs
+# CAP_NET_RAW, divert (which hides the port's traffic from the stack)
+# needs CAP_NET_ADMIN, both in the user namespace owning the device's
+# network namespace.  capsh --drop takes a capability out of the
+# bounding set, so the shell it starts (and ringtest) runs without it.
+# e1000 is loaded with lwpcap=1: the default mode is divert.
+. /lib/tg3cap/lib.sh
+IF=${TG3CAP_IF:-eth0}
+ip link set "$IF" up
+CAPSH=/usr/bin/capsh
+
+# $1 capability to drop or "none", $2 mode, $3 expected outcome
+try() {
+	if [ "$1" = none ]; then
+		ringtest activate -i "$IF" --mode "$2" --expect "$3"
+	else
+		"$CAPSH" --drop="$1" --shell=/bin/sh -- -c \
+			"grep CapEff /proc/self/status;
+			 exec ringtest activate -i $IF --mode $2 --expect $3"
+	fi || tg3cap_fail "without $1, mode $2: want $3"
+}
+
+try none tap ok
+try none divert ok
+try none default ok
+try cap_net_admin tap ok
+try cap_net_admin divert activate:EPERM
+try cap_net_admin default activate:EPERM
+exit 0
