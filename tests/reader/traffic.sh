@@ -38,12 +38,12 @@ case $ROUND in
 			>"$OUTDIR/tcpreplay-$t.log" 2>&1 &
 	done
 	wait
+	. "$OUTDIR/tap0.env"
 	for t in $TAP; do
 		cat "$OUTDIR/tcpreplay-$t.log"
 		sent=$(sed -n 's/.*Successful packets: *\([0-9]*\).*/\1/p' \
 			"$OUTDIR/tcpreplay-$t.log")
 		echo "sent_$t=${sent:?}" >>"$OUTDIR/host.env"
-		. "$OUTDIR/tap0.env"
 		tx=tx0_$t drop=drop0_$t
 		tap_drain "$t" "${!tx}" "${!drop}" "$sent" || true
 	done
