@@ -10,7 +10,10 @@
 #                           (capacity.txt, vmloss.txt, vmloss-60.png)
 #   bench/run.sh --quick    capacity on tiny sizes only (< 1 min; for
 #                           make check): exit non-zero if a frame is
-#                           unaccounted for
+#                           unaccounted for; filtercost --quick (a few s)
+#   In every mode, filtercost prints the ns per packet of a capture
+#   filter in the reader against a memcpy of the record, with the load
+#   (uptime) of the run; build/bench/out/filtercost.txt
 #   bench/run.sh --vm-quick vm-loss smoke test (2 rates x 3 tools, ~4 min)
 #
 # Extra arguments after -- go to vm-loss (e.g. -- --sizes 60,252,1496).
@@ -31,13 +34,30 @@ while [[ $# -gt 0 ]]; do
 done
 rc=0
 t0=$(date +%s)
+bench_dir=${BUILD_DIR:-$here/../build}/bench
+
+# The filter's cost per packet, with the machine's load next to it.
+filtercost() {
+	make -s -C "$here" >/dev/null || return 1
+	mkdir -p "$bench_dir/out"
+	# a subshell (left of the pipe): its exit status is the pipeline's
+	{
+		echo "load before: $(uptime)"
+		"$bench_dir/filtercost" "$@"
+		r=$?
+		echo "load after:  $(uptime)"
+		exit $r
+	} | tee "$bench_dir/out/filtercost.txt"
+}
 case $mode in
 quick)
-	"$here/capacity" --quick || rc=1 ;;
+	"$here/capacity" --quick || rc=1
+	filtercost --quick || rc=1 ;;
 vm-quick)
 	"$here/vm-loss" --quick || rc=1 ;;
 full)
 	"$here/capacity" || rc=1
+	filtercost || rc=1
 	"$here/cgcount" || rc=1
 	"$here/vm-loss" ${vmargs[@]+"${vmargs[@]}"} || rc=1 ;;
 esac

@@ -57,12 +57,13 @@ static const struct option long_opts[] = {
 	{ "fake-source",	required_argument, NULL, OPT_FAKE },
 	{ "list-interfaces",	no_argument,	   NULL, 'D' },
 	{ "relinquish-privileges", required_argument, NULL, 'Z' },
+	{ "filter-file",	required_argument, NULL, 'F' },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ "version",		no_argument,	   NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
 
-static const char short_opts[] = "i:w:s:C:W:G:z:c:qpDZ:h";
+static const char short_opts[] = "i:w:s:C:W:G:z:c:qpDZ:F:h";
 
 void lwp_usage_short(FILE *out)
 {
@@ -70,7 +71,8 @@ void lwp_usage_short(FILE *out)
 	      "         [-C SIZE] [-W FILES] [-G SECONDS] [-z COMMAND] [-c COUNT]\n"
 	      "         [-q] [-p] [-Z USER] [--ring-size SIZE] [--seg-size SIZE]\n"
 	      "         [--mode tap|divert|default] [--stats-json FILE]\n"
-	      "         [--stats-interval S] [--summary-interval S]\n"
+	      "         [--stats-interval S] [--summary-interval S] [-F FILE]\n"
+	      "         [FILTER EXPRESSION]\n"
 	      "       tg3cap-reader -D\n"
 	      "Try 'tg3cap-reader --help' for more information.\n", out);
 }
@@ -78,6 +80,7 @@ void lwp_usage_short(FILE *out)
 void lwp_usage(FILE *out)
 {
 	fputs("Usage: tg3cap-reader -i IFACE [-i IFACE ...] -w PREFIX|- [options]\n"
+	      "                     [FILTER EXPRESSION]\n"
 	      "       tg3cap-reader -D\n"
 	      "\n"
 	      "Capture from lwpcap-enabled NICs into preallocated, memory-mapped,\n"
@@ -107,6 +110,15 @@ void lwp_usage(FILE *out)
 	      "                 at exit, wait at most 5 s for commands still running\n"
 	      "                 (a second stop signal ends the wait)\n"
 	      "  -c COUNT       stop after COUNT packets per interface\n"
+	      "  -F FILE        read the capture filter from FILE ('#' starts a\n"
+	      "                 comment) instead of the command line\n"
+	      "  FILTER EXPRESSION\n"
+	      "                 the arguments after the options, joined with spaces:\n"
+	      "                 a capture filter in tcpdump syntax (pcap-filter(7)),\n"
+	      "                 compiled by libpcap and run by the reader on every\n"
+	      "                 frame before it is written; frames it rejects are\n"
+	      "                 counted as filtered (not lost); an invalid\n"
+	      "                 expression is exit status 2\n"
 	      "  -q             no live status line (on a terminal)\n"
 	      "  -p             do not put the interface into promiscuous mode\n"
 	      "  -Z USER        run as USER (not root) once the device and the first\n"
@@ -148,6 +160,8 @@ void lwp_usage(FILE *out)
 	      "      /data/cap-eth2.000000.pcap, ...), first 128 bytes of each frame\n"
 	      "  tg3cap-reader -i eth1 -w /tmp/t -c 1000 -p --mode tap\n"
 	      "      1000 packets, leaving the NIC out of promiscuous mode\n"
+	      "  tg3cap-reader -i eth1 -w /data/cap 'not port 22'\n"
+	      "      everything but SSH\n"
 	      "  tg3cap-reader -i eth1 -w - -q | tcpdump -n -r -\n"
 	      "      watch eth1 live with tcpdump\n"
 	      "  tg3cap-reader --fake-source 10000000:64:2 -w /tmp/bench -C 1g -q\n"
@@ -281,6 +295,11 @@ static int parse_one(int c, const char *arg, struct lwp_opts *o, char *err)
 		if (!*arg)
 			return lwp_err(err, -EINVAL, "empty -Z user");
 		o->user = arg;
+		return 0;
+	case 'F':
+		if (!*arg)
+			return lwp_err(err, -EINVAL, "empty -F file");
+		o->filter_file = arg;
 		return 0;
 	case 'q':
 		o->quiet = 1;
@@ -454,10 +473,15 @@ int lwp_parse_args(int argc, char **argv, struct lwp_opts *o, char *err)
 				return ret;
 		}
 	}
-	if (optind < argc)
-		return lwp_err(err, -EINVAL,
-			       "unexpected argument '%s' (filters are not supported)",
-			       argv[optind]);
+	/* As tcpdump's, the rest of the line is the filter expression. */
+	if (optind < argc) {
+		if (o->filter_file)
+			return lwp_err(err, -EINVAL,
+				       "-F %s and a filter expression on the command line ('%s'): give one of them",
+				       o->filter_file, argv[optind]);
+		o->filter_argv = argv + optind;
+		o->filter_argc = argc - optind;
+	}
 	return check_opts(o, err);
 }
 

@@ -24,6 +24,9 @@
  * @stream:     -w -: one pcap stream on standard output, no files
  * @file_size_set: -C was given (it makes no sense with @stream)
  * @user:       -Z: run as this user once the device and files are set up
+ * @filter_file: -F: the capture filter's expression is in this file
+ * @filter_argv: the trailing arguments: a capture filter expression,
+ *              joined with spaces (tcpdump syntax); @filter_argc of them
  */
 struct lwp_opts {
 	const char *ifaces[LWP_MAX_IFACES];
@@ -49,6 +52,9 @@ struct lwp_opts {
 	int stream;
 	int file_size_set;
 	const char *user;
+	const char *filter_file;
+	char *const *filter_argv;
+	int filter_argc;
 };
 
 int lwp_parse_args(int argc, char **argv, struct lwp_opts *o, char *err);

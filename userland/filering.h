@@ -73,6 +73,8 @@ struct fring_cfg {
  * @files:      files completed and renamed
  * @waits:      times the drain thread had to wait for the swapper
  * @wait_ns:    time spent in those waits
+ * @filtered:   records the capture filter rejected (filter.c); not loss
+ * @filter_on:  a capture filter is in front of the output
  */
 struct fring_stats {
 	uint64_t pkts;
@@ -81,6 +83,8 @@ struct fring_stats {
 	uint64_t files;
 	uint64_t waits;
 	uint64_t wait_ns;
+	uint64_t filtered;
+	int filter_on;
 };
 
 struct fring;

@@ -24,6 +24,7 @@
 #include "device.h"
 #include "fakesrc.h"
 #include "filering.h"
+#include "filter.h"
 #include "iflist.h"
 #include "pcapfile.h"
 #include "pcapstream.h"
@@ -43,6 +44,7 @@ struct iface {
 	struct fakesrc fake;
 	int src_open;
 	struct lwp_cap cap;
+	struct fring *fr;
 	int cap_init;
 	pthread_t thread;
 	int started;
@@ -90,7 +92,7 @@ static const struct lwp_src_ops dev_ops = {
 
 /* Open the source, attach the drain state and the file series. */
 static int iface_setup(struct iface *f, const struct lwp_opts *o,
-		       int notify_fd, char *err)
+		       const struct lwp_filter *flt, int notify_fd, char *err)
 {
 	uint32_t nr_segs = o->ring_size / o->seg_size;
 	struct fring_cfg fc = {
@@ -106,6 +108,7 @@ static int iface_setup(struct iface *f, const struct lwp_opts *o,
 		.no_populate	= o->no_populate,
 		.log		= log_msg,
 	};
+	struct lwp_fout *fo;
 	struct pstream *ps;
 	struct fring *fr;
 	void *map;
@@ -158,18 +161,29 @@ static int iface_setup(struct iface *f, const struct lwp_opts *o,
 
 		f->cap.out_ops = &pstream_out_ops;
 		ret = pstream_open(&ps, &sc, err);
-		if (!ret)
-			f->cap.out = ps;
-		return ret;
-	}
-	fc.hurry = &f->cap.hurry;
-	fc.wake = lwp_cap_kick;
-	fc.wake_arg = &f->cap;
-	f->cap.out_ops = &fring_out_ops;
-	ret = fring_open(&fr, &fc, err);
-	if (!ret)
+		if (ret)
+			return ret;
+		f->cap.out = ps;
+	} else {
+		fc.hurry = &f->cap.hurry;
+		fc.wake = lwp_cap_kick;
+		fc.wake_arg = &f->cap;
+		f->cap.out_ops = &fring_out_ops;
+		ret = fring_open(&fr, &fc, err);
+		if (ret)
+			return ret;
 		f->cap.out = fr;
-	return ret;
+		f->fr = fr;
+	}
+	if (!flt)
+		return 0;
+	/* The filter stage goes in front and owns the output from here. */
+	ret = lwp_fout_open(&fo, flt, f->cap.out_ops, f->cap.out, err);
+	if (ret)
+		return ret;
+	f->cap.out = fo;
+	f->cap.out_ops = &lwp_fout_ops;
+	return 0;
 }
 
 static int iface_start(struct iface *f, const struct lwp_opts *o, char *err)
@@ -250,10 +264,10 @@ static void human_size(char *buf, size_t len, uint64_t v)
  * "capturing on eth1 (tap, 4 queues, first file 000012), eth2 (tap,
  * 1 queue, first file 000000); ring 16 MiB per queue in 256 KiB segments;
  * files /data/cap-IFACE.NNNNNN.pcap, -C 128000000 bytes, -W 20, -G 60 s,
- * -z gzip; snaplen 65535"
+ * -z gzip; snaplen 65535; filter 'not port 22'"
  */
 static void start_line(struct iface *ifs, unsigned int n,
-		       const struct lwp_opts *o)
+		       const struct lwp_opts *o, const struct lwp_filter *flt)
 {
 	char ring[32], seg[32];
 	unsigned int i, q;
@@ -267,7 +281,7 @@ static void start_line(struct iface *ifs, unsigned int n,
 			q, q == 1 ? "" : "s");
 		if (!o->stream)
 			fprintf(stderr, ", first file %06u",
-				fring_first_seq(ifs[i].cap.out));
+				fring_first_seq(ifs[i].fr));
 		fputc(')', stderr);
 	}
 	human_size(ring, sizeof(ring), o->ring_size);
@@ -288,6 +302,8 @@ static void start_line(struct iface *ifs, unsigned int n,
 	if (o->max_pkts)
 		fprintf(stderr, ", -c %llu", (unsigned long long)o->max_pkts);
 	fprintf(stderr, "; snaplen %u", o->snaplen);
+	if (flt)
+		fprintf(stderr, "; filter '%s'", flt->expr);
 	if (o->user)
 		fprintf(stderr, "; running as %s", o->user);
 	fputc('\n', stderr);
@@ -449,6 +465,25 @@ static int user_check(const struct lwp_opts *o, struct lwp_user *u,
 	return lwp_user_check_dirs(u, list, n, err);
 }
 
+/* -F FILE or the trailing arguments, compiled; errors are usage errors. */
+static int filter_setup(const struct lwp_opts *o, struct lwp_filter *f,
+			char *err)
+{
+	char *expr;
+	int ret;
+
+	if (o->filter_file)
+		ret = lwp_filter_read_file(o->filter_file, &expr, err);
+	else
+		ret = lwp_filter_join(o->filter_argv, o->filter_argc, &expr,
+				      err);
+	if (ret)
+		return ret;
+	ret = lwp_filter_compile(f, expr, o->snaplen, err);
+	free(expr);
+	return ret;
+}
+
 /* -D: the list on stdout; 1 if the hooks could not be probed. */
 static int list_ifaces(void)
 {
@@ -485,6 +520,7 @@ int main(int argc, char **argv)
 	struct lwp_ifstat st[LWP_MAX_IFACES];
 	sigset_t block, waitmask;
 	char err[LWP_ERRLEN];
+	struct lwp_filter filter, *flt = NULL;
 	struct lwp_notify nt;
 	struct lwp_user user;
 	struct lwp_opts o;
@@ -512,6 +548,11 @@ int main(int argc, char **argv)
 	ret = lwp_check_paths(&o, err);
 	if (!ret && o.user)
 		ret = user_check(&o, &user, err);
+	if (!ret && (o.filter_file || o.filter_argc)) {
+		ret = filter_setup(&o, &filter, err);
+		if (!ret)
+			flt = &filter;
+	}
 	if (ret) {
 		fprintf(stderr, "%s: %s\n", PROG, err);
 		return 2;
@@ -538,11 +579,13 @@ int main(int argc, char **argv)
 	if (notify_fd < 0) {
 		fprintf(stderr, "%s: eventfd: %s\n", PROG, strerror(errno));
 		lwp_notify_close(&nt);
+		if (flt)
+			lwp_filter_free(flt);
 		return 1;
 	}
 	for (i = 0; i < n; i++) {
 		ifs[i].name = o.ifaces[i];
-		ret = iface_setup(&ifs[i], &o, notify_fd, err);
+		ret = iface_setup(&ifs[i], &o, flt, notify_fd, err);
 		if (ret)
 			goto out_teardown;
 	}
@@ -563,7 +606,7 @@ int main(int argc, char **argv)
 			goto out_teardown;
 		}
 	}
-	start_line(ifs, n, &o);
+	start_line(ifs, n, &o, flt);
 	/* Ended by itself (-c, device gone, error): stopping now. */
 	if (!supervise(ifs, n, st, &o, &waitmask, t0, &nt))
 		lwp_notify(&nt, "STOPPING=1");
@@ -600,5 +643,7 @@ out_teardown:
 		iface_teardown(&ifs[i], &o);
 	close(notify_fd);
 	lwp_notify_close(&nt);
+	if (flt)
+		lwp_filter_free(flt);
 	return exit_code;
 }

@@ -92,7 +92,9 @@ void lwp_totals(const struct lwp_ifstat *s, struct lwp_totals *t)
 	    nic_drops(&s->nic) >= nic_drops(&s->nic0))
 		t->not_detected = nic_drops(&s->nic) - nic_drops(&s->nic0);
 	t->written = s->fs.pkts;
-	t->dropped = t->detected > t->written ? t->detected - t->written : 0;
+	t->filtered = s->fs.filtered;
+	t->dropped = t->detected > t->written + t->filtered ?
+		     t->detected - t->written - t->filtered : 0;
 	if (s->state && (!strcmp(s->state, LWP_STATE_CAPTURING) ||
 			 !strcmp(s->state, LWP_STATE_COUNT)) &&
 	    t->dropped > t->ring_drops) {
@@ -133,6 +135,9 @@ static void status_body(FILE *out, const struct lwp_ifstat *s,
 			(unsigned long long)s[i].fs.files,
 			(unsigned long long)t.ring_drops,
 			(unsigned long long)t.not_detected);
+		if (s[i].fs.filter_on)
+			fprintf(out, ", filtered %llu",
+				(unsigned long long)t.filtered);
 	}
 	fprintf(out, " [%.0fs]", secs);
 }
@@ -214,8 +219,12 @@ void lwp_report(FILE *out, const struct lwp_ifstat *s, unsigned int n,
 			s[i].nic.ok ? "" : " [unavailable]");
 		fprintf(out, "  written:      %14llu  (records in files)\n",
 			(unsigned long long)t.written);
-		fprintf(out, "  dropped:      %14llu  (detected - written - in ring; ring full: %llu)\n",
+		if (s[i].fs.filter_on)
+			fprintf(out, "  filtered:     %14llu  (rejected by the capture filter; not lost)\n",
+				(unsigned long long)t.filtered);
+		fprintf(out, "  dropped:      %14llu  (detected - written - %sin ring; ring full: %llu)\n",
 			(unsigned long long)t.dropped,
+			s[i].fs.filter_on ? "filtered - " : "",
 			(unsigned long long)t.ring_drops);
 		if (t.in_ring && s[i].state &&
 		    !strcmp(s[i].state, LWP_STATE_COUNT))
@@ -243,10 +252,11 @@ static void json_if(FILE *out, const struct lwp_ifstat *s)
 	/* Interface names are [^/ \0] and at most 15 bytes: no escaping. */
 	fprintf(out, "{\"ifname\":\"%s\",\"state\":\"%s\",", s->ifname,
 		s->state ? s->state : "stopped");
-	fprintf(out, "\"sent\":%llu,\"detected\":%llu,\"not_detected\":%llu,\"written\":%llu,\"dropped\":%llu,\"in_ring\":%llu,\"lost_pct\":%.6f,",
+	fprintf(out, "\"sent\":%llu,\"detected\":%llu,\"not_detected\":%llu,\"written\":%llu,\"filtered\":%llu,\"dropped\":%llu,\"in_ring\":%llu,\"lost_pct\":%.6f,",
 		(unsigned long long)t.sent, (unsigned long long)t.detected,
 		(unsigned long long)t.not_detected,
-		(unsigned long long)t.written, (unsigned long long)t.dropped,
+		(unsigned long long)t.written, (unsigned long long)t.filtered,
+		(unsigned long long)t.dropped,
 		(unsigned long long)t.in_ring, t.lost_pct);
 	fprintf(out, "\"nic\":{\"rx_packets\":%llu,\"rx_dropped\":%llu,\"rx_missed_errors\":%llu,\"rx_fifo_errors\":%llu,\"valid\":%s},",
 		(unsigned long long)(s->nic.rx_packets - s->nic0.rx_packets),

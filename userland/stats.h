@@ -11,7 +11,8 @@
  * is all the host can know of what was sent.  While capturing, records
  * still in the ring are "in ring", not dropped; after -c, what the ring
  * still held (or got before capture was deactivated) is "left in ring",
- * not dropped either.  Only ring drops (and, after an error, what was
+ * not dropped either.  Frames a capture filter rejected are "filtered":
+ * detected, deliberately not written, not lost.  Only ring drops (and, after an error, what was
  * never written) count as dropped.
  */
 #ifndef _TG3CAP_STATS_H
@@ -65,6 +66,7 @@ struct lwp_totals {
 	uint64_t detected;
 	uint64_t not_detected;
 	uint64_t written;
+	uint64_t filtered;
 	uint64_t dropped;
 	uint64_t ring_drops;
 	uint64_t in_ring;

@@ -17,6 +17,11 @@
 #   two-nics    two e1000 NICs captured by one reader
 #   virtio4     virtio-net with 4 queue pairs (4 sub-rings); the file
 #               series merges the queues, so order is checked per flow
+#   filter      e1000 with the capture filter 'udp src port 10003' (one
+#               flow in 16, as the trailing arguments): the files hold
+#               exactly the sent frames that tcpdump's libpcap selects
+#               with the same filter, and the rest is counted as
+#               filtered, not written, not lost
 #
 # Usage: run.sh [CASE...]   (default: all).  Env: BUILD_DIR.
 # Prints "N passed, M failed"; exit 0 only if all passed.
@@ -30,7 +35,7 @@ RD=$top/tests/reader
 MOD=$B/mod
 
 declare -a CASES=("$@")
-[[ ${#CASES[@]} -gt 0 ]] || CASES=(e1000 two-nics virtio4)
+[[ ${#CASES[@]} -gt 0 ]] || CASES=(e1000 two-nics virtio4 filter)
 
 make -s -C "$VM" BUILD_DIR="$BUILD_DIR"
 make -s -C "$top/tests/capture" BUILD_DIR="$B"
@@ -82,6 +87,28 @@ check_if()	# $1 outdir, $2 guest interface, $3 tap, $4 file prefix
 	NFILES=${#files[@]}
 }
 
+check_filter()	# $1 outdir, $2 filter expression: the files hold exactly its frames
+{
+	local o=$1 sent exp w filtered files
+	sent=$(val "$o/host.env" sent_tap0)
+	tcpdump -r "$o/sent-tap0.pcap" -w "$o/expected.pcap" "$2" 2>/dev/null ||
+		{ fail "tcpdump cannot apply '$2'"; return; }
+	exp=$(tcpdump -nn -r "$o/expected.pcap" 2>/dev/null | wc -l)
+	w=$(written "$o/reader.err" eth0)
+	filtered=$(sed -n 's/.*"filtered":\([0-9]*\).*/\1/p' "$o/stats.json")
+	mapfile -t files < <(ls "$o"/cap/cap.*.pcap 2>/dev/null)
+	echo "  eth0: sent=$sent selected by '$2'=$exp written=$w filtered=$filtered"
+	[[ -n $sent && $exp -gt 0 && $exp -lt $sent ]] ||
+		fail "the filter should select some frames, not all"
+	[[ $w == "$exp" ]] || fail "reader wrote $w, the filter selects $exp"
+	[[ $filtered == $((sent - exp)) ]] ||
+		fail "filtered $filtered, expected $((sent - exp))"
+	grep -q "filter '$2'" "$o/reader.err" || fail "start line: no filter"
+	[[ ${#files[@]} -ge 1 ]] || { fail "no files"; return; }
+	"$B/capture/pcapcmp" --per-flow "$o/expected.pcap" "${files[@]}" |
+		sed 's/^/  /' || fail "pcapcmp"
+}
+
 PASSED=0 FAILED=0
 declare -a SUMMARY=()
 for c in "${CASES[@]}"; do
@@ -99,6 +126,8 @@ for c in "${CASES[@]}"; do
 	# flow over several queues (seen here), which breaks per-flow order
 	virtio4) a+=(--nic virtio:4 --arg count=12000 --arg rate=4000
 		     --arg vlan=0) ;;
+	filter) a+=(--nic e1000 --arg count=8000 --arg rate=4000
+		    --arg opts=udp,src,port,10003) ;;
 	*) echo "unknown case $c" >&2; exit 2 ;;
 	esac
 	echo "== reader/$c"
@@ -117,6 +146,8 @@ for c in "${CASES[@]}"; do
 			check_if "$out" eth1 tap1 cap-eth1 ;;
 		virtio4)
 			check_if "$out" eth0 tap0 cap ;;
+		filter)
+			check_filter "$out" "udp src port 10003" ;;
 		esac
 	fi
 	if [[ $ok == 1 ]]; then

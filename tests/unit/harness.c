@@ -129,7 +129,7 @@ int checker_feed(struct checker *c, const uint8_t *p, size_t len)
 	return 0;
 }
 
-static int read_file(const char *path, uint8_t **buf, size_t *len)
+int read_file(const char *path, uint8_t **buf, size_t *len)
 {
 	struct stat st;
 	ssize_t n;
@@ -335,6 +335,7 @@ int main(int argc, char **argv)
 		{ ring_tests, &ring_tests_n },
 		{ file_tests, &file_tests_n },
 		{ cli_tests, &cli_tests_n },
+		{ out_tests, &out_tests_n },
 	};
 	const char *tag = getenv("TG3CAP_TEST_TAG");
 	unsigned int g, i, pass = 0, fail = 0;
@@ -362,4 +363,42 @@ int main(int argc, char **argv)
 	}
 	printf("%u passed, %u failed\n", pass, fail);
 	return fail ? 1 : 0;
+}
+
+const char *reader(void)
+{
+	const char *r = getenv("TG3CAP_READER");
+
+	return r ? r : "./tg3cap-reader";
+}
+
+int rd(const char *args, char *out, size_t len)
+{
+	char cmd[8192];
+
+	snprintf(cmd, sizeof(cmd), "%s %s 2>&1", reader(), args);
+	return run_sh(cmd, out, len);
+}
+
+uint64_t json_u64(const char *json, const char *key)
+{
+	char pat[64];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	p = strstr(json, pat);
+	return p ? strtoull(p + strlen(pat), NULL, 10) : UINT64_MAX;
+}
+
+int read_text(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		return -1;
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return 0;
 }

@@ -46,6 +46,8 @@ extern const struct test file_tests[];
 extern const unsigned int file_tests_n;
 extern const struct test cli_tests[];
 extern const unsigned int cli_tests_n;
+extern const struct test out_tests[];
+extern const unsigned int out_tests_n;
 
 /* Sizes shrink under valgrind, which is ~50x slower. */
 uint64_t scaled(uint64_t n);
@@ -90,9 +92,20 @@ int check_series(const char *prefix, struct checker *c, unsigned int *files,
 /* capinfos and tcpdump must both accept @path with exactly @pkts records. */
 int check_tools(const char *path, uint64_t pkts);
 uint64_t file_records(const char *path);
+/* The whole file in a malloc'ed buffer (NUL-terminated); 0 or -1. */
+int read_file(const char *path, uint8_t **buf, size_t *len);
 int count_files(const char *dir, const char *suffix);
 
 /* Run a command line through sh; stdout+stderr to @out (may be NULL). */
 int run_sh(const char *cmd, char *out, size_t outlen);
+
+/* The reader under test ($TG3CAP_READER), and a run of it with @args:
+ * its exit status, stdout and stderr in @out. */
+const char *reader(void);
+int rd(const char *args, char *out, size_t len);
+/* The number after "KEY": in @json, UINT64_MAX if absent. */
+uint64_t json_u64(const char *json, const char *key);
+/* A text file into @buf (NUL-terminated, cut at @len - 1); 0 or -1. */
+int read_text(const char *path, char *buf, size_t len);
 
 #endif /* _TG3CAP_HARNESS_H */

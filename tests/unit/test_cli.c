@@ -25,22 +25,6 @@
 #include "util.h"
 #include "repair.h"
 
-static const char *reader(void)
-{
-	const char *r = getenv("TG3CAP_READER");
-
-	return r ? r : "./tg3cap-reader";
-}
-
-/* Run the reader with @args; returns its exit status, output in @out. */
-static int rd(const char *args, char *out, size_t len)
-{
-	char cmd[8192];
-
-	snprintf(cmd, sizeof(cmd), "%s %s 2>&1", reader(), args);
-	return run_sh(cmd, out, len);
-}
-
 static int t_bad_flags(void)
 {
 	static const char *const bad[] = {
@@ -63,7 +47,7 @@ static int t_bad_flags(void)
 		"-i eth0 -w /tmp/x -x",
 		"-i eth0 -w /tmp/x --bogus",
 		"-i eth0 -w /tmp/x -i eth0",
-		"-i eth0 -w /tmp/x extra",
+		"-i eth0 -w /tmp/x -F /dev/null extra",	/* -F and a filter */
 		"-i eth0 -w",
 		"-i a/b -w /tmp/x",
 		"-i eth0 -w /tmp/x --fake-source 10:30",
@@ -113,29 +97,6 @@ static int t_live_errors(void)
 	else
 		CHECKF(strstr(out, "lo: /dev/lwpcap does not exist") &&
 		       strstr(out, "modprobe"), "%s", out);
-	return 0;
-}
-
-static uint64_t json_u64(const char *json, const char *key)
-{
-	char pat[64];
-	const char *p;
-
-	snprintf(pat, sizeof(pat), "\"%s\":", key);
-	p = strstr(json, pat);
-	return p ? strtoull(p + strlen(pat), NULL, 10) : UINT64_MAX;
-}
-
-static int read_text(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "r");
-	size_t n;
-
-	if (!f)
-		return -1;
-	n = fread(buf, 1, len - 1, f);
-	buf[n] = '\0';
-	fclose(f);
 	return 0;
 }
 
