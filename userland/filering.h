@@ -75,6 +75,7 @@ struct fring_cfg {
  * @wait_ns:    time spent in those waits
  * @filtered:   records the capture filter rejected (filter.c); not loss
  * @filter_on:  a capture filter is in front of the output
+ * @stream:     the output is a stream on standard output, not files
  */
 struct fring_stats {
 	uint64_t pkts;
@@ -85,6 +86,7 @@ struct fring_stats {
 	uint64_t wait_ns;
 	uint64_t filtered;
 	int filter_on;
+	int stream;
 };
 
 struct fring;

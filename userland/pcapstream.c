@@ -220,6 +220,7 @@ static void pstream_get_stats(void *arg, struct fring_stats *st)
 	st->files = 0;
 	st->waits = 0;
 	st->wait_ns = 0;
+	st->stream = 1;
 }
 
 static int pstream_close(void *arg, struct fring_stats *final, char *err)

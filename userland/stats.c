@@ -129,10 +129,15 @@ static void status_body(FILE *out, const struct lwp_ifstat *s,
 
 		lwp_totals(&s[i], &t);
 		human(b, sizeof(b), s[i].fs.file_bytes);
-		fprintf(out, "%s%s: %llu pkts %s %llu files, drops ring %llu nic %llu",
+		fprintf(out, "%s%s: %llu pkts %s",
 			i ? " | " : "", s[i].ifname,
-			(unsigned long long)t.written, b,
-			(unsigned long long)s[i].fs.files,
+			(unsigned long long)t.written, b);
+		if (s[i].fs.stream)
+			fputs(" to stdout", out);
+		else
+			fprintf(out, " %llu files",
+				(unsigned long long)s[i].fs.files);
+		fprintf(out, ", drops ring %llu nic %llu",
 			(unsigned long long)t.ring_drops,
 			(unsigned long long)t.not_detected);
 		if (s[i].fs.filter_on)
@@ -217,8 +222,10 @@ void lwp_report(FILE *out, const struct lwp_ifstat *s, unsigned int n,
 		fprintf(out, "  not detected: %14llu  (NIC drops: rx_dropped + rx_missed_errors + rx_fifo_errors)%s\n",
 			(unsigned long long)t.not_detected,
 			s[i].nic.ok ? "" : " [unavailable]");
-		fprintf(out, "  written:      %14llu  (records in files)\n",
-			(unsigned long long)t.written);
+		fprintf(out, "  written:      %14llu  (records %s)\n",
+			(unsigned long long)t.written,
+			s[i].fs.stream ? "written to standard output" :
+					 "in files");
 		if (s[i].fs.filter_on)
 			fprintf(out, "  filtered:     %14llu  (rejected by the capture filter; not lost)\n",
 				(unsigned long long)t.filtered);
@@ -235,11 +242,15 @@ void lwp_report(FILE *out, const struct lwp_ifstat *s, unsigned int n,
 				(unsigned long long)t.in_ring);
 		fprintf(out, "  lost:         %13.3f%%  ((not detected + dropped) / sent)\n",
 			t.lost_pct);
-		fprintf(out, "  files:        %14llu  (%llu bytes; swapper waits %llu, %.3f ms)\n",
-			(unsigned long long)s[i].fs.files,
-			(unsigned long long)s[i].fs.file_bytes,
-			(unsigned long long)s[i].fs.waits,
-			s[i].fs.wait_ns / 1e6);
+		if (s[i].fs.stream)
+			fprintf(out, "  stream:       %14llu  bytes to standard output\n",
+				(unsigned long long)s[i].fs.file_bytes);
+		else
+			fprintf(out, "  files:        %14llu  (%llu bytes; swapper waits %llu, %.3f ms)\n",
+				(unsigned long long)s[i].fs.files,
+				(unsigned long long)s[i].fs.file_bytes,
+				(unsigned long long)s[i].fs.waits,
+				s[i].fs.wait_ns / 1e6);
 	}
 }
 

@@ -793,7 +793,10 @@ static int t_stream_stdout(void)
 	snprintf(cmd, sizeof(cmd), "%s/log", dir);
 	CHECK(!read_text(cmd, out, sizeof(out)));
 	CHECKF(strstr(out, "a pcap stream on stdout") &&
-	       strstr(out, "written:"), "%s", out);
+	       strstr(out, "(records written to standard output)") &&
+	       strstr(out, "bytes to standard output") &&
+	       !strstr(out, "records in files") && !strstr(out, "files:"),
+	       "%s", out);
 	checker_init(&ck, 256, 2, NULL);
 	CHECK(!check_series(prefix, &ck, &files, 0, 0));
 	CHECKF(ck.pkts == n, "%llu records of %llu",
