@@ -41,6 +41,8 @@ deps:
 	done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
+		echo 'wireshark-common wireshark-common/install-setuid boolean false' | \
+			debconf-set-selections; \
 		apt-get update -q && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
 			--no-install-recommends $$missing; \

@@ -15,6 +15,7 @@
 #include <linux/lwpcap.h>
 
 #include "cli.h"
+#include "filering.h"
 #include "pcapfile.h"
 #include "util.h"
 
@@ -33,6 +34,7 @@ enum {
 	OPT_SUMMARY_INTERVAL,
 	OPT_NO_POPULATE,
 	OPT_FAKE,
+	OPT_FORMAT,
 	OPT_VERSION,
 };
 
@@ -58,6 +60,7 @@ static const struct option long_opts[] = {
 	{ "list-interfaces",	no_argument,	   NULL, 'D' },
 	{ "relinquish-privileges", required_argument, NULL, 'Z' },
 	{ "filter-file",	required_argument, NULL, 'F' },
+	{ "format",		required_argument, NULL, OPT_FORMAT },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ "version",		no_argument,	   NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -71,7 +74,8 @@ void lwp_usage_short(FILE *out)
 	      "         [-C SIZE] [-W FILES] [-G SECONDS] [-z COMMAND] [-c COUNT]\n"
 	      "         [-q] [-p] [-Z USER] [--ring-size SIZE] [--seg-size SIZE]\n"
 	      "         [--mode tap|divert|default] [--stats-json FILE]\n"
-	      "         [--stats-interval S] [--summary-interval S] [-F FILE]\n"
+	      "         [--stats-interval S] [--summary-interval S]\n"
+	      "         [--format pcap|pcapng] [-F FILE]\n"
 	      "         [FILTER EXPRESSION]\n"
 	      "       tg3cap-reader -D\n"
 	      "Try 'tg3cap-reader --help' for more information.\n", out);
@@ -98,6 +102,14 @@ void lwp_usage(FILE *out)
 	      "  -w -           one pcap stream on stdout instead of files (one -i;\n"
 	      "                 no -C, -W, -G, -z); a reader of the pipe that goes\n"
 	      "                 away stops the capture with exit status 0\n"
+	      "  --format pcap|pcapng\n"
+	      "                 pcap (default): PREFIX.NNNNNN.pcap, the records as\n"
+	      "                 the kernel wrote them; pcapng: PREFIX.NNNNNN.pcapng\n"
+	      "                 (or the stream): section and interface blocks\n"
+	      "                 (name, snaplen, nanoseconds), each frame converted\n"
+	      "                 to an enhanced packet block, and an interface\n"
+	      "                 statistics block with the counters at each file's\n"
+	      "                 end\n"
 	      "  -s SNAPLEN     bytes kept per frame, 1-65535 (0 or default: 65535)\n"
 	      "  -C SIZE        rotate when a file would exceed SIZE: millions of bytes,\n"
 	      "                 or with a suffix k, m, g (KiB, MiB, GiB); default 128;\n"
@@ -359,6 +371,16 @@ static int parse_one(int c, const char *arg, struct lwp_opts *o, char *err)
 	case OPT_FAKE:
 		o->fake = 1;
 		return parse_fake(arg, &o->fake_cfg, err);
+	case OPT_FORMAT:
+		if (!strcmp(arg, "pcap"))
+			o->format = LWP_FMT_PCAP;
+		else if (!strcmp(arg, "pcapng"))
+			o->format = LWP_FMT_PCAPNG;
+		else
+			return lwp_err(err, -EINVAL,
+				       "invalid --format '%s': pcap or pcapng",
+				       arg);
+		return 0;
 	default:
 		return lwp_err(err, -EINVAL, "unknown option");
 	}
@@ -418,7 +440,10 @@ static int check_opts(struct lwp_opts *o, char *err)
 		return lwp_err(err, -EINVAL,
 			       "-s %u does not fit a %u-byte segment; use a larger --seg-size or a smaller -s",
 			       o->snaplen, o->seg_size);
-	if (o->file_size < PCAP_HDR_LEN + PCAP_REC_HDR_LEN + o->snaplen)
+	if ((o->format == LWP_FMT_PCAPNG &&
+	     o->file_size < PCAPNG_HDR_MAX + PCAPNG_EPB_LEN(o->snaplen) +
+			    PCAPNG_ISB_LEN) ||
+	    o->file_size < PCAP_HDR_LEN + PCAP_REC_HDR_LEN + o->snaplen)
 		return lwp_err(err, -EINVAL,
 			       "-C %llu bytes cannot hold one record of snaplen %u",
 			       (unsigned long long)o->file_size, o->snaplen);

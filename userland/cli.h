@@ -24,6 +24,7 @@
  * @stream:     -w -: one pcap stream on standard output, no files
  * @file_size_set: -C was given (it makes no sense with @stream)
  * @user:       -Z: run as this user once the device and files are set up
+ * @format:     --format: LWP_FMT_PCAP or LWP_FMT_PCAPNG
  * @filter_file: -F: the capture filter's expression is in this file
  * @filter_argv: the trailing arguments: a capture filter expression,
  *              joined with spaces (tcpdump syntax); @filter_argc of them
@@ -52,6 +53,7 @@ struct lwp_opts {
 	int stream;
 	int file_size_set;
 	const char *user;
+	int format;
 	const char *filter_file;
 	char *const *filter_argv;
 	int filter_argc;

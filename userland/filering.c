@@ -100,6 +100,12 @@ struct fring {
 	bool abort;
 	int lock_fd;
 	unsigned int first_seq;
+
+	size_t hdr_len;
+	uint32_t trailer;
+	const char *suffix;
+	const char *part_suffix;
+	uint64_t recs;
 };
 
 static void say(struct fring *f, const char *fmt, ...)
@@ -218,8 +224,8 @@ static int file_prepare(struct fring *f, unsigned int seq,
 	if (!pf)
 		return lwp_err(err, -ENOMEM, "out of memory");
 	pf->seq = seq;
-	pf->off = PCAP_HDR_LEN;
-	ret = name(f, part, seq, LWP_PART_SUFFIX);
+	pf->off = f->hdr_len;
+	ret = name(f, part, seq, f->part_suffix);
 	if (ret) {
 		lwp_err(err, ret, "file name too long for prefix %s",
 			f->cfg.prefix);
@@ -249,7 +255,11 @@ map:
 	}
 	populate(f, pf, f->window);
 	pf->svc_at = f->step;
-	pcap_hdr_fill(pf->map, f->cfg.snaplen, f->cfg.linktype);
+	if (f->cfg.format == LWP_FMT_PCAPNG)
+		pcapng_hdr_fill(pf->map, f->cfg.ifname, f->cfg.snaplen,
+				f->cfg.linktype);
+	else
+		pcap_hdr_fill(pf->map, f->cfg.snaplen, f->cfg.linktype);
 	*out = pf;
 	return 0;
 
@@ -267,7 +277,7 @@ static void file_discard(struct fring *f, struct pfile *pf)
 
 	munmap(pf->map, f->cfg.file_size);
 	close(pf->fd);
-	if (!name(f, part, pf->seq, LWP_PART_SUFFIX))
+	if (!name(f, part, pf->seq, f->part_suffix))
 		unlink(part);
 	free(pf);
 }
@@ -484,8 +494,8 @@ static int file_finish(struct fring *f, struct pfile *pf, size_t current,
 	char part[PATH_MAX], final[PATH_MAX];
 	int ret = 0;
 
-	name(f, part, pf->seq, LWP_PART_SUFFIX);
-	name(f, final, pf->seq, LWP_SUFFIX);
+	name(f, part, pf->seq, f->part_suffix);
+	name(f, final, pf->seq, f->suffix);
 	munmap(pf->map, f->cfg.file_size);
 	if (ftruncate(pf->fd, pf->off)) {
 		ret = lwp_err(err, -errno, "cannot truncate %s: %s", part,
@@ -649,16 +659,33 @@ int fring_open(struct fring **out, const struct fring_cfg *cfg, char *err)
 	struct fring *f;
 	int ret;
 
-	if (cfg->file_size < PCAP_HDR_LEN + PCAP_REC_HDR_LEN +
-	    (uint64_t)cfg->snaplen)
-		return lwp_err(err, -EINVAL,
-			       "file size %llu cannot hold one record of snaplen %u",
-			       (unsigned long long)cfg->file_size,
-			       cfg->snaplen);
+	uint8_t hdr[PCAPNG_HDR_MAX];
+	uint64_t least;
+
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return lwp_err(err, -ENOMEM, "out of memory");
 	f->cfg = *cfg;
+	if (cfg->format == LWP_FMT_PCAPNG) {
+		f->hdr_len = pcapng_hdr_fill(hdr, cfg->ifname, cfg->snaplen,
+					     cfg->linktype);
+		f->trailer = PCAPNG_ISB_LEN;
+		f->suffix = LWP_NG_SUFFIX;
+		f->part_suffix = LWP_NG_PART_SUFFIX;
+		least = f->hdr_len + PCAPNG_EPB_LEN(cfg->snaplen) + f->trailer;
+	} else {
+		f->hdr_len = PCAP_HDR_LEN;
+		f->suffix = LWP_SUFFIX;
+		f->part_suffix = LWP_PART_SUFFIX;
+		least = PCAP_HDR_LEN + PCAP_REC_HDR_LEN + cfg->snaplen;
+	}
+	if (cfg->file_size < least) {
+		free(f);
+		return lwp_err(err, -EINVAL,
+			       "file size %llu cannot hold one record of snaplen %u",
+			       (unsigned long long)cfg->file_size,
+			       cfg->snaplen);
+	}
 	f->pkts_limit_left = cfg->max_pkts;
 	f->page = sysconf(_SC_PAGESIZE);
 	f->window = cfg->window ? cfg->window : FRING_WINDOW_DEFAULT;
@@ -681,7 +708,7 @@ int fring_open(struct fring **out, const struct fring_cfg *cfg, char *err)
 	if (ret)
 		goto err_free_done;
 	set_deadline(f, f->cur);
-	f->st.file_bytes = PCAP_HDR_LEN;
+	f->st.file_bytes = f->hdr_len;
 
 	pthread_mutex_init(&f->lock, NULL);
 	pthread_cond_init(&f->cond, NULL);
@@ -708,6 +735,26 @@ err_free:
 	return ret;
 }
 
+/*
+ * pcapng: the Interface Statistics Block that ends a file, with the
+ * capture's counters now; its room was kept free by write_run_ng().
+ */
+static void put_trailer(struct fring *f, struct pfile *pf)
+{
+	struct pcapng_isb c = { 0 };
+	size_t n;
+
+	if (!f->trailer)
+		return;
+	if (f->cfg.isb)
+		f->cfg.isb(f->cfg.isb_arg, &c);
+	c.ts_ns = lwp_wall_ns();
+	c.usrdeliv = f->recs;
+	n = pcapng_isb_fill(pf->map + pf->off, &c);
+	pf->off += n;
+	stat_add(&f->st.file_bytes, n);
+}
+
 /* Make the prepared file current; wait for the swapper if it is late. */
 static int rotate(struct fring *f, char *err)
 {
@@ -731,6 +778,7 @@ static int rotate(struct fring *f, char *err)
 	/* The window moves to the new file; the old one is not served. */
 	if (f->svc == f->cur)
 		f->svc = NULL;
+	put_trailer(f, f->cur);
 	for (tail = &f->closing; *tail; tail = &(*tail)->qnext)
 		;
 	*tail = f->cur;
@@ -738,7 +786,7 @@ static int rotate(struct fring *f, char *err)
 	f->cur = f->next;
 	f->next = NULL;
 	f->want_next = true;
-	stat_add(&f->st.file_bytes, PCAP_HDR_LEN);
+	stat_add(&f->st.file_bytes, f->hdr_len);
 	pthread_cond_broadcast(&f->cond);
 	pthread_mutex_unlock(&f->lock);
 	set_deadline(f, f->cur);
@@ -777,7 +825,7 @@ int fring_tick(struct fring *f, char *err)
 	now = wall(f);
 	if (now < f->cur->deadline)
 		return 0;
-	if (f->cur->off == PCAP_HDR_LEN) {
+	if (f->cur->off == f->hdr_len) {
 		set_deadline(f, f->cur);
 		return 0;
 	}
@@ -815,6 +863,53 @@ static void put_records(uint8_t *dst, const uint8_t *src, size_t len)
 }
 
 /*
+ * pcapng: convert one run into EPBs, as many as fit before the room kept
+ * for the ISB, rotating as needed; as write_run() otherwise.  @done
+ * counts bytes of the run (ring format) taken.
+ */
+static int write_run_ng(struct fring *f, const uint8_t *p, size_t len,
+			bool counting, size_t *done, char *err)
+{
+	struct pcap_walk w;
+	uint64_t room;
+	size_t n;
+	int ret;
+
+	*done = 0;
+	while (len) {
+		room = f->cfg.file_size - f->trailer - f->cur->off;
+		n = pcapng_convert(f->cur->map + f->cur->off, room, p, len,
+				   counting ? f->pkts_limit_left : UINT64_MAX,
+				   &w);
+		if (w.bad)
+			return lwp_err(err, -EPROTO,
+				       "corrupt record in the ring (caplen beyond the run)");
+		f->cur->off += n;
+		f->recs += w.pkts;
+		*done += w.bytes;
+		stat_add(&f->st.file_bytes, n);
+		p += w.bytes;
+		len -= w.bytes;
+		if (counting) {
+			f->pkts_limit_left -= w.pkts;
+			stat_add(&f->st.pkts, w.pkts);
+			stat_add(&f->st.caplen, w.caplen);
+			if (!f->pkts_limit_left)
+				return LWP_STOP;
+		}
+		if (!len)
+			return 0;
+		if (!w.bytes && f->cur->off == f->hdr_len)
+			return lwp_err(err, -EFBIG,
+				       "a record does not fit in an empty file");
+		ret = rotate(f, err);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
  * Copy one run, splitting it at record boundaries when it does not fit
  * in the current file or when the -c limit falls inside it.  Returns 0,
  * LWP_STOP when the limit was reached, or a negative errno.
@@ -826,6 +921,8 @@ static int write_run(struct fring *f, const uint8_t *p, size_t len,
 	uint64_t room;
 	int ret;
 
+	if (f->trailer)
+		return write_run_ng(f, p, len, counting, done, err);
 	*done = 0;
 	while (len) {
 		room = f->cfg.file_size - f->cur->off;
@@ -859,7 +956,7 @@ static int write_run(struct fring *f, const uint8_t *p, size_t len,
 		}
 		if (!len)
 			return 0;
-		if (!w.bytes && f->cur->off == PCAP_HDR_LEN)
+		if (!w.bytes && f->cur->off == f->hdr_len)
 			return lwp_err(err, -EFBIG,
 				       "a record does not fit in an empty file");
 		ret = rotate(f, err);
@@ -944,11 +1041,15 @@ int fring_close(struct fring *f, struct fring_stats *final, char *err)
 	ret = f->sw_err;
 	if (ret)
 		lwp_err(err, ret, "%s", f->sw_msg);
-	if (f->cur->off == PCAP_HDR_LEN && (f->st.files || f->abort)) {
-		f->st.file_bytes -= PCAP_HDR_LEN;
+	if (f->cur->off == f->hdr_len && (f->st.files || f->abort)) {
+		f->st.file_bytes -= f->hdr_len;
 		file_discard(f, f->cur);
 	} else {
-		int r = file_finish(f, f->cur, 0, msg);
+		int r;
+
+		if (!f->abort)
+			put_trailer(f, f->cur);
+		r = file_finish(f, f->cur, 0, msg);
 
 		if (r && !ret)
 			ret = lwp_err(err, r, "%s", msg);

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "pcapng.h"
 #include "repair.h"
 #include "ring.h"
 
@@ -41,8 +42,20 @@
  *              FRING_WINDOW_DEFAULT
  * @clock:      wall clock in seconds; NULL for time(); tests use a fake
  * @log:        informational messages (rotation, repair); may be NULL
+ * @format:     LWP_FMT_PCAP (records copied as the ring holds them) or
+ *              LWP_FMT_PCAPNG (files PREFIX.NNNNNN.pcapng: SHB, IDB,
+ *              records converted to EPBs, an ISB at each file's end)
+ * @ifname:     the interface, for the pcapng IDB
+ * @isb:        pcapng: fills the capture's counters for the ISB that
+ *              ends a file; called by the thread that writes records
+ *              (and at close), must not block on the capture's locks
  */
 #define FRING_WINDOW_DEFAULT	(16ULL << 20)
+
+enum lwp_format {
+	LWP_FMT_PCAP,
+	LWP_FMT_PCAPNG,
+};
 
 struct fring_cfg {
 	const char *prefix;
@@ -63,6 +76,10 @@ struct fring_cfg {
 	void *clock_arg;
 	lwp_log_fn log;
 	void *log_arg;
+	int format;
+	const char *ifname;
+	void (*isb)(void *arg, struct pcapng_isb *c);
+	void *isb_arg;
 };
 
 /**

@@ -164,10 +164,12 @@ void lwp_filter_free(struct lwp_filter *f)
  */
 int lwp_filter_match(const struct lwp_filter *f, const uint8_t *rec)
 {
-	const struct lwpcap_rec_hdr *h = (const void *)rec;
+	struct lwpcap_rec_hdr h;
 
-	return bpf_filter(f->prog.bf_insns, rec + PCAP_REC_HDR_LEN, h->len,
-			  h->caplen) != 0;
+	/* Records are packed: a header may be unaligned. */
+	memcpy(&h, rec, sizeof(h));
+	return bpf_filter(f->prog.bf_insns, rec + PCAP_REC_HDR_LEN, h.len,
+			  h.caplen) != 0;
 }
 
 /**
@@ -176,6 +178,7 @@ int lwp_filter_match(const struct lwp_filter *f, const uint8_t *rec)
  * @ops:      the output behind
  * @inner:    its state
  * @rejected: records the filter rejected (read by other threads)
+ * @accepted: records it accepted (handed on or not)
  * @runs:     scratch for the accepted stretches of one sub-batch
  */
 struct lwp_fout {
@@ -183,6 +186,7 @@ struct lwp_fout {
 	const struct lwp_out_ops *ops;
 	void *inner;
 	uint64_t rejected;
+	uint64_t accepted;
 	struct lwp_run runs[FOUT_RUNS];
 };
 
@@ -226,7 +230,7 @@ static int fout_write(void *arg, const struct lwp_batch *b, char *err)
 {
 	struct lwp_batch nb = { .runs = NULL };
 	struct lwp_fout *fo = arg;
-	uint64_t rejected = 0;
+	uint64_t rejected = 0, accepted = 0;
 	unsigned int i;
 	int ret = 0;
 
@@ -236,18 +240,25 @@ static int fout_write(void *arg, const struct lwp_batch *b, char *err)
 		struct lwp_run *cur = NULL;
 
 		while (p < end) {
-			const struct lwpcap_rec_hdr *h = (const void *)p;
+			struct lwpcap_rec_hdr h;
 			uint32_t rec;
 
-			if ((size_t)(end - p) < PCAP_REC_HDR_LEN ||
-			    h->caplen > (size_t)(end - p) - PCAP_REC_HDR_LEN) {
+			if ((size_t)(end - p) < PCAP_REC_HDR_LEN) {
 				ret = lwp_err(err, -EPROTO,
-					      "corrupt record in the ring (caplen %u, len %u, %zu bytes left in the run)",
-					      h->caplen, h->len,
+					      "corrupt record in the ring (%zu bytes left in the run)",
 					      (size_t)(end - p));
 				break;
 			}
-			rec = PCAP_REC_HDR_LEN + h->caplen;
+			/* Records are packed: a header may be unaligned. */
+			memcpy(&h, p, sizeof(h));
+			if (h.caplen > (size_t)(end - p) - PCAP_REC_HDR_LEN) {
+				ret = lwp_err(err, -EPROTO,
+					      "corrupt record in the ring (caplen %u, len %u, %zu bytes left in the run)",
+					      h.caplen, h.len,
+					      (size_t)(end - p));
+				break;
+			}
+			rec = PCAP_REC_HDR_LEN + h.caplen;
 			if (!lwp_filter_match(fo->f, p)) {
 				rejected++;
 				cur = NULL;
@@ -265,10 +276,11 @@ static int fout_write(void *arg, const struct lwp_batch *b, char *err)
 				cur->p = p;
 				cur->len = 0;
 			}
+			accepted++;
 			cur->len += rec;
 			nb.bytes += rec;
 			nb.pkts++;
-			nb.caplen += h->caplen;
+			nb.caplen += h.caplen;
 			p += rec;
 		}
 	}
@@ -276,9 +288,20 @@ static int fout_write(void *arg, const struct lwp_batch *b, char *err)
 	__atomic_store_n(&fo->rejected,
 			 __atomic_load_n(&fo->rejected, __ATOMIC_RELAXED) +
 			 rejected, __ATOMIC_RELAXED);
+	__atomic_store_n(&fo->accepted,
+			 __atomic_load_n(&fo->accepted, __ATOMIC_RELAXED) +
+			 accepted, __ATOMIC_RELAXED);
 	if (ret)
 		return ret;
 	return hand_on(fo, &nb, err);
+}
+
+/** lwp_fout_counts() - the filter's verdicts so far, from any thread */
+void lwp_fout_counts(struct lwp_fout *fo, uint64_t *accepted,
+		     uint64_t *rejected)
+{
+	*accepted = __atomic_load_n(&fo->accepted, __ATOMIC_RELAXED);
+	*rejected = __atomic_load_n(&fo->rejected, __ATOMIC_RELAXED);
 }
 
 static int fout_tick(void *arg, char *err)

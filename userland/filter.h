@@ -41,6 +41,9 @@ struct lwp_fout;
 int lwp_fout_open(struct lwp_fout **out, const struct lwp_filter *f,
 		  const struct lwp_out_ops *ops, void *inner, char *err);
 
+void lwp_fout_counts(struct lwp_fout *fo, uint64_t *accepted,
+		     uint64_t *rejected);
+
 extern const struct lwp_out_ops lwp_fout_ops;
 
 #endif /* _TG3CAP_FILTER_H */

@@ -45,6 +45,8 @@ struct iface {
 	int src_open;
 	struct lwp_cap cap;
 	struct fring *fr;
+	struct lwp_fout *fo;
+	uint64_t start_ns;
 	int cap_init;
 	pthread_t thread;
 	int started;
@@ -90,6 +92,40 @@ static const struct lwp_src_ops dev_ops = {
 	.stats		= dev_stats,
 };
 
+/*
+ * pcapng: the counters of an Interface Statistics Block, from the drain
+ * thread as a file (or the stream) ends: the ring's from the source, the
+ * NIC's from sysfs (none for the fake source), the filter's verdicts.
+ * Only calls that do not take the capture's lock (see lwp_cap_run()).
+ */
+static void isb_counters(void *arg, struct pcapng_isb *c)
+{
+	struct lwpcap_queue_stats qs[LWPCAP_MAX_QUEUES];
+	struct iface *f = arg;
+	struct lwp_nic nic;
+	uint64_t acc, rej;
+	unsigned int i;
+
+	c->start_ns = f->start_ns;
+	if (!f->cap.ops->stats(f->cap.src, qs, f->cap.nr_queues, NULL)) {
+		for (i = 0; i < f->cap.nr_queues; i++) {
+			c->ifrecv += qs[i].packets + qs[i].drops;
+			c->osdrop += qs[i].drops;
+		}
+	}
+	if (f->nic0.ok && !lwp_nic_read(SYSFS_NET, f->name, &nic, NULL)) {
+		c->ifdrop = nic.rx_dropped + nic.rx_missed + nic.rx_fifo -
+			    f->nic0.rx_dropped - f->nic0.rx_missed -
+			    f->nic0.rx_fifo;
+		c->has_ifdrop = 1;
+	}
+	if (f->fo) {
+		lwp_fout_counts(f->fo, &acc, &rej);
+		c->filteraccept = acc;
+		c->has_filter = 1;
+	}
+}
+
 /* Open the source, attach the drain state and the file series. */
 static int iface_setup(struct iface *f, const struct lwp_opts *o,
 		       const struct lwp_filter *flt, int notify_fd, char *err)
@@ -107,6 +143,10 @@ static int iface_setup(struct iface *f, const struct lwp_opts *o,
 		.postrotate_wait_ms = POSTROTATE_WAIT_MS,
 		.no_populate	= o->no_populate,
 		.log		= log_msg,
+		.format		= o->format,
+		.ifname		= f->name,
+		.isb		= isb_counters,
+		.isb_arg	= f,
 	};
 	struct lwp_fout *fo;
 	struct pstream *ps;
@@ -157,6 +197,10 @@ static int iface_setup(struct iface *f, const struct lwp_opts *o,
 			.linktype	= PCAP_LINKTYPE_ETHERNET,
 			.max_pkts	= o->max_pkts,
 			.hurry		= &f->cap.hurry,
+			.format		= o->format,
+			.ifname		= f->name,
+			.isb		= isb_counters,
+			.isb_arg	= f,
 		};
 
 		f->cap.out_ops = &pstream_out_ops;
@@ -183,6 +227,7 @@ static int iface_setup(struct iface *f, const struct lwp_opts *o,
 		return ret;
 	f->cap.out = fo;
 	f->cap.out_ops = &lwp_fout_ops;
+	f->fo = fo;
 	return 0;
 }
 
@@ -190,6 +235,7 @@ static int iface_start(struct iface *f, const struct lwp_opts *o, char *err)
 {
 	int ret;
 
+	f->start_ns = lwp_wall_ns();
 	if (o->fake)
 		ret = fakesrc_start(&f->fake, err);
 	else
@@ -288,10 +334,12 @@ static void start_line(struct iface *ifs, unsigned int n,
 	human_size(seg, sizeof(seg), o->seg_size);
 	fprintf(stderr, "; ring %s per queue in %s segments", ring, seg);
 	if (o->stream)
-		fputs("; a pcap stream on stdout", stderr);
+		fprintf(stderr, "; a %s stream on stdout",
+			o->format == LWP_FMT_PCAPNG ? "pcapng" : "pcap");
 	else
-		fprintf(stderr, "; files %s%s.NNNNNN.pcap, -C %llu bytes",
+		fprintf(stderr, "; files %s%s.NNNNNN.%s, -C %llu bytes",
 			o->prefix, n > 1 ? "-IFACE" : "",
+			o->format == LWP_FMT_PCAPNG ? "pcapng" : "pcap",
 			(unsigned long long)o->file_size);
 	if (o->max_files)
 		fprintf(stderr, ", -W %u", o->max_files);

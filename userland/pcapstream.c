@@ -20,10 +20,12 @@
 #include <unistd.h>
 
 #include "pcapfile.h"
+#include "pcapng.h"
 #include "pcapstream.h"
 #include "util.h"
 
 #define PSTREAM_POLL_MS	100	/* how often a full pipe checks @hurry */
+#define PSTREAM_NG_BUF	(256U << 10)	/* > the largest EPB */
 
 struct pstream {
 	struct pstream_cfg cfg;
@@ -31,6 +33,8 @@ struct pstream {
 	int own_fd;
 	uint64_t pkts_left;
 	struct fring_stats st;
+	uint8_t *ng_buf;
+	uint64_t recs;
 };
 
 /* Other threads read the stats while the drain thread adds to them. */
@@ -120,19 +124,70 @@ int pstream_open(struct pstream **out, const struct pstream_cfg *cfg,
 			      cfg->name);
 		goto err_free;
 	}
-	pcap_hdr_fill(hdr, cfg->snaplen, cfg->linktype);
-	ret = write_all(s, hdr, sizeof(hdr), err);
+	if (cfg->format == LWP_FMT_PCAPNG) {
+		s->ng_buf = malloc(PSTREAM_NG_BUF);
+		if (!s->ng_buf) {
+			ret = lwp_err(err, -ENOMEM, "out of memory");
+			goto err_close;
+		}
+		ret = write_all(s, s->ng_buf,
+				pcapng_hdr_fill(s->ng_buf, cfg->ifname,
+						cfg->snaplen, cfg->linktype),
+				err);
+	} else {
+		pcap_hdr_fill(hdr, cfg->snaplen, cfg->linktype);
+		ret = write_all(s, hdr, sizeof(hdr), err);
+	}
 	if (ret)
 		goto err_close;
 	*out = s;
 	return 0;
 
 err_close:
+	free(s->ng_buf);
 	if (s->own_fd)
 		close(s->fd);
 err_free:
 	free(s);
 	return ret;
+}
+
+/*
+ * pcapng: each run converted to EPBs through a buffer, up to the -c
+ * limit; records are counted once their EPBs are written.
+ */
+static int write_ng(struct pstream *s, const struct lwp_batch *b, char *err)
+{
+	bool counting = s->cfg.max_pkts;
+	struct pcap_walk w;
+	unsigned int i;
+	size_t n, len;
+	const uint8_t *p;
+	int ret;
+
+	for (i = 0; i < b->nruns; i++) {
+		p = b->runs[i].p;
+		len = b->runs[i].len;
+		while (len && (!counting || s->pkts_left)) {
+			n = pcapng_convert(s->ng_buf, PSTREAM_NG_BUF, p, len,
+					   counting ? s->pkts_left : UINT64_MAX,
+					   &w);
+			if (w.bad || !w.pkts)
+				return lwp_err(err, -EPROTO,
+					       "corrupt record in the ring (caplen beyond the run)");
+			ret = write_all(s, s->ng_buf, n, err);
+			if (ret)
+				return ret;
+			p += w.bytes;
+			len -= w.bytes;
+			s->recs += w.pkts;
+			if (counting)
+				s->pkts_left -= w.pkts;
+			stat_add(&s->st.pkts, w.pkts);
+			stat_add(&s->st.caplen, w.caplen);
+		}
+	}
+	return counting && !s->pkts_left ? LWP_STOP : 0;
 }
 
 /*
@@ -174,6 +229,8 @@ static int pstream_write(void *arg, const struct lwp_batch *b, char *err)
 	unsigned int i, k;
 	int ret = 0;
 
+	if (s->ng_buf)
+		return write_ng(s, b, err);
 	if (s->cfg.max_pkts && b->pkts >= s->pkts_left)
 		return write_counted(s, b, err);
 	for (i = 0; i < b->nruns; i++) {
@@ -223,22 +280,47 @@ static void pstream_get_stats(void *arg, struct fring_stats *st)
 	st->stream = 1;
 }
 
-static int pstream_close(void *arg, struct fring_stats *final, char *err)
+/*
+ * pcapng: the ISB that ends the stream.  A reader of the pipe that went
+ * away is no error here (the capture ended because of it).
+ */
+static int put_isb(struct pstream *s, char *err)
 {
-	struct pstream *s = arg;
+	struct pcapng_isb c = { 0 };
+	int ret;
 
-	(void)err;
+	if (s->cfg.isb)
+		s->cfg.isb(s->cfg.isb_arg, &c);
+	c.ts_ns = lwp_wall_ns();
+	c.usrdeliv = s->recs;
+	ret = write_all(s, s->ng_buf, pcapng_isb_fill(s->ng_buf, &c), err);
+	return ret == -EPIPE ? 0 : ret;
+}
+
+static int stream_close(struct pstream *s, struct fring_stats *final,
+			bool capturing, char *err)
+{
+	int ret = 0;
+
+	if (s->ng_buf && capturing)
+		ret = put_isb(s, err);
 	if (final)
 		pstream_get_stats(s, final);
+	free(s->ng_buf);
 	if (s->own_fd)
 		close(s->fd);
 	free(s);
-	return 0;
+	return ret;
+}
+
+static int pstream_close(void *arg, struct fring_stats *final, char *err)
+{
+	return stream_close(arg, final, true, err);
 }
 
 static void pstream_abort(void *arg)
 {
-	pstream_close(arg, NULL, NULL);
+	stream_close(arg, NULL, false, NULL);
 }
 
 const struct lwp_out_ops pstream_out_ops = {

@@ -23,6 +23,10 @@
  * @max_pkts: stop after this many records (-c); 0 for no limit
  * @hurry:    while the pipe is full, give up as soon as *@hurry is
  *            nonzero (a second stop signal); may be NULL
+ * @format:   LWP_FMT_PCAP, or LWP_FMT_PCAPNG (SHB, IDB, EPBs, an ISB at
+ *            the end)
+ * @ifname:   the interface, for the pcapng IDB
+ * @isb:      pcapng: fills the counters of the closing ISB; may be NULL
  */
 struct pstream_cfg {
 	int fd;
@@ -31,6 +35,10 @@ struct pstream_cfg {
 	uint32_t linktype;
 	uint64_t max_pkts;
 	const int *hurry;
+	int format;
+	const char *ifname;
+	void (*isb)(void *arg, struct pcapng_isb *c);
+	void *isb_arg;
 };
 
 struct pstream;

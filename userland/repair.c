@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "pcapfile.h"
+#include "pcapng.h"
 #include "repair.h"
 #include "util.h"
 
@@ -100,14 +101,19 @@ int lwp_name_seq_any(const char *base, const char *name, unsigned int *seq,
 	for (d = p; *d >= '0' && *d <= '9'; d++)
 		;
 	if (d - p < 6 || d - p >= (long)sizeof(digits) ||
-	    strncmp(d, LWP_SUFFIX, sl) || (d[sl] && d[sl] != '.'))
+	    strncmp(d, LWP_SUFFIX, sl))
+		return -ENOENT;
+	/* .pcap or .pcapng, then nothing or what -z added (.gz, ...) */
+	if (!strncmp(d + sl, "ng", 2))
+		sl += 2;
+	if (d[sl] && d[sl] != '.')
 		return -ENOENT;
 	memcpy(digits, p, d - p);
 	digits[d - p] = '\0';
 	if (lwp_parse_u64(digits, 0, LWP_SEQ_MAX, &v))
 		return -ENOENT;
 	*seq = (unsigned int)v;
-	*part = !strcmp(d, LWP_PART_SUFFIX);
+	*part = !strcmp(d, LWP_PART_SUFFIX) || !strcmp(d, LWP_NG_PART_SUFFIX);
 	return 0;
 }
 
@@ -196,6 +202,7 @@ static void say(lwp_log_fn log, void *arg, const char *fmt, ...)
 static int repair_one(const char *part, const char *final, lwp_log_fn log,
 		      void *arg, char *err)
 {
+	size_t hdr_len = PCAP_HDR_LEN;
 	uint32_t snaplen = 0;
 	struct pcap_walk w;
 	struct stat st;
@@ -222,13 +229,23 @@ static int repair_one(const char *part, const char *final, lwp_log_fn log,
 			goto out_close;
 		}
 		ret = pcap_hdr_check(map, st.st_size, &snaplen);
+		if (ret == -EINVAL &&
+		    !pcapng_hdr_check(map, st.st_size, &hdr_len))
+			ret = 0;
+		else
+			hdr_len = PCAP_HDR_LEN;
 	}
 	if (ret == -EINVAL) {
 		say(log, arg, "%s: not a file of ours, left alone", part);
 		ret = 0;
 		goto out_unmap;
 	}
-	if (!ret) {
+	if (!ret && hdr_len != PCAP_HDR_LEN) {
+		w.bytes = pcapng_walk(map + hdr_len, st.st_size - hdr_len,
+				      &w.pkts);
+		if (!w.pkts)
+			ret = -ENODATA;
+	} else if (!ret) {
 		pcap_walk(map + PCAP_HDR_LEN, st.st_size - PCAP_HDR_LEN,
 			  st.st_size - PCAP_HDR_LEN, UINT64_MAX, snaplen, &w);
 		if (!w.pkts)
@@ -245,7 +262,7 @@ static int repair_one(const char *part, const char *final, lwp_log_fn log,
 		ret = 0;
 		goto out_unmap;
 	}
-	if (ftruncate(fd, PCAP_HDR_LEN + w.bytes) || fsync(fd)) {
+	if (ftruncate(fd, hdr_len + w.bytes) || fsync(fd)) {
 		ret = lwp_err(err, -errno, "cannot truncate %s: %s", part,
 			      strerror(errno));
 		goto out_unmap;
@@ -264,7 +281,7 @@ static int repair_one(const char *part, const char *final, lwp_log_fn log,
 	say(log, arg,
 	    "repaired %s: %llu records, cut from %lld to %zu bytes (left by a reader that did not exit cleanly)",
 	    final, (unsigned long long)w.pkts, (long long)st.st_size,
-	    PCAP_HDR_LEN + w.bytes);
+	    hdr_len + w.bytes);
 	ret = 1;
 out_unmap:
 	if (map)
@@ -301,12 +318,18 @@ int lwp_repair(const char *prefix, lwp_log_fn log, void *log_arg,
 		return lwp_err(err, -errno, "cannot read directory %s: %s",
 			       dir, strerror(errno));
 	while ((de = readdir(d))) {
-		if (lwp_name_seq(base, de->d_name, LWP_PART_SUFFIX, &seq))
+		const char *ps = LWP_PART_SUFFIX, *fs = LWP_SUFFIX;
+
+		if (!lwp_name_seq(base, de->d_name, LWP_NG_PART_SUFFIX,
+				  &seq)) {
+			ps = LWP_NG_PART_SUFFIX;
+			fs = LWP_NG_SUFFIX;
+		} else if (lwp_name_seq(base, de->d_name, LWP_PART_SUFFIX,
+					&seq)) {
 			continue;
-		if (lwp_series_name(part, sizeof(part), prefix, seq,
-				    LWP_PART_SUFFIX) ||
-		    lwp_series_name(final, sizeof(final), prefix, seq,
-				    LWP_SUFFIX))
+		}
+		if (lwp_series_name(part, sizeof(part), prefix, seq, ps) ||
+		    lwp_series_name(final, sizeof(final), prefix, seq, fs))
 			continue;
 		ret = repair_one(part, final, log, log_arg,
 				 first ? NULL : err);

@@ -3,7 +3,9 @@
  * repair.h - file names of a capture series and crash repair.
  *
  * A series with prefix P is P.NNNNNN.pcap (six digits or more, counting
- * up); the file being written is P.NNNNNN.pcap.part until it is complete.
+ * up), or P.NNNNNN.pcapng with --format pcapng; the file being written is
+ * P.NNNNNN.pcap.part (.pcapng.part) until it is complete.  Both formats
+ * share the numbers and the -W ring of a series.
  * DIR/.BASE.lock (P = DIR/BASE), flock()ed by the reader that writes the
  * series, keeps a second reader (and its crash repair) away from it.
  */
@@ -16,6 +18,8 @@
 #define LWP_SEQ_MAX	999999999U
 #define LWP_SUFFIX	".pcap"
 #define LWP_PART_SUFFIX	".pcap.part"
+#define LWP_NG_SUFFIX	".pcapng"
+#define LWP_NG_PART_SUFFIX ".pcapng.part"
 #define LWP_LOCK_SUFFIX	".lock"
 
 typedef void (*lwp_log_fn)(void *arg, const char *msg);

@@ -27,5 +27,6 @@ int lwp_parse_size(const char *s, uint64_t unit, uint64_t min, uint64_t max,
 		   uint64_t *out);
 
 uint64_t lwp_now_ns(void);
+uint64_t lwp_wall_ns(void);
 
 #endif /* _TG3CAP_UTIL_H */

@@ -22,6 +22,10 @@
 #               exactly the sent frames that tcpdump's libpcap selects
 #               with the same filter, and the rest is counted as
 #               filtered, not written, not lost
+#   pcapng      e1000 with --format pcapng, 1 MB files: tshark and
+#               capinfos read every file as pcapng with all the sent
+#               frames, each file ends with a statistics block, and the
+#               frames (through editcap -F pcap) are the sent ones
 #
 # Usage: run.sh [CASE...]   (default: all).  Env: BUILD_DIR.
 # Prints "N passed, M failed"; exit 0 only if all passed.
@@ -35,7 +39,7 @@ RD=$top/tests/reader
 MOD=$B/mod
 
 declare -a CASES=("$@")
-[[ ${#CASES[@]} -gt 0 ]] || CASES=(e1000 two-nics virtio4 filter)
+[[ ${#CASES[@]} -gt 0 ]] || CASES=(e1000 two-nics virtio4 filter pcapng)
 
 make -s -C "$VM" BUILD_DIR="$BUILD_DIR"
 make -s -C "$top/tests/capture" BUILD_DIR="$B"
@@ -109,6 +113,31 @@ check_filter()	# $1 outdir, $2 filter expression: the files hold exactly its fra
 		sed 's/^/  /' || fail "pcapcmp"
 }
 
+check_pcapng()	# $1 outdir: pcapng files hold every sent frame
+{
+	local o=$1 sent w n=0 t=0 f files
+	sent=$(val "$o/host.env" sent_tap0)
+	w=$(written "$o/reader.err" eth0)
+	mapfile -t files < <(ls "$o"/cap/cap.*.pcapng 2>/dev/null)
+	echo "  eth0: sent=$sent written=$w files=${#files[@]}"
+	[[ ${#files[@]} -ge 2 ]] || { fail "${#files[@]} pcapng files"; return; }
+	[[ -z $(ls "$o"/cap/*.pcap "$o"/cap/*.part 2>/dev/null) ]] ||
+		fail "pcap or .part files next to the pcapng ones"
+	for f in "${files[@]}"; do
+		capinfos -t "$f" | grep -q pcapng || fail "$f is not pcapng"
+		capinfos -M "$f" | grep -q 'Number of stat entries = 1' ||
+			fail "$f has no statistics block"
+		n=$((n + $(capinfos -M -c -T -r "$f" | awk '{print $2}')))
+		t=$((t + $(tshark -r "$f" 2>/dev/null | wc -l)))
+		editcap -F pcap "$f" "${f%.pcapng}.conv.pcap" ||
+			fail "editcap $f"
+	done
+	[[ $w == "$sent" && $n == "$sent" && $t == "$sent" ]] ||
+		fail "sent $sent, written $w, capinfos $n, tshark $t"
+	"$B/capture/pcapcmp" --per-flow "$o/sent-tap0.pcap" \
+		"$o"/cap/cap.*.conv.pcap | sed 's/^/  /' || fail "pcapcmp"
+}
+
 PASSED=0 FAILED=0
 declare -a SUMMARY=()
 for c in "${CASES[@]}"; do
@@ -128,6 +157,8 @@ for c in "${CASES[@]}"; do
 		     --arg vlan=0) ;;
 	filter) a+=(--nic e1000 --arg count=8000 --arg rate=4000
 		    --arg opts=udp,src,port,10003) ;;
+	pcapng) a+=(--nic e1000 --arg count=8000 --arg rate=4000
+		    --arg opts=--format,pcapng,-C,1m) ;;
 	*) echo "unknown case $c" >&2; exit 2 ;;
 	esac
 	echo "== reader/$c"
@@ -148,6 +179,8 @@ for c in "${CASES[@]}"; do
 			check_if "$out" eth0 tap0 cap ;;
 		filter)
 			check_filter "$out" "udp src port 10003" ;;
+		pcapng)
+			check_pcapng "$out" ;;
 		esac
 	fi
 	if [[ $ok == 1 ]]; then

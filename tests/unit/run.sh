@@ -38,7 +38,7 @@ if [ "$(id -u)" != 0 ]; then
 	echo "FAIL run.sh: the tests mount tmpfs and must run as root" >&2
 	fail=$((fail + 1))
 fi
-for tool in capinfos tcpdump valgrind man groff; do
+for tool in capinfos tcpdump tshark valgrind man groff; do
 	if ! command -v $tool >/dev/null 2>&1; then
 		echo "FAIL run.sh: $tool is missing; run 'make deps'" >&2
 		fail=$((fail + 1))

@@ -4,11 +4,14 @@
  * own and through the whole reader on the fake source.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "filter.h"
+#include "pcapng.h"
 #include "harness.h"
 #include "pcapfile.h"
 #include "util.h"
@@ -322,7 +325,393 @@ static int t_filter_reader(void)
 	return 0;
 }
 
+
+static uint32_t get32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return v;
+}
+
+/* Option @code of the block at @b (options start at @opt), or NULL. */
+static const uint8_t *find_opt(const uint8_t *b, uint32_t opt, uint16_t code,
+			       uint16_t *len)
+{
+	uint32_t blen = get32(b + 4), off = opt;
+
+	while (off + 4 <= blen - 4) {
+		uint16_t c, l;
+
+		memcpy(&c, b + off, 2);
+		memcpy(&l, b + off + 2, 2);
+		if (!c)
+			return NULL;
+		if (c == code) {
+			*len = l;
+			return b + off + 4;
+		}
+		off += 4 + ((l + 3) & ~3U);
+	}
+	return NULL;
+}
+
+/*
+ * A pcapng file or stream of fake frames, checked block by block: SHB
+ * (byte order, version), one IDB (Ethernet, @snaplen, if_name @ifname,
+ * if_tsresol 9), EPBs each the frame of its number with caplen
+ * min(len, snaplen), per-queue order, padding, both lengths; an ISB
+ * last if @want_isb (its isb_usrdeliv in *@usrdeliv, isb_ifrecv in
+ * *@ifrecv).  Return: EPBs, or UINT64_MAX.
+ */
+static uint64_t check_ng(const uint8_t *buf, size_t len, const char *ifname,
+			 uint32_t snaplen, unsigned int nq, bool want_isb,
+			 uint64_t *usrdeliv, uint64_t *ifrecv)
+{
+	uint64_t n = 0, last[LWPCAP_MAX_QUEUES];
+	int started[LWPCAP_MAX_QUEUES] = { 0 };
+	bool isb = false;
+	uint8_t frame[512];
+	const uint8_t *v;
+	size_t off;
+	uint16_t l;
+
+#define NG_FAIL(...) do { fprintf(stderr, "  pcapng: " __VA_ARGS__); \
+			  fputc('\n', stderr); return UINT64_MAX; } while (0)
+	if (len < 28 || get32(buf) != PCAPNG_SHB_TYPE ||
+	    get32(buf + 8) != PCAPNG_BOM || get32(buf + 12) != 1)
+		NG_FAIL("no SHB");
+	off = get32(buf + 4);
+	if (off + 20 > len || get32(buf + off) != PCAPNG_IDB_TYPE ||
+	    (get32(buf + off + 8) & 0xffff) != 1 ||
+	    get32(buf + off + 12) != snaplen)
+		NG_FAIL("no IDB for Ethernet, snaplen %u", snaplen);
+	v = find_opt(buf + off, 16, 2, &l);
+	if (!v || l != strlen(ifname) || memcmp(v, ifname, l))
+		NG_FAIL("IDB without if_name %s", ifname);
+	v = find_opt(buf + off, 16, 9, &l);
+	if (!v || l != 1 || *v != 9)
+		NG_FAIL("IDB without if_tsresol 9");
+	off += get32(buf + off + 4);
+	while (off < len) {
+		const uint8_t *b = buf + off;
+		uint32_t type, blen, caplen, wire;
+		uint64_t seq;
+		unsigned int q;
+
+		if (len - off < 12)
+			NG_FAIL("%zu bytes after the last block", len - off);
+		type = get32(b);
+		blen = get32(b + 4);
+		if (blen < 12 || (blen & 3) || blen > len - off ||
+		    get32(b + blen - 4) != blen)
+			NG_FAIL("block at %zu: bad length %u", off, blen);
+		if (isb)
+			NG_FAIL("a block after the ISB");
+		if (type == PCAPNG_ISB_TYPE) {
+			isb = true;
+			v = find_opt(b, 20, 8, &l);
+			if (!v || l != 8)
+				NG_FAIL("ISB without isb_usrdeliv");
+			*usrdeliv = get64(v);
+			v = find_opt(b, 20, 4, &l);
+			if (!v || l != 8)
+				NG_FAIL("ISB without isb_ifrecv");
+			*ifrecv = get64(v);
+			if (!find_opt(b, 20, 7, &l) || !find_opt(b, 20, 2, &l) ||
+			    !find_opt(b, 20, 3, &l))
+				NG_FAIL("ISB without osdrop, start or end time");
+			off += blen;
+			continue;
+		}
+		if (type != PCAPNG_EPB_TYPE || get32(b + 8) != 0)
+			NG_FAIL("block at %zu: type %#x", off, type);
+		caplen = get32(b + 20);
+		wire = get32(b + 24);
+		if (blen != PCAPNG_EPB_LEN(caplen) || caplen > sizeof(frame) ||
+		    caplen != (wire < snaplen ? wire : snaplen))
+			NG_FAIL("EPB at %zu: caplen %u len %u", off, caplen,
+				wire);
+		memcpy(&seq, b + 28 + FAKE_SEQ_OFF, sizeof(seq));
+		fakedev_frame(frame, seq, wire, caplen);
+		q = seq % nq;
+		if (memcmp(frame, b + 28, caplen) ||
+		    (started[q] && seq <= last[q]))
+			NG_FAIL("EPB at %zu: frame %llu wrong or out of order",
+				off, (unsigned long long)seq);
+		for (l = caplen; l & 3; l++)
+			if (b[28 + l])
+				NG_FAIL("EPB at %zu: padding not zero", off);
+		started[q] = 1;
+		last[q] = seq;
+		n++;
+		off += blen;
+	}
+	if (want_isb != isb)
+		NG_FAIL("%s ISB at the end", isb ? "an unexpected" : "no");
+	return n;
+#undef NG_FAIL
+}
+
+/* The 8-byte ISB option @code of the last block of @path, or UINT64_MAX. */
+static uint64_t isb_opt(const char *path, uint16_t code)
+{
+	uint64_t v = UINT64_MAX;
+	const uint8_t *o;
+	uint8_t *buf;
+	size_t len;
+	uint16_t l;
+
+	if (read_file(path, &buf, &len))
+		return UINT64_MAX;
+	if (len >= 12) {
+		const uint8_t *b = buf + len - get32(buf + len - 4);
+
+		if (b >= buf && get32(b) == PCAPNG_ISB_TYPE) {
+			o = find_opt(b, 20, code, &l);
+			if (o && l == 8)
+				v = get64(o);
+		}
+	}
+	free(buf);
+	return v;
+}
+
+/*
+ * The blocks on their own: header, EPB conversion (timestamps in ns,
+ * lengths, padding, room and count limits), the ISB, and what repair
+ * sees of a run whose first EPB header is not stored yet.
+ */
+static int t_pcapng_blocks(void)
+{
+	static uint8_t src[8 * (16 + 101)], out[4096];
+	struct pcapng_isb c = {
+		.ts_ns = 5, .ifrecv = 9, .osdrop = 1, .usrdeliv = 8,
+	};
+	uint64_t usr = 0, recv = 0, pkts;
+	struct lwpcap_rec_hdr rh;
+	struct pcap_walk w;
+	size_t hl, n, srclen, hdr2;
+
+	hl = pcapng_hdr_fill(out, "eth7", 200, 1);
+	CHECK(hl <= PCAPNG_HDR_MAX && !(hl & 3));
+	CHECK(!pcapng_hdr_check(out, hl, &hdr2) && hdr2 == hl);
+	srclen = make_records(src, 8, 101);
+	memcpy(&rh, src, sizeof(rh));
+	rh.ts_sec = 1700000000;
+	rh.ts_nsec = 123456789;
+	memcpy(src, &rh, sizeof(rh));
+	n = pcapng_convert(out + hl, sizeof(out) - hl, src, srclen, UINT64_MAX,
+			   &w);
+	CHECK(!w.bad && w.pkts == 8 && w.bytes == srclen && w.caplen == 808);
+	CHECK(n == 8 * PCAPNG_EPB_LEN(101));
+	CHECK(get32(out + hl + 12) == (uint32_t)(1700000000123456789ULL >> 32));
+	CHECK(get32(out + hl + 16) == (uint32_t)1700000000123456789ULL);
+	n += pcapng_isb_fill(out + hl + n, &c);
+	CHECK(check_ng(out, hl + n, "eth7", 200, 1, true, &usr, &recv) == 8);
+	CHECK(usr == 8 && recv == 9);
+	CHECK(pcapng_walk(out + hl, n, &pkts) == n && pkts == 8);
+
+	/* room for two and a half EPBs: two; -c 3: three */
+	n = pcapng_convert(out, 2 * PCAPNG_EPB_LEN(101) + 60, src, srclen,
+			   UINT64_MAX, &w);
+	CHECK(w.pkts == 2 && w.bytes == 2 * 117 && !w.bad &&
+	      n == 2 * PCAPNG_EPB_LEN(101));
+	n = pcapng_convert(out, sizeof(out), src, srclen, 3, &w);
+	CHECK(w.pkts == 3 && n == 3 * PCAPNG_EPB_LEN(101));
+
+	/* a killed writer: first EPB's type and length still zero */
+	memset(out, 0, 8);
+	CHECK(pcapng_walk(out, n, &pkts) == 0 && pkts == 0);
+	/* a record overrunning its run */
+	memcpy(&rh, src + 117, sizeof(rh));	/* packed: unaligned */
+	rh.caplen = 4000;
+	memcpy(src + 117, &rh, sizeof(rh));
+	pcapng_convert(out, sizeof(out), src, srclen, UINT64_MAX, &w);
+	CHECK(w.bad && w.pkts == 1);
+	return 0;
+}
+
+static uint64_t ng_file(const char *path, uint32_t snaplen, unsigned int nq,
+			bool isb, uint64_t *usr, uint64_t *recv)
+{
+	uint64_t n;
+	uint8_t *buf;
+	size_t len;
+
+	if (read_file(path, &buf, &len)) {
+		fprintf(stderr, "  cannot read %s\n", path);
+		return UINT64_MAX;
+	}
+	n = check_ng(buf, len, "fake0", snaplen, nq, isb, usr, recv);
+	free(buf);
+	return n;
+}
+
+/* tshark and capinfos must read @path with @n packets. */
+static int ng_tools(const char *path, uint64_t n)
+{
+	char cmd[1024], out[4096];
+
+	snprintf(cmd, sizeof(cmd),
+		 "capinfos -T -r -c -M '%s' 2>&1 && tshark -r '%s' 2>/dev/null | wc -l",
+		 path, path);
+	CHECKF(run_sh(cmd, out, sizeof(out)) == 0, "%s: %s", path, out);
+	{
+		unsigned long long a = 0, b = 0;
+
+		CHECKF(sscanf(out, "%*s %llu %llu", &a, &b) == 2 && a == n &&
+		       b == n, "capinfos/tshark count '%s' in %s, want %llu",
+		       out, path, (unsigned long long)n);
+	}
+	snprintf(cmd, sizeof(cmd), "capinfos -t '%s' 2>&1", path);
+	CHECK(run_sh(cmd, out, sizeof(out)) == 0);
+	CHECKF(strstr(out, "pcapng"), "%s", out);
+	return 0;
+}
+
+/*
+ * --format pcapng through the reader: rotating files (-C), each a
+ * section with its IDB and an ISB at the end whose isb_usrdeliv counts
+ * the records written so far; -W; the stream (-w -) with -c; a file of
+ * a SIGKILLed reader repaired to its last whole block.
+ */
+static int t_pcapng_reader(void)
+{
+	char dir[256], args[2048], out[16384], path[400];
+	uint64_t n = scaled(30000), sum = 0, usr, recv, k;
+	unsigned int i, files;
+	pid_t pid;
+	int st;
+
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	snprintf(args, sizeof(args),
+		 "--fake-source %llu:100:2 -s 256 -w %s/a -C 64k -q --format pcapng",
+		 (unsigned long long)n, dir);
+	CHECKF(rd(args, out, sizeof(out)) == 0, "%s", out);
+	CHECKF(strstr(out, "files ") && strstr(out, ".NNNNNN.pcapng"), "%s",
+	       out);
+	files = count_files(dir, ".pcapng");
+	CHECKF(files >= 3 && count_files(dir, ".pcap") == 0 &&
+	       count_files(dir, ".part") == 0, "%u files", files);
+	for (i = 0; i < files; i++) {
+		snprintf(path, sizeof(path), "%s/a.%06u.pcapng", dir, i);
+		k = ng_file(path, 256, 2, true, &usr, &recv);
+		CHECK(k != UINT64_MAX && k > 0);
+		sum += k;
+		CHECKF(usr == sum, "%s: isb_usrdeliv %llu, %llu written so far",
+		       path, (unsigned long long)usr,
+		       (unsigned long long)sum);
+		CHECK(recv >= sum && recv <= n);
+		if (!i || i == files - 1)
+			CHECK(!ng_tools(path, k));
+	}
+	CHECKF(sum == n && recv == n, "%llu records, ifrecv %llu of %llu",
+	       (unsigned long long)sum, (unsigned long long)recv,
+	       (unsigned long long)n);
+
+	/* -W 2: a ring of two .pcapng files */
+	snprintf(args, sizeof(args),
+		 "--fake-source %llu:100 -w %s/b -s 256 -C 64k -W 2 -q --format pcapng",
+		 (unsigned long long)n, dir);
+	CHECKF(rd(args, out, sizeof(out)) == 0, "%s", out);
+	CHECK(count_files(dir, ".pcapng") == (int)files + 2);
+
+	/* -z gzip -W 2: the ring counts the .pcapng.gz files */
+	snprintf(args, sizeof(args),
+		 "--fake-source %llu:100 -w %s/z -s 256 -C 64k -W 2 -z gzip -q --format pcapng",
+		 (unsigned long long)n, dir);
+	CHECKF(rd(args, out, sizeof(out)) == 0, "%s", out);
+	CHECKF(count_files(dir, ".pcapng.gz") == 2, "%d .pcapng.gz files",
+	       count_files(dir, ".pcapng.gz"));
+
+	/* -G 1: a file per second, each a whole section with its ISB */
+	snprintf(args, sizeof(args),
+		 "--fake-source 2500:100:1:1000 -w %s/g -s 256 -G 1 -q --format pcapng",
+		 dir);
+	CHECKF(rd(args, out, sizeof(out)) == 0, "%s", out);
+	for (i = 0, sum = 0; ; i++) {
+		snprintf(path, sizeof(path), "%s/g.%06u.pcapng", dir, i);
+		if (access(path, F_OK))
+			break;
+		k = ng_file(path, 256, 1, true, &usr, &recv);
+		CHECK(k != UINT64_MAX);
+		sum += k;
+		CHECK(usr == sum);
+	}
+	CHECKF(i >= 2 && sum == 2500, "%u files, %llu records", i,
+	       (unsigned long long)sum);
+
+	/* -w -: the stream, also cut by -c */
+	snprintf(args, sizeof(args),
+		 "%s --fake-source %llu:100:2 -s 256 -w - -q --format pcapng 2>%s/log >%s/s.pcapng",
+		 reader(), (unsigned long long)n, dir, dir);
+	CHECK(run_sh(args, NULL, 0) == 0);
+	snprintf(path, sizeof(path), "%s/s.pcapng", dir);
+	CHECK(ng_file(path, 256, 2, true, &usr, &recv) == n && usr == n);
+	CHECK(!ng_tools(path, n));
+	snprintf(args, sizeof(args),
+		 "%s --fake-source 100000:100 -w - -q -c 555 --format pcapng 2>/dev/null | tshark -r - 2>/dev/null | wc -l",
+		 reader());
+	CHECK(run_sh(args, out, sizeof(out)) == 0);
+	CHECKF(strtoull(out, NULL, 10) == 555, "tshark -r - prints %s", out);
+
+	/* SIGKILL while writing: the next start repairs the .pcapng.part */
+	snprintf(path, sizeof(path), "%s/k", dir);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (!pid) {
+		if (!freopen("/dev/null", "w", stderr))
+			_exit(126);
+		execl(reader(), reader(), "--fake-source",
+		      "1000000000:100:1:200000", "-w", path, "-q", "--format",
+		      "pcapng", (char *)NULL);
+		_exit(127);
+	}
+	usleep(1500 * 1000);
+	kill(pid, SIGKILL);
+	CHECK(waitpid(pid, &st, 0) == pid && WIFSIGNALED(st));
+	CHECK(count_files(dir, ".pcapng.part") >= 1);
+	snprintf(args, sizeof(args),
+		 "--fake-source 10 -w %s/k -q --format pcapng", dir);
+	CHECKF(rd(args, out, sizeof(out)) == 0 &&
+	       strstr(out, "repaired "), "%s", out);
+	snprintf(path, sizeof(path), "%s/k.000000.pcapng", dir);
+	k = ng_file(path, 65535, 1, false, &usr, &recv);
+	CHECKF(k != UINT64_MAX && k > 1000, "%llu records",
+	       (unsigned long long)k);
+	CHECK(!ng_tools(path, k));
+	CHECK(count_files(dir, ".part") == 0);
+
+	/* with a filter, the ISB says how many frames it accepted */
+	snprintf(args, sizeof(args),
+		 "--fake-source %llu:100 -s 256 -w %s/f -q --format pcapng 'udp[8] & 3 == 0'",
+		 (unsigned long long)n, dir);
+	CHECKF(rd(args, out, sizeof(out)) == 0, "%s", out);
+	snprintf(path, sizeof(path), "%s/f.000000.pcapng", dir);
+	k = ng_file(path, 256, 1, true, &usr, &recv);
+	CHECK(k == (n + 3) / 4 && usr == k && recv == n);
+	CHECKF(isb_opt(path, 6) == k, "isb_filteraccept %llu, want %llu",
+	       (unsigned long long)isb_opt(path, 6), (unsigned long long)k);
+
+	/* bad value */
+	st = rd("--fake-source 10 -w /tmp/x --format pcapx", out, sizeof(out));
+	CHECKF(st == 2 && strstr(out, "pcap or pcapng"), "%d %s", st, out);
+	tmpdir_remove(dir);
+	return 0;
+}
+
 const struct test out_tests[] = {
+	{ "out_pcapng_blocks", t_pcapng_blocks },
+	{ "out_pcapng_reader", t_pcapng_reader },
 	{ "out_filter_stage", t_filter_stage },
 	{ "out_filter_reader", t_filter_reader },
 };
