@@ -115,6 +115,11 @@ static int drain_all(struct lwp_cap *c)
 			return ret;
 		moved |= ret;
 	}
+	if (moved && c->out_ops->pass) {
+		ret = c->out_ops->pass(c->out, c->err);
+		if (ret)
+			return ret;
+	}
 	return moved;
 }
 

@@ -25,6 +25,8 @@
  * @file_size_set: -C was given (it makes no sense with @stream)
  * @user:       -Z: run as this user once the device and files are set up
  * @format:     --format: LWP_FMT_PCAP or LWP_FMT_PCAPNG
+ * @merge:      --merge: the RX queues of an interface merged into time
+ *              order in its file series
  * @filter_file: -F: the capture filter's expression is in this file
  * @filter_argv: the trailing arguments: a capture filter expression,
  *              joined with spaces (tcpdump syntax); @filter_argc of them
@@ -54,6 +56,7 @@ struct lwp_opts {
 	int file_size_set;
 	const char *user;
 	int format;
+	int merge;
 	const char *filter_file;
 	char *const *filter_argv;
 	int filter_argc;

@@ -93,6 +93,8 @@ struct fring_cfg {
  * @filtered:   records the capture filter rejected (filter.c); not loss
  * @filter_on:  a capture filter is in front of the output
  * @stream:     the output is a stream on standard output, not files
+ * @merge_on:   the queues are merged into time order (merge.c)
+ * @merge_forced: records the merge handed on early (a full buffer)
  */
 struct fring_stats {
 	uint64_t pkts;
@@ -104,6 +106,8 @@ struct fring_stats {
 	uint64_t filtered;
 	int filter_on;
 	int stream;
+	int merge_on;
+	uint64_t merge_forced;
 };
 
 struct fring;

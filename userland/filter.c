@@ -235,6 +235,7 @@ static int fout_write(void *arg, const struct lwp_batch *b, char *err)
 	int ret = 0;
 
 	nb.runs = fo->runs;
+	nb.queue = b->queue;
 	for (i = 0; i < b->nruns && !ret; i++) {
 		const uint8_t *p = b->runs[i].p, *end = p + b->runs[i].len;
 		struct lwp_run *cur = NULL;
@@ -304,6 +305,13 @@ void lwp_fout_counts(struct lwp_fout *fo, uint64_t *accepted,
 	*rejected = __atomic_load_n(&fo->rejected, __ATOMIC_RELAXED);
 }
 
+static int fout_pass(void *arg, char *err)
+{
+	struct lwp_fout *fo = arg;
+
+	return fo->ops->pass ? fo->ops->pass(fo->inner, err) : 0;
+}
+
 static int fout_tick(void *arg, char *err)
 {
 	struct lwp_fout *fo = arg;
@@ -351,6 +359,7 @@ static void fout_abort(void *arg)
 
 const struct lwp_out_ops lwp_fout_ops = {
 	.write		= fout_write,
+	.pass		= fout_pass,
 	.tick		= fout_tick,
 	.ms_to_rotation	= fout_ms_to_rotation,
 	.close		= fout_close,

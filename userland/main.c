@@ -25,6 +25,7 @@
 #include "fakesrc.h"
 #include "filering.h"
 #include "filter.h"
+#include "merge.h"
 #include "iflist.h"
 #include "pcapfile.h"
 #include "pcapstream.h"
@@ -148,6 +149,7 @@ static int iface_setup(struct iface *f, const struct lwp_opts *o,
 		.isb		= isb_counters,
 		.isb_arg	= f,
 	};
+	struct lwp_mout *mo;
 	struct lwp_fout *fo;
 	struct pstream *ps;
 	struct fring *fr;
@@ -218,6 +220,17 @@ static int iface_setup(struct iface *f, const struct lwp_opts *o,
 			return ret;
 		f->cap.out = fr;
 		f->fr = fr;
+	}
+	/* Stages in front: filter, then merge, then the output. */
+	if (o->merge && f->cap.nr_queues > 1) {
+		ret = lwp_mout_open(&mo, f->cap.nr_queues,
+				    LWP_MERGE_WINDOW_MS * 1000000ULL,
+				    LWP_MERGE_QBUF, f->cap.out_ops, f->cap.out,
+				    err);
+		if (ret)
+			return ret;
+		f->cap.out = mo;
+		f->cap.out_ops = &lwp_mout_ops;
 	}
 	if (!flt)
 		return 0;
@@ -350,6 +363,8 @@ static void start_line(struct iface *ifs, unsigned int n,
 	if (o->max_pkts)
 		fprintf(stderr, ", -c %llu", (unsigned long long)o->max_pkts);
 	fprintf(stderr, "; snaplen %u", o->snaplen);
+	if (o->merge)
+		fputs("; queues merged in time order", stderr);
 	if (flt)
 		fprintf(stderr, "; filter '%s'", flt->expr);
 	if (o->user)

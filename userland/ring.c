@@ -288,7 +288,7 @@ static void publish_cons(struct lwp_queue *q, uint32_t v)
 int lwp_queue_drain(struct lwp_queue *q, lwp_sink_fn sink, void *ctx,
 		    char *err)
 {
-	struct lwp_batch b = { .runs = q->runs };
+	struct lwp_batch b = { .runs = q->runs, .queue = q->index };
 	uint64_t pkts = 0, bytes = 0;
 	unsigned int tries;
 	int ret, ambiguous;

@@ -32,6 +32,7 @@ struct lwp_run {
  * @bytes:  sum of the run lengths (record headers included)
  * @pkts:   records in the runs, exact
  * @caplen: frame bytes in the runs (record headers excluded), exact
+ * @queue:  the ring queue the runs come from
  */
 struct lwp_batch {
 	const struct lwp_run *runs;
@@ -39,6 +40,7 @@ struct lwp_batch {
 	uint64_t bytes;
 	uint64_t pkts;
 	uint64_t caplen;
+	unsigned int queue;
 };
 
 /*

@@ -242,6 +242,9 @@ void lwp_report(FILE *out, const struct lwp_ifstat *s, unsigned int n,
 				(unsigned long long)t.in_ring);
 		fprintf(out, "  lost:         %13.3f%%  ((not detected + dropped) / sent)\n",
 			t.lost_pct);
+		if (s[i].fs.merge_on)
+			fprintf(out, "  merged:       %14llu  (records handed on before the time-order window closed: merge buffer full)\n",
+				(unsigned long long)s[i].fs.merge_forced);
 		if (s[i].fs.stream)
 			fprintf(out, "  stream:       %14llu  bytes to standard output\n",
 				(unsigned long long)s[i].fs.file_bytes);
@@ -275,14 +278,15 @@ static void json_if(FILE *out, const struct lwp_ifstat *s)
 		(unsigned long long)(s->nic.rx_missed - s->nic0.rx_missed),
 		(unsigned long long)(s->nic.rx_fifo - s->nic0.rx_fifo),
 		s->nic.ok && s->nic0.ok ? "true" : "false");
-	fprintf(out, "\"files\":%llu,\"file_bytes\":%llu,\"caplen_bytes\":%llu,\"swapper_waits\":%llu,\"swapper_wait_ns\":%llu,\"counter_retries\":%llu,\"record_walks\":%llu,\"queues\":[",
+	fprintf(out, "\"files\":%llu,\"file_bytes\":%llu,\"caplen_bytes\":%llu,\"swapper_waits\":%llu,\"swapper_wait_ns\":%llu,\"counter_retries\":%llu,\"record_walks\":%llu,\"merge_forced\":%llu,\"queues\":[",
 		(unsigned long long)s->fs.files,
 		(unsigned long long)s->fs.file_bytes,
 		(unsigned long long)s->fs.caplen,
 		(unsigned long long)s->fs.waits,
 		(unsigned long long)s->fs.wait_ns,
 		(unsigned long long)s->retries,
-		(unsigned long long)s->walks);
+		(unsigned long long)s->walks,
+		(unsigned long long)s->fs.merge_forced);
 	for (k = 0; k < s->nr_queues; k++)
 		fprintf(out, "%s{\"packets\":%llu,\"bytes\":%llu,\"drops\":%llu,\"bad_cons\":%llu}",
 			k ? "," : "", (unsigned long long)s->q[k].packets,

@@ -22,6 +22,8 @@
 #               exactly the sent frames that tcpdump's libpcap selects
 #               with the same filter, and the rest is counted as
 #               filtered, not written, not lost
+#   merge       virtio4 with --merge: as virtio4, and capinfos finds
+#               every file in strict time order
 #   pcapng      e1000 with --format pcapng, 1 MB files: tshark and
 #               capinfos read every file as pcapng with all the sent
 #               frames, each file ends with a statistics block, and the
@@ -39,7 +41,7 @@ RD=$top/tests/reader
 MOD=$B/mod
 
 declare -a CASES=("$@")
-[[ ${#CASES[@]} -gt 0 ]] || CASES=(e1000 two-nics virtio4 filter pcapng)
+[[ ${#CASES[@]} -gt 0 ]] || CASES=(e1000 two-nics virtio4 filter pcapng merge)
 
 make -s -C "$VM" BUILD_DIR="$BUILD_DIR"
 make -s -C "$top/tests/capture" BUILD_DIR="$B"
@@ -157,6 +159,8 @@ for c in "${CASES[@]}"; do
 		     --arg vlan=0) ;;
 	filter) a+=(--nic e1000 --arg count=8000 --arg rate=4000
 		    --arg opts=udp,src,port,10003) ;;
+	merge) a+=(--nic virtio:4 --arg count=12000 --arg rate=4000
+		   --arg vlan=0 --arg opts=--merge) ;;
 	pcapng) a+=(--nic e1000 --arg count=8000 --arg rate=4000
 		    --arg opts=--format,pcapng,-C,1m) ;;
 	*) echo "unknown case $c" >&2; exit 2 ;;
@@ -181,6 +185,16 @@ for c in "${CASES[@]}"; do
 			check_filter "$out" "udp src port 10003" ;;
 		pcapng)
 			check_pcapng "$out" ;;
+		merge)
+			check_if "$out" eth0 tap0 cap
+			grep -q 'queues merged in time order' "$out/reader.err" ||
+				fail "start line: no merge"
+			for f in "$out"/cap/cap.*.pcap; do
+				capinfos -o "$f" | grep -q 'Strict time order: *True' ||
+					fail "$f is not in strict time order"
+			done
+			grep -q '"merge_forced":0' "$out/stats.json" ||
+				fail "records handed on early" ;;
 		esac
 	fi
 	if [[ $ok == 1 ]]; then

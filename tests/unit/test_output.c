@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "filter.h"
+#include "merge.h"
 #include "pcapng.h"
 #include "harness.h"
 #include "pcapfile.h"
@@ -709,7 +710,216 @@ static int t_pcapng_reader(void)
 	return 0;
 }
 
+/* @n records of queue @q with timestamps @t0, @t0 + @dt, ... (ns). */
+static size_t queue_records(uint8_t *buf, unsigned int n, unsigned int q,
+			    uint64_t t0, uint64_t dt)
+{
+	struct lwpcap_rec_hdr h = { .caplen = 60, .len = 60 };
+	size_t off = 0;
+	unsigned int i;
+	uint64_t t;
+
+	for (i = 0; i < n; i++) {
+		t = t0 + i * dt;
+		h.ts_sec = t / 1000000000ULL;
+		h.ts_nsec = t % 1000000000ULL;
+		memcpy(buf + off, &h, sizeof(h));
+		/* the frame's number says queue and place: q * 1000 + i */
+		fakedev_frame(buf + off + sizeof(h), q * 1000 + i, 60, 60);
+		off += sizeof(h) + 60;
+	}
+	return off;
+}
+
+/*
+ * The stage on its own, three queues: a pass hands on only what no
+ * queue can undercut, in time order; an idle queue holds the others
+ * back for the window only; close hands on the rest in order; a full
+ * queue buffer hands on early (counted); -c's LWP_STOP comes back.
+ */
+static int t_merge_stage(void)
+{
+	static uint8_t qb[3][40 * 76];
+	uint64_t base = lwp_wall_ns();
+	struct mock_out m = { 0 };
+	struct lwp_run run;
+	struct lwp_batch b = { .runs = &run, .nruns = 1 };
+	char err[LWP_ERRLEN];
+	struct fring_stats st;
+	struct lwp_mout *mo;
+	unsigned int i;
+	size_t len[3];
+	uint8_t *big;
+
+	/* q0: t, t+3, t+6, ...; q1: t+1, ...; q2: t+2, ... (us apart) */
+	for (i = 0; i < 3; i++)
+		len[i] = queue_records(qb[i], 40, i, base + i * 1000, 3000);
+	/* a window of 10 s: only the queues' own timestamps count here */
+	CHECK(!lwp_mout_open(&mo, 3, 10000000000ULL, LWP_MERGE_QBUF,
+			     &mock_ops, &m, err));
+	/* q0 whole, q1 half, q2 a quarter: up to q2's newest are safe */
+	run.p = qb[0];
+	run.len = len[0];
+	b.queue = 0;
+	b.pkts = 40;
+	CHECK(lwp_mout_ops.write(mo, &b, err) == 0);
+	run.p = qb[1];
+	run.len = 20 * 76;
+	b.queue = 1;
+	CHECK(lwp_mout_ops.write(mo, &b, err) == 0);
+	run.p = qb[2];
+	run.len = 10 * 76;
+	b.queue = 2;
+	CHECK(lwp_mout_ops.write(mo, &b, err) == 0);
+	CHECK(m.pkts == 0);
+	/* q2's newest is its #9 at +29 us: #0-#9 of each queue */
+	CHECK(lwp_mout_ops.pass(mo, err) == 0);
+	CHECKF(m.pkts == 30, "%llu", (unsigned long long)m.pkts);
+	for (i = 0; i < m.nseq; i++)
+		CHECKF(m.seqs[i] == (i % 3) * 1000 + i / 3, "record %u: %llu",
+		       i, (unsigned long long)m.seqs[i]);
+
+	/* close: the rest, in order */
+	m.nseq = 0;
+	run.p = qb[1] + 20 * 76;
+	run.len = 20 * 76;
+	b.queue = 1;
+	CHECK(lwp_mout_ops.write(mo, &b, err) == 0);
+	CHECK(lwp_mout_ops.close(mo, &st, err) == 0);
+	CHECK(m.pkts == 30 + 30 + 30);
+	/* q2 #10-#39 never came: q0 and q1 alternate from #10 on */
+	for (i = 0; i < m.nseq && i < 60; i++)
+		CHECKF(m.seqs[i] == (i % 2) * 1000 + 10 + i / 2,
+		       "record %u: %llu", 30 + i,
+		       (unsigned long long)m.seqs[i]);
+	CHECK(st.merge_on && st.merge_forced == 0);
+
+	/* fresh timestamps: an idle queue holds the others for the window */
+	memset(&m, 0, sizeof(m));
+	base = lwp_wall_ns();
+	len[0] = queue_records(qb[0], 40, 0, base, 1000);
+	CHECK(!lwp_mout_open(&mo, 2, 200000000ULL, LWP_MERGE_QBUF, &mock_ops,
+			     &m, err));
+	run.p = qb[0];
+	run.len = len[0];
+	b.queue = 0;
+	CHECK(lwp_mout_ops.write(mo, &b, err) == 0);
+	CHECK(lwp_mout_ops.pass(mo, err) == 0);
+	CHECKF(m.pkts == 0, "%llu handed on before q1 said anything",
+	       (unsigned long long)m.pkts);
+	CHECK(lwp_mout_ops.ms_to_rotation(mo) > 0 &&
+	      lwp_mout_ops.ms_to_rotation(mo) <= 201);
+	usleep(250 * 1000);
+	CHECK(lwp_mout_ops.tick(mo, err) == 0);
+	CHECK(m.pkts == 40);
+	CHECK(lwp_mout_ops.ms_to_rotation(mo) == -1);
+
+	/* -c: the output's LWP_STOP comes back from the pass */
+	len[1] = queue_records(qb[1], 40, 1, base - 1000000000ULL, 1000);
+	run.p = qb[1];
+	run.len = len[1];
+	b.queue = 1;
+	m.fail_with = LWP_STOP;
+	CHECK(lwp_mout_ops.write(mo, &b, err) == 0);
+	CHECK(lwp_mout_ops.pass(mo, err) == LWP_STOP);
+	m.fail_with = 0;
+	b.queue = 5;
+	CHECK(lwp_mout_ops.write(mo, &b, err) == -EINVAL);
+	CHECK(lwp_mout_ops.close(mo, &st, err) == 0);
+
+	/* the smallest buffer (131102 bytes) and a silent queue: the
+	 * 1726th record of 76 bytes finds it full and forces the oldest */
+	big = malloc(2000 * 76);
+	CHECK(big);
+	memset(&m, 0, sizeof(m));
+	CHECK(!lwp_mout_open(&mo, 2, 10000000000ULL,
+			     2 * (PCAP_REC_HDR_LEN + LWPCAP_SNAPLEN_MAX),
+			     &mock_ops, &m, err));
+	for (i = 0; i < 2000; i++)
+		queue_records(big + i * 76, 1, 0, base + i, 0);
+	run.p = big;
+	run.len = 2000 * 76;
+	b.queue = 0;
+	CHECK(lwp_mout_ops.write(mo, &b, err) == 0);
+	lwp_mout_ops.get_stats(mo, &st);
+	CHECKF(m.pkts >= 64 && m.pkts < 2000 && st.merge_forced == m.pkts,
+	       "%llu handed on, %llu forced", (unsigned long long)m.pkts,
+	       (unsigned long long)st.merge_forced);
+	CHECK(lwp_mout_ops.close(mo, &st, err) == 0);
+	CHECK(m.pkts == 2000 && st.merge_forced >= 64);
+	free(big);
+	return 0;
+}
+
+/*
+ * --merge through the reader: four queues of the fake source give one
+ * series that capinfos finds in strict time order (without --merge it
+ * does not: the check can fail), every frame once, byte for byte; also
+ * with pcapng, -w -, a filter and -c.
+ */
+static int t_merge_reader(void)
+{
+	char dir[256], args[2048], out[16384], path[400];
+	uint64_t n = scaled(200000), usr, recv;
+	int st;
+
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	snprintf(args, sizeof(args),
+		 "--fake-source %llu:100:4 -s 256 -w %s/a -q --merge --stats-json %s/a.json",
+		 (unsigned long long)n, dir, dir);
+	CHECKF(rd(args, out, sizeof(out)) == 0, "%s", out);
+	CHECKF(strstr(out, "queues merged in time order") &&
+	       strstr(out, "merged:"), "%s", out);
+	snprintf(path, sizeof(path), "%s/a.000000.pcap", dir);
+	CHECK(check_kept(path, 4, 1) == n);
+	snprintf(args, sizeof(args), "capinfos -o -c '%s'", path);
+	CHECK(run_sh(args, out, sizeof(out)) == 0);
+	CHECKF(strstr(out, "Strict time order:   True"), "%s", out);
+	snprintf(path, sizeof(path), "%s/a.json", dir);
+	CHECK(!read_text(path, out, sizeof(out)));
+	CHECKF(json_u64(out, "written") == n &&
+	       json_u64(out, "merge_forced") == 0, "%s", out);
+
+	/* the same source without --merge is not in time order */
+	snprintf(args, sizeof(args),
+		 "--fake-source %llu:100:4 -s 256 -w %s/b -q --no-merge",
+		 (unsigned long long)n, dir);
+	CHECKF(rd(args, out, sizeof(out)) == 0, "%s", out);
+	snprintf(args, sizeof(args), "capinfos -o '%s/b.000000.pcap'", dir);
+	CHECK(run_sh(args, out, sizeof(out)) == 0);
+	CHECKF(strstr(out, "Strict time order:   False"), "%s", out);
+
+	/* pcapng, a filter, rotation */
+	snprintf(args, sizeof(args),
+		 "--fake-source %llu:100:4 -s 256 -w %s/c -C 1m -q --merge --format pcapng 'udp[8] & 1 == 0'",
+		 (unsigned long long)n, dir);
+	CHECKF(rd(args, out, sizeof(out)) == 0, "%s", out);
+	snprintf(args, sizeof(args),
+		 "mergecap -a -w %s/c.all.pcapng %s/c.0*.pcapng && capinfos -o -c %s/c.all.pcapng",
+		 dir, dir, dir);
+	CHECK(run_sh(args, out, sizeof(out)) == 0);
+	CHECKF(strstr(out, "Strict time order:   True"), "%s", out);
+	snprintf(path, sizeof(path), "%s/c.000000.pcapng", dir);
+	CHECK(ng_file(path, 256, 4, true, &usr, &recv) != UINT64_MAX);
+
+	/* -w - and -c */
+	snprintf(args, sizeof(args),
+		 "%s --fake-source %llu:100:4 -s 256 -w - -q --merge -c 5000 2>%s/log >%s/d.pcap",
+		 reader(), (unsigned long long)n, dir, dir);
+	st = run_sh(args, NULL, 0);
+	CHECK(st == 0);
+	snprintf(path, sizeof(path), "%s/d.pcap", dir);
+	CHECK(file_records(path) == 5000);
+	snprintf(args, sizeof(args), "capinfos -o '%s'", path);
+	CHECK(run_sh(args, out, sizeof(out)) == 0);
+	CHECKF(strstr(out, "Strict time order:   True"), "%s", out);
+	tmpdir_remove(dir);
+	return 0;
+}
+
 const struct test out_tests[] = {
+	{ "out_merge_stage", t_merge_stage },
+	{ "out_merge_reader", t_merge_reader },
 	{ "out_pcapng_blocks", t_pcapng_blocks },
 	{ "out_pcapng_reader", t_pcapng_reader },
 	{ "out_filter_stage", t_filter_stage },
