@@ -356,20 +356,25 @@ EXPORT_SYMBOL_GPL(lwpcap_capture_dma);
  * lwpcap_capture_skb() - offer a received frame that is already an skb
  * @ld:    handle from lwpcap_attach()
  * @queue: RX queue index, 0-based
- * @skb:   the frame, skb->data at the MAC header
+ * @skb:   the frame, skb->data at the MAC header, linear or paged
+ * @vlan:  LWPCAP_VLAN_PRESENT | TCI of a tag the NIC stripped that @skb
+ *         does not hold (yet), else 0
  *
  * For drivers whose buffers only make sense as an skb; a tag held in
- * the skb is re-inserted.  On LWPCAP_CONSUMED the caller frees the skb.
+ * the skb, or given in @vlan, is re-inserted.  On LWPCAP_CONSUMED the
+ * caller frees the skb.
  *
  * Context: the NAPI poll of @queue; follow with lwpcap_flush().
  * Return: what the driver does with the frame next.
  */
 enum lwpcap_verdict lwpcap_capture_skb(struct lwpcap_dev *ld,
 				       unsigned int queue,
-				       const struct sk_buff *skb)
+				       const struct sk_buff *skb, u32 vlan)
 {
 	struct lwpcap_ring *ring = rcu_dereference_bh(ld->active);
 	u32 wire, caplen, rec, hlen = 0;
+	__be16 proto = htons(ETH_P_8021Q);
+	u16 tci = vlan & LWPCAP_VLAN_TCI_MASK;
 	struct lwpcap_queue *q;
 	u8 *p;
 
@@ -382,7 +387,12 @@ enum lwpcap_verdict lwpcap_capture_skb(struct lwpcap_dev *ld,
 	}
 	q->dirty = true;
 
-	if (skb_vlan_tag_present(skb) && skb->len >= 2 * ETH_ALEN)
+	if (skb_vlan_tag_present(skb)) {
+		proto = skb->vlan_proto;
+		tci = skb_vlan_tag_get(skb);
+		vlan = LWPCAP_VLAN_PRESENT;
+	}
+	if ((vlan & LWPCAP_VLAN_PRESENT) && skb->len >= 2 * ETH_ALEN)
 		hlen = VLAN_HLEN;
 	wire = skb->len + hlen;
 	caplen = min(wire, READ_ONCE(ring->snaplen));
@@ -399,8 +409,8 @@ enum lwpcap_verdict lwpcap_capture_skb(struct lwpcap_dev *ld,
 		u32 n = min_t(u32, caplen, VLAN_ETH_HLEN - 2);
 
 		skb_copy_bits(skb, 0, &veth, 2 * ETH_ALEN);
-		veth.h_vlan_proto = skb->vlan_proto;
-		veth.h_vlan_TCI = htons(skb_vlan_tag_get(skb));
+		veth.h_vlan_proto = proto;
+		veth.h_vlan_TCI = htons(tci);
 		memcpy(p, &veth, n);
 		if (caplen > n)
 			skb_copy_bits(skb, 2 * ETH_ALEN, p + n, caplen - n);
@@ -412,6 +422,36 @@ out:
 	return ring->divert ? LWPCAP_CONSUMED : LWPCAP_PASS;
 }
 EXPORT_SYMBOL_GPL(lwpcap_capture_skb);
+
+/**
+ * lwpcap_missed() - count a frame a receive path could not offer
+ * @ld:    handle from lwpcap_attach()
+ * @queue: RX queue index, 0-based
+ *
+ * For a frame the driver received but could not hand to
+ * lwpcap_capture*() (consumed by an XDP program, or a path without a
+ * hook): it counts as a drop of @queue, which the reader reports, so
+ * that capture never goes quiet while frames arrive.
+ *
+ * Context: the NAPI poll of @queue; follow with lwpcap_flush().
+ */
+void lwpcap_missed(struct lwpcap_dev *ld, unsigned int queue)
+{
+	struct lwpcap_ring *ring = rcu_dereference_bh(ld->active);
+	struct lwpcap_queue *q;
+
+	if (!ring)
+		return;
+	q = lwpcap_queue(ld, ring, queue);
+	if (unlikely(!q)) {
+		atomic64_inc(&ring->lost);
+		return;
+	}
+	q->dirty = true;
+	/* The queue's own NAPI context is its only producer. */
+	WRITE_ONCE(q->r.drops, q->r.drops + 1);
+}
+EXPORT_SYMBOL_GPL(lwpcap_missed);
 
 /**
  * lwpcap_flush() - publish what a NAPI poll captured on a queue

@@ -12,6 +12,13 @@
  *       capture until SIGTERM/SIGINT, then deactivate, drain and write
  *       PREFIX.qN.pcap per queue; prints per-queue and total counts.
  *       --hold reads nothing before the signal, to fill the ring.
+ *       --stall also times, each turn, a poll() that may not wait plus
+ *       a GET_STATS: what another reader's locks cost this one (STALL
+ *       line: percentiles and counts over 1 ms and 10 ms).
+ *   ringtest churn -i IF [-n SECONDS] [--mode M] [--ready FILE]
+ *       a reader's whole life (bind, set up, map, activate, deactivate
+ *       or not, close) in a loop until SIGTERM or SECONDS, at nice 19;
+ *       CHURN line.
  *   ringtest errnos -i IF
  *       every bad argument gets its documented errno.
  *   ringtest memcap -i IF [-o CGROUP_DIR]
@@ -49,6 +56,7 @@
 #include <sys/ioctl.h>
 #include <sched.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -187,13 +195,70 @@ struct opts {
 	uint64_t snap_after;
 	uint32_t snap_new;
 	bool hold;
+	bool stall;
 	const char *expect;
 };
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* Durations of the probe (poll + GET_STATS) of capture --stall. */
+#define STALL_MAX 200000
+
+struct stall {
+	uint32_t *us;
+	size_t n;
+	uint64_t max_us, sum_us;
+};
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void stall_add(struct stall *s, uint64_t ns)
+{
+	uint64_t us = ns / 1000;
+
+	if (us > s->max_us)
+		s->max_us = us;
+	s->sum_us += us;
+	if (s->n < STALL_MAX)
+		s->us[s->n++] = us > UINT32_MAX ? UINT32_MAX : us;
+}
+
+/* One line: how long a bound, active reader's poll() + GET_STATS took. */
+static void stall_report(struct stall *s)
+{
+	size_t i, over1 = 0, over10 = 0;
+
+	if (!s->n) {
+		printf("STALL samples=0\n");
+		return;
+	}
+	qsort(s->us, s->n, sizeof(*s->us), cmp_u32);
+	for (i = 0; i < s->n; i++) {
+		over1 += s->us[i] > 1000;
+		over10 += s->us[i] > 10000;
+	}
+	printf("STALL samples=%zu avg_us=%llu p50_us=%u p99_us=%u max_us=%llu over1ms=%zu over10ms=%zu\n",
+	       s->n, (unsigned long long)(s->sum_us / s->n), s->us[s->n / 2],
+	       s->us[s->n * 99 / 100], (unsigned long long)s->max_us, over1,
+	       over10);
+}
 
 static int cmd_capture(struct opts *o)
 {
 	struct lwpcap_queue_stats qs[LWPCAP_MAX_QUEUES];
 	struct queue_out out[LWPCAP_MAX_QUEUES];
+	struct stall st = { 0 };
 	uint64_t total = 0, drops = 0;
 	uint32_t snap_max = o->snaplen;
 	bool snap_done = !o->snap_after;
@@ -216,6 +281,11 @@ static int cmd_capture(struct opts *o)
 		}
 		pcap_header(out[q].f, snap_max);
 	}
+	if (o->stall) {
+		st.us = calloc(STALL_MAX, sizeof(*st.us));
+		if (!st.us)
+			return 1;
+	}
 	if (ring_activate(&r, o->mode))
 		return 1;
 	touch(o->ready);
@@ -225,8 +295,24 @@ static int cmd_capture(struct opts *o)
 	while (!stop) {
 		struct pollfd p = { .fd = r.fd, .events = POLLIN };
 
-		if (poll(&p, 1, 100) < 0 && errno != EINTR)
+		if (o->stall) {
+			/* Neither call may wait: any time beyond the call
+			 * itself is a lock someone else holds (or the CPU
+			 * going elsewhere).  Every call into the device is
+			 * timed: nothing else here waits for a lock.
+			 */
+			uint64_t t0 = now_ns();
+
+			if (poll(&p, 1, 0) < 0 && errno != EINTR)
+				break;
+			if (get_stats(&r, qs, nq))
+				return 1;
+			stall_add(&st, now_ns() - t0);
+			if (!p.revents)
+				usleep(1000);
+		} else if (poll(&p, 1, 100) < 0 && errno != EINTR) {
 			break;
+		}
 		if (p.revents & (POLLHUP | POLLERR)) {
 			printf("device gone (revents %#x)\n", p.revents);
 			break;
@@ -281,9 +367,67 @@ static int cmd_capture(struct opts *o)
 		total += out[q].records;
 		drops += qs[q].drops;
 	}
+	if (o->stall) {
+		stall_report(&st);
+		free(st.us);
+	}
 	printf("TOTAL captured=%llu drops=%llu queues=%u\n",
 	       (unsigned long long)total, (unsigned long long)drops, nq);
 	return failures ? 1 : 0;
+}
+
+/*
+ * Another reader's life, over and over until SIGTERM (or -n seconds):
+ * open, BIND, SETUP, mmap, ACTIVATE, then DEACTIVATE and close, or (every
+ * other time) close while active, so that both paths that wait for a
+ * grace period run.  Reports how long those two calls took.
+ */
+static int cmd_churn(struct opts *o)
+{
+	uint64_t end = now_ns() + (uint64_t)o->count * 1000000000ull;
+	uint64_t cycles = 0, deact_ns = 0, close_ns = 0, max_ns = 0, t;
+	struct ring r;
+
+	/* The other reader's stalls are to show lock waits, not CPU
+	 * taken from it: this loop gets what it leaves.
+	 */
+	if (setpriority(PRIO_PROCESS, 0, 19))
+		perror("setpriority");
+	touch(o->ready);
+	while (!stop && now_ns() < end) {
+		if (ring_open(&r, o->ifname, 4096, 2, 64) ||
+		    ring_activate(&r, o->mode))
+			return 1;
+		munmap(r.map, r.setup.mmap_size);
+		if (cycles & 1) {
+			t = now_ns();
+			if (ioctl(r.fd, LWPCAP_IOC_DEACTIVATE)) {
+				perror("deactivate");
+				return 1;
+			}
+			t = now_ns() - t;
+			deact_ns += t;
+			if (t > max_ns)
+				max_ns = t;
+		}
+		t = now_ns();
+		close(r.fd);
+		t = now_ns() - t;
+		close_ns += t;
+		if (t > max_ns)
+			max_ns = t;
+		cycles++;
+	}
+	if (!cycles) {
+		printf("CHURN cycles=0\n");
+		return 1;
+	}
+	printf("CHURN cycles=%llu deactivate_avg_us=%llu close_avg_us=%llu max_us=%llu\n",
+	       (unsigned long long)cycles,
+	       (unsigned long long)(deact_ns / 1000 / ((cycles + 1) / 2)),
+	       (unsigned long long)(close_ns / 1000 / cycles),
+	       (unsigned long long)(max_ns / 1000));
+	return 0;
 }
 
 static int cmd_latency(struct opts *o)
@@ -852,6 +996,8 @@ static void usage(void)
 		"usage: ringtest capture -i IF -o PREFIX [--seg-size B] [--nr-segs N]\n"
 		"                        [-s SNAPLEN] [--mode tap|divert|default]\n"
 		"                        [--ready FILE] [--snaplen-after N:LEN] [--hold]\n"
+		"                        [--stall]\n"
+		"       ringtest churn -i IF [-n SECONDS] [--mode M] [--ready FILE]\n"
 		"       ringtest errnos -i IF\n"
 		"       ringtest memcap -i IF [-o CGROUP_DIR]\n"
 		"       ringtest latency -i IF -n COUNT [--ready FILE]\n"
@@ -870,6 +1016,7 @@ int main(int argc, char **argv)
 		{ "snaplen-after", required_argument, NULL, 'a' },
 		{ "hold", no_argument, NULL, 'h' },
 		{ "expect", required_argument, NULL, 'e' },
+		{ "stall", no_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = {
@@ -917,6 +1064,9 @@ int main(int argc, char **argv)
 		case 'e':
 			o.expect = optarg;
 			break;
+		case 'T':
+			o.stall = true;
+			break;
 		case 'a':
 			colon = strchr(optarg, ':');
 			if (!colon)
@@ -947,6 +1097,8 @@ int main(int argc, char **argv)
 		return cmd_activate(&o);
 	if (!strcmp(cmd, "nsfd"))
 		return cmd_nsfd(&o);
+	if (!strcmp(cmd, "churn"))
+		return cmd_churn(&o);
 	usage();
 	return 2;
 }

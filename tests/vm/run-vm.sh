@@ -68,6 +68,8 @@
 #   --log FILE        console log (default OUTDIR/console.log)
 #   --timeout SEC     hard timeout, kills QEMU (default 300)
 #   --mem MB --smp N  guest size (default 1024, 2)
+#   --mtu N           MTU of the host taps (default: the tap's, 1500); the
+#                     guest sets its own (e.g. tg3cap.mtu in capture.sh)
 #   --txqueuelen N    host tap queue length (default: kernel's, 500 for a
 #                     tap): what the host buffers while QEMU does not read;
 #                     a deep queue (10000) absorbs TCG/host-load stalls
@@ -83,7 +85,7 @@ set -euo pipefail
 usage() { sed -n '/^# Usage:/,/^# Env:/p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 TEST='' INITRD='' KERNEL='' NIC=e1000 NICS=1 APPEND='' HOST_CMD='' OUTDIR='' LOG=''
-TIMEOUT=300 MEM=1024 SMP=2 ALLOW='' NO9P=0 QUIET=0 TXQLEN=''
+TIMEOUT=300 MEM=1024 SMP=2 ALLOW='' NO9P=0 QUIET=0 TXQLEN='' MTU=''
 declare -a TARGS=()
 while [[ $# -gt 0 ]]; do
 	case $1 in
@@ -103,6 +105,7 @@ while [[ $# -gt 0 ]]; do
 	--smp) SMP=$2; shift 2 ;;
 	--allow) ALLOW=$2; shift 2 ;;
 	--txqueuelen) TXQLEN=$2; shift 2 ;;
+	--mtu) MTU=$2; shift 2 ;;
 	--no-9p) NO9P=1; shift ;;
 	--quiet) QUIET=1; shift ;;
 	-h|--help) usage ;;
@@ -112,6 +115,7 @@ done
 [[ $TEST =~ ^[A-Za-z0-9_.-]+$ ]] || { echo "--test NAME required ([A-Za-z0-9_.-])" >&2; usage; }
 [[ $NICS =~ ^[0-9]+$ ]] || die "--nics: number expected"
 [[ $TIMEOUT =~ ^[0-9]+$ ]] || die "--timeout: seconds expected"
+[[ -z $MTU || $MTU =~ ^[0-9]+$ ]] || die "--mtu: number expected"
 [[ $EUID == 0 ]] || die "must run as root (netns, tap)"
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86 not installed"
 
@@ -210,6 +214,7 @@ for ((i = 0; i < NICS; i++)); do
 		esac
 	fi
 	[[ -z $TXQLEN ]] || ip -n "$NS" link set "$tap" txqueuelen "$TXQLEN"
+	[[ -z $MTU ]] || ip -n "$NS" link set "$tap" mtu "$MTU"
 	ip -n "$NS" link set "$tap" up
 done
 [[ $NO9P == 1 ]] ||

@@ -6,7 +6,10 @@
  * detaches after unregister_netdev().  In its NAPI poll it offers each
  * received frame with lwpcap_capture() before it builds an skb (or
  * lwpcap_capture_skb() where only an skb exists), and calls
- * lwpcap_flush() once for the queue at the end of the poll.  Everything
+ * lwpcap_flush() once for the queue at the end of the poll.  A frame a
+ * receive path hands to the stack without offering it (a path the driver
+ * cannot hook) is reported with lwpcap_missed(), so that a reader sees
+ * it counted rather than a silent gap.  Everything
  * sits behind lwpcap_enabled(), a static key that is off unless some
  * reader has activated a ring, so a driver built with lwpcap pays one
  * patched-out jump per frame while nobody captures.
@@ -55,7 +58,8 @@ enum lwpcap_verdict lwpcap_capture_dma(struct lwpcap_dev *ld,
 				       u32 vlan);
 enum lwpcap_verdict lwpcap_capture_skb(struct lwpcap_dev *ld,
 				       unsigned int queue,
-				       const struct sk_buff *skb);
+				       const struct sk_buff *skb, u32 vlan);
+void lwpcap_missed(struct lwpcap_dev *ld, unsigned int queue);
 void lwpcap_flush(struct lwpcap_dev *ld, unsigned int queue);
 
 #if IS_ENABLED(CONFIG_LWPCAP_KUNIT_API)

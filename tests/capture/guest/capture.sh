@@ -1,7 +1,7 @@
 #!/bin/sh
 # Guest half of tests/capture/run.sh: capture what the host sends with
 # ringtest and hand files and counters back through /out.
-# Args (tg3cap.KEY=VAL): if, snaplen, seg, nsegs, mode, snapafter (N:LEN),
+# Args (tg3cap.KEY=VAL): if, mtu (set on the NIC first), snaplen, seg, nsegs, mode, snapafter (N:LEN),
 # hold (1: fill the ring without reading), queues (virtio: ethtool -L),
 # wantq (the number of rings BIND must report), perqueue (1: each ring
 # holds exactly its own NIC queue's frames, queues past the rings are
@@ -13,6 +13,10 @@ IF=${TG3CAP_IF:-eth0}
 if [ -n "${TG3CAP_QUEUES:-}" ]; then
 	ethtool -L "$IF" combined "$TG3CAP_QUEUES" ||
 		tg3cap_fail "ethtool -L $IF combined $TG3CAP_QUEUES"
+fi
+if [ -n "${TG3CAP_MTU:-}" ]; then
+	ip link set "$IF" mtu "$TG3CAP_MTU" ||
+		tg3cap_fail "ip link set $IF mtu $TG3CAP_MTU"
 fi
 tg3cap_wait_carrier "$IF"
 

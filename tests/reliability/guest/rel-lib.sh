@@ -36,7 +36,8 @@ rel_vmalloc() { awk '/^VmallocUsed:/ { print $2 }' /proc/meminfo; }
 rel_slab() { awk '/^Slab:/ { print $2 }' /proc/meminfo; }
 
 # rel_burst TAG [COUNT] [RATE] [FLOWS]: once the NIC is quiet, a
-# well-behaved reader (ringtest) captures a burst; /out/TAG.guest gets
+# well-behaved reader (ringtest, with $REL_RT_ARGS if set) captures a
+# burst; /out/TAG.guest gets
 # rx_delta, captured, drops and the pcaps go to /out/TAG.qN.pcap (run.sh
 # compares them with TAG.pcap).
 rel_burst() {
@@ -48,7 +49,8 @@ rel_burst() {
 	tg3cap_log "$_tag: NIC quiet at rx_packets $_q"
 	rm -f /tmp/rt.ready
 	ringtest capture -i "$IF" -o "/tmp/$_tag" --ready /tmp/rt.ready \
-		-s 1514 --seg-size 65536 --nr-segs 64 > "/tmp/$_tag.log" 2>&1 &
+		-s 1514 --seg-size 65536 --nr-segs 64 ${REL_RT_ARGS:-} \
+		> "/tmp/$_tag.log" 2>&1 &
 	_rt=$!
 	rel_wait_file /tmp/rt.ready "$_rt" ringtest
 	_rx0=$(rel_rx)

@@ -199,7 +199,9 @@ struct lwpcap_activate {
  * struct lwpcap_queue_stats - counters of one queue
  * @packets:  records written to the ring
  * @bytes:    bytes of frame data written to the ring (caplen)
- * @drops:    frames seen while active that did not fit in the ring;
+ * @drops:    frames seen while active that did not fit in the ring, or
+ *            that the driver received but could not offer to it
+ *            (docs/abi.md: paths without a hook, XDP verdicts);
  *            those of RX queues past the last ring (a device with more
  *            than LWPCAP_MAX_QUEUES) count as drops of queue 0, in
  *            LWPCAP_IOC_GET_STATS only, not in the control block's copy
