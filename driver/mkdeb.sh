@@ -38,7 +38,7 @@ rm -rf "$deb"
 mkdir -p "$src/debian/source"
 
 # ---- upstream part: what debian/rules builds and installs ---------------
-"$top/driver/stage-modules.sh" "$tree" "$src/dkms"
+"$top/driver/stage-modules.sh" "$tree" "$src/dkms" "$ver"
 install -m 755 "$top/driver/kernel-fits.sh" "$src/dkms/kernel-fits.sh"
 mkdir -p "$src/userland" "$src/driver/include/uapi/linux"
 cp "$top"/userland/*.[ch] "$top/userland/Makefile" \
