@@ -15,6 +15,10 @@
 #   make debug-kernel the KASAN/lockdep/kmemleak kernel of the VM tests
 #                     (reliability and KUnit suites), in build/dbg
 #   make userland     build tg3cap-reader
+#   make deb          Debian packages tg3cap-dkms and tg3cap-reader in
+#                     build/deb/ (dpkg-buildpackage, dh-dkms, lintian)
+#   make kernel-deb   Debian packages of a kernel built from the patched
+#                     tree, in build/kdeb/ (a full kernel build: hours)
 #   make patches      regenerate patches/0001 from driver/
 #   make clean        remove build outputs (build/, userland binaries)
 #
@@ -27,10 +31,12 @@ DEB_PKGS := build-essential bc bison flex libelf-dev libssl-dev kmod cpio \
 	xz-utils linux-source-6.1 linux-headers-amd64 linux-image-amd64 \
 	qemu-system-x86 busybox-static quilt sparse iproute2 ethtool \
 	tcpreplay tcpdump libpcap-dev wireshark-common tshark valgrind \
-	man-db groff-base gnuplot-nox python3 libcap2-bin
+	man-db groff-base gnuplot-nox python3 libcap2-bin \
+	dpkg-dev debhelper dh-dkms dkms fakeroot lintian mmdebstrap \
+	e2fsprogs util-linux
 
 .PHONY: all deps tree modules debug-kernel userland patches check \
-	check-fast demo soak bench clean
+	check-fast demo soak bench clean deb kernel-deb
 
 all: modules userland
 
@@ -67,6 +73,12 @@ debug-kernel: deps
 
 userland: deps
 	$(MAKE) -C userland
+
+deb: deps
+	driver/mkdeb.sh
+
+kernel-deb: deps
+	driver/kernel-deb.sh
 
 patches: deps
 	driver/mkpatch.sh

@@ -20,44 +20,7 @@ out=${2:-$B/mod}
 mkdir -p "$out"
 j=$(nproc)
 
-# Copy only what changed, so make sees unchanged files as up to date.
-sync_file()
-{
-	mkdir -p "$(dirname "$2")"
-	cmp -s "$1" "$2" || cp "$1" "$2"
-}
-
-sync_file "$tree/include/linux/lwpcap.h" "$out/include/linux/lwpcap.h"
-sync_file "$tree/include/uapi/linux/lwpcap.h" \
-	"$out/include/uapi/linux/lwpcap.h"
-
-for f in lwpcap.c lwpcap_ring.h; do
-	sync_file "$tree/drivers/net/lwpcap/$f" "$out/lwpcap/$f"
-done
-printf 'obj-m := lwpcap.o\nccflags-y := -I$(src)/../include\n' >"$out/lwpcap/Kbuild"
-
-for f in tg3.c tg3.h; do
-	sync_file "$tree/drivers/net/ethernet/broadcom/$f" "$out/tg3/$f"
-done
-cat >"$out/tg3/Kbuild" <<'KB'
-obj-m := tg3.o
-ccflags-y := -I$(src)/../include -DCONFIG_TIGON3_LWPCAP=1
-KB
-
-for f in "$tree"/drivers/net/ethernet/intel/e1000/*.[ch]; do
-	sync_file "$f" "$out/e1000/${f##*/}"
-done
-cat >"$out/e1000/Kbuild" <<'KB'
-obj-m := e1000.o
-e1000-y := e1000_main.o e1000_hw.o e1000_ethtool.o e1000_param.o
-ccflags-y := -I$(src)/../include -DCONFIG_E1000_LWPCAP=1
-KB
-
-sync_file "$tree/drivers/net/virtio_net.c" "$out/virtio_net/virtio_net.c"
-cat >"$out/virtio_net/Kbuild" <<'KB'
-obj-m := virtio_net.o
-ccflags-y := -I$(src)/../include -DCONFIG_VIRTIO_NET_LWPCAP=1
-KB
+"$top/driver/stage-modules.sh" "$tree" "$out"
 
 kmake()
 {

@@ -75,6 +75,8 @@
 #                     a deep queue (10000) absorbs TCG/host-load stalls
 #   --allow REGEX     ignore bad-pattern lines matching REGEX (expected WARNs)
 #   --no-9p           no virtfs share
+#   --qemu-arg ARG    one more QEMU argument (repeat), e.g. a -drive for a
+#                     guest with a root file system (tests/appliance)
 #   --quiet           do not echo the console while running
 # Env: BUILD_DIR, KVER, KSRC (see common.sh).
 set -euo pipefail
@@ -86,7 +88,7 @@ usage() { sed -n '/^# Usage:/,/^# Env:/p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 
 
 TEST='' INITRD='' KERNEL='' NIC=e1000 NICS=1 APPEND='' HOST_CMD='' OUTDIR='' LOG=''
 TIMEOUT=300 MEM=1024 SMP=2 ALLOW='' NO9P=0 QUIET=0 TXQLEN='' MTU=''
-declare -a TARGS=()
+declare -a TARGS=() XARGS=()
 while [[ $# -gt 0 ]]; do
 	case $1 in
 	--test) TEST=$2; shift 2 ;;
@@ -107,6 +109,7 @@ while [[ $# -gt 0 ]]; do
 	--txqueuelen) TXQLEN=$2; shift 2 ;;
 	--mtu) MTU=$2; shift 2 ;;
 	--no-9p) NO9P=1; shift ;;
+	--qemu-arg) XARGS+=("$2"); shift 2 ;;
 	--quiet) QUIET=1; shift ;;
 	-h|--help) usage ;;
 	*) echo "unknown option: $1" >&2; usage ;;
@@ -227,6 +230,7 @@ for a in "${TARGS[@]}"; do
 done
 CMDLINE+=$APPEND
 QARGS+=(-append "$CMDLINE")
+QARGS+=(${XARGS[@]+"${XARGS[@]}"})
 
 # ---- host command environment -------------------------------------------------
 declare -a HENV=(NS="$NS" TAP="${TAPS[*]}" GUEST_MAC="${MACS[*]}" NICS="$NICS"

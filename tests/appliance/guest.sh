@@ -1,0 +1,103 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Guest half of the appliance test, run by systemd at boot in the Debian
+# 12 guest (tg3cap-appliance-test.service, installed by run.sh) after the
+# .debs were installed into its root.  Each check prints
+#   APPLIANCE-CHECK ok NAME    or    APPLIANCE-CHECK FAIL NAME: DETAIL
+# on the console (run.sh counts them); the capture's files, its journal
+# and `systemctl status` go to /out (9p) for the host's checks.  Ends with
+# TG3CAP-RESULT and powers off.
+exec >/dev/ttyS0 2>&1
+. /lib/tg3cap/lib.sh
+
+TEST=appliance IF=eth0 UNIT=tg3cap@eth0
+FAILED=0
+ok() { echo "APPLIANCE-CHECK ok $1"; }
+bad() { echo "APPLIANCE-CHECK FAIL $1: $2"; FAILED=$((FAILED + 1)); }
+check() { # NAME DETAIL COMMAND...
+	_n=$1 _d=$2; shift 2
+	if "$@"; then ok "$_n"; else bad "$_n" "$_d"; fi
+}
+finish() {
+	sync
+	if [ "$FAILED" = 0 ]; then
+		printf '\nTG3CAP-RESULT: PASS %s\n' "$TEST"
+	else
+		printf '\nTG3CAP-RESULT: FAIL %s (%s checks failed)\n' "$TEST" "$FAILED"
+	fi
+	systemctl --no-block poweroff
+	exit 0
+}
+prop() { systemctl show -p "$2" --value "$1"; }
+
+mkdir -p /out
+mount -t 9p -o trans=virtio,version=9p2000.L out /out ||
+	{ bad 9p "cannot mount the host share"; finish; }
+KVER=$(uname -r)
+echo "guest: kernel $KVER, $(systemctl is-system-running 2>&1)"
+
+# ---- the DKMS package: built for this kernel, picked by modprobe ---------
+dkms status -m tg3cap -k "$KVER" | tee /out/dkms-status.txt
+check dkms-installed "dkms status: $(cat /out/dkms-status.txt)" \
+	grep -q ": installed" /out/dkms-status.txt
+for m in lwpcap tg3 e1000 virtio_net; do
+	p=$(modinfo -n "$m" 2>&1)
+	check "modprobe-finds-$m" "modinfo -n $m: $p" \
+		test "$p" = "/lib/modules/$KVER/updates/dkms/$m.ko"
+done
+# udev loaded e1000 at boot with the options of /etc/modprobe.d
+check e1000-hooked "e1000 loaded without lwpcap=1" \
+	grep -qx 1 /sys/module/e1000/parameters/lwpcap
+check lwpcap-dev "/dev/lwpcap missing" test -c /dev/lwpcap
+modprobe tg3 lwpcap=1
+check modprobe-tg3-lwpcap "modprobe tg3 lwpcap=1 did not load the patched tg3" \
+	grep -qx 1 /sys/module/tg3/parameters/lwpcap
+rmmod tg3
+
+# ---- the service -------------------------------------------------------------
+mkdir -p /etc/tg3cap /etc/systemd/system/$UNIT.service.d
+# Files of 1 MB, so that the capture rotates; the watchdog made short so
+# that the run outlives several of its periods.
+cat >/etc/tg3cap/eth0.conf <<'CONF'
+OPTIONS=-C 1m --summary-interval 2 --stats-interval 1
+CONF
+printf '[Service]\nWatchdogSec=4\n' >/etc/systemd/system/$UNIT.service.d/test.conf
+systemctl daemon-reload
+tg3cap_wait_carrier "$IF"
+
+systemctl start "$UNIT"
+check start "systemctl start $UNIT failed" test "$(prop $UNIT ActiveState)" = active
+tg3cap_rxmode_wait	# the reader made eth0 promiscuous: e1000 pauses
+systemctl status --no-pager "$UNIT" >/out/status-start.txt 2>&1
+check status-running "systemctl status: $(sed -n 3p /out/status-start.txt)" \
+	grep -q 'Active: active (running)' /out/status-start.txt
+check watchdog "WatchdogUSec=$(prop $UNIT WatchdogUSec)" \
+	test "$(prop $UNIT WatchdogUSec)" = 4s
+check memorymax "MemoryMax=$(prop $UNIT MemoryMax)" \
+	test "$(prop $UNIT MemoryMax)" = $((192 * 1024 * 1024))
+
+tg3cap_ready 1
+tg3cap_wait_done 1 || bad traffic "the host's traffic command failed"
+rx=$(tg3cap_settle "$IF" rx_packets 1000)
+echo "guest: $IF rx_packets $rx"
+# past two watchdog periods without a ping would have killed it
+sleep 9
+systemctl status --no-pager "$UNIT" >/out/status-running.txt 2>&1
+check still-running "$(sed -n 3p /out/status-running.txt)" \
+	grep -q 'Active: active (running)' /out/status-running.txt
+check no-restart "NRestarts=$(prop $UNIT NRestarts)" \
+	test "$(prop $UNIT NRestarts)" = 0
+check status-text "no STATUS= from the reader" \
+	grep -q 'Status: "' /out/status-running.txt
+
+systemctl stop "$UNIT"
+check stop-clean "Result=$(prop $UNIT Result) ExecMainStatus=$(prop $UNIT ExecMainStatus)" \
+	test "$(prop $UNIT Result)/$(prop $UNIT ExecMainStatus)" = success/0
+journalctl -b -u "$UNIT" -o cat --no-pager >/out/journal.txt
+parts=$(ls /var/lib/tg3cap/eth0/ | grep -c '\.part$')
+check no-part "$parts .part files left" test "$parts" = 0
+mkdir -p /out/cap
+cp /var/lib/tg3cap/eth0/*.pcap /out/cap/
+ls -l /var/lib/tg3cap/eth0/
+finish
