@@ -24,6 +24,7 @@
  * @stream:     -w -: one pcap stream on standard output, no files
  * @file_size_set: -C was given (it makes no sense with @stream)
  * @user:       -Z: run as this user once the device and files are set up
+ * @hook:       --hook: LWPCAP_POINT_*, or LWP_POINT_AUTO
  */
 struct lwp_opts {
 	const char *ifaces[LWP_MAX_IFACES];
@@ -40,6 +41,7 @@ struct lwp_opts {
 	uint64_t ring_size;
 	uint32_t seg_size;
 	uint32_t mode;
+	int hook;
 	const char *stats_json;
 	unsigned int stats_interval;
 	unsigned int summary_interval;
