@@ -431,7 +431,13 @@ static int cmd_errnos(struct opts *o)
 
 	/* BIND */
 	b = bgood;
-	b.resv[2] = 1;
+	b.resv[0] = 1;
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_BIND, &b), EINVAL);
+	b = bgood;
+	b.points = 1;
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_BIND, &b), EINVAL);
+	b = bgood;
+	b.point = LWPCAP_POINT_MAX + 1;
 	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_BIND, &b), EINVAL);
 	b = bgood;
 	b.nr_queues = 1;
@@ -445,11 +451,16 @@ static int cmd_errnos(struct opts *o)
 	b = bgood;
 	b.ifindex = if_nametoindex("lo");
 	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_BIND, &b), EOPNOTSUPP);
+	/* no portable point either: loopback records are not Ethernet */
+	b.point = LWPCAP_POINT_PTYPE;
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_BIND, &b), EOPNOTSUPP);
 	b = bgood;
 	EXPECT_OK(ioctl(fd, LWPCAP_IOC_BIND, &b));
 	CHECK(b.nr_queues >= 1 && b.features == LWPCAP_FEAT_ALL,
 	      "bind reported %u queues, features %#x", b.nr_queues,
 	      b.features);
+	CHECK((b.points & 3) == 3 && b.point == bgood.point,
+	      "bind reported points %#x, point %u", b.points, b.point);
 	nq = b.nr_queues;
 	b = bgood;
 	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_BIND, &b), EISCONN);

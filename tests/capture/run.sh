@@ -41,6 +41,19 @@
 #               with its records intact, and init_net can bind it again
 #   latency     a poll()ing reader gets a lone frame within 100 ms
 #
+# The portable capture points, on Debian's stock drivers (no lwpcap hook
+# in them, only lwpcap.ko loaded), the same frames and the same checks:
+#   ptype        packet_type, stock e1000: every frame once, byte for
+#                byte, tags back in; tap: IP sees every untagged IPv4 frame
+#   ptype-virtio4  packet_type, stock virtio-net, 4 queue pairs, 64 flows:
+#                frames land in the ring of their RX queue
+#   ingress      netdev ingress hook, stock e1000, tap
+#   ingress-divert  the same in divert mode: IP sees none of them
+#   netfilter    IPv4 and IPv6 PRE_ROUTING (guest IPv6 on): exactly the
+#                untagged IPv4 and IPv6 frames, byte for byte; the tagged
+#                ones (no VLAN device: the stack drops them before IP) are
+#                expected unseen, as the seed found for non-IP frames
+#
 # Usage: run.sh [CASE...]   (default: all).  Env: BUILD_DIR.
 # Prints "N passed, M failed"; exit 0 only if all passed.
 set -euo pipefail
@@ -55,7 +68,7 @@ MOD=$B/mod
 declare -a CASES=("$@")
 [[ ${#CASES[@]} -gt 0 ]] ||
 	CASES=(divert tap-snaplen overflow virtio4 virtio65 errnos privs netns
-	       latency)
+	       latency ptype ptype-virtio4 ingress ingress-divert netfilter)
 
 make -s -C "$VM" BUILD_DIR="$BUILD_DIR"
 make -s -C "$CAP" BUILD_DIR="$B"
@@ -74,14 +87,26 @@ initrd()	# $1 name, $2 e1000 params, $3 virtio_net params
 		--tests "$CAP/guest" >/dev/null
 }
 
+# initrd_stock NAME: Debian's own e1000 and virtio_net, and lwpcap.ko
+initrd_stock()
+{
+	"$VM/mkinitramfs.sh" -o "$B/capture-$1.cpio.gz" \
+		--module "$MOD/lwpcap/lwpcap.ko" \
+		--stock e1000 --stock virtio_net \
+		--bin "$B/capture/ringtest" --bin "$(command -v ethtool)" \
+		--tests "$CAP/guest" >/dev/null
+}
+
 val() { sed -n "s/^$2=//p" "$1" | tail -n1; }
 
 fail() { echo "  FAIL: $*"; ok=0; }
 
-# Accounting shared by the traffic cases; $1 = expected drops ("0" or "any")
+# Accounting shared by the traffic cases: $1 the output folder, $2
+# expected drops ("0", "some" or "any"), $3 frames the capture point
+# cannot see (default 0)
 account()
 {
-	local o=$1 sent tx tdrop rx cap drops
+	local o=$1 sent tx tdrop rx cap drops unseen=${3:-0}
 	sent=$(val "$o/host.env" sent); tx=$(val "$o/host.env" tap_tx_delta)
 	tdrop=$(val "$o/host.env" tap_drop_delta)
 	rx=$(val "$o/guest.env" rx_delta); cap=$(val "$o/guest.env" captured)
@@ -92,8 +117,8 @@ account()
 	[[ $tx == "$sent" && $tdrop == 0 ]] ||
 		fail "the tap did not pass every frame"
 	[[ $rx == "$sent" ]] || fail "guest NIC counted $rx of $sent frames"
-	[[ $((cap + drops)) == "$rx" ]] ||
-		fail "captured $cap + dropped $drops != detected $rx"
+	[[ $((cap + drops + unseen)) == "$rx" ]] ||
+		fail "captured $cap + dropped $drops + unseen $unseen != detected $rx"
 	if [[ $2 == 0 && $drops != 0 ]]; then
 		fail "$drops ring drops"
 	fi
@@ -146,35 +171,62 @@ for c in "${CASES[@]}"; do
 		test=latency
 		a=(--arg count=5 --arg rate=2 --arg sender=sendframes
 		   --host-cmd "$CAP/traffic.sh") ;;
+	ptype) a+=(--arg point=ptype) ;;
+	ptype-virtio4)
+		nic=virtio:4
+		a=(--txqueuelen 10000 --arg count=8000 --arg rate=4000
+		   --host-cmd "$CAP/traffic.sh" --arg flows=64 --arg queues=4
+		   --arg vlan=0 --arg point=ptype) ;;
+	ingress) a+=(--arg point=ingress) ;;
+	ingress-divert) a+=(--arg point=ingress --arg mode=divert) ;;
+	netfilter) a+=(--arg point=netfilter --arg ipv6=1) ;;
 	*) echo "unknown case $c" >&2; exit 2 ;;
 	esac
 	echo "== capture/$c"
-	initrd "$c" "$e1000p" "$virtiop"
+	case $c in
+	ptype*|ingress*|netfilter) initrd_stock "$c" ;;
+	*) initrd "$c" "$e1000p" "$virtiop" ;;
+	esac
 	if ! "$VM/run-vm.sh" --test "$test" --initrd "$B/capture-$c.cpio.gz" \
 		--nic "$nic" --outdir "$out" "${a[@]}" >"$out/run-vm.log" 2>&1; then
 		tail -n 30 "$out/run-vm.log"
 		fail "VM run"
 	fi
 	case $c in
-	divert|tap-snaplen|overflow|virtio4|virtio65)
+	divert|tap-snaplen|overflow|virtio4|virtio65|ptype*|ingress*|netfilter)
 		if [[ $ok == 1 ]]; then
 			exp=0; [[ $c == overflow ]] && exp=some
 			# frames of the queue without a ring are drops
 			[[ $c == virtio65 ]] && exp=any
-			account "$out" "$exp"
+			unseen=0
+			if [[ $c == netfilter ]]; then
+				# the seed's limit: only what IP takes
+				ipn=$(tcpdump -nn -r "$out/sent.pcap" 'ip or ip6' \
+					2>/dev/null | wc -l)
+				unseen=$(( $(val "$out/host.env" sent) - ipn ))
+				echo "  $ipn IPv4/IPv6 frames sent untagged, $unseen expected unseen"
+				(( unseen > 0 )) || fail "no frame the IP layer drops was sent"
+				other=$(for f in "$out"/cap.q*.pcap; do
+					tcpdump -nn -r "$f" 'not (ip or ip6)' 2>/dev/null
+				done | wc -l)
+				[[ $other == 0 ]] ||
+					fail "netfilter captured $other frames that are not IP"
+			fi
+			account "$out" "$exp" "$unseen"
 			drops=$(val "$out/guest.env" drops)
-			args=(--missing "${drops:-0}")
+			args=(--missing $(( ${drops:-0} + unseen )))
 			case $c in
-			divert) args+=(--snaplen 1514) ;;
+			divert|ptype|ingress*|netfilter) args+=(--snaplen 1514) ;;
 			tap-snaplen) args+=(--snaplen 128,80) ;;
 			overflow) args+=(--prefix) ;;
-			virtio4|virtio65) args+=(--min-files 2) ;;
+			*virtio4|virtio65) args+=(--min-files 2) ;;
 			esac
 			"$B/capture/pcapcmp" "${args[@]}" "$out/sent.pcap" \
 				"$out"/cap.q*.pcap | sed 's/^/  /' ||
 				fail "pcapcmp"
 			ipd=$(val "$out/guest.env" ip_in_delta)
-			if [[ $c == tap-snaplen ]]; then
+			if [[ $c == tap-snaplen || $c == ptype ||
+			      $c == ingress || $c == netfilter ]]; then
 				want=$(tcpdump -nn -r "$out/sent.pcap" ip 2>/dev/null |
 				       wc -l)
 				echo "  IP layer saw $ipd frames, $want untagged IPv4 sent"
