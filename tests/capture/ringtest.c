@@ -614,7 +614,8 @@ static long long get_num(const char *path)
  */
 static int ring_of(const char *ifname, uint32_t mib, int *fdp)
 {
-	struct lwpcap_bind b = { .abi_version = LWPCAP_ABI_VERSION };
+	struct lwpcap_bind b = { .abi_version = LWPCAP_ABI_VERSION,
+				 .point = ring_point() };
 	struct lwpcap_setup s = { .seg_size = 1u << 20, .nr_segs = mib,
 				  .snaplen = 96 };
 	int fd, err = 0;
@@ -730,7 +731,8 @@ static int cmd_activate(struct opts *o)
 {
 	struct lwpcap_setup s = { .seg_size = 4096, .nr_segs = 4,
 				  .snaplen = 96 };
-	struct lwpcap_bind b = { .abi_version = LWPCAP_ABI_VERSION };
+	struct lwpcap_bind b = { .abi_version = LWPCAP_ABI_VERSION,
+				 .point = ring_point() };
 	struct lwpcap_activate a = { .mode = o->mode };
 	const char *step = "ok";
 	char got[64];
@@ -800,7 +802,8 @@ static int recv_fd(int sock)
 /* nsfd: a file opened in an unprivileged namespace reaches no host port */
 static int cmd_nsfd(struct opts *o)
 {
-	struct lwpcap_bind b = { .abi_version = LWPCAP_ABI_VERSION };
+	struct lwpcap_bind b = { .abi_version = LWPCAP_ABI_VERSION,
+				 .point = ring_point() };
 	struct lwpcap_setup s = { .seg_size = 4096, .nr_segs = 4,
 				  .snaplen = 96 };
 	struct lwpcap_activate a = { .mode = LWPCAP_MODE_TAP };

@@ -51,6 +51,14 @@
 #                frames land in the ring of their RX queue
 #   ingress      netdev ingress hook, stock e1000, tap, as ptype
 #   ingress-divert  the same in divert mode: IP sees none of them
+#   snaplen-ptype  packet_type: the snaplen change of tap-snaplen
+#   overflow-ingress  ingress: the ring overflow of overflow, exact drops
+#   privs-ingress, privs-ptype  the privs case at the portable points:
+#                default tap, divert at ingress needs CAP_NET_ADMIN, at
+#                ptype EOPNOTSUPP
+#   netns-ingress  the netns case at ingress: hooks registered in the
+#                namespaced reader's netns, unregistered when the port
+#                leaves it, init_net binds it again
 #   netfilter    IPv4 and IPv6 PRE_ROUTING (guest IPv6 on), the traffic of
 #                ptype: exactly the untagged IPv4 and IPv6 frames to the
 #                guest's MAC, byte for byte; the tagged ones (no VLAN
@@ -72,11 +80,19 @@ MOD=$B/mod
 declare -a CASES=("$@")
 [[ ${#CASES[@]} -gt 0 ]] ||
 	CASES=(divert tap-snaplen overflow virtio4 virtio65 errnos privs netns
-	       latency ptype ptype-virtio4 ingress ingress-divert netfilter)
+	       latency ptype ptype-virtio4 ingress ingress-divert netfilter
+	       snaplen-ptype overflow-ingress privs-ingress privs-ptype
+	       netns-ingress)
 
 make -s -C "$VM" BUILD_DIR="$BUILD_DIR"
 make -s -C "$CAP" BUILD_DIR="$B"
 BUILD_DIR=$B "$top/driver/build-modules.sh" >/dev/null
+
+# the guest's tools, for every initrd
+bins=(--bin "$B/capture/ringtest" --bin "$(command -v ethtool)"
+      --bin "$(command -v capsh)" --bin "$(command -v setpriv)"
+      --bin "$(command -v unshare)" --bin "$(command -v nsenter)"
+      --bin "$(command -v ip)" --tests "$CAP/guest")
 
 initrd()	# $1 name, $2 e1000 params, $3 virtio_net params
 {
@@ -84,11 +100,7 @@ initrd()	# $1 name, $2 e1000 params, $3 virtio_net params
 		--module "$MOD/lwpcap/lwpcap.ko" \
 		--module "$MOD/e1000/e1000.ko:$2" \
 		--module "$MOD/virtio_net/virtio_net.ko:$3" \
-		--bin "$B/capture/ringtest" --bin "$(command -v ethtool)" \
-		--bin "$(command -v capsh)" --bin "$(command -v setpriv)" \
-		--bin "$(command -v unshare)" --bin "$(command -v nsenter)" \
-		--bin "$(command -v ip)" \
-		--tests "$CAP/guest" >/dev/null
+		"${bins[@]}" >/dev/null
 }
 
 # initrd_stock NAME: Debian's own e1000 and virtio_net, and lwpcap.ko
@@ -96,9 +108,7 @@ initrd_stock()
 {
 	"$VM/mkinitramfs.sh" -o "$B/capture-$1.cpio.gz" \
 		--module "$MOD/lwpcap/lwpcap.ko" \
-		--stock e1000 --stock virtio_net \
-		--bin "$B/capture/ringtest" --bin "$(command -v ethtool)" \
-		--tests "$CAP/guest" >/dev/null
+		--stock e1000 --stock virtio_net "${bins[@]}" >/dev/null
 }
 
 val() { sed -n "s/^$2=//p" "$1" | tail -n1; }
@@ -192,11 +202,25 @@ for c in "${CASES[@]}"; do
 	ingress) a+=(--arg point=ingress "${mix[@]}") ;;
 	ingress-divert) a+=(--arg point=ingress --arg mode=divert) ;;
 	netfilter) a+=(--arg point=netfilter --arg ipv6=1 "${mix[@]}") ;;
+	snaplen-ptype)
+		a+=(--arg point=ptype --arg snaplen=128 --arg snapafter=2000:80) ;;
+	overflow-ingress)
+		a=(--txqueuelen 10000 --arg count=2000 --arg rate=5000
+		   --host-cmd "$CAP/traffic.sh" --arg seg=4096 --arg nsegs=2
+		   --arg hold=1 --arg sizes=1514 --arg point=ingress
+		   --arg mode=divert) ;;
+	privs-ingress) test=privs a=(--arg point=ingress) ;;
+	privs-ptype) test=privs a=(--arg point=ptype) ;;
+	netns-ingress)
+		test=netns
+		a=(--txqueuelen 10000 --arg count=300 --arg rate=1000
+		   --arg sender=sendframes --host-cmd "$CAP/traffic.sh"
+		   --arg point=ingress) ;;
 	*) echo "unknown case $c" >&2; exit 2 ;;
 	esac
 	echo "== capture/$c"
 	case $c in
-	ptype*|ingress*|netfilter) initrd_stock "$c" ;;
+	ptype*|ingress*|netfilter|*-ingress|*-ptype) initrd_stock "$c" ;;
 	*) initrd "$c" "$e1000p" "$virtiop" ;;
 	esac
 	if ! "$VM/run-vm.sh" --test "$test" --initrd "$B/capture-$c.cpio.gz" \
@@ -205,9 +229,10 @@ for c in "${CASES[@]}"; do
 		fail "VM run"
 	fi
 	case $c in
-	divert|tap-snaplen|overflow|virtio4|virtio65|ptype*|ingress*|netfilter)
+	divert|tap-snaplen|overflow|virtio4|virtio65|ptype*|ingress*|netfilter|\
+	snaplen-ptype|overflow-ingress)
 		if [[ $ok == 1 ]]; then
-			exp=0; [[ $c == overflow ]] && exp=some
+			exp=0; [[ $c == overflow* ]] && exp=some
 			# frames of the queue without a ring are drops
 			[[ $c == virtio65 ]] && exp=any
 			unseen=0
@@ -229,15 +254,15 @@ for c in "${CASES[@]}"; do
 			args=(--missing $(( ${drops:-0} + unseen )))
 			case $c in
 			divert|ptype|ingress*|netfilter) args+=(--snaplen 1514) ;;
-			tap-snaplen) args+=(--snaplen 128,80) ;;
-			overflow) args+=(--prefix) ;;
+			*snaplen*) args+=(--snaplen 128,80) ;;
+			overflow*) args+=(--prefix) ;;
 			*virtio4|virtio65) args+=(--min-files 2) ;;
 			esac
 			"$B/capture/pcapcmp" "${args[@]}" "$out/sent.pcap" \
 				"$out"/cap.q*.pcap | sed 's/^/  /' ||
 				fail "pcapcmp"
 			ipd=$(val "$out/guest.env" ip_in_delta)
-			if [[ $c == tap-snaplen || $c == ptype ||
+			if [[ $c == *snaplen* || $c == ptype ||
 			      $c == ingress || $c == netfilter ]]; then
 				want=$(ip_frames "$out/sent.pcap" ip)
 				echo "  IP layer saw $ipd frames, $want untagged IPv4 sent"
@@ -253,9 +278,9 @@ for c in "${CASES[@]}"; do
 		grep -h 'LATENCY\|woken' "$out/console.log" | sed 's/^/  /' ;;
 	errnos)
 		grep -h 'ERRNOS\|MEMCAP\|FAIL' "$out/console.log" | sed 's/^/  /' ;;
-	privs)
+	privs*)
 		grep -h 'ACTIVATE\|CapEff\|FAIL' "$out/console.log" | sed 's/^/  /' ;;
-	netns)
+	netns*)
 		grep -h 'NSFD\|ACTIVATE\|namespaced\|device gone\|FAIL' \
 			"$out/console.log" | sed 's/^/  /'
 		if [[ $ok == 1 ]]; then account "$out" 0; fi ;;
