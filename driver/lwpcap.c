@@ -313,6 +313,24 @@ static void lwpcap_put_hdr(u8 *p, u32 caplen, u32 len)
 	h->len = len;
 }
 
+/* Reserve the record of a frame of @wire bytes on the wire and write its
+ * header; returns where its *@caplen kept bytes go, or NULL when the
+ * queue is full (the drop is counted there).
+ */
+static u8 *lwpcap_rec_begin(struct lwpcap_ring *ring, struct lwpcap_queue *q,
+			    u32 wire, u32 *caplen)
+{
+	u8 *p;
+
+	*caplen = min(wire, READ_ONCE(ring->snaplen));
+	p = lwpcap_qring_reserve(&q->r,
+				 sizeof(struct lwpcap_rec_hdr) + *caplen);
+	if (!p)
+		return NULL;
+	lwpcap_put_hdr(p, *caplen, wire);
+	return p + sizeof(struct lwpcap_rec_hdr);
+}
+
 /**
  * lwpcap_capture_dma() - offer a received frame still in its DMA buffer
  * @ld:      handle from lwpcap_attach()
@@ -336,7 +354,7 @@ enum lwpcap_verdict lwpcap_capture_dma(struct lwpcap_dev *ld,
 				       u32 vlan)
 {
 	struct lwpcap_ring *ring = rcu_dereference_bh(ld->active);
-	u32 wire, caplen, rec, sync, hlen = 0;
+	u32 caplen, sync, hlen = 0;
 	struct lwpcap_queue *q;
 	u8 *p;
 
@@ -351,15 +369,9 @@ enum lwpcap_verdict lwpcap_capture_dma(struct lwpcap_dev *ld,
 
 	if ((vlan & LWPCAP_VLAN_PRESENT) && len >= 2 * ETH_ALEN)
 		hlen = VLAN_HLEN;
-	wire = len + hlen;
-	caplen = min(wire, READ_ONCE(ring->snaplen));
-	rec = sizeof(struct lwpcap_rec_hdr) + caplen;
-
-	p = lwpcap_qring_reserve(&q->r, rec);
+	p = lwpcap_rec_begin(ring, q, len + hlen, &caplen);
 	if (!p)
 		goto out;
-	lwpcap_put_hdr(p, caplen, wire);
-	p += sizeof(struct lwpcap_rec_hdr);
 
 	/* Bytes read from @data: the MAC addresses at least, with a tag. */
 	sync = caplen;
@@ -385,7 +397,8 @@ enum lwpcap_verdict lwpcap_capture_dma(struct lwpcap_dev *ld,
 	if (dma_dev)
 		dma_sync_single_for_device(dma_dev, dma, sync,
 					   DMA_FROM_DEVICE);
-	lwpcap_qring_commit(&q->r, rec, caplen);
+	lwpcap_qring_commit(&q->r, sizeof(struct lwpcap_rec_hdr) + caplen,
+			    caplen);
 out:
 	return ring->divert ? LWPCAP_CONSUMED : LWPCAP_PASS;
 }
@@ -398,20 +411,14 @@ EXPORT_SYMBOL_GPL(lwpcap_capture_dma);
 static void lwpcap_copy_skb(struct lwpcap_ring *ring, struct lwpcap_queue *q,
 			    const struct sk_buff *skb, int off)
 {
-	u32 wire, caplen, rec, hlen = 0, len = skb->len - off;
+	u32 caplen, hlen = 0, len = skb->len - off;
 	u8 *p;
 
 	if (skb_vlan_tag_present(skb) && len >= 2 * ETH_ALEN)
 		hlen = VLAN_HLEN;
-	wire = len + hlen;
-	caplen = min(wire, READ_ONCE(ring->snaplen));
-	rec = sizeof(struct lwpcap_rec_hdr) + caplen;
-
-	p = lwpcap_qring_reserve(&q->r, rec);
+	p = lwpcap_rec_begin(ring, q, len + hlen, &caplen);
 	if (!p)
 		return;
-	lwpcap_put_hdr(p, caplen, wire);
-	p += sizeof(struct lwpcap_rec_hdr);
 
 	if (hlen) {
 		struct vlan_ethhdr veth;
@@ -426,7 +433,8 @@ static void lwpcap_copy_skb(struct lwpcap_ring *ring, struct lwpcap_queue *q,
 	} else {
 		skb_copy_bits(skb, off, p, caplen);
 	}
-	lwpcap_qring_commit(&q->r, rec, caplen);
+	lwpcap_qring_commit(&q->r, sizeof(struct lwpcap_rec_hdr) + caplen,
+			    caplen);
 }
 
 /**
