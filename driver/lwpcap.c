@@ -22,6 +22,14 @@
  * runs in NAPI (softirq) context and finds the active ring through an
  * RCU pointer; deactivation clears it and waits for a grace period, after
  * which no producer touches the ring.
+ *
+ * Capture points: a driver with a hook attaches its devices; the portable
+ * points (a packet_type, netfilter's PRE_ROUTING or netdev ingress hook)
+ * work on any device and get a lwpcap_dev of their own at BIND, which
+ * holds the net_device and lives until the file closes or the device
+ * leaves.  Their hooks are registered only while a ring is active, so
+ * registration is their off switch, and they may run on any CPU for any
+ * queue (RPS, virtual devices), so their producers take the queue's lock.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -34,6 +42,9 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/netdevice.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
 #include <linux/poll.h>
 #include <linux/rcupdate.h>
 #include <linux/skbuff.h>
@@ -69,6 +80,7 @@ static atomic_long_t lwpcap_mem_pages = ATOMIC_LONG_INIT(0);
 
 struct lwpcap_queue {
 	struct lwpcap_qring r;
+	spinlock_t lock;	/* portable points: producers on any CPU */
 	bool dirty;
 } ____cacheline_aligned_in_smp;
 
@@ -95,7 +107,14 @@ struct lwpcap_dev {
 	unsigned int nr_queues;		/* rings per file */
 	unsigned int nr_hw_queues;	/* queues the driver announced */
 	u32 mode;
+	u32 point;			/* LWPCAP_POINT_* */
 	bool dead;
+	/* Portable points only: */
+	netdevice_tracker tracker;	/* their reference to netdev */
+	struct net *hook_net;		/* where the hooks are registered */
+	struct packet_type pt;
+	struct nf_hook_ops nfo[2];
+	unsigned int nr_nfo;
 };
 
 struct lwpcap_file {
@@ -138,6 +157,23 @@ static void lwpcap_dev_put(struct lwpcap_dev *ld)
 	kref_put(&ld->kref, lwpcap_dev_release);
 }
 
+static bool lwpcap_portable(const struct lwpcap_dev *ld)
+{
+	return ld->point != LWPCAP_POINT_DRIVER;
+}
+
+/* Remove a portable point's hooks; the caller waits for the grace period
+ * (synchronize_net()) before it touches the ring.
+ */
+static void lwpcap_hooks_unregister(struct lwpcap_dev *ld)
+{
+	if (ld->point == LWPCAP_POINT_PTYPE)
+		__dev_remove_pack(&ld->pt);
+	else if (ld->nr_nfo)
+		nf_unregister_net_hooks(ld->hook_net, ld->nfo, ld->nr_nfo);
+	ld->nr_nfo = 0;
+}
+
 /* Called with lwpcap_mutex held. */
 static void lwpcap_publish_all(struct lwpcap_ring *ring)
 {
@@ -162,8 +198,11 @@ static void lwpcap_deactivate(struct lwpcap_dev *ld)
 	if (!ring)
 		return;
 	RCU_INIT_POINTER(ld->active, NULL);
+	if (lwpcap_portable(ld))
+		lwpcap_hooks_unregister(ld);
 	synchronize_net();
-	static_branch_dec(&lwpcap_key);
+	if (!lwpcap_portable(ld))
+		static_branch_dec(&lwpcap_key);
 	lwpcap_publish_all(ring);
 	wake_up_interruptible_poll(&ld->wq, EPOLLIN | EPOLLRDNORM);
 	lwpcap_ring_put(ring);
@@ -274,6 +313,24 @@ static void lwpcap_put_hdr(u8 *p, u32 caplen, u32 len)
 	h->len = len;
 }
 
+/* Reserve the record of a frame of @wire bytes on the wire and write its
+ * header; returns where its *@caplen kept bytes go, or NULL when the
+ * queue is full (the drop is counted there).
+ */
+static u8 *lwpcap_rec_begin(struct lwpcap_ring *ring, struct lwpcap_queue *q,
+			    u32 wire, u32 *caplen)
+{
+	u8 *p;
+
+	*caplen = min(wire, READ_ONCE(ring->snaplen));
+	p = lwpcap_qring_reserve(&q->r,
+				 sizeof(struct lwpcap_rec_hdr) + *caplen);
+	if (!p)
+		return NULL;
+	lwpcap_put_hdr(p, *caplen, wire);
+	return p + sizeof(struct lwpcap_rec_hdr);
+}
+
 /**
  * lwpcap_capture_dma() - offer a received frame still in its DMA buffer
  * @ld:      handle from lwpcap_attach()
@@ -297,7 +354,7 @@ enum lwpcap_verdict lwpcap_capture_dma(struct lwpcap_dev *ld,
 				       u32 vlan)
 {
 	struct lwpcap_ring *ring = rcu_dereference_bh(ld->active);
-	u32 wire, caplen, rec, sync, hlen = 0;
+	u32 caplen, sync, hlen = 0;
 	struct lwpcap_queue *q;
 	u8 *p;
 
@@ -312,15 +369,9 @@ enum lwpcap_verdict lwpcap_capture_dma(struct lwpcap_dev *ld,
 
 	if ((vlan & LWPCAP_VLAN_PRESENT) && len >= 2 * ETH_ALEN)
 		hlen = VLAN_HLEN;
-	wire = len + hlen;
-	caplen = min(wire, READ_ONCE(ring->snaplen));
-	rec = sizeof(struct lwpcap_rec_hdr) + caplen;
-
-	p = lwpcap_qring_reserve(&q->r, rec);
+	p = lwpcap_rec_begin(ring, q, len + hlen, &caplen);
 	if (!p)
 		goto out;
-	lwpcap_put_hdr(p, caplen, wire);
-	p += sizeof(struct lwpcap_rec_hdr);
 
 	/* Bytes read from @data: the MAC addresses at least, with a tag. */
 	sync = caplen;
@@ -346,11 +397,54 @@ enum lwpcap_verdict lwpcap_capture_dma(struct lwpcap_dev *ld,
 	if (dma_dev)
 		dma_sync_single_for_device(dma_dev, dma, sync,
 					   DMA_FROM_DEVICE);
-	lwpcap_qring_commit(&q->r, rec, caplen);
+	lwpcap_qring_commit(&q->r, sizeof(struct lwpcap_rec_hdr) + caplen,
+			    caplen);
 out:
 	return ring->divert ? LWPCAP_CONSUMED : LWPCAP_PASS;
 }
 EXPORT_SYMBOL_GPL(lwpcap_capture_dma);
+
+/* Write @skb into @q of @ring, from @off (<= 0) bytes after skb->data:
+ * the portable points find the MAC header before skb->data.  The linear
+ * part and the fragments are copied as they are, nothing is linearised.
+ * A tag is put back from the skb, or from @vlan (as for
+ * lwpcap_capture_skb()) when the skb holds none.
+ */
+static void lwpcap_copy_skb(struct lwpcap_ring *ring, struct lwpcap_queue *q,
+			    const struct sk_buff *skb, int off, u32 vlan)
+{
+	u32 caplen, hlen = 0, len = skb->len - off;
+	__be16 proto = htons(ETH_P_8021Q);
+	u16 tci = vlan & LWPCAP_VLAN_TCI_MASK;
+	u8 *p;
+
+	if (skb_vlan_tag_present(skb)) {
+		proto = skb->vlan_proto;
+		tci = skb_vlan_tag_get(skb);
+		vlan = LWPCAP_VLAN_PRESENT;
+	}
+	if ((vlan & LWPCAP_VLAN_PRESENT) && len >= 2 * ETH_ALEN)
+		hlen = VLAN_HLEN;
+	p = lwpcap_rec_begin(ring, q, len + hlen, &caplen);
+	if (!p)
+		return;
+
+	if (hlen) {
+		struct vlan_ethhdr veth;
+		u32 n = min_t(u32, caplen, VLAN_ETH_HLEN - 2);
+
+		skb_copy_bits(skb, off, &veth, 2 * ETH_ALEN);
+		veth.h_vlan_proto = proto;
+		veth.h_vlan_TCI = htons(tci);
+		memcpy(p, &veth, n);
+		if (caplen > n)
+			skb_copy_bits(skb, off + 2 * ETH_ALEN, p + n, caplen - n);
+	} else {
+		skb_copy_bits(skb, off, p, caplen);
+	}
+	lwpcap_qring_commit(&q->r, sizeof(struct lwpcap_rec_hdr) + caplen,
+			    caplen);
+}
 
 /**
  * lwpcap_capture_skb() - offer a received frame that is already an skb
@@ -372,11 +466,7 @@ enum lwpcap_verdict lwpcap_capture_skb(struct lwpcap_dev *ld,
 				       const struct sk_buff *skb, u32 vlan)
 {
 	struct lwpcap_ring *ring = rcu_dereference_bh(ld->active);
-	u32 wire, caplen, rec, hlen = 0;
-	__be16 proto = htons(ETH_P_8021Q);
-	u16 tci = vlan & LWPCAP_VLAN_TCI_MASK;
 	struct lwpcap_queue *q;
-	u8 *p;
 
 	if (!ring)
 		return LWPCAP_PASS;
@@ -386,38 +476,7 @@ enum lwpcap_verdict lwpcap_capture_skb(struct lwpcap_dev *ld,
 		goto out;
 	}
 	q->dirty = true;
-
-	if (skb_vlan_tag_present(skb)) {
-		proto = skb->vlan_proto;
-		tci = skb_vlan_tag_get(skb);
-		vlan = LWPCAP_VLAN_PRESENT;
-	}
-	if ((vlan & LWPCAP_VLAN_PRESENT) && skb->len >= 2 * ETH_ALEN)
-		hlen = VLAN_HLEN;
-	wire = skb->len + hlen;
-	caplen = min(wire, READ_ONCE(ring->snaplen));
-	rec = sizeof(struct lwpcap_rec_hdr) + caplen;
-
-	p = lwpcap_qring_reserve(&q->r, rec);
-	if (!p)
-		goto out;
-	lwpcap_put_hdr(p, caplen, wire);
-	p += sizeof(struct lwpcap_rec_hdr);
-
-	if (hlen) {
-		struct vlan_ethhdr veth;
-		u32 n = min_t(u32, caplen, VLAN_ETH_HLEN - 2);
-
-		skb_copy_bits(skb, 0, &veth, 2 * ETH_ALEN);
-		veth.h_vlan_proto = proto;
-		veth.h_vlan_TCI = htons(tci);
-		memcpy(p, &veth, n);
-		if (caplen > n)
-			skb_copy_bits(skb, 2 * ETH_ALEN, p + n, caplen - n);
-	} else {
-		skb_copy_bits(skb, 0, p, caplen);
-	}
-	lwpcap_qring_commit(&q->r, rec, caplen);
+	lwpcap_copy_skb(ring, q, skb, 0, vlan);
 out:
 	return ring->divert ? LWPCAP_CONSUMED : LWPCAP_PASS;
 }
@@ -479,6 +538,172 @@ void lwpcap_flush(struct lwpcap_dev *ld, unsigned int queue)
 }
 EXPORT_SYMBOL_GPL(lwpcap_flush);
 
+/* A frame at a portable point: any CPU, any queue, BH context (receive)
+ * or with BH disabled; one record, published at once since there is no
+ * end of a poll to wait for.  Return: whether to consume it (divert).
+ */
+static bool lwpcap_capture_portable(struct lwpcap_dev *ld,
+				    const struct sk_buff *skb)
+{
+	struct lwpcap_ring *ring;
+	struct lwpcap_queue *q;
+	unsigned int queue = 0;
+	bool wake, divert;
+
+	if (unlikely(!skb_mac_header_was_set(skb)))
+		return false;
+	rcu_read_lock_bh();
+	ring = rcu_dereference_bh(ld->active);
+	if (!ring) {
+		rcu_read_unlock_bh();
+		return false;
+	}
+	/* The recorded queue, never past the last ring: several queues
+	 * may share one here, the lock keeps one producer at a time.
+	 */
+	if (skb_rx_queue_recorded(skb))
+		queue = min_t(unsigned int, skb_get_rx_queue(skb),
+			      ring->nr_queues - 1);
+	q = &ring->q[queue];
+	spin_lock(&q->lock);
+	lwpcap_copy_skb(ring, q, skb, skb_mac_offset(skb), 0);
+	wake = lwpcap_qring_publish(&q->r);
+	spin_unlock(&q->lock);
+	divert = ring->divert;
+	rcu_read_unlock_bh();
+	/* wq_has_sleeper() pairs with the barrier in lwpcap_poll(). */
+	if (wake && wq_has_sleeper(&ld->wq))
+		wake_up_interruptible_poll(&ld->wq, EPOLLIN | EPOLLRDNORM);
+	return divert;
+}
+
+/* ETH_P_ALL on the bound device: every frame the stack receives there,
+ * after the driver built the skb, before any protocol; it also sees the
+ * device's outgoing frames (dev_queue_xmit_nit()), which are not ours.
+ */
+static int lwpcap_ptype_rcv(struct sk_buff *skb, struct net_device *dev,
+			    struct packet_type *pt,
+			    struct net_device *orig_dev)
+{
+	struct lwpcap_dev *ld = container_of(pt, struct lwpcap_dev, pt);
+
+	if (skb->pkt_type != PACKET_OUTGOING)
+		lwpcap_capture_portable(ld, skb);
+	consume_skb(skb);
+	return 0;
+}
+
+/* PRE_ROUTING (IPv4, IPv6) and netdev ingress: one function, the device
+ * checked for the former, which the IP layer runs for every device.
+ */
+static unsigned int lwpcap_nf_hook(void *priv, struct sk_buff *skb,
+				   const struct nf_hook_state *state)
+{
+	struct lwpcap_dev *ld = priv;
+
+	if (state->in != ld->pt.dev)
+		return NF_ACCEPT;
+	return lwpcap_capture_portable(ld, skb) ? NF_DROP : NF_ACCEPT;
+}
+
+/* The points @dev offers: the driver's hook if @driver, and whatever this
+ * kernel was built with where records can be Ethernet frames.
+ */
+static u32 lwpcap_points(const struct net_device *dev, bool driver)
+{
+	u32 points = driver ? BIT(LWPCAP_POINT_DRIVER) : 0;
+
+	if (dev->type != ARPHRD_ETHER)
+		return points;
+	points |= BIT(LWPCAP_POINT_PTYPE);
+	if (IS_ENABLED(CONFIG_NETFILTER))
+		points |= BIT(LWPCAP_POINT_NETFILTER);
+	if (IS_ENABLED(CONFIG_NETFILTER_INGRESS))
+		points |= BIT(LWPCAP_POINT_INGRESS);
+	return points;
+}
+
+/* Register @ld's hooks; @ld->active is already set.  Called with
+ * lwpcap_mutex held (RTNL is not: nf_register_net_hooks() takes its own
+ * mutex, dev_add_pack() a spinlock).
+ */
+static int lwpcap_hooks_register(struct lwpcap_dev *ld)
+{
+	struct nf_hook_ops *o = ld->nfo;
+	int err;
+
+	ld->hook_net = dev_net(ld->netdev);
+	memset(ld->nfo, 0, sizeof(ld->nfo));
+	switch (ld->point) {
+	case LWPCAP_POINT_PTYPE:
+		dev_add_pack(&ld->pt);
+		return 0;
+	case LWPCAP_POINT_NETFILTER:
+		o[0].pf = NFPROTO_IPV4;
+		o[0].hooknum = NF_INET_PRE_ROUTING;
+		o[0].priority = NF_IP_PRI_FIRST;
+		o[1].pf = NFPROTO_IPV6;
+		o[1].hooknum = NF_INET_PRE_ROUTING;
+		o[1].priority = NF_IP6_PRI_FIRST;
+		ld->nr_nfo = 2;
+		break;
+	case LWPCAP_POINT_INGRESS:
+		o[0].pf = NFPROTO_NETDEV;
+		o[0].hooknum = NF_NETDEV_INGRESS;
+		o[0].priority = INT_MIN;
+		o[0].dev = ld->netdev;
+		ld->nr_nfo = 1;
+		break;
+	default:
+		return -EINVAL;
+	}
+	o[0].hook = lwpcap_nf_hook;
+	o[0].priv = ld;
+	o[1].hook = lwpcap_nf_hook;
+	o[1].priv = ld;
+	err = nf_register_net_hooks(ld->hook_net, ld->nfo, ld->nr_nfo);
+	if (err)
+		ld->nr_nfo = 0;
+	return err;
+}
+
+/* A portable point's device, bound by @lf.  Called with lwpcap_mutex. */
+static struct lwpcap_dev *lwpcap_portable_new(struct net_device *dev,
+					      u32 point)
+{
+	struct lwpcap_dev *ld;
+
+	ld = kzalloc(sizeof(*ld), GFP_KERNEL);
+	if (!ld)
+		return NULL;
+	kref_init(&ld->kref);	/* the list's, as a driver's attach */
+	init_waitqueue_head(&ld->wq);
+	netdev_hold(dev, &ld->tracker, GFP_KERNEL);
+	ld->netdev = dev;
+	ld->nr_hw_queues = max(dev->real_num_rx_queues, 1U);
+	ld->nr_queues = min(ld->nr_hw_queues, LWPCAP_MAX_QUEUES);
+	ld->mode = LWPCAP_MODE_TAP;
+	ld->point = point;
+	ld->pt.type = htons(ETH_P_ALL);
+	ld->pt.dev = dev;
+	ld->pt.func = lwpcap_ptype_rcv;
+	list_add(&ld->node, &lwpcap_devs);
+	return ld;
+}
+
+/* End a portable point's device: no hooks, no device reference, off the
+ * list.  Called with lwpcap_mutex held; drops the list's reference.
+ */
+static void lwpcap_portable_end(struct lwpcap_dev *ld)
+{
+	lwpcap_deactivate(ld);
+	list_del(&ld->node);
+	netdev_put(ld->netdev, &ld->tracker);
+	ld->netdev = NULL;
+	ld->dead = true;
+	lwpcap_dev_put(ld);
+}
+
 static int lwpcap_open(struct inode *inode, struct file *file)
 {
 	struct net *net = current->nsproxy->net_ns;
@@ -510,6 +735,8 @@ static int lwpcap_release(struct inode *inode, struct file *file)
 		if (ld->owner == lf) {
 			lwpcap_deactivate(ld);
 			ld->owner = NULL;
+			if (lwpcap_portable(ld))
+				lwpcap_portable_end(ld);
 		}
 		mutex_unlock(&lwpcap_mutex);
 		lwpcap_dev_put(ld);
@@ -531,13 +758,13 @@ static int lwpcap_bind(struct file *file, void __user *arg)
 	struct lwpcap_dev *ld, *found = NULL;
 	struct lwpcap_bind b;
 	struct net_device *dev;
-	bool allowed;
+	bool allowed, driver = false;
 	int err;
 
 	if (copy_from_user(&b, arg, sizeof(b)))
 		return -EFAULT;
 	if (!lwpcap_resv_zero(b.resv, sizeof(b.resv)) || b.nr_queues ||
-	    b.features || b.mode)
+	    b.features || b.mode || b.points || b.point > LWPCAP_POINT_MAX)
 		return -EINVAL;
 	if (b.abi_version != LWPCAP_ABI_VERSION)
 		return -EPROTO;
@@ -556,29 +783,44 @@ static int lwpcap_bind(struct file *file, void __user *arg)
 	 */
 	allowed = file_ns_capable(file, dev_net(dev)->user_ns, CAP_NET_RAW);
 	list_for_each_entry(ld, &lwpcap_devs, node) {
-		if (ld->netdev == dev) {
+		if (ld->netdev != dev)
+			continue;
+		if (ld->point == LWPCAP_POINT_DRIVER)
+			driver = true;
+		if (ld->point == b.point)
 			found = ld;
-			break;
-		}
 	}
-	dev_put(dev);
+	b.points = lwpcap_points(dev, driver);
 	err = -EPERM;
 	if (!allowed)
-		goto out_unlock;
+		goto out_put;
 	err = -EOPNOTSUPP;
-	if (!found)
-		goto out_unlock;
+	if (!(b.points & BIT(b.point)))
+		goto out_put;
 	err = -EBUSY;
-	if (found->owner)
-		goto out_unlock;
+	if (found && found->owner)
+		goto out_put;
+	err = -ENOMEM;
+	if (!found)
+		found = lwpcap_portable_new(dev, b.point);
+	if (!found)
+		goto out_put;
 
 	found->owner = lf;
 	kref_get(&found->kref);
 	lf->ld = found;
 	b.nr_queues = found->nr_queues;
 	b.features = LWPCAP_FEAT_ALL;
+	/* Only the driver and netdev ingress can keep a frame from the
+	 * stack; a packet_type gets a reference to a frame the stack
+	 * delivers anyway, and PRE_ROUTING sees only what IP takes.
+	 */
+	if (b.point != LWPCAP_POINT_DRIVER && b.point != LWPCAP_POINT_INGRESS)
+		b.features &= ~LWPCAP_FEAT_DIVERT;
 	b.mode = found->mode;
 	err = 0;
+out_put:
+	dev_put(dev);
 out_unlock:
 	mutex_unlock(&lwpcap_mutex);
 	if (!err && copy_to_user(arg, &b, sizeof(b)))
@@ -683,6 +925,7 @@ static struct lwpcap_ring *lwpcap_ring_alloc(const struct lwpcap_setup *s)
 		r->ctr = (u64 *)(ctl + LWPCAP_CTL_CTR);
 		r->size = o->data_stride;
 		r->seg_size = s->seg_size;
+		spin_lock_init(&ring->q[i].lock);
 	}
 	return ring;
 
@@ -770,10 +1013,23 @@ static int lwpcap_activate(struct file *file, void __user *arg)
 	    !file_ns_capable(file, dev_net(ld->netdev)->user_ns,
 			     CAP_NET_ADMIN))
 		goto out_unlock;
+	err = -EOPNOTSUPP;
+	if (a.mode == LWPCAP_MODE_DIVERT && lwpcap_portable(ld) &&
+	    ld->point != LWPCAP_POINT_INGRESS)
+		goto out_unlock;
 	lf->ring->divert = a.mode == LWPCAP_MODE_DIVERT;
-	kref_get(&lf->ring->kref);
-	static_branch_inc(&lwpcap_key);
 	rcu_assign_pointer(ld->active, lf->ring);
+	if (lwpcap_portable(ld)) {
+		err = lwpcap_hooks_register(ld);
+		if (err) {
+			RCU_INIT_POINTER(ld->active, NULL);
+			synchronize_net();
+			goto out_unlock;
+		}
+	} else {
+		static_branch_inc(&lwpcap_key);
+	}
+	kref_get(&lf->ring->kref);
 	err = 0;
 out_unlock:
 	mutex_unlock(&lwpcap_mutex);
@@ -1056,18 +1312,21 @@ static int lwpcap_netdev_event(struct notifier_block *nb,
 			       unsigned long event, void *ptr)
 {
 	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
-	struct lwpcap_dev *ld;
+	struct lwpcap_dev *ld, *tmp;
 
 	if (event != NETDEV_UNREGISTER)
 		return NOTIFY_DONE;
 	mutex_lock(&lwpcap_mutex);
-	list_for_each_entry(ld, &lwpcap_devs, node) {
+	list_for_each_entry_safe(ld, tmp, &lwpcap_devs, node) {
 		if (ld->netdev != dev || !ld->owner)
 			continue;
 		lwpcap_deactivate(ld);
 		ld->owner->gone = true;
 		ld->owner = NULL;
 		wake_up_interruptible_poll(&ld->wq, EPOLLHUP | EPOLLERR);
+		/* The file keeps its reference; the device goes now. */
+		if (lwpcap_portable(ld))
+			lwpcap_portable_end(ld);
 	}
 	mutex_unlock(&lwpcap_mutex);
 	return NOTIFY_DONE;

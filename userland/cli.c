@@ -15,6 +15,7 @@
 #include <linux/lwpcap.h>
 
 #include "cli.h"
+#include "device.h"
 #include "filering.h"
 #include "pcapfile.h"
 #include "util.h"
@@ -29,6 +30,7 @@ enum {
 	OPT_RING_SIZE = 256,
 	OPT_SEG_SIZE,
 	OPT_MODE,
+	OPT_HOOK,
 	OPT_STATS_JSON,
 	OPT_STATS_INTERVAL,
 	OPT_SUMMARY_INTERVAL,
@@ -54,6 +56,7 @@ static const struct option long_opts[] = {
 	{ "ring-size",		required_argument, NULL, OPT_RING_SIZE },
 	{ "seg-size",		required_argument, NULL, OPT_SEG_SIZE },
 	{ "mode",		required_argument, NULL, OPT_MODE },
+	{ "hook",		required_argument, NULL, OPT_HOOK },
 	{ "stats-json",		required_argument, NULL, OPT_STATS_JSON },
 	{ "stats-interval",	required_argument, NULL, OPT_STATS_INTERVAL },
 	{ "summary-interval",	required_argument, NULL, OPT_SUMMARY_INTERVAL },
@@ -78,6 +81,7 @@ void lwp_usage_short(FILE *out)
 	      "         [-C SIZE] [-W FILES] [-G SECONDS] [-z COMMAND] [-c COUNT]\n"
 	      "         [-q] [-p] [-Z USER] [--ring-size SIZE] [--seg-size SIZE]\n"
 	      "         [--mode tap|divert|default] [--stats-json FILE]\n"
+	      "         [--hook driver|ptype|netfilter|ingress]\n"
 	      "         [--stats-interval S] [--summary-interval S]\n"
 	      "         [--format pcap|pcapng] [--merge|--no-merge] [-F FILE]\n"
 	      "         [FILTER EXPRESSION]\n"
@@ -150,6 +154,13 @@ void lwp_usage(FILE *out)
 	      "  --mode MODE        tap: the stack sees the frames too; divert: only\n"
 	      "                     the capture does; default: what the driver was\n"
 	      "                     loaded with\n"
+	      "  --hook POINT       where the kernel captures: driver (the NIC\n"
+	      "                     driver's hook, before any skb), ptype (a packet\n"
+	      "                     handler, any Ethernet NIC, tap only), netfilter\n"
+	      "                     (IPv4/IPv6 PRE_ROUTING: IP frames the IP layer\n"
+	      "                     accepts, tap only) or ingress (netfilter's netdev\n"
+	      "                     ingress hook, any NIC, tap or divert); default:\n"
+	      "                     driver where the driver has the hook, else ptype\n"
 	      "  --stats-json FILE  rewrite FILE with the counters every interval\n"
 	      "                     (checked at start: exit 2 if it cannot be\n"
 	      "                     written)\n"
@@ -355,6 +366,13 @@ static int parse_one(int c, const char *arg, struct lwp_opts *o, char *err)
 				       "invalid --mode '%s': tap, divert or default",
 				       arg);
 		return 0;
+	case OPT_HOOK:
+		o->hook = lwp_point_parse(arg);
+		if (o->hook < 0)
+			return lwp_err(err, -EINVAL,
+				       "invalid --hook '%s': driver, ptype, netfilter or ingress",
+				       arg);
+		return 0;
 	case OPT_STATS_JSON:
 		if (!*arg)
 			return lwp_err(err, -EINVAL, "empty --stats-json file");
@@ -482,6 +500,7 @@ int lwp_parse_args(int argc, char **argv, struct lwp_opts *o, char *err)
 	o->ring_size = DEF_RING_SIZE;
 	o->seg_size = DEF_SEG_SIZE;
 	o->mode = LWPCAP_MODE_DEFAULT;
+	o->hook = LWP_POINT_AUTO;
 	o->stats_interval = 1;
 	o->summary_interval = 60;
 

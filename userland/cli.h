@@ -30,6 +30,7 @@
  * @filter_file: -F: the capture filter's expression is in this file
  * @filter_argv: the trailing arguments: a capture filter expression,
  *              joined with spaces (tcpdump syntax); @filter_argc of them
+ * @hook:       --hook: LWPCAP_POINT_*, or LWP_POINT_AUTO
  */
 struct lwp_opts {
 	const char *ifaces[LWP_MAX_IFACES];
@@ -46,6 +47,7 @@ struct lwp_opts {
 	uint64_t ring_size;
 	uint32_t seg_size;
 	uint32_t mode;
+	int hook;
 	const char *stats_json;
 	unsigned int stats_interval;
 	unsigned int summary_interval;

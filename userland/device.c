@@ -44,13 +44,72 @@ static int open_dev(const char *ifname, char *err)
 	}
 }
 
-static int bind_dev(struct lwp_dev *d, unsigned int ifindex, char *err)
+static const char *const point_names[] = {
+	[LWPCAP_POINT_DRIVER]		= "driver",
+	[LWPCAP_POINT_PTYPE]		= "ptype",
+	[LWPCAP_POINT_NETFILTER]	= "netfilter",
+	[LWPCAP_POINT_INGRESS]		= "ingress",
+};
+
+/** lwp_point_name() - the --hook word of a LWPCAP_POINT_* */
+const char *lwp_point_name(uint32_t point)
+{
+	return point <= LWPCAP_POINT_MAX ? point_names[point] : "unknown";
+}
+
+/** lwp_point_parse() - LWPCAP_POINT_* of a --hook word, or -1 */
+int lwp_point_parse(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i <= LWPCAP_POINT_MAX; i++)
+		if (!strcmp(name, point_names[i]))
+			return i;
+	return -1;
+}
+
+static int try_bind(struct lwp_dev *d, unsigned int ifindex, uint32_t point)
 {
 	memset(&d->bind, 0, sizeof(d->bind));
 	d->bind.ifindex = ifindex;
 	d->bind.abi_version = LWPCAP_ABI_VERSION;
-	if (!ioctl(d->fd, LWPCAP_IOC_BIND, &d->bind))
+	d->bind.point = point;
+	return ioctl(d->fd, LWPCAP_IOC_BIND, &d->bind) ? -errno : 0;
+}
+
+/*
+ * Without --hook: the driver's hook, which sees frames before the stack
+ * spends anything on them, else the portable packet_type.  A kernel that
+ * knows no portable point (EINVAL) or a device that has none keeps the
+ * driver's answer, which says what to do about the driver.
+ */
+static int bind_dev(struct lwp_dev *d, unsigned int ifindex, int point,
+		    char *err)
+{
+	int ret;
+
+	ret = try_bind(d, ifindex,
+		       point == LWP_POINT_AUTO ? LWPCAP_POINT_DRIVER : point);
+	if (ret == -EOPNOTSUPP && point == LWP_POINT_AUTO &&
+	    !try_bind(d, ifindex, LWPCAP_POINT_PTYPE))
 		return 0;
+	if (!ret)
+		return 0;
+	errno = -ret;
+	if (point > LWPCAP_POINT_DRIVER) {
+		if (errno == EINVAL)
+			return lwp_err(err, -errno,
+				       "%s: the running lwpcap module has no capture point but the driver's; --hook %s needs a newer one",
+				       d->ifname, lwp_point_name(point));
+		if (errno == EOPNOTSUPP)
+			return lwp_err(err, -errno,
+				       "%s: capture point %s is not available here (not an Ethernet interface, or a kernel without it: netfilter needs CONFIG_NETFILTER, ingress CONFIG_NETFILTER_INGRESS)",
+				       d->ifname, lwp_point_name(point));
+		if (errno == EBUSY)
+			return lwp_err(err, -errno,
+				       "%s: another reader is already capturing at --hook %s on this interface; stop it first",
+				       d->ifname, lwp_point_name(point));
+	}
 	switch (errno) {
 	case ENODEV:
 		return lwp_err(err, -errno,
@@ -139,11 +198,13 @@ static int set_promisc(struct lwp_dev *d, unsigned int ifindex, char *err)
  * @nr_segs:  segments per queue
  * @snaplen:  bytes kept of each frame
  * @promisc:  put the interface into promiscuous mode while open
+ * @point:    LWPCAP_POINT_* to capture at, or LWP_POINT_AUTO
  *
  * Capture is not active yet; see lwp_dev_activate().
  */
 int lwp_dev_open(struct lwp_dev *d, const char *ifname, uint32_t seg_size,
-		 uint32_t nr_segs, uint32_t snaplen, int promisc, char *err)
+		 uint32_t nr_segs, uint32_t snaplen, int promisc, int point,
+		 char *err)
 {
 	unsigned int ifindex;
 	int ret;
@@ -159,7 +220,7 @@ int lwp_dev_open(struct lwp_dev *d, const char *ifname, uint32_t seg_size,
 	d->fd = open_dev(ifname, err);
 	if (d->fd < 0)
 		return d->fd;
-	ret = bind_dev(d, ifindex, err);
+	ret = bind_dev(d, ifindex, point, err);
 	if (ret)
 		goto err_close;
 	ret = setup_ring(d, seg_size, nr_segs, snaplen, err);
@@ -204,8 +265,8 @@ int lwp_dev_activate(struct lwp_dev *d, uint32_t mode, char *err)
 	if (mode == LWPCAP_MODE_DIVERT &&
 	    !(d->bind.features & LWPCAP_FEAT_DIVERT))
 		return lwp_err(err, -EOPNOTSUPP,
-			       "%s: the driver cannot divert frames; use --mode tap",
-			       d->ifname);
+			       "%s: frames cannot be diverted at capture point %s (only driver and ingress can); use --mode tap",
+			       d->ifname, lwp_point_name(d->bind.point));
 	if (ioctl(d->fd, LWPCAP_IOC_ACTIVATE, &a)) {
 		if (errno == EPERM)
 			return lwp_err(err, -errno,

@@ -34,8 +34,16 @@ struct lwp_dev {
 	int active;
 };
 
+/* lwp_dev_open() @point: a LWPCAP_POINT_*, or this for the driver's hook
+ * where the device has one and a packet_type elsewhere.
+ */
+#define LWP_POINT_AUTO	(-1)
+
 int lwp_dev_open(struct lwp_dev *d, const char *ifname, uint32_t seg_size,
-		 uint32_t nr_segs, uint32_t snaplen, int promisc, char *err);
+		 uint32_t nr_segs, uint32_t snaplen, int promisc, int point,
+		 char *err);
+const char *lwp_point_name(uint32_t point);
+int lwp_point_parse(const char *name);
 int lwp_dev_activate(struct lwp_dev *d, uint32_t mode, char *err);
 int lwp_dev_deactivate(struct lwp_dev *d, char *err);
 int lwp_dev_stats(struct lwp_dev *d, struct lwpcap_queue_stats *qs,

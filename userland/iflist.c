@@ -16,6 +16,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "device.h"
 #include "iflist.h"
 #include "util.h"
 
@@ -76,6 +77,23 @@ static int probe(const char *dev_path, struct lwp_ifinfo *i)
 	i->probed = 1;
 	i->bind_err = ioctl(fd, LWPCAP_IOC_BIND, &i->bind) ? errno : 0;
 	close(fd);
+	/* A kernel with portable points says which a device has; binding
+	 * there sets nothing up, and closing the file undoes it.
+	 */
+	fd = open(dev_path, O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		struct lwpcap_bind b = {
+			.ifindex = i->ifindex,
+			.abi_version = LWPCAP_ABI_VERSION,
+			.point = LWPCAP_POINT_PTYPE,
+		};
+
+		if (!ioctl(fd, LWPCAP_IOC_BIND, &b) || errno == EBUSY)
+			i->points = b.points;
+		close(fd);
+	}
+	if (!i->bind_err)
+		i->points |= i->bind.points;
 	return 0;
 }
 
@@ -193,17 +211,35 @@ const char *lwp_ifinfo_hook(const struct lwp_ifinfo *i, char *buf,
 	return buf;
 }
 
+/**
+ * lwp_ifinfo_points() - the --hook words a device offers, "-" if unknown
+ */
+const char *lwp_ifinfo_points(const struct lwp_ifinfo *i, char *buf,
+			      size_t len)
+{
+	size_t n = 0;
+	uint32_t p;
+
+	buf[0] = '\0';
+	for (p = 0; p <= LWPCAP_POINT_MAX && n < len; p++)
+		if (i->points & (1U << p))
+			n += snprintf(buf + n, len - n, "%s%s", n ? "," : "",
+				      lwp_point_name(p));
+	return n ? buf : "-";
+}
+
 /** lwp_iflist_print() - one interface per line, under a header */
 void lwp_iflist_print(FILE *out, const struct lwp_iflist *l)
 {
-	char hook[160];
+	char hook[160], points[64];
 	size_t k;
 
-	fprintf(out, "%-15s %7s  %-16s %s\n", "INTERFACE", "IFINDEX",
-		"DRIVER", "LWPCAP");
+	fprintf(out, "%-15s %7s  %-16s %-30s %s\n", "INTERFACE", "IFINDEX",
+		"DRIVER", "HOOKS", "LWPCAP");
 	for (k = 0; k < l->n; k++)
-		fprintf(out, "%-15s %7u  %-16s %s\n", l->ifs[k].name,
+		fprintf(out, "%-15s %7u  %-16s %-30s %s\n", l->ifs[k].name,
 			l->ifs[k].ifindex, l->ifs[k].driver,
+			lwp_ifinfo_points(&l->ifs[k], points, sizeof(points)),
 			lwp_ifinfo_hook(&l->ifs[k], hook, sizeof(hook)));
 }
 

@@ -19,6 +19,8 @@
  * @probed:   LWPCAP_IOC_BIND was tried (the device could be opened)
  * @bind_err: 0 (the hook is there), or the errno BIND failed with
  * @bind:     what BIND reported when it worked
+ * @points:   the capture points the kernel offers there (BIND at the
+ *            packet_type point reports them), 0 if unknown
  */
 struct lwp_ifinfo {
 	char name[IF_NAMESIZE];
@@ -27,6 +29,7 @@ struct lwp_ifinfo {
 	int probed;
 	int bind_err;
 	struct lwpcap_bind bind;
+	uint32_t points;
 };
 
 /**
@@ -46,6 +49,8 @@ int lwp_iflist_get(const char *sysfs_net, const char *dev_path,
 		   struct lwp_iflist *l, char *err);
 const char *lwp_ifinfo_hook(const struct lwp_ifinfo *i, char *buf,
 			    size_t len);
+const char *lwp_ifinfo_points(const struct lwp_ifinfo *i, char *buf,
+			      size_t len);
 void lwp_iflist_print(FILE *out, const struct lwp_iflist *l);
 void lwp_iflist_free(struct lwp_iflist *l);
 

@@ -177,7 +177,7 @@ static int iface_setup(struct iface *f, const struct lwp_opts *o,
 				   err);
 	} else {
 		ret = lwp_dev_open(&f->dev, f->name, o->seg_size, nr_segs,
-				   o->snaplen, !o->no_promisc, err);
+				   o->snaplen, !o->no_promisc, o->hook, err);
 		if (ret)
 			return ret;
 		f->src_open = 1;
@@ -334,10 +334,13 @@ static void start_line(struct iface *ifs, unsigned int n,
 	fprintf(stderr, "%s: capturing on ", PROG);
 	for (i = 0; i < n; i++) {
 		q = ifs[i].cap.nr_queues;
-		fprintf(stderr, "%s%s (%s, %u queue%s", i ? ", " : "",
-			ifs[i].name, o->fake ? "fake source" :
-			mode_name(o->mode ? o->mode : ifs[i].dev.bind.mode),
-			q, q == 1 ? "" : "s");
+		fprintf(stderr, "%s%s (%s", i ? ", " : "", ifs[i].name,
+			o->fake ? "fake source" :
+			mode_name(o->mode ? o->mode : ifs[i].dev.bind.mode));
+		if (!o->fake)
+			fprintf(stderr, " at %s",
+				lwp_point_name(ifs[i].dev.bind.point));
+		fprintf(stderr, ", %u queue%s", q, q == 1 ? "" : "s");
 		if (!o->stream)
 			fprintf(stderr, ", first file %06u",
 				fring_first_seq(ifs[i].fr));

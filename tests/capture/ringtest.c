@@ -575,7 +575,13 @@ static int cmd_errnos(struct opts *o)
 
 	/* BIND */
 	b = bgood;
-	b.resv[2] = 1;
+	b.resv[0] = 1;
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_BIND, &b), EINVAL);
+	b = bgood;
+	b.points = 1;
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_BIND, &b), EINVAL);
+	b = bgood;
+	b.point = LWPCAP_POINT_MAX + 1;
 	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_BIND, &b), EINVAL);
 	b = bgood;
 	b.nr_queues = 1;
@@ -589,11 +595,16 @@ static int cmd_errnos(struct opts *o)
 	b = bgood;
 	b.ifindex = if_nametoindex("lo");
 	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_BIND, &b), EOPNOTSUPP);
+	/* no portable point either: loopback records are not Ethernet */
+	b.point = LWPCAP_POINT_PTYPE;
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_BIND, &b), EOPNOTSUPP);
 	b = bgood;
 	EXPECT_OK(ioctl(fd, LWPCAP_IOC_BIND, &b));
 	CHECK(b.nr_queues >= 1 && b.features == LWPCAP_FEAT_ALL,
 	      "bind reported %u queues, features %#x", b.nr_queues,
 	      b.features);
+	CHECK((b.points & 3) == 3 && b.point == bgood.point,
+	      "bind reported points %#x, point %u", b.points, b.point);
 	nq = b.nr_queues;
 	b = bgood;
 	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_BIND, &b), EISCONN);
@@ -747,7 +758,8 @@ static long long get_num(const char *path)
  */
 static int ring_of(const char *ifname, uint32_t mib, int *fdp)
 {
-	struct lwpcap_bind b = { .abi_version = LWPCAP_ABI_VERSION };
+	struct lwpcap_bind b = { .abi_version = LWPCAP_ABI_VERSION,
+				 .point = ring_point() };
 	struct lwpcap_setup s = { .seg_size = 1u << 20, .nr_segs = mib,
 				  .snaplen = 96 };
 	int fd, err = 0;
@@ -863,7 +875,8 @@ static int cmd_activate(struct opts *o)
 {
 	struct lwpcap_setup s = { .seg_size = 4096, .nr_segs = 4,
 				  .snaplen = 96 };
-	struct lwpcap_bind b = { .abi_version = LWPCAP_ABI_VERSION };
+	struct lwpcap_bind b = { .abi_version = LWPCAP_ABI_VERSION,
+				 .point = ring_point() };
 	struct lwpcap_activate a = { .mode = o->mode };
 	const char *step = "ok";
 	char got[64];
@@ -933,7 +946,8 @@ static int recv_fd(int sock)
 /* nsfd: a file opened in an unprivileged namespace reaches no host port */
 static int cmd_nsfd(struct opts *o)
 {
-	struct lwpcap_bind b = { .abi_version = LWPCAP_ABI_VERSION };
+	struct lwpcap_bind b = { .abi_version = LWPCAP_ABI_VERSION,
+				 .point = ring_point() };
 	struct lwpcap_setup s = { .seg_size = 4096, .nr_segs = 4,
 				  .snaplen = 96 };
 	struct lwpcap_activate a = { .mode = LWPCAP_MODE_TAP };

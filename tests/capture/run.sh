@@ -16,7 +16,8 @@
 # and pcapcmp checks the captured frames against the sent ones byte for
 # byte (sequence numbers, order per queue, lengths, snaplen, VLAN tags).
 #
-#   divert      e1000 lwpcap=1: all frames captured once, none reach IP
+#   divert      e1000 lwpcap=1, promiscuous, 600 more frames to a foreign
+#               unicast MAC: all frames captured once, none reach IP
 #   tap-snaplen e1000 lwpcap=2: captured and seen by IP; snaplen 128 -> 80
 #               while capturing
 #   overflow    8 KiB ring never read until the end, 1514-byte frames:
@@ -45,6 +46,30 @@
 #               with its records intact, and init_net can bind it again
 #   latency     a poll()ing reader gets a lone frame within 100 ms
 #
+# The portable capture points, on Debian's stock drivers (no lwpcap hook
+# in them, only lwpcap.ko loaded), the same frames and the same checks:
+#   ptype        packet_type, stock e1000, promiscuous, foreign unicast as
+#                in divert: every frame once, byte for byte, tags back
+#                in; tap: IP sees every untagged IPv4 frame to the guest
+#   ptype-virtio4  packet_type, stock virtio-net, 4 queue pairs, 64 flows:
+#                frames land in the ring of their RX queue
+#   ingress      netdev ingress hook, stock e1000, tap, as ptype
+#   ingress-divert  the same in divert mode: IP sees none of them
+#   snaplen-ptype  packet_type: the snaplen change of tap-snaplen
+#   overflow-ingress  ingress: the ring overflow of overflow, exact drops
+#   privs-ingress, privs-ptype  the privs case at the portable points:
+#                default tap, divert at ingress needs CAP_NET_ADMIN, at
+#                ptype EOPNOTSUPP
+#   netns-ingress  the netns case at ingress: hooks registered in the
+#                namespaced reader's netns, unregistered when the port
+#                leaves it, init_net binds it again
+#   netfilter    IPv4 and IPv6 PRE_ROUTING (guest IPv6 on), the traffic of
+#                ptype: exactly the untagged IPv4 and IPv6 frames to the
+#                guest's MAC, byte for byte; the tagged ones (no VLAN
+#                device: the stack drops them before IP) and the foreign
+#                unicast ones (IP drops PACKET_OTHERHOST before the hook)
+#                are expected unseen: the seed's finding
+#
 # Usage: run.sh [CASE...]   (default: all).  Env: BUILD_DIR.
 # Prints "N passed, M failed"; exit 0 only if all passed.
 set -euo pipefail
@@ -59,11 +84,19 @@ MOD=$B/mod
 declare -a CASES=("$@")
 [[ ${#CASES[@]} -gt 0 ]] ||
 	CASES=(divert tap-snaplen overflow virtio4 virtio65 jumbo errnos privs
-	       netns latency)
+	       netns latency ptype ptype-virtio4 ingress ingress-divert
+	       netfilter snaplen-ptype overflow-ingress privs-ingress
+	       privs-ptype netns-ingress)
 
 make -s -C "$VM" BUILD_DIR="$BUILD_DIR"
 make -s -C "$CAP" BUILD_DIR="$B"
 BUILD_DIR=$B "$top/driver/build-modules.sh" >/dev/null
+
+# the guest's tools, for every initrd
+bins=(--bin "$B/capture/ringtest" --bin "$(command -v ethtool)"
+      --bin "$(command -v capsh)" --bin "$(command -v setpriv)"
+      --bin "$(command -v unshare)" --bin "$(command -v nsenter)"
+      --bin "$(command -v ip)" --tests "$CAP/guest")
 
 initrd()	# $1 name, $2 e1000 params, $3 virtio_net params
 {
@@ -71,21 +104,27 @@ initrd()	# $1 name, $2 e1000 params, $3 virtio_net params
 		--module "$MOD/lwpcap/lwpcap.ko" \
 		--module "$MOD/e1000/e1000.ko:$2" \
 		--module "$MOD/virtio_net/virtio_net.ko:$3" \
-		--bin "$B/capture/ringtest" --bin "$(command -v ethtool)" \
-		--bin "$(command -v capsh)" --bin "$(command -v setpriv)" \
-		--bin "$(command -v unshare)" --bin "$(command -v nsenter)" \
-		--bin "$(command -v ip)" \
-		--tests "$CAP/guest" >/dev/null
+		"${bins[@]}" >/dev/null
+}
+
+# initrd_stock NAME: Debian's own e1000 and virtio_net, and lwpcap.ko
+initrd_stock()
+{
+	"$VM/mkinitramfs.sh" -o "$B/capture-$1.cpio.gz" \
+		--module "$MOD/lwpcap/lwpcap.ko" \
+		--stock e1000 --stock virtio_net "${bins[@]}" >/dev/null
 }
 
 val() { sed -n "s/^$2=//p" "$1" | tail -n1; }
 
 fail() { echo "  FAIL: $*"; ok=0; }
 
-# Accounting shared by the traffic cases; $1 = expected drops ("0" or "any")
+# Accounting shared by the traffic cases: $1 the output folder, $2
+# expected drops ("0", "some" or "any"), $3 frames the capture point
+# cannot see (default 0)
 account()
 {
-	local o=$1 sent tx tdrop rx cap drops
+	local o=$1 sent tx tdrop rx cap drops unseen=${3:-0}
 	sent=$(val "$o/host.env" sent); tx=$(val "$o/host.env" tap_tx_delta)
 	tdrop=$(val "$o/host.env" tap_drop_delta)
 	rx=$(val "$o/guest.env" rx_delta); cap=$(val "$o/guest.env" captured)
@@ -96,8 +135,8 @@ account()
 	[[ $tx == "$sent" && $tdrop == 0 ]] ||
 		fail "the tap did not pass every frame"
 	[[ $rx == "$sent" ]] || fail "guest NIC counted $rx of $sent frames"
-	[[ $((cap + drops)) == "$rx" ]] ||
-		fail "captured $cap + dropped $drops != detected $rx"
+	[[ $((cap + drops + unseen)) == "$rx" ]] ||
+		fail "captured $cap + dropped $drops + unseen $unseen != detected $rx"
 	if [[ $2 == 0 && $drops != 0 ]]; then
 		fail "$drops ring drops"
 	fi
@@ -105,6 +144,14 @@ account()
 		fail "the ring never overflowed"
 	fi
 }
+
+# A SPAN port's mix: 600 more frames to a foreign unicast MAC, the NIC
+# promiscuous (FOREIGN as in traffic.sh)
+FOREIGN=02:00:00:00:00:99
+mix=(--arg foreign=600 --arg promisc=1)
+# frames of sent.pcap the guest's IP layer takes: to its MAC, untagged
+ip_frames() { tcpdump -nn -r "$1" "($2) and not ether dst $FOREIGN" \
+	2>/dev/null | wc -l; }
 
 PASSED=0 FAILED=0
 declare -a SUMMARY=()
@@ -117,7 +164,7 @@ for c in "${CASES[@]}"; do
 	declare -a a=(--txqueuelen 10000 --arg count=6000 --arg rate=5000
 		--host-cmd "$CAP/traffic.sh")
 	case $c in
-	divert) ;;
+	divert) a+=("${mix[@]}") ;;
 	tap-snaplen)
 		e1000p="lwpcap=2"
 		a+=(--arg snaplen=128 --arg snapafter=2000:80) ;;
@@ -156,38 +203,79 @@ for c in "${CASES[@]}"; do
 		test=latency
 		a=(--arg count=5 --arg rate=2 --arg sender=sendframes
 		   --host-cmd "$CAP/traffic.sh") ;;
+	ptype) a+=(--arg point=ptype "${mix[@]}") ;;
+	ptype-virtio4)
+		nic=virtio:4
+		a=(--txqueuelen 10000 --arg count=8000 --arg rate=4000
+		   --host-cmd "$CAP/traffic.sh" --arg flows=64 --arg queues=4
+		   --arg vlan=0 --arg point=ptype) ;;
+	ingress) a+=(--arg point=ingress "${mix[@]}") ;;
+	ingress-divert) a+=(--arg point=ingress --arg mode=divert) ;;
+	netfilter) a+=(--arg point=netfilter --arg ipv6=1 "${mix[@]}") ;;
+	snaplen-ptype)
+		a+=(--arg point=ptype --arg snaplen=128 --arg snapafter=2000:80) ;;
+	overflow-ingress)
+		a=(--txqueuelen 10000 --arg count=2000 --arg rate=5000
+		   --host-cmd "$CAP/traffic.sh" --arg seg=4096 --arg nsegs=2
+		   --arg hold=1 --arg sizes=1514 --arg point=ingress
+		   --arg mode=divert) ;;
+	privs-ingress) test=privs a=(--arg point=ingress) ;;
+	privs-ptype) test=privs a=(--arg point=ptype) ;;
+	netns-ingress)
+		test=netns
+		a=(--txqueuelen 10000 --arg count=300 --arg rate=1000
+		   --arg sender=sendframes --host-cmd "$CAP/traffic.sh"
+		   --arg point=ingress) ;;
 	*) echo "unknown case $c" >&2; exit 2 ;;
 	esac
 	echo "== capture/$c"
-	initrd "$c" "$e1000p" "$virtiop"
+	case $c in
+	ptype*|ingress*|netfilter|*-ingress|*-ptype) initrd_stock "$c" ;;
+	*) initrd "$c" "$e1000p" "$virtiop" ;;
+	esac
 	if ! "$VM/run-vm.sh" --test "$test" --initrd "$B/capture-$c.cpio.gz" \
 		--nic "$nic" --outdir "$out" "${a[@]}" >"$out/run-vm.log" 2>&1; then
 		tail -n 30 "$out/run-vm.log"
 		fail "VM run"
 	fi
 	case $c in
-	divert|tap-snaplen|overflow|virtio4|virtio65|jumbo)
+	divert|tap-snaplen|overflow|virtio4|virtio65|jumbo|ptype*|ingress*|\
+	netfilter|snaplen-ptype|overflow-ingress)
 		if [[ $ok == 1 ]]; then
-			exp=0; [[ $c == overflow ]] && exp=some
+			exp=0; [[ $c == overflow* ]] && exp=some
 			# frames of the queue without a ring are drops
 			[[ $c == virtio65 ]] && exp=any
-			account "$out" "$exp"
+			unseen=0
+			if [[ $c == netfilter ]]; then
+				# the seed's limit: only what IP takes
+				ipn=$(ip_frames "$out/sent.pcap" 'ip or ip6')
+				unseen=$(( $(val "$out/host.env" sent) - ipn ))
+				echo "  $ipn IPv4/IPv6 frames sent untagged to the guest, $unseen expected unseen (tagged, foreign unicast)"
+				(( unseen > 0 )) || fail "no frame the IP layer drops was sent"
+				other=$(for f in "$out"/cap.q*.pcap; do
+					tcpdump -nn -r "$f" \
+						"not (ip or ip6) or ether dst $FOREIGN" 2>/dev/null
+				done | wc -l)
+				[[ $other == 0 ]] ||
+					fail "netfilter captured $other frames IP does not take"
+			fi
+			account "$out" "$exp" "$unseen"
 			drops=$(val "$out/guest.env" drops)
-			args=(--missing "${drops:-0}")
+			args=(--missing $(( ${drops:-0} + unseen )))
 			case $c in
-			divert) args+=(--snaplen 1514) ;;
+			divert|ptype|ingress*|netfilter) args+=(--snaplen 1514) ;;
 			jumbo) args+=(--snaplen 9018) ;;
-			tap-snaplen) args+=(--snaplen 128,80) ;;
-			overflow) args+=(--prefix) ;;
-			virtio4|virtio65) args+=(--min-files 2) ;;
+			*snaplen*) args+=(--snaplen 128,80) ;;
+			overflow*) args+=(--prefix) ;;
+			*virtio4|virtio65) args+=(--min-files 2) ;;
 			esac
 			"$B/capture/pcapcmp" "${args[@]}" "$out/sent.pcap" \
 				"$out"/cap.q*.pcap | sed 's/^/  /' ||
 				fail "pcapcmp"
 			ipd=$(val "$out/guest.env" ip_in_delta)
-			if [[ $c == tap-snaplen ]]; then
-				want=$(tcpdump -nn -r "$out/sent.pcap" ip 2>/dev/null |
-				       wc -l)
+			if [[ $c == *snaplen* || $c == ptype ||
+			      $c == ingress || $c == netfilter ]]; then
+				want=$(ip_frames "$out/sent.pcap" ip)
 				echo "  IP layer saw $ipd frames, $want untagged IPv4 sent"
 				[[ $ipd == "$want" ]] ||
 					fail "tap mode: the stack saw $ipd of $want"
@@ -201,9 +289,9 @@ for c in "${CASES[@]}"; do
 		grep -h 'LATENCY\|woken' "$out/console.log" | sed 's/^/  /' ;;
 	errnos)
 		grep -h 'ERRNOS\|MEMCAP\|FAIL' "$out/console.log" | sed 's/^/  /' ;;
-	privs)
+	privs*)
 		grep -h 'ACTIVATE\|CapEff\|FAIL' "$out/console.log" | sed 's/^/  /' ;;
-	netns)
+	netns*)
 		grep -h 'NSFD\|ACTIVATE\|namespaced\|device gone\|FAIL' \
 			"$out/console.log" | sed 's/^/  /'
 		if [[ $ok == 1 ]]; then account "$out" 0; fi ;;

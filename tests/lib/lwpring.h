@@ -16,6 +16,7 @@
 #include <net/if.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -30,11 +31,38 @@ struct ring {
 	struct lwpcap_setup setup;
 };
 
+/*
+ * The capture point every tool binds at: TG3CAP_POINT (a guest script's
+ * tg3cap.point argument) driver, ptype, netfilter or ingress; unset is
+ * the driver's hook.  -1 for a word that names none.
+ */
+static inline int ring_point(void)
+{
+	static const char *const names[] = { "driver", "ptype", "netfilter",
+					     "ingress" };
+	const char *p = getenv("TG3CAP_POINT");
+	unsigned int i;
+
+	if (!p || !*p)
+		return LWPCAP_POINT_DRIVER;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(p, names[i]))
+			return i;
+	return -1;
+}
+
 static inline int ring_open(struct ring *r, const char *ifname,
 			    uint32_t seg_size, uint32_t nr_segs,
 			    uint32_t snaplen)
 {
+	int point = ring_point();
+
 	memset(r, 0, sizeof(*r));
+	if (point < 0) {
+		printf("TG3CAP_POINT=%s: not a capture point\n",
+		       getenv("TG3CAP_POINT"));
+		return -1;
+	}
 	r->fd = open(DEV, O_RDWR | O_CLOEXEC);
 	if (r->fd < 0) {
 		printf("open %s: %s\n", DEV, strerror(errno));
@@ -42,8 +70,10 @@ static inline int ring_open(struct ring *r, const char *ifname,
 	}
 	r->bind.ifindex = if_nametoindex(ifname);
 	r->bind.abi_version = LWPCAP_ABI_VERSION;
+	r->bind.point = point;
 	if (ioctl(r->fd, LWPCAP_IOC_BIND, &r->bind)) {
-		printf("bind %s: %s\n", ifname, strerror(errno));
+		printf("bind %s at point %d: %s\n", ifname, point,
+		       strerror(errno));
 		return -1;
 	}
 	r->setup.seg_size = seg_size;

@@ -364,7 +364,8 @@ static void reopen(int i)
 	fds[i] = open(DEV, O_RDWR | (rndn(2) ? O_NONBLOCK : 0));
 	if (i < 2 && fds[i] >= 0) {
 		struct lwpcap_bind b = { .ifindex = ifindex,
-					 .abi_version = LWPCAP_ABI_VERSION };
+					 .abi_version = LWPCAP_ABI_VERSION,
+					 .point = ring_point() };
 
 		ioctl(fds[i], LWPCAP_IOC_BIND, &b);
 	}

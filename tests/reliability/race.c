@@ -53,7 +53,8 @@ static int do_race(const char *ifname, int n, int rounds)
 			if (!pids[i]) {
 				struct lwpcap_bind b = {
 					.ifindex = ifindex,
-					.abi_version = LWPCAP_ABI_VERSION };
+					.abi_version = LWPCAP_ABI_VERSION,
+					.point = ring_point() };
 				int fd, e = 0;
 
 				close(go[1]);

@@ -27,6 +27,11 @@
 #                    frame; the latter's poll() + GET_STATS may not stall
 #                    (at most 5 % of them over 10 ms)
 #
+# The same at the portable capture points (every ring tool and the
+# reader bind at tg3cap.point): hostile-ingress, kill-ptype and
+# lifecycle-ingress by default, hostile-ptype, kill-ingress and
+# lifecycle-ptype as well with --soak.
+#
 # Accounting, every traffic round: sent = tap tx delta, tap drops 0, guest
 # NIC rx delta = sent; for a round with one active ring: rx delta =
 # captured + ring drops (GET_STATS of the reader).  A round ends only when
@@ -68,9 +73,13 @@ while [[ $# -gt 0 ]]; do
 	esac
 	shift
 done
-[[ ${#CASES[@]} -gt 0 ]] ||
+if [[ ${#CASES[@]} == 0 ]]; then
 	CASES=(hostile-e1000 hostile-virtio4 fuzz race kill lifecycle-e1000
-	       lifecycle-virtio contend)
+	       lifecycle-virtio contend hostile-ingress kill-ptype
+	       lifecycle-ingress)
+	[[ $SOAK == 0 ]] ||
+		CASES+=(hostile-ptype kill-ingress lifecycle-ptype)
+fi
 if [[ $SOAK == 1 ]]; then
 	KILLS=1000 IOCTLS=1000000 CYCLES=20 RACES=200 TMO=1500
 else
@@ -207,13 +216,19 @@ for c in "${CASES[@]}"; do
 	# passed, or late ones landing in the final burst)
 	drate=
 	case $c in
-	hostile-e1000) test=hostile ;;
+	*-ptype) a+=(--arg point=ptype) ;;
+	*-ingress) a+=(--arg point=ingress) ;;
+	esac
+	case $c in
+	hostile-e1000|hostile-ptype|hostile-ingress) test=hostile ;;
 	hostile-virtio4) test=hostile nic=virtio:4
 		a+=(--arg flows=64 --arg queues=4) ;;
 	fuzz) test=fuzz drate=1000 a+=(--arg "ioctls=$IOCTLS") ;;
 	race) test=race drate=500 a+=(--arg "rounds=$RACES") ;;
-	kill) test=kill drate=1000 a+=(--arg "kills=$KILLS") ;;
-	lifecycle-e1000) test=lifecycle drate=1000 a+=(--arg "cycles=$CYCLES") ;;
+	kill|kill-ptype|kill-ingress)
+		test=kill drate=1000 a+=(--arg "kills=$KILLS") ;;
+	lifecycle-e1000|lifecycle-ptype|lifecycle-ingress)
+		test=lifecycle drate=1000 a+=(--arg "cycles=$CYCLES") ;;
 	lifecycle-virtio) test=lifecycle nic=virtio:4 drate=1000
 		a+=(--arg "cycles=$CYCLES" --arg flows=64 --arg queues=4) ;;
 	contend) test=contend a+=(--nics 2) ;;

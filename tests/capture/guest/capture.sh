@@ -1,7 +1,9 @@
 #!/bin/sh
 # Guest half of tests/capture/run.sh: capture what the host sends with
 # ringtest and hand files and counters back through /out.
-# Args (tg3cap.KEY=VAL): if, mtu (set on the NIC first), snaplen, seg, nsegs, mode, snapafter (N:LEN),
+# Args (tg3cap.KEY=VAL): if, mtu (set on the NIC first), snaplen, seg, nsegs,
+# mode, snapafter (N:LEN), promisc (1: the NIC in promiscuous mode), point
+# (TG3CAP_POINT, read by tests/lib/lwpring.h),
 # hold (1: fill the ring without reading), queues (virtio: ethtool -L),
 # wantq (the number of rings BIND must report), perqueue (1: each ring
 # holds exactly its own NIC queue's frames, queues past the rings are
@@ -10,6 +12,11 @@
 
 IF=${TG3CAP_IF:-eth0}
 [ -e /dev/lwpcap ] || tg3cap_fail "no /dev/lwpcap"
+# promisc=1: a SPAN port's view, frames to foreign MACs too (before the
+# carrier wait: QEMU's e1000 pauses reception after an RCTL write)
+if [ "${TG3CAP_PROMISC:-0}" = 1 ]; then
+	ip link set "$IF" promisc on || tg3cap_fail "promisc on $IF"
+fi
 if [ -n "${TG3CAP_QUEUES:-}" ]; then
 	ethtool -L "$IF" combined "$TG3CAP_QUEUES" ||
 		tg3cap_fail "ethtool -L $IF combined $TG3CAP_QUEUES"

@@ -14,7 +14,8 @@ mkdir -p /tmp/kc
 # always run in the background: exec, so that $! is the reader itself
 reader() {
 	exec tg3cap-reader.static -i "$IF" -w /tmp/kc/cap -q -p -s 1514 -C 256k -W 8 \
-		--ring-size 256k --seg-size 64k "$@"
+		--ring-size 256k --seg-size 64k \
+		${TG3CAP_POINT:+--hook "$TG3CAP_POINT"} "$@"
 }
 # warm up once each, so first-use allocations do not count as growth
 ringtest capture -i "$IF" -o /tmp/warm -s 1514 --seg-size 65536 --nr-segs 16 \

@@ -76,8 +76,16 @@
 #define LWPCAP_FEAT_VLAN	(1U << 0) /* stripped 802.1Q tags re-inserted */
 #define LWPCAP_FEAT_DIVERT	(1U << 1) /* LWPCAP_MODE_DIVERT supported */
 #define LWPCAP_FEAT_SNAPLEN_LIVE (1U << 2) /* snaplen settable while active */
+#define LWPCAP_FEAT_POINTS	(1U << 3) /* lwpcap_bind.point honoured */
 #define LWPCAP_FEAT_ALL		(LWPCAP_FEAT_VLAN | LWPCAP_FEAT_DIVERT | \
-				 LWPCAP_FEAT_SNAPLEN_LIVE)
+				 LWPCAP_FEAT_SNAPLEN_LIVE | LWPCAP_FEAT_POINTS)
+
+/* Capture points (lwpcap_bind.point); see docs/abi.md */
+#define LWPCAP_POINT_DRIVER	0 /* the NIC driver's hook, before any skb */
+#define LWPCAP_POINT_PTYPE	1 /* a packet_type for ETH_P_ALL, tap only */
+#define LWPCAP_POINT_NETFILTER	2 /* IPv4 and IPv6 PRE_ROUTING, tap only */
+#define LWPCAP_POINT_INGRESS	3 /* netfilter's netdev ingress hook */
+#define LWPCAP_POINT_MAX	LWPCAP_POINT_INGRESS
 
 /* Limits */
 #define LWPCAP_SEG_SIZE_MIN	4096U
@@ -112,8 +120,19 @@ struct lwpcap_rec_hdr {
  *               at most LWPCAP_MAX_QUEUES (the first queues of a device
  *               with more)
  * @features:    out: LWPCAP_FEAT_* supported by the kernel and the driver
- * @mode:        out: default mode of the driver (LWPCAP_MODE_*)
+ *               (at the chosen point: no LWPCAP_FEAT_DIVERT where the
+ *               point cannot consume a frame)
+ * @mode:        out: default mode of the driver (LWPCAP_MODE_*), tap at
+ *               the points that are not the driver's
+ * @point:       in: LWPCAP_POINT_* to capture at; a kernel without
+ *               LWPCAP_FEAT_POINTS knows only LWPCAP_POINT_DRIVER (0)
+ *               and fails any other with -EINVAL
+ * @points:      out: bit (1 << LWPCAP_POINT_*) set for each point this
+ *               device offers; must be zero on entry
  * @resv:        must be zero
+ *
+ * One reader per device and point: the driver hook and the portable
+ * points of one device may each have their own reader.
  */
 struct lwpcap_bind {
 	__u32 ifindex;
@@ -121,7 +140,9 @@ struct lwpcap_bind {
 	__u32 nr_queues;
 	__u32 features;
 	__u32 mode;
-	__u32 resv[3];
+	__u32 point;
+	__u32 points;
+	__u32 resv[1];
 };
 
 /**
