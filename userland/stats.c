@@ -217,7 +217,7 @@ void lwp_report(FILE *out, const struct lwp_ifstat *s, unsigned int n,
 				(unsigned long long)s[i].q[k].bad_cons);
 		fprintf(out, "  sent:         %14llu  (detected + not detected)\n",
 			(unsigned long long)t.sent);
-		fprintf(out, "  detected:     %14llu  (seen by the driver hook)\n",
+		fprintf(out, "  detected:     %14llu  (seen at the capture point)\n",
 			(unsigned long long)t.detected);
 		fprintf(out, "  not detected: %14llu  (NIC drops: rx_dropped + rx_missed_errors + rx_fifo_errors)%s\n",
 			(unsigned long long)t.not_detected,

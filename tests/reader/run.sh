@@ -28,6 +28,11 @@
 #               capinfos read every file as pcapng with all the sent
 #               frames, each file ends with a statistics block, and the
 #               frames (through editcap -F pcap) are the sent ones
+#   hook-ingress  e1000 (patched) with --hook ingress --mode divert: the
+#               netdev ingress point instead of the driver's, same checks,
+#               and the start line says where it captures
+#   stock-ptype Debian's stock e1000 (no lwpcap hook), no --hook: the
+#               reader falls back to the packet_type point by itself
 #
 # Usage: run.sh [CASE...]   (default: all).  Env: BUILD_DIR.
 # Prints "N passed, M failed"; exit 0 only if all passed.
@@ -41,7 +46,9 @@ RD=$top/tests/reader
 MOD=$B/mod
 
 declare -a CASES=("$@")
-[[ ${#CASES[@]} -gt 0 ]] || CASES=(e1000 two-nics virtio4 filter pcapng merge)
+[[ ${#CASES[@]} -gt 0 ]] ||
+	CASES=(e1000 two-nics virtio4 filter pcapng merge hook-ingress
+	       stock-ptype)
 
 make -s -C "$VM" BUILD_DIR="$BUILD_DIR"
 make -s -C "$top/tests/capture" BUILD_DIR="$B"
@@ -52,6 +59,10 @@ BUILD_DIR=$B "$top/driver/build-modules.sh" >/dev/null
 	--module "$MOD/lwpcap/lwpcap.ko" \
 	--module "$MOD/e1000/e1000.ko:lwpcap=1" \
 	--module "$MOD/virtio_net/virtio_net.ko:lwpcap=1" \
+	--file "$top/userland/tg3cap-reader.static:/usr/bin/tg3cap-reader" \
+	--bin "$(command -v ethtool)" --tests "$RD/guest" >/dev/null
+"$VM/mkinitramfs.sh" -o "$B/reader-stock.cpio.gz" \
+	--module "$MOD/lwpcap/lwpcap.ko" --stock e1000 --stock virtio_net \
 	--file "$top/userland/tg3cap-reader.static:/usr/bin/tg3cap-reader" \
 	--bin "$(command -v ethtool)" --tests "$RD/guest" >/dev/null
 
@@ -148,6 +159,7 @@ for c in "${CASES[@]}"; do
 	mkdir -p "$out"
 	ok=1
 	declare -a a=(--txqueuelen 10000 --host-cmd "$RD/traffic.sh")
+	initrd=$B/reader.cpio.gz point=
 	case $c in
 	e1000) a+=(--nic e1000 --arg count=20000 --arg rate=8000
 		   --arg opts=-C,1m) ;;
@@ -163,10 +175,15 @@ for c in "${CASES[@]}"; do
 		   --arg vlan=0 --arg opts=--merge) ;;
 	pcapng) a+=(--nic e1000 --arg count=8000 --arg rate=4000
 		    --arg opts=--format,pcapng,-C,1m) ;;
+	hook-ingress) point="divert at ingress"
+		a+=(--nic e1000 --arg count=8000 --arg rate=4000
+		    --arg opts=--hook,ingress,--mode,divert) ;;
+	stock-ptype) point="tap at ptype" initrd=$B/reader-stock.cpio.gz
+		a+=(--nic e1000 --arg count=8000 --arg rate=4000) ;;
 	*) echo "unknown case $c" >&2; exit 2 ;;
 	esac
 	echo "== reader/$c"
-	if ! "$VM/run-vm.sh" --test reader --initrd "$B/reader.cpio.gz" \
+	if ! "$VM/run-vm.sh" --test reader --initrd "$initrd" \
 		--outdir "$out" "${a[@]}" >"$out/run-vm.log" 2>&1; then
 		tail -n 30 "$out/run-vm.log"
 		fail "VM run"
@@ -181,6 +198,10 @@ for c in "${CASES[@]}"; do
 			check_if "$out" eth1 tap1 cap-eth1 ;;
 		virtio4)
 			check_if "$out" eth0 tap0 cap ;;
+		hook-ingress|stock-ptype)
+			check_if "$out" eth0 tap0 cap
+			grep -q "capturing on eth0 ($point," "$out/reader.err" ||
+				fail "start line: not '$point'" ;;
 		filter)
 			check_filter "$out" "udp src port 10003" ;;
 		pcapng)
