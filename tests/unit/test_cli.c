@@ -40,6 +40,8 @@ static int t_bad_flags(void)
 		"-i eth0 -w /tmp/x -G 0",
 		"-i eth0 -w /tmp/x -c 0",
 		"-i eth0 -w /tmp/x --mode sniff",
+		"-i eth0 -w /tmp/x --hook nic",
+		"-i eth0 -w /tmp/x --hook",
 		"-i eth0 -w /tmp/x --ring-size 3000",
 		"-i eth0 -w /tmp/x --ring-size 64k --seg-size 64k",
 		"-i eth0 -w /tmp/x --seg-size 5000",
