@@ -18,10 +18,21 @@
  *   lwpcap_ring one per LWPCAP_IOC_SETUP; references are held by the
  *               file, by each VMA mapping it and by the device while
  *               active, so the memory goes away on the last of them.
- * lwpcap_mutex serialises everything but the data path.  The data path
- * runs in NAPI (softirq) context and finds the active ring through an
- * RCU pointer; deactivation clears it and waits for a grace period, after
- * which no producer touches the ring.
+ *
+ * Locking, outermost first; no lock is global across a grace period:
+ *   lwpcap_file.lock  a file's ring (SETUP, ACTIVATE, mmap, poll, stats);
+ *                     only its own file's calls wait for it
+ *   lwpcap_dev.lock   a device's active ring, owner and liveness; held
+ *                     across synchronize_net() by DEACTIVATE, close, the
+ *                     notifier and detach, so a grace period stalls only
+ *                     that device's reader
+ *   lwpcap_list_lock  the list of attached devices, for BIND and the
+ *                     notifier to find one; never held while sleeping on
+ *                     anything else
+ * User memory is never touched under a file's lock: mmap() takes it with
+ * mmap_lock held.  The data path runs in NAPI (softirq) context and finds
+ * the active ring through an RCU pointer; deactivation clears it and
+ * waits for a grace period, after which no producer touches the ring.
  *
  * Capture points: a driver with a hook attaches its devices; the portable
  * points (a packet_type, netfilter's PRE_ROUTING or netdev ingress hook)
@@ -66,7 +77,7 @@
 DEFINE_STATIC_KEY_FALSE(lwpcap_key);
 EXPORT_SYMBOL_GPL(lwpcap_key);
 
-static DEFINE_MUTEX(lwpcap_mutex);
+static DEFINE_MUTEX(lwpcap_list_lock);
 static LIST_HEAD(lwpcap_devs);
 
 /* Ring sizes come from user space: the total over all files is capped, so
@@ -99,7 +110,8 @@ struct lwpcap_ring {
 
 struct lwpcap_dev {
 	struct kref kref;
-	struct list_head node;
+	struct list_head node;		/* under lwpcap_list_lock */
+	struct mutex lock;		/* the fields below but wq */
 	struct net_device *netdev;	/* NULL once detached */
 	struct lwpcap_ring __rcu *active;
 	struct lwpcap_file *owner;
@@ -118,17 +130,19 @@ struct lwpcap_dev {
 };
 
 struct lwpcap_file {
-	struct lwpcap_dev *ld;
+	struct mutex lock;	/* ring; taken before the device's lock */
+	struct lwpcap_dev *ld;	/* set once, by BIND */
 	struct lwpcap_ring *ring;
 	struct net *net;	/* opened in; ifindexes resolve here */
-	bool gone;		/* binding ended by the notifier */
+	bool gone;		/* binding ended by the notifier; ld->lock */
 };
 
 /* Whether @lf's binding has ended: the device unregistered, moved to
- * another namespace or lost its driver.  Called with lwpcap_mutex held.
+ * another namespace or lost its driver.  Called with lf->ld->lock held.
  */
 static bool lwpcap_file_gone(const struct lwpcap_file *lf)
 {
+	lockdep_assert_held(&lf->ld->lock);
 	return lf->gone || lf->ld->dead;
 }
 
@@ -149,7 +163,10 @@ static void lwpcap_ring_put(struct lwpcap_ring *ring)
 
 static void lwpcap_dev_release(struct kref *kref)
 {
-	kfree(container_of(kref, struct lwpcap_dev, kref));
+	struct lwpcap_dev *ld = container_of(kref, struct lwpcap_dev, kref);
+
+	mutex_destroy(&ld->lock);
+	kfree(ld);
 }
 
 static void lwpcap_dev_put(struct lwpcap_dev *ld)
@@ -174,7 +191,7 @@ static void lwpcap_hooks_unregister(struct lwpcap_dev *ld)
 	ld->nr_nfo = 0;
 }
 
-/* Called with lwpcap_mutex held. */
+/* Called with the device's lock held. */
 static void lwpcap_publish_all(struct lwpcap_ring *ring)
 {
 	unsigned int i;
@@ -187,14 +204,14 @@ static void lwpcap_publish_all(struct lwpcap_ring *ring)
 
 /* Stop the data path of @ld.  After the grace period no NAPI poll holds
  * the ring; records a poll wrote but could not flush are published here.
- * Called with lwpcap_mutex held.
+ * Called with ld->lock held: the grace period stalls this device only.
  */
 static void lwpcap_deactivate(struct lwpcap_dev *ld)
 {
 	struct lwpcap_ring *ring;
 
 	ring = rcu_dereference_protected(ld->active,
-					 lockdep_is_held(&lwpcap_mutex));
+					 lockdep_is_held(&ld->lock));
 	if (!ring)
 		return;
 	RCU_INIT_POINTER(ld->active, NULL);
@@ -240,15 +257,16 @@ struct lwpcap_dev *lwpcap_attach(struct net_device *dev,
 	if (!ld)
 		return ERR_PTR(-ENOMEM);
 	kref_init(&ld->kref);
+	mutex_init(&ld->lock);
 	init_waitqueue_head(&ld->wq);
 	ld->netdev = dev;
 	ld->nr_hw_queues = nr_queues;
 	ld->nr_queues = min(nr_queues, LWPCAP_MAX_QUEUES);
 	ld->mode = mode;
 
-	mutex_lock(&lwpcap_mutex);
+	mutex_lock(&lwpcap_list_lock);
 	list_add(&ld->node, &lwpcap_devs);
-	mutex_unlock(&lwpcap_mutex);
+	mutex_unlock(&lwpcap_list_lock);
 	netdev_info(dev, "lwpcap: %u queue(s), default mode %s\n",
 		    ld->nr_queues,
 		    mode == LWPCAP_MODE_DIVERT ? "divert" : "tap");
@@ -270,12 +288,15 @@ void lwpcap_detach(struct lwpcap_dev *ld)
 {
 	if (IS_ERR_OR_NULL(ld))
 		return;
-	mutex_lock(&lwpcap_mutex);
-	lwpcap_deactivate(ld);
+	/* Out of the list first: BIND then finds it dead, or not at all. */
+	mutex_lock(&lwpcap_list_lock);
 	list_del(&ld->node);
+	mutex_unlock(&lwpcap_list_lock);
+	mutex_lock(&ld->lock);
+	lwpcap_deactivate(ld);
 	ld->netdev = NULL;
-	ld->dead = true;
-	mutex_unlock(&lwpcap_mutex);
+	WRITE_ONCE(ld->dead, true);
+	mutex_unlock(&ld->lock);
 	wake_up_interruptible_poll(&ld->wq, EPOLLHUP | EPOLLERR);
 	lwpcap_dev_put(ld);
 }
@@ -624,7 +645,7 @@ static u32 lwpcap_points(const struct net_device *dev, bool driver)
 }
 
 /* Register @ld's hooks; @ld->active is already set.  Called with
- * lwpcap_mutex held (RTNL is not: nf_register_net_hooks() takes its own
+ * ld->lock held (RTNL is not: nf_register_net_hooks() takes its own
  * mutex, dev_add_pack() a spinlock).
  */
 static int lwpcap_hooks_register(struct lwpcap_dev *ld)
@@ -667,7 +688,9 @@ static int lwpcap_hooks_register(struct lwpcap_dev *ld)
 	return err;
 }
 
-/* A portable point's device, bound by @lf.  Called with lwpcap_mutex. */
+/* A portable point's device for BIND: on the list, with the list's
+ * reference and one for the caller.  Called with lwpcap_list_lock held.
+ */
 static struct lwpcap_dev *lwpcap_portable_new(struct net_device *dev,
 					      u32 point)
 {
@@ -677,6 +700,8 @@ static struct lwpcap_dev *lwpcap_portable_new(struct net_device *dev,
 	if (!ld)
 		return NULL;
 	kref_init(&ld->kref);	/* the list's, as a driver's attach */
+	kref_get(&ld->kref);	/* the caller's */
+	mutex_init(&ld->lock);
 	init_waitqueue_head(&ld->wq);
 	netdev_hold(dev, &ld->tracker, GFP_KERNEL);
 	ld->netdev = dev;
@@ -691,16 +716,28 @@ static struct lwpcap_dev *lwpcap_portable_new(struct net_device *dev,
 	return ld;
 }
 
-/* End a portable point's device: no hooks, no device reference, off the
- * list.  Called with lwpcap_mutex held; drops the list's reference.
+/* End a portable point's device: no hooks, no device reference.  Called
+ * with ld->lock held; true if this call ended it, and the caller then
+ * unlists it with lwpcap_portable_unlist() once the lock is dropped.
  */
-static void lwpcap_portable_end(struct lwpcap_dev *ld)
+static bool lwpcap_portable_end(struct lwpcap_dev *ld)
 {
+	lockdep_assert_held(&ld->lock);
+	if (ld->dead)
+		return false;
 	lwpcap_deactivate(ld);
-	list_del(&ld->node);
 	netdev_put(ld->netdev, &ld->tracker);
 	ld->netdev = NULL;
-	ld->dead = true;
+	WRITE_ONCE(ld->dead, true);
+	return true;
+}
+
+/* Off the list, and the list's reference dropped. */
+static void lwpcap_portable_unlist(struct lwpcap_dev *ld)
+{
+	mutex_lock(&lwpcap_list_lock);
+	list_del(&ld->node);
+	mutex_unlock(&lwpcap_list_lock);
 	lwpcap_dev_put(ld);
 }
 
@@ -716,6 +753,7 @@ static int lwpcap_open(struct inode *inode, struct file *file)
 	lf = kzalloc(sizeof(*lf), GFP_KERNEL);
 	if (!lf)
 		return -ENOMEM;
+	mutex_init(&lf->lock);
 	/* Like a socket's sock_net(): the file stays in the namespace it
 	 * was opened in, whichever process it is passed to later.
 	 */
@@ -730,19 +768,27 @@ static int lwpcap_release(struct inode *inode, struct file *file)
 	struct lwpcap_dev *ld = lf->ld;
 
 	if (ld) {
-		mutex_lock(&lwpcap_mutex);
+		bool ended = false;
+
+		/* Only this device waits: killed readers of different
+		 * devices go through their grace periods side by side.
+		 */
+		mutex_lock(&ld->lock);
 		/* After the notifier, the device may have a new reader. */
 		if (ld->owner == lf) {
 			lwpcap_deactivate(ld);
 			ld->owner = NULL;
 			if (lwpcap_portable(ld))
-				lwpcap_portable_end(ld);
+				ended = lwpcap_portable_end(ld);
 		}
-		mutex_unlock(&lwpcap_mutex);
+		mutex_unlock(&ld->lock);
+		if (ended)
+			lwpcap_portable_unlist(ld);
 		lwpcap_dev_put(ld);
 	}
 	lwpcap_ring_put(lf->ring);
 	put_net(lf->net);
+	mutex_destroy(&lf->lock);
 	kfree(lf);
 	return 0;
 }
@@ -758,7 +804,7 @@ static int lwpcap_bind(struct file *file, void __user *arg)
 	struct lwpcap_dev *ld, *found = NULL;
 	struct lwpcap_bind b;
 	struct net_device *dev;
-	bool allowed, driver = false;
+	bool allowed, driver = false, ended = false;
 	int err;
 
 	if (copy_from_user(&b, arg, sizeof(b)))
@@ -769,7 +815,7 @@ static int lwpcap_bind(struct file *file, void __user *arg)
 	if (b.abi_version != LWPCAP_ABI_VERSION)
 		return -EPROTO;
 
-	mutex_lock(&lwpcap_mutex);
+	mutex_lock(&lf->lock);
 	err = -EISCONN;
 	if (lf->ld)
 		goto out_unlock;
@@ -782,6 +828,7 @@ static int lwpcap_bind(struct file *file, void __user *arg)
 	 * opener's rights, and no more, as a packet socket does.
 	 */
 	allowed = file_ns_capable(file, dev_net(dev)->user_ns, CAP_NET_RAW);
+	mutex_lock(&lwpcap_list_lock);
 	list_for_each_entry(ld, &lwpcap_devs, node) {
 		if (ld->netdev != dev)
 			continue;
@@ -791,24 +838,41 @@ static int lwpcap_bind(struct file *file, void __user *arg)
 			found = ld;
 	}
 	b.points = lwpcap_points(dev, driver);
+	if (found)
+		kref_get(&found->kref);
+	else if (allowed && (b.points & BIT(b.point)))
+		found = lwpcap_portable_new(dev, b.point);
+	mutex_unlock(&lwpcap_list_lock);
+	dev_put(dev);
 	err = -EPERM;
 	if (!allowed)
 		goto out_put;
 	err = -EOPNOTSUPP;
 	if (!(b.points & BIT(b.point)))
 		goto out_put;
-	err = -EBUSY;
-	if (found && found->owner)
-		goto out_put;
 	err = -ENOMEM;
 	if (!found)
-		found = lwpcap_portable_new(dev, b.point);
-	if (!found)
-		goto out_put;
+		goto out_unlock;
 
+	mutex_lock(&found->lock);
+	/* Still there, and still in our namespace?  A move unlists the
+	 * device before the notifier runs, and the notifier waits for
+	 * this lock: a device found here is one it has not passed yet.
+	 */
+	err = -ENODEV;
+	if (found->dead)
+		goto out_unlock_dev;
+	rcu_read_lock();
+	if (dev_get_by_index_rcu(lf->net, b.ifindex) != found->netdev)
+		err = -ENODEV;
+	else if (found->owner)
+		err = -EBUSY;
+	else
+		err = 0;
+	rcu_read_unlock();
+	if (err)
+		goto out_unlock_dev;
 	found->owner = lf;
-	kref_get(&found->kref);
-	lf->ld = found;
 	b.nr_queues = found->nr_queues;
 	b.features = LWPCAP_FEAT_ALL;
 	/* Only the driver and netdev ingress can keep a frame from the
@@ -818,13 +882,28 @@ static int lwpcap_bind(struct file *file, void __user *arg)
 	if (b.point != LWPCAP_POINT_DRIVER && b.point != LWPCAP_POINT_INGRESS)
 		b.features &= ~LWPCAP_FEAT_DIVERT;
 	b.mode = found->mode;
-	err = 0;
+	mutex_unlock(&found->lock);
+	/* Read without the file's lock by DEACTIVATE and poll(). */
+	smp_store_release(&lf->ld, found);
+	mutex_unlock(&lf->lock);
+	if (copy_to_user(arg, &b, sizeof(b)))
+		return -EFAULT;
+	return 0;
+
+out_unlock_dev:
+	/* A portable point's device this BIND made and could not take is
+	 * nobody's: end it, as its owner's close would.
+	 */
+	if (lwpcap_portable(found) && !found->owner)
+		ended = lwpcap_portable_end(found);
+	mutex_unlock(&found->lock);
+	if (ended)
+		lwpcap_portable_unlist(found);
 out_put:
-	dev_put(dev);
+	if (found)
+		lwpcap_dev_put(found);
 out_unlock:
-	mutex_unlock(&lwpcap_mutex);
-	if (!err && copy_to_user(arg, &b, sizeof(b)))
-		err = -EFAULT;
+	mutex_unlock(&lf->lock);
 	return err;
 }
 
@@ -939,6 +1018,7 @@ err_uncharge:
 static int lwpcap_setup(struct lwpcap_file *lf, void __user *arg)
 {
 	struct lwpcap_ring *ring;
+	struct lwpcap_dev *ld;
 	struct lwpcap_setup s;
 	int err;
 
@@ -948,19 +1028,27 @@ static int lwpcap_setup(struct lwpcap_file *lf, void __user *arg)
 	if (err)
 		return err;
 
-	mutex_lock(&lwpcap_mutex);
+	mutex_lock(&lf->lock);
+	ld = lf->ld;
 	err = -EBADFD;
-	if (!lf->ld)
+	if (!ld)
 		goto out_unlock;
-	err = -ENODEV;
+	/* ACTIVATE and mmap() need the file's lock we hold: what is
+	 * checked here stays so until the new ring is in place.
+	 */
+	mutex_lock(&ld->lock);
 	if (lwpcap_file_gone(lf))
-		goto out_unlock;
-	err = -EBUSY;
-	if (lf->ring && (atomic_read(&lf->ring->mapped) ||
-			 rcu_access_pointer(lf->ld->active)))
+		err = -ENODEV;
+	else if (lf->ring && (atomic_read(&lf->ring->mapped) ||
+			      rcu_access_pointer(ld->active)))
+		err = -EBUSY;
+	else
+		err = 0;
+	mutex_unlock(&ld->lock);
+	if (err)
 		goto out_unlock;
 
-	err = lwpcap_layout(&s, lf->ld->nr_queues);
+	err = lwpcap_layout(&s, ld->nr_queues);
 	if (err)
 		goto out_unlock;
 	ring = lwpcap_ring_alloc(&s);
@@ -971,7 +1059,7 @@ static int lwpcap_setup(struct lwpcap_file *lf, void __user *arg)
 	lf->ring = ring;
 	err = 0;
 out_unlock:
-	mutex_unlock(&lwpcap_mutex);
+	mutex_unlock(&lf->lock);
 	if (!err && copy_to_user(arg, &s, sizeof(s)))
 		err = -EFAULT;
 	return err;
@@ -990,11 +1078,12 @@ static int lwpcap_activate(struct file *file, void __user *arg)
 	    a.mode > LWPCAP_MODE_DIVERT)
 		return -EINVAL;
 
-	mutex_lock(&lwpcap_mutex);
+	mutex_lock(&lf->lock);
 	ld = lf->ld;
 	err = -EBADFD;
 	if (!ld || !lf->ring)
-		goto out_unlock;
+		goto out_unlock_file;
+	mutex_lock(&ld->lock);
 	err = -ENODEV;
 	if (lwpcap_file_gone(lf))
 		goto out_unlock;
@@ -1032,7 +1121,9 @@ static int lwpcap_activate(struct file *file, void __user *arg)
 	kref_get(&lf->ring->kref);
 	err = 0;
 out_unlock:
-	mutex_unlock(&lwpcap_mutex);
+	mutex_unlock(&ld->lock);
+out_unlock_file:
+	mutex_unlock(&lf->lock);
 	return err;
 }
 
@@ -1043,7 +1134,7 @@ static int lwpcap_set_snaplen(struct lwpcap_file *lf, u32 __user *arg)
 
 	if (get_user(snaplen, arg))
 		return -EFAULT;
-	mutex_lock(&lwpcap_mutex);
+	mutex_lock(&lf->lock);
 	err = -EBADFD;
 	if (!lf->ring)
 		goto out_unlock;
@@ -1055,7 +1146,7 @@ static int lwpcap_set_snaplen(struct lwpcap_file *lf, u32 __user *arg)
 	WRITE_ONCE(lf->ring->snaplen, snaplen);
 	err = 0;
 out_unlock:
-	mutex_unlock(&lwpcap_mutex);
+	mutex_unlock(&lf->lock);
 	return err;
 }
 
@@ -1074,14 +1165,14 @@ static int lwpcap_get_stats(struct lwpcap_file *lf, void __user *arg)
 		return -EINVAL;
 	uq = u64_to_user_ptr(st.queues);
 
-	mutex_lock(&lwpcap_mutex);
+	mutex_lock(&lf->lock);
 	ring = lf->ring;
 	if (!ring) {
-		mutex_unlock(&lwpcap_mutex);
+		mutex_unlock(&lf->lock);
 		return -EBADFD;
 	}
 	kref_get(&ring->kref);
-	mutex_unlock(&lwpcap_mutex);
+	mutex_unlock(&lf->lock);
 
 	n = min(st.nr_queues, ring->nr_queues);
 	for (i = 0; i < n; i++) {
@@ -1138,7 +1229,7 @@ void *lwpcap_test_activate(struct lwpcap_dev *ld, struct lwpcap_setup *setup,
 	if (mode > LWPCAP_MODE_DIVERT)
 		return ERR_PTR(-EINVAL);
 
-	mutex_lock(&lwpcap_mutex);
+	mutex_lock(&ld->lock);
 	ring = ERR_PTR(-EBUSY);
 	if (ld->dead || ld->owner || rcu_access_pointer(ld->active))
 		goto out_unlock;
@@ -1155,7 +1246,7 @@ void *lwpcap_test_activate(struct lwpcap_dev *ld, struct lwpcap_setup *setup,
 	static_branch_inc(&lwpcap_key);
 	rcu_assign_pointer(ld->active, ring);
 out_unlock:
-	mutex_unlock(&lwpcap_mutex);
+	mutex_unlock(&ld->lock);
 	return IS_ERR(ring) ? ERR_CAST(ring) : ring->mem;
 }
 EXPORT_SYMBOL_GPL(lwpcap_test_activate);
@@ -1170,9 +1261,9 @@ EXPORT_SYMBOL_GPL(lwpcap_test_activate);
  */
 void lwpcap_test_deactivate(struct lwpcap_dev *ld)
 {
-	mutex_lock(&lwpcap_mutex);
+	mutex_lock(&ld->lock);
 	lwpcap_deactivate(ld);
-	mutex_unlock(&lwpcap_mutex);
+	mutex_unlock(&ld->lock);
 }
 EXPORT_SYMBOL_GPL(lwpcap_test_deactivate);
 #endif
@@ -1182,6 +1273,7 @@ static long lwpcap_ioctl(struct file *file, unsigned int cmd,
 {
 	struct lwpcap_file *lf = file->private_data;
 	void __user *argp = (void __user *)arg;
+	struct lwpcap_dev *ld;
 	int err;
 
 	switch (cmd) {
@@ -1192,15 +1284,19 @@ static long lwpcap_ioctl(struct file *file, unsigned int cmd,
 	case LWPCAP_IOC_ACTIVATE:
 		return lwpcap_activate(file, argp);
 	case LWPCAP_IOC_DEACTIVATE:
-		mutex_lock(&lwpcap_mutex);
-		err = -EBADFD;
-		if (lf->ld && lwpcap_file_gone(lf)) {
-			err = -ENODEV;
-		} else if (lf->ld) {
-			lwpcap_deactivate(lf->ld);
+		/* The device's lock only: poll() and GET_STATS of this
+		 * file go on during the grace period.
+		 */
+		ld = smp_load_acquire(&lf->ld);
+		if (!ld)
+			return -EBADFD;
+		mutex_lock(&ld->lock);
+		err = -ENODEV;
+		if (!lwpcap_file_gone(lf)) {
+			lwpcap_deactivate(ld);
 			err = 0;
 		}
-		mutex_unlock(&lwpcap_mutex);
+		mutex_unlock(&ld->lock);
 		return err;
 	case LWPCAP_IOC_SET_SNAPLEN:
 		return lwpcap_set_snaplen(lf, argp);
@@ -1240,7 +1336,7 @@ static int lwpcap_mmap(struct file *file, struct vm_area_struct *vma)
 	unsigned long off;
 	int err;
 
-	mutex_lock(&lwpcap_mutex);
+	mutex_lock(&lf->lock);
 	ring = lf->ring;
 	err = -EBADFD;
 	if (!ring)
@@ -1266,7 +1362,7 @@ static int lwpcap_mmap(struct file *file, struct vm_area_struct *vma)
 	vma->vm_ops = &lwpcap_vm_ops;
 	lwpcap_vm_open(vma);
 out_unlock:
-	mutex_unlock(&lwpcap_mutex);
+	mutex_unlock(&lf->lock);
 	return err;
 }
 
@@ -1274,20 +1370,26 @@ static __poll_t lwpcap_poll(struct file *file, poll_table *wait)
 {
 	struct lwpcap_file *lf = file->private_data;
 	struct lwpcap_ring *ring;
+	struct lwpcap_dev *ld;
 	__poll_t mask = 0;
 	unsigned int i;
 
-	/* The mutex keeps SETUP from swapping the ring under us. */
-	mutex_lock(&lwpcap_mutex);
+	/* The file's own lock keeps SETUP from swapping the ring under us;
+	 * no device's lock: a grace period elsewhere never delays poll().
+	 */
+	mutex_lock(&lf->lock);
 	ring = lf->ring;
-	if (!lf->ld || !ring) {
+	ld = lf->ld;
+	if (!ld || !ring) {
 		mask = EPOLLERR;
 		goto out_unlock;
 	}
-	poll_wait(file, &lf->ld->wq, wait);
-	/* Pairs with wq_has_sleeper() in lwpcap_flush(). */
+	poll_wait(file, &ld->wq, wait);
+	/* Pairs with wq_has_sleeper() in lwpcap_flush(), and with the
+	 * wake-ups that follow setting gone or dead.
+	 */
 	smp_mb();
-	if (lwpcap_file_gone(lf))
+	if (READ_ONCE(lf->gone) || READ_ONCE(ld->dead))
 		mask |= EPOLLHUP | EPOLLERR;
 	for (i = 0; i < ring->nr_queues; i++) {
 		const struct lwpcap_qring *r = &ring->q[i].r;
@@ -1299,7 +1401,7 @@ static __poll_t lwpcap_poll(struct file *file, poll_table *wait)
 		}
 	}
 out_unlock:
-	mutex_unlock(&lwpcap_mutex);
+	mutex_unlock(&lf->lock);
 	return mask;
 }
 
@@ -1312,23 +1414,43 @@ static int lwpcap_netdev_event(struct notifier_block *nb,
 			       unsigned long event, void *ptr)
 {
 	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
-	struct lwpcap_dev *ld, *tmp;
+	/* At most the driver's and one per portable point */
+	struct lwpcap_dev *ld, *found[LWPCAP_POINT_MAX + 1];
+	unsigned int i, n = 0;
+	bool ended;
 
 	if (event != NETDEV_UNREGISTER)
 		return NOTIFY_DONE;
-	mutex_lock(&lwpcap_mutex);
-	list_for_each_entry_safe(ld, tmp, &lwpcap_devs, node) {
-		if (ld->netdev != dev || !ld->owner)
-			continue;
-		lwpcap_deactivate(ld);
-		ld->owner->gone = true;
-		ld->owner = NULL;
-		wake_up_interruptible_poll(&ld->wq, EPOLLHUP | EPOLLERR);
-		/* The file keeps its reference; the device goes now. */
-		if (lwpcap_portable(ld))
-			lwpcap_portable_end(ld);
+	mutex_lock(&lwpcap_list_lock);
+	list_for_each_entry(ld, &lwpcap_devs, node) {
+		if (ld->netdev == dev && !WARN_ON_ONCE(n == ARRAY_SIZE(found))) {
+			found[n++] = ld;
+			kref_get(&ld->kref);
+		}
 	}
-	mutex_unlock(&lwpcap_mutex);
+	mutex_unlock(&lwpcap_list_lock);
+	for (i = 0; i < n; i++) {
+		ld = found[i];
+		ended = false;
+		mutex_lock(&ld->lock);
+		if (ld->owner) {
+			lwpcap_deactivate(ld);
+			/* The owner's release() waits for this lock. */
+			WRITE_ONCE(ld->owner->gone, true);
+			ld->owner = NULL;
+			wake_up_interruptible_poll(&ld->wq,
+						   EPOLLHUP | EPOLLERR);
+		}
+		/* A portable point lets go of the device now: its file
+		 * keeps a reference to the lwpcap_dev only.
+		 */
+		if (lwpcap_portable(ld))
+			ended = lwpcap_portable_end(ld);
+		mutex_unlock(&ld->lock);
+		if (ended)
+			lwpcap_portable_unlist(ld);
+		lwpcap_dev_put(ld);
+	}
 	return NOTIFY_DONE;
 }
 
