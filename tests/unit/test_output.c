@@ -387,8 +387,12 @@ static uint64_t check_ng(const uint8_t *buf, size_t len, const char *ifname,
 	size_t off;
 	uint16_t l;
 
-#define NG_FAIL(...) do { fprintf(stderr, "  pcapng: " __VA_ARGS__); \
-			  fputc('\n', stderr); return UINT64_MAX; } while (0)
+	/* as CHECKF() in harness.h: say why, then fail the check */
+#define NG_FAIL(...) do {						\
+	fprintf(stderr, "  pcapng: " __VA_ARGS__);			\
+	fputc('\n', stderr);						\
+	return UINT64_MAX;						\
+} while (0)
 	if (len < 28 || get32(buf) != PCAPNG_SHB_TYPE ||
 	    get32(buf + 8) != PCAPNG_BOM || get32(buf + 12) != 1)
 		NG_FAIL("no SHB");
@@ -829,8 +833,10 @@ static int t_merge_stage(void)
 	CHECK(lwp_mout_ops.write(mo, &b, err) == -EINVAL);
 	CHECK(lwp_mout_ops.close(mo, &st, err) == 0);
 
-	/* the smallest buffer (131102 bytes) and a silent queue: the
-	 * 1726th record of 76 bytes finds it full and forces the oldest */
+	/*
+	 * The smallest buffer (131102 bytes) and a silent queue: the 1726th
+	 * record of 76 bytes finds it full and forces the oldest out.
+	 */
 	big = malloc(2000 * 76);
 	CHECK(big);
 	memset(&m, 0, sizeof(m));
