@@ -74,6 +74,7 @@ static size_t fill(uint8_t *buf, size_t nrec, uint32_t len)
 	return off;
 }
 
+/* results land here, so the compiler cannot drop the work */
 static volatile uint64_t sink;
 
 static uint64_t walk(const uint8_t *p, size_t bytes)
@@ -273,7 +274,7 @@ static int one_size(uint8_t *buf, uint8_t *dst, size_t bytes_max,
 	       "(no filter: copy every record)", 0.0, copy_ns, 0.0);
 	printf("%-5u %-4s %-48s %7.1f %7s %7s\n", len, where,
 	       "(walk the records only)", walk_ns, "-", "-");
-	for (k = 0; k < sizeof(filters) / sizeof(filters[0]); k++) {
+	for (k = 0; k < ARRAY_SIZE(filters); k++) {
 		const struct filt *f = &filters[k];
 		struct bpf_program prog;
 		uint64_t kept = 0, kept2 = 0, want;
@@ -342,7 +343,7 @@ int main(int argc, char **argv)
 	       reps, cold >> 20);
 	printf("%-5s %-4s %-48s %7s %7s %7s\n", "frame", "mem", "filter",
 	       "filter", "+copy", "extra");
-	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(lens); i++) {
 		rc |= one_size(buf, dst, warm, lens[i], reps * 20, "warm");
 		rc |= one_size(buf, dst, cold, lens[i], reps, "cold");
 	}

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/lwpcap.h>
@@ -18,6 +19,7 @@
 #include "device.h"
 #include "filering.h"
 #include "pcapfile.h"
+#include "repair.h"
 #include "util.h"
 
 #define DEF_SNAPLEN		LWPCAP_SNAPLEN_MAX
@@ -130,7 +132,10 @@ void lwp_usage(FILE *out)
 	      "  -W FILES       keep at most FILES files, deleting the oldest; a file\n"
 	      "                 counts under what -z made of it (PREFIX.NNNNNN.pcap.gz)\n"
 	      "  -G SECONDS     start a new file at every multiple of SECONDS of the\n"
-	      "                 wall clock (if the current file has packets)\n"
+	      "                 wall clock (if the current file has packets); with\n"
+	      "                 -G, strftime conversions in the file name of -w\n"
+	      "                 (/data/cap-%Y%m%d-%H%M%S) name each file by the\n"
+	      "                 local time its period started: ...-140300.000012.pcap\n"
 	      "  -z COMMAND     run 'COMMAND FILE' on each completed file (e.g. gzip);\n"
 	      "                 at exit, wait at most 5 s for commands still running\n"
 	      "                 (a second stop signal ends the wait)\n"
@@ -192,6 +197,8 @@ void lwp_usage(FILE *out)
 	      "      /data/cap-eth2.000000.pcap, ...), first 128 bytes of each frame\n"
 	      "  tg3cap-reader -i eth1 -w /tmp/t -c 1000 -p --mode tap\n"
 	      "      1000 packets, leaving the NIC out of promiscuous mode\n"
+	      "  tg3cap-reader -i eth1 -w /data/cap-%Y%m%d-%H%M -G 60 -W 1440\n"
+	      "      a file per minute named by its minute, a day of them\n"
 	      "  tg3cap-reader -i eth1 -w /data/cap 'not port 22'\n"
 	      "      everything but SSH\n"
 	      "  tg3cap-reader -i eth1 -w - -q | tcpdump -n -r -\n"
@@ -202,8 +209,8 @@ void lwp_usage(FILE *out)
 	      "Ctrl-C (SIGINT), SIGTERM or SIGHUP stops capture cleanly: the ring is\n"
 	      "drained, files are completed, and a report in the terms sent /\n"
 	      "detected / not detected / written / dropped / lost % is printed on\n"
-	      "stderr.  SIGUSR1 prints that report and capture goes on; SIGUSR2 is\n"
-	      "ignored.\n"
+	      "stderr (with a filter, also filtered: frames it rejected, not lost).\n"
+	      "SIGUSR1 prints that report and capture goes on; SIGUSR2 is ignored.\n"
 	      "Exit status: 0 on success (also when the reader of a -w - pipe went\n"
 	      "away), 1 on a capture or file error (e.g. disk full, or the series\n"
 	      "locked by another reader), 2 on a usage error (including a -w or\n"
@@ -442,6 +449,32 @@ static int check_stream(const struct lwp_opts *o, char *err)
 	return 0;
 }
 
+/*
+ * -w with strftime conversions (tcpdump's -G names): only in the file
+ * name, only with -G, and they must give a file name (no '/').
+ */
+static int check_pattern(const struct lwp_opts *o, char *err)
+{
+	const char *slash = strrchr(o->prefix, '/');
+	size_t dl = slash ? (size_t)(slash - o->prefix) + 1 : 0;
+	char buf[PATH_MAX];
+
+	if (memchr(o->prefix, '%', dl))
+		return lwp_err(err, -EINVAL,
+			       "-w %s: strftime conversions (%%) go in the file name, not in a directory",
+			       o->prefix);
+	if (!o->rotate_sec)
+		return lwp_err(err, -EINVAL,
+			       "-w %s: strftime conversions (%%) name files by the time of their -G period; give -G SECONDS",
+			       o->prefix);
+	if (lwp_expand_prefix(o->prefix, time(NULL), buf, sizeof(buf)) ||
+	    strchr(buf + dl, '/') || !buf[dl])
+		return lwp_err(err, -EINVAL,
+			       "-w %s: the strftime conversions must give a file name (no '/'; e.g. %%Y%%m%%d-%%H%%M%%S)",
+			       o->prefix);
+	return 0;
+}
+
 /* Constraints between options, once all are known. */
 static int check_opts(struct lwp_opts *o, char *err)
 {
@@ -454,6 +487,10 @@ static int check_opts(struct lwp_opts *o, char *err)
 		return lwp_err(err, -EINVAL, "-i IFACE is required");
 	if (o->stream) {
 		ret = check_stream(o, err);
+		if (ret)
+			return ret;
+	} else if (strchr(o->prefix, '%')) {
+		ret = check_pattern(o, err);
 		if (ret)
 			return ret;
 	}

@@ -51,6 +51,7 @@ struct pfile {
 	uint64_t off;
 	unsigned int seq;
 	time_t deadline;
+	time_t start;
 	struct pfile *qnext;
 	uint64_t svc_at;
 	uint64_t pop_end;
@@ -106,6 +107,7 @@ struct fring {
 	const char *suffix;
 	const char *part_suffix;
 	uint64_t recs;
+	bool pattern;
 };
 
 static void say(struct fring *f, const char *fmt, ...)
@@ -131,23 +133,50 @@ static inline void stat_add(uint64_t *ctr, uint64_t v)
 			 __ATOMIC_RELAXED);
 }
 
+/*
+ * Not time(): it reads the coarse clock, up to a tick behind the
+ * timestamps of the records, which -G compares with it.
+ */
 static time_t wall(struct fring *f)
 {
-	return f->cfg.clock ? f->cfg.clock(f->cfg.clock_arg) : time(NULL);
+	struct timespec ts;
+
+	if (f->cfg.clock)
+		return f->cfg.clock(f->cfg.clock_arg);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec;
 }
 
 static void set_deadline(struct fring *f, struct pfile *pf)
 {
 	time_t g = f->cfg.rotate_sec;
 
-	if (g)
+	if (g) {
 		pf->deadline = (wall(f) / g + 1) * g;
+		pf->start = pf->deadline - g;
+	}
 }
 
 static int name(struct fring *f, char *buf, unsigned int seq,
 		const char *suffix)
 {
 	return lwp_series_name(buf, PATH_MAX, f->cfg.prefix, seq, suffix);
+}
+
+/*
+ * The final name of @pf: with a strftime prefix (-G), the prefix as of
+ * the start of the file's period; the .part files keep the prefix as
+ * it is (name()).
+ */
+static int final_name(struct fring *f, char *buf, struct pfile *pf)
+{
+	char pre[PATH_MAX];
+
+	if (!f->pattern)
+		return name(f, buf, pf->seq, f->suffix);
+	if (lwp_expand_prefix(f->cfg.prefix, pf->start, pre, sizeof(pre)))
+		return -ENAMETOOLONG;
+	return lwp_series_name(buf, PATH_MAX, pre, pf->seq, f->suffix);
 }
 
 /*
@@ -495,8 +524,13 @@ static int file_finish(struct fring *f, struct pfile *pf, size_t current,
 	int ret = 0;
 
 	name(f, part, pf->seq, f->part_suffix);
-	name(f, final, pf->seq, f->suffix);
 	munmap(pf->map, f->cfg.file_size);
+	if (final_name(f, final, pf)) {
+		ret = lwp_err(err, -ENAMETOOLONG,
+			      "cannot name %s by its time: -w pattern too long",
+			      part);
+		goto out_close;
+	}
 	if (ftruncate(pf->fd, pf->off)) {
 		ret = lwp_err(err, -errno, "cannot truncate %s: %s", part,
 			      strerror(errno));
@@ -666,6 +700,7 @@ int fring_open(struct fring **out, const struct fring_cfg *cfg, char *err)
 	if (!f)
 		return lwp_err(err, -ENOMEM, "out of memory");
 	f->cfg = *cfg;
+	f->pattern = cfg->rotate_sec && lwp_prefix_is_pattern(cfg->prefix);
 	if (cfg->format == LWP_FMT_PCAPNG) {
 		f->hdr_len = pcapng_hdr_fill(hdr, cfg->ifname, cfg->snaplen,
 					     cfg->linktype);
@@ -966,30 +1001,16 @@ static int write_run(struct fring *f, const uint8_t *p, size_t len,
 	return 0;
 }
 
-/**
- * fring_write() - sink for lwp_queue_drain(): append a batch
- * @arg: the series
- * @b:   whole records
- *
- * Only the run that crosses a file boundary, and the batch in which the
- * -c limit falls, are walked record by record; the rest is memcpy().
- *
- * Return: 0, LWP_STOP once -c records are written, or a negative errno;
- * after an error the files already completed are valid and the current
- * one ends with a whole record.
- */
-int fring_write(void *arg, const struct lwp_batch *b, char *err)
+/* Append a batch to the current file, rotating by size and -c. */
+static int write_batch(struct fring *f, const struct lwp_batch *b,
+		       char *err)
 {
-	struct fring *f = arg;
 	struct pcap_walk w;
 	unsigned int i, k;
 	bool counting;
 	size_t done;
-	int ret;
+	int ret = 0;
 
-	ret = fring_tick(f, err);
-	if (ret)
-		return ret;
 	counting = f->cfg.max_pkts && b->pkts >= f->pkts_limit_left;
 	for (i = 0; i < b->nruns; i++) {
 		ret = write_run(f, b->runs[i].p, b->runs[i].len, counting,
@@ -1015,6 +1036,140 @@ int fring_write(void *arg, const struct lwp_batch *b, char *err)
 	stat_add(&f->st.caplen, b->caplen);
 	window_check(f);
 	return 0;
+}
+
+/*
+ * -G: the period ended and the current file has records.  The batch's
+ * records stamped before the end still belong to it: write those (up
+ * to the first record of the new period, run @*ri at offset @*roff) and
+ * count them in @head; the rest is for the next file.  Only the first
+ * batch after a period's end is walked.
+ */
+static int write_until(struct fring *f, const struct lwp_batch *b,
+		       uint64_t end_ns, struct lwp_batch *head,
+		       unsigned int *ri, size_t *roff, char *err)
+{
+	struct lwpcap_rec_hdr h;
+	struct lwp_batch part;
+	struct pcap_walk w;
+	struct lwp_run run;
+	unsigned int i, k;
+	size_t off = 0;
+	int ret;
+
+	memset(head, 0, sizeof(*head));
+	head->runs = b->runs;
+	for (i = 0; i < b->nruns; i++) {
+		for (off = 0; off + PCAP_REC_HDR_LEN <= b->runs[i].len;
+		     off += PCAP_REC_HDR_LEN + h.caplen) {
+			memcpy(&h, b->runs[i].p + off, sizeof(h));
+			if ((uint64_t)h.ts_sec * 1000000000ULL + h.ts_nsec >=
+			    end_ns)
+				goto found;
+			if (h.caplen > b->runs[i].len - off - PCAP_REC_HDR_LEN)
+				return lwp_err(err, -EPROTO,
+					       "corrupt record in the ring (caplen beyond the run)");
+			head->pkts++;
+			head->caplen += h.caplen;
+		}
+	}
+	off = 0;
+found:
+	*ri = i;
+	*roff = off;
+	memset(&w, 0, sizeof(w));
+	if (off)
+		pcap_walk(b->runs[i].p, off, SIZE_MAX, UINT64_MAX,
+			  LWPCAP_SNAPLEN_MAX, &w);
+	if (i) {
+		/* the whole runs before run i */
+		memset(&part, 0, sizeof(part));
+		part.runs = b->runs;
+		part.nruns = i;
+		part.pkts = head->pkts - w.pkts;
+		part.caplen = head->caplen - w.caplen;
+		for (k = 0; k < i; k++)
+			part.bytes += b->runs[k].len;
+		ret = write_batch(f, &part, err);
+		if (ret)
+			return ret;
+	}
+	if (!off)
+		return 0;
+	/* run i's first @off bytes */
+	run.p = b->runs[i].p;
+	run.len = off;
+	memset(&part, 0, sizeof(part));
+	part.runs = &run;
+	part.nruns = 1;
+	part.bytes = off;
+	part.pkts = w.pkts;
+	part.caplen = w.caplen;
+	return write_batch(f, &part, err);
+}
+
+/**
+ * fring_write() - sink for lwp_queue_drain(): append a batch
+ * @arg: the series
+ * @b:   whole records
+ *
+ * Only the run that crosses a file boundary, the batch in which the -c
+ * limit falls and the first batch after a -G period's end are walked
+ * record by record; the rest is memcpy().
+ *
+ * Return: 0, LWP_STOP once -c records are written, or a negative errno;
+ * after an error the files already completed are valid and the current
+ * one ends with a whole record.
+ */
+int fring_write(void *arg, const struct lwp_batch *b, char *err)
+{
+	struct lwp_batch head, rest;
+	struct fring *f = arg;
+	unsigned int i = 0;
+	struct lwp_run cut;
+	size_t off = 0;
+	int ret;
+
+	if (!f->cfg.rotate_sec || f->cur->off == f->hdr_len ||
+	    wall(f) < f->cur->deadline || !b->nruns) {
+		ret = fring_tick(f, err);
+		return ret ? ret : write_batch(f, b, err);
+	}
+	ret = write_until(f, b, (uint64_t)f->cur->deadline * 1000000000ULL,
+			  &head, &i, &off, err);
+	if (ret)
+		return ret;
+	ret = fring_tick(f, err);
+	if (ret || i == b->nruns)
+		return ret;
+	/* run i from @off, then the runs after it: the new period's */
+	rest.pkts = b->pkts - head.pkts;
+	rest.caplen = b->caplen - head.caplen;
+	if (off) {
+		struct pcap_walk w;
+
+		cut.p = b->runs[i].p + off;
+		cut.len = b->runs[i].len - off;
+		pcap_walk(cut.p, cut.len, SIZE_MAX, UINT64_MAX,
+			  LWPCAP_SNAPLEN_MAX, &w);
+		rest.runs = &cut;
+		rest.nruns = 1;
+		rest.bytes = cut.len;
+		ret = write_batch(f, &(struct lwp_batch){
+			.runs = &cut, .nruns = 1, .bytes = cut.len,
+			.pkts = w.pkts, .caplen = w.caplen }, err);
+		if (ret)
+			return ret;
+		rest.pkts -= w.pkts;
+		rest.caplen -= w.caplen;
+		i++;
+	}
+	rest.runs = b->runs + i;
+	rest.nruns = b->nruns - i;
+	rest.bytes = 0;
+	for (; i < b->nruns; i++)
+		rest.bytes += b->runs[i].len;
+	return rest.nruns ? write_batch(f, &rest, err) : 0;
 }
 
 /**

@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -55,6 +56,76 @@ int lwp_split_prefix(const char *prefix, char *dir, size_t dlen,
 	return 0;
 }
 
+/*
+ * A prefix whose file name part holds a strftime() conversion (%) names
+ * each file by the start of its -G period.  Such a series is matched
+ * by a glob of the pattern: every conversion matches anything.
+ */
+bool lwp_prefix_is_pattern(const char *prefix)
+{
+	const char *slash = strrchr(prefix, '/');
+
+	return strchr(slash ? slash + 1 : prefix, '%');
+}
+
+/* The glob of @pat: conversions become '*', glob characters escaped. */
+static int pattern_glob(const char *pat, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	for (; *pat; pat++) {
+		if (n + 3 > len)
+			return -ENAMETOOLONG;
+		if (*pat == '%' && pat[1] == '%') {
+			buf[n++] = '%';
+			pat++;
+		} else if (*pat == '%') {
+			buf[n++] = '*';
+			/* E and O modify the conversion that follows */
+			while (pat[1] == 'E' || pat[1] == 'O')
+				pat++;
+			if (pat[1])
+				pat++;
+		} else {
+			if (strchr("*?[\\", *pat))
+				buf[n++] = '\\';
+			buf[n++] = *pat;
+		}
+	}
+	buf[n] = '\0';
+	return 0;
+}
+
+static bool stem_match(const char *base, const char *stem, size_t sl)
+{
+	char g[NAME_MAX * 2 + 2], s[NAME_MAX + 1];
+
+	if (sl > NAME_MAX)
+		return false;
+	memcpy(s, stem, sl);
+	s[sl] = '\0';
+	if (!strchr(base, '%'))
+		return !strcmp(base, s);
+	return !pattern_glob(base, g, sizeof(g)) && !fnmatch(g, s, FNM_PERIOD);
+}
+
+/**
+ * lwp_expand_prefix() - @prefix with its conversions done for time @t
+ * (local time, as tcpdump's -G names)
+ */
+int lwp_expand_prefix(const char *prefix, time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+	size_t n;
+
+	if (!localtime_r(&t, &tm))
+		return -EINVAL;
+	n = strftime(buf, len, prefix, &tm);
+	if (!n || n >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
 /**
  * lwp_name_seq() - is @name "@base.NNNNNN@suffix"? If so, which NNNNNN?
  * Return: 0 on a match, -ENOENT otherwise.
@@ -62,19 +133,19 @@ int lwp_split_prefix(const char *prefix, char *dir, size_t dlen,
 int lwp_name_seq(const char *base, const char *name, const char *suffix,
 		 unsigned int *seq)
 {
-	size_t bl = strlen(base), nl = strlen(name), sl = strlen(suffix);
+	size_t nl = strlen(name), sl = strlen(suffix), d;
 	char digits[16];
 	uint64_t v;
-	size_t dl;
 
-	if (nl < bl + 1 + 6 + sl || strncmp(name, base, bl) ||
-	    name[bl] != '.' || strcmp(name + nl - sl, suffix))
+	if (nl < 1 + 6 + sl || strcmp(name + nl - sl, suffix))
 		return -ENOENT;
-	dl = nl - sl - bl - 1;
-	if (dl >= sizeof(digits))
+	for (d = nl - sl; d && name[d - 1] >= '0' && name[d - 1] <= '9'; d--)
+		;
+	if (nl - sl - d < 6 || nl - sl - d >= sizeof(digits) || !d ||
+	    name[d - 1] != '.' || !stem_match(base, name, d - 1))
 		return -ENOENT;
-	memcpy(digits, name + bl + 1, dl);
-	digits[dl] = '\0';
+	memcpy(digits, name + d, nl - sl - d);
+	digits[nl - sl - d] = '\0';
 	if (lwp_parse_u64(digits, 0, LWP_SEQ_MAX, &v))
 		return -ENOENT;
 	*seq = (unsigned int)v;
@@ -91,25 +162,28 @@ int lwp_name_seq(const char *base, const char *name, const char *suffix,
 int lwp_name_seq_any(const char *base, const char *name, unsigned int *seq,
 		     bool *part)
 {
-	size_t bl = strlen(base), sl = strlen(LWP_SUFFIX);
-	const char *p = name + bl + 1, *d;
+	size_t sl = strlen(LWP_SUFFIX);
+	const char *p, *d;
 	char digits[16];
 	uint64_t v;
 
-	if (strncmp(name, base, bl) || name[bl] != '.')
-		return -ENOENT;
-	for (d = p; *d >= '0' && *d <= '9'; d++)
-		;
-	if (d - p < 6 || d - p >= (long)sizeof(digits) ||
-	    strncmp(d, LWP_SUFFIX, sl))
+	/* the first ".NNNNNN.pcap" (6 digits or more) ends the stem */
+	for (p = strchr(name, '.'); p; p = strchr(p + 1, '.')) {
+		for (d = p + 1; *d >= '0' && *d <= '9'; d++)
+			;
+		if (d - p - 1 >= 6 && !strncmp(d, LWP_SUFFIX, sl))
+			break;
+	}
+	if (!p || p == name || d - p - 1 >= (long)sizeof(digits) ||
+	    !stem_match(base, name, p - name))
 		return -ENOENT;
 	/* .pcap or .pcapng, then nothing or what -z added (.gz, ...) */
 	if (!strncmp(d + sl, "ng", 2))
 		sl += 2;
 	if (d[sl] && d[sl] != '.')
 		return -ENOENT;
-	memcpy(digits, p, d - p);
-	digits[d - p] = '\0';
+	memcpy(digits, p + 1, d - p - 1);
+	digits[d - p - 1] = '\0';
 	if (lwp_parse_u64(digits, 0, LWP_SEQ_MAX, &v))
 		return -ENOENT;
 	*seq = (unsigned int)v;
@@ -198,8 +272,29 @@ static void say(lwp_log_fn log, void *arg, const char *fmt, ...)
 	log(arg, msg);
 }
 
-/* Repair one .part file; 1 if it was kept, 0 if removed or skipped. */
-static int repair_one(const char *part, const char *final, lwp_log_fn log,
+/*
+ * The first record's time (pcap record or pcapng EPB after @hdr_len),
+ * which names a repaired file of a strftime series.
+ */
+static time_t first_ts(const uint8_t *map, size_t hdr_len)
+{
+	uint32_t v[2];
+
+	if (hdr_len == PCAP_HDR_LEN) {
+		memcpy(v, map + hdr_len, 4);
+		return v[0];
+	}
+	memcpy(v, map + hdr_len + 12, 8);
+	return (((uint64_t)v[0] << 32) | v[1]) / 1000000000ULL;
+}
+
+/*
+ * Repair one .part file into @final (with @pattern, a strftime prefix,
+ * named by its first record's time instead); 1 if it was kept, 0 if
+ * removed or skipped.
+ */
+static int repair_one(const char *part, char *final, const char *pattern,
+		      unsigned int seq, const char *fs, lwp_log_fn log,
 		      void *arg, char *err)
 {
 	size_t hdr_len = PCAP_HDR_LEN;
@@ -262,6 +357,17 @@ static int repair_one(const char *part, const char *final, lwp_log_fn log,
 		ret = 0;
 		goto out_unmap;
 	}
+	if (pattern) {
+		char name[PATH_MAX];
+
+		if (lwp_expand_prefix(pattern, first_ts(map, hdr_len), name,
+				      sizeof(name)) ||
+		    lwp_series_name(final, PATH_MAX, name, seq, fs)) {
+			ret = lwp_err(err, -ENAMETOOLONG,
+				      "cannot name the repair of %s", part);
+			goto out_unmap;
+		}
+	}
 	if (ftruncate(fd, hdr_len + w.bytes) || fsync(fd)) {
 		ret = lwp_err(err, -errno, "cannot truncate %s: %s", part,
 			      strerror(errno));
@@ -305,6 +411,7 @@ int lwp_repair(const char *prefix, lwp_log_fn log, void *log_arg,
 {
 	char dir[PATH_MAX], base[NAME_MAX + 1];
 	char part[PATH_MAX], final[PATH_MAX];
+	bool pattern = lwp_prefix_is_pattern(prefix);
 	unsigned int seq, kept = 0;
 	struct dirent *de;
 	int ret, first = 0;
@@ -318,21 +425,21 @@ int lwp_repair(const char *prefix, lwp_log_fn log, void *log_arg,
 		return lwp_err(err, -errno, "cannot read directory %s: %s",
 			       dir, strerror(errno));
 	while ((de = readdir(d))) {
-		const char *ps = LWP_PART_SUFFIX, *fs = LWP_SUFFIX;
+		const char *fs = LWP_SUFFIX;
 
 		if (!lwp_name_seq(base, de->d_name, LWP_NG_PART_SUFFIX,
 				  &seq)) {
-			ps = LWP_NG_PART_SUFFIX;
 			fs = LWP_NG_SUFFIX;
 		} else if (lwp_name_seq(base, de->d_name, LWP_PART_SUFFIX,
 					&seq)) {
 			continue;
 		}
-		if (lwp_series_name(part, sizeof(part), prefix, seq, ps) ||
+		if (snprintf(part, sizeof(part), "%s/%s", dir, de->d_name) >=
+		    (int)sizeof(part) ||
 		    lwp_series_name(final, sizeof(final), prefix, seq, fs))
 			continue;
-		ret = repair_one(part, final, log, log_arg,
-				 first ? NULL : err);
+		ret = repair_one(part, final, pattern ? prefix : NULL, seq, fs,
+				 log, log_arg, first ? NULL : err);
 		if (ret > 0)
 			kept++;
 		else if (ret < 0 && !first)

@@ -3,11 +3,13 @@
  * test_output.c - output stages: the capture filter (filter.c) on its
  * own and through the whole reader on the fake source.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "filter.h"
@@ -385,8 +387,12 @@ static uint64_t check_ng(const uint8_t *buf, size_t len, const char *ifname,
 	size_t off;
 	uint16_t l;
 
-#define NG_FAIL(...) do { fprintf(stderr, "  pcapng: " __VA_ARGS__); \
-			  fputc('\n', stderr); return UINT64_MAX; } while (0)
+	/* as CHECKF() in harness.h: say why, then fail the check */
+#define NG_FAIL(...) do {						\
+	fprintf(stderr, "  pcapng: " __VA_ARGS__);			\
+	fputc('\n', stderr);						\
+	return UINT64_MAX;						\
+} while (0)
 	if (len < 28 || get32(buf) != PCAPNG_SHB_TYPE ||
 	    get32(buf + 8) != PCAPNG_BOM || get32(buf + 12) != 1)
 		NG_FAIL("no SHB");
@@ -827,8 +833,10 @@ static int t_merge_stage(void)
 	CHECK(lwp_mout_ops.write(mo, &b, err) == -EINVAL);
 	CHECK(lwp_mout_ops.close(mo, &st, err) == 0);
 
-	/* the smallest buffer (131102 bytes) and a silent queue: the
-	 * 1726th record of 76 bytes finds it full and forces the oldest */
+	/*
+	 * The smallest buffer (131102 bytes) and a silent queue: the 1726th
+	 * record of 76 bytes finds it full and forces the oldest out.
+	 */
 	big = malloc(2000 * 76);
 	CHECK(big);
 	memset(&m, 0, sizeof(m));
@@ -917,7 +925,157 @@ static int t_merge_reader(void)
 	return 0;
 }
 
+/*
+ * Check the files DIR/t-*.NNNNNN.pcap of a -G 1 strftime series (TZ=UTC):
+ * each is named by the second of its first record (@one_second: and
+ * holds only records of that second), numbers rise.
+ * Return: records in all, or UINT64_MAX.
+ */
+static uint64_t check_timed(const char *dir, bool one_second,
+			    unsigned int *nfiles, unsigned int *first_seq,
+			    unsigned int *last_seq)
+{
+	char want[64], path[512];
+	struct lwpcap_rec_hdr h;
+	struct dirent **de;
+	uint64_t total = 0;
+	int n, i, bad = 0;
+	unsigned int seq;
+	uint8_t *buf;
+	size_t len, off;
+	struct tm tm;
+	time_t t;
+
+	n = scandir(dir, &de, NULL, alphasort);
+	if (n < 0)
+		return UINT64_MAX;
+	*nfiles = 0;
+	for (i = 0; i < n; i++) {
+		const char *name = de[i]->d_name;
+		const char *dot = strchr(name, '.');
+
+		if (strncmp(name, "t-", 2) || !dot || strcmp(dot + 7, ".pcap"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		if (bad || read_file(path, &buf, &len) || len < 40) {
+			bad = 1;
+			continue;
+		}
+		memcpy(&h, buf + PCAP_HDR_LEN, sizeof(h));
+		t = h.ts_sec;
+		gmtime_r(&t, &tm);
+		strftime(want, sizeof(want), "t-%Y%m%d-%H%M%S", &tm);
+		seq = strtoul(dot + 1, NULL, 10);
+		if (strncmp(name, want, dot - name) || strlen(want) !=
+		    (size_t)(dot - name)) {
+			fprintf(stderr, "  %s: first record at %s\n", name,
+				want);
+			bad = 1;
+		}
+		for (off = PCAP_HDR_LEN; off + 16 <= len;
+		     off += 16 + h.caplen) {
+			memcpy(&h, buf + off, sizeof(h));
+			if (one_second && h.ts_sec != (uint32_t)t) {
+				fprintf(stderr, "  %s: a record of %u\n", name,
+					h.ts_sec);
+				bad = 1;
+				break;
+			}
+			total++;
+		}
+		free(buf);
+		if (!*nfiles)
+			*first_seq = seq;
+		*last_seq = seq;
+		(*nfiles)++;
+	}
+	for (i = 0; i < n; i++)
+		free(de[i]);
+	free(de);
+	return bad ? UINT64_MAX : total;
+}
+
+/*
+ * -w with strftime conversions and -G, as tcpdump names its files: each
+ * file by the start of its period (local time; TZ=UTC here), the number
+ * still appended and continued by a restart, -W counting the files of
+ * every period, a SIGKILLed file repaired under the time of its first
+ * record; and the usage errors.
+ */
+static int t_strftime_names(void)
+{
+	char dir[256], args[2048], out[16384], pat[400];
+	unsigned int files, first, last, files2;
+	uint64_t k;
+	pid_t pid;
+	int st;
+
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	CHECK(!setenv("TZ", "UTC", 1));
+	snprintf(pat, sizeof(pat), "%s/t-%%Y%%m%%d-%%H%%M%%S", dir);
+	snprintf(args, sizeof(args),
+		 "--fake-source 2500:100:1:1000 -w '%s' -G 1 -q", pat);
+	CHECKF(rd(args, out, sizeof(out)) == 0, "%s", out);
+	k = check_timed(dir, true, &files, &first, &last);
+	CHECKF(k == 2500 && files >= 2 && first == 0 &&
+	       last == files - 1, "%llu records in %u files (%u-%u)",
+	       (unsigned long long)k, files, first, last);
+
+	/* a restart continues the numbers; -W 3 trims across periods */
+	snprintf(args, sizeof(args),
+		 "--fake-source 1500:100:1:1000 -w '%s' -G 1 -W 3 -q", pat);
+	CHECKF(rd(args, out, sizeof(out)) == 0, "%s", out);
+	k = check_timed(dir, true, &files2, &first, &last);
+	CHECKF(k != UINT64_MAX && files2 == 3 && last >= files + 1,
+	       "%u files (%u-%u) after the restart", files2, first, last);
+
+	/* SIGKILL: the .part keeps the pattern; repair names it by time */
+	pid = fork();
+	CHECK(pid >= 0);
+	if (!pid) {
+		if (!freopen("/dev/null", "w", stderr))
+			_exit(126);
+		execl(reader(), reader(), "--fake-source",
+		      "1000000000:100:1:20000", "-w", pat, "-G", "3600",
+		      "-q", (char *)NULL);
+		_exit(127);
+	}
+	usleep(1500 * 1000);
+	kill(pid, SIGKILL);
+	CHECK(waitpid(pid, &st, 0) == pid && WIFSIGNALED(st));
+	CHECKF(count_files(dir, ".part") >= 1, "no .part left");
+	snprintf(args, sizeof(args), "ls %s/*.part | grep -c 't-%%Y%%m%%d-%%H%%M%%S'",
+		 dir);
+	CHECK(run_sh(args, out, sizeof(out)) == 0 && atoi(out) >= 1);
+	/* the restart repairs, then runs a -G 1 period of its own */
+	snprintf(args, sizeof(args), "--fake-source 5 -w '%s' -G 1 -q", pat);
+	CHECKF(rd(args, out, sizeof(out)) == 0 && strstr(out, "repaired "),
+	       "%s", out);
+	/* the repaired file spans seconds: named by its first record's */
+	k = check_timed(dir, false, &files2, &first, &last);
+	CHECKF(k != UINT64_MAX && count_files(dir, ".part") == 0,
+	       "after repair: %u files", files2);
+
+	/* usage errors */
+	snprintf(args, sizeof(args), "--fake-source 5 -w '%s' -q", pat);
+	st = rd(args, out, sizeof(out));
+	CHECKF(st == 2 && strstr(out, "give -G SECONDS"), "%d %s", st, out);
+	snprintf(args, sizeof(args), "--fake-source 5 -w '%s/t-%%D' -G 1",
+		 dir);
+	st = rd(args, out, sizeof(out));
+	CHECKF(st == 2 && strstr(out, "must give a file name"), "%d %s", st,
+	       out);
+	snprintf(args, sizeof(args), "--fake-source 5 -w '%s/%%Y/t' -G 1",
+		 dir);
+	st = rd(args, out, sizeof(out));
+	CHECKF(st == 2 && strstr(out, "not in a directory"), "%d %s", st,
+	       out);
+	tmpdir_remove(dir);
+	return 0;
+}
+
 const struct test out_tests[] = {
+	{ "out_strftime_names", t_strftime_names },
 	{ "out_merge_stage", t_merge_stage },
 	{ "out_merge_reader", t_merge_reader },
 	{ "out_pcapng_blocks", t_pcapng_blocks },
