@@ -41,6 +41,8 @@ enum {
 	OPT_FORMAT,
 	OPT_MERGE,
 	OPT_NO_MERGE,
+	OPT_MIN_FREE,
+	OPT_MAX_DISK,
 	OPT_VERSION,
 };
 
@@ -70,6 +72,8 @@ static const struct option long_opts[] = {
 	{ "format",		required_argument, NULL, OPT_FORMAT },
 	{ "merge",		no_argument,	   NULL, OPT_MERGE },
 	{ "no-merge",		no_argument,	   NULL, OPT_NO_MERGE },
+	{ "min-free",		required_argument, NULL, OPT_MIN_FREE },
+	{ "max-disk",		required_argument, NULL, OPT_MAX_DISK },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ "version",		no_argument,	   NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -81,6 +85,7 @@ void lwp_usage_short(FILE *out)
 {
 	fputs("Usage: tg3cap-reader -i IFACE [-i IFACE ...] -w PREFIX|- [-s SNAPLEN]\n"
 	      "         [-C SIZE] [-W FILES] [-G SECONDS] [-z COMMAND] [-c COUNT]\n"
+	      "         [--min-free SIZE|N%] [--max-disk SIZE|N%]\n"
 	      "         [-q] [-p] [-Z USER] [--ring-size SIZE] [--seg-size SIZE]\n"
 	      "         [--mode tap|divert|default] [--stats-json FILE]\n"
 	      "         [--hook driver|ptype|netfilter|ingress]\n"
@@ -131,6 +136,14 @@ void lwp_usage(FILE *out)
 	      "                 each file is preallocated to this size\n"
 	      "  -W FILES       keep at most FILES files, deleting the oldest; a file\n"
 	      "                 counts under what -z made of it (PREFIX.NNNNNN.pcap.gz)\n"
+	      "  --min-free SIZE|N%\n"
+	      "                 retention: before each new file, delete the oldest\n"
+	      "                 files of the series until the file system keeps SIZE\n"
+	      "                 (or N% of it) free with the new file, so a full disk\n"
+	      "                 never stops the capture (SIZE as for -C)\n"
+	      "  --max-disk SIZE|N%\n"
+	      "                 retention: ... until the series takes at most SIZE\n"
+	      "                 (or N% of the file system), at least three -C files\n"
 	      "  -G SECONDS     start a new file at every multiple of SECONDS of the\n"
 	      "                 wall clock (if the current file has packets); with\n"
 	      "                 -G, strftime conversions in the file name of -w\n"
@@ -223,6 +236,35 @@ static int bad(char *err, const char *opt, const char *arg, int ret,
 {
 	return lwp_err(err, -EINVAL, "invalid %s '%s': %s%s", opt, arg,
 		       ret == -ERANGE ? "out of range, " : "", what);
+}
+
+/* --min-free, --max-disk: N% of the file system (1-99), or a size as -C's */
+static int parse_space(const char *opt, const char *arg,
+		       struct fring_space *s, char *err)
+{
+	size_t n = strlen(arg);
+	uint64_t v;
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	if (n > 1 && arg[n - 1] == '%') {
+		char buf[8];
+
+		if (n >= sizeof(buf))
+			return bad(err, opt, arg, -ERANGE, "1% to 99%");
+		memcpy(buf, arg, n - 1);
+		buf[n - 1] = '\0';
+		ret = lwp_parse_u64(buf, 1, 99, &v);
+		if (ret)
+			return bad(err, opt, arg, ret, "1% to 99%");
+		s->pct = v;
+		return 0;
+	}
+	ret = lwp_parse_size(arg, 1000000, 1, UINT64_MAX / 2, &s->bytes);
+	if (ret)
+		return bad(err, opt, arg, ret,
+			   "a size (millions of bytes, or k, m, g) or a percentage (N%)");
+	return 0;
 }
 
 static int parse_fake(const char *arg, struct fakesrc_cfg *f, char *err)
@@ -408,6 +450,10 @@ static int parse_one(int c, const char *arg, struct lwp_opts *o, char *err)
 	case OPT_MERGE:
 		o->merge = 1;
 		return 0;
+	case OPT_MIN_FREE:
+		return parse_space("--min-free", arg, &o->min_free, err);
+	case OPT_MAX_DISK:
+		return parse_space("--max-disk", arg, &o->max_disk, err);
 	case OPT_NO_MERGE:
 		o->merge = 0;
 		return 0;
@@ -439,6 +485,10 @@ static int check_stream(const struct lwp_opts *o, char *err)
 		opt = "-G";
 	else if (o->postrotate)
 		opt = "-z";
+	else if (o->min_free.bytes || o->min_free.pct)
+		opt = "--min-free";
+	else if (o->max_disk.bytes || o->max_disk.pct)
+		opt = "--max-disk";
 	if (opt)
 		return lwp_err(err, -EINVAL,
 			       "%s needs files: -w - writes one pcap stream to standard output; give -w PREFIX for rotating files",
@@ -517,6 +567,12 @@ static int check_opts(struct lwp_opts *o, char *err)
 		return lwp_err(err, -EINVAL,
 			       "-C %llu bytes cannot hold one record of snaplen %u",
 			       (unsigned long long)o->file_size, o->snaplen);
+	/* the file being written, the next one, and one to delete */
+	if (o->max_disk.bytes && o->max_disk.bytes < 3 * o->file_size)
+		return lwp_err(err, -EINVAL,
+			       "--max-disk %llu bytes holds fewer than three -C %llu files (the one written, the next one prepared, one to delete)",
+			       (unsigned long long)o->max_disk.bytes,
+			       (unsigned long long)o->file_size);
 	return 0;
 }
 

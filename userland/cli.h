@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "fakesrc.h"
+#include "filering.h"
 
 #define LWP_MAX_IFACES		16
 #define LWP_VERSION		"0.1.0"
@@ -31,6 +32,8 @@
  * @filter_argv: the trailing arguments: a capture filter expression,
  *              joined with spaces (tcpdump syntax); @filter_argc of them
  * @hook:       --hook: LWPCAP_POINT_*, or LWP_POINT_AUTO
+ * @min_free:   --min-free: retention, free space kept on the file system
+ * @max_disk:   --max-disk: retention, most space the series takes
  */
 struct lwp_opts {
 	const char *ifaces[LWP_MAX_IFACES];
@@ -39,6 +42,8 @@ struct lwp_opts {
 	uint32_t snaplen;
 	uint64_t file_size;
 	unsigned int max_files;
+	struct fring_space min_free;
+	struct fring_space max_disk;
 	unsigned int rotate_sec;
 	uint64_t max_pkts;
 	const char *postrotate;

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/statvfs.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -241,6 +242,8 @@ static void window_check(struct fring *f)
  * now, so that a full disk shows up here as an error the drain thread
  * can report instead of as SIGBUS on a store into the mapping later.
  */
+static void make_room(struct fring *f, uint64_t size);
+
 static int file_prepare(struct fring *f, unsigned int seq,
 			struct pfile **out, char *err)
 {
@@ -252,6 +255,7 @@ static int file_prepare(struct fring *f, unsigned int seq,
 	pf = calloc(1, sizeof(*pf));
 	if (!pf)
 		return lwp_err(err, -ENOMEM, "out of memory");
+	make_room(f, size);
 	pf->seq = seq;
 	pf->off = f->hdr_len;
 	ret = name(f, part, seq, f->part_suffix);
@@ -489,6 +493,84 @@ static void trim(struct fring *f, size_t current)
 	if (!k)
 		return;
 	remove_seqs(f, f->done, k);
+	f->ndone -= k;
+	memmove(f->done, f->done + k, f->ndone * sizeof(*f->done));
+}
+
+/* @s in bytes on a file system of @total bytes */
+static uint64_t space_bytes(const struct fring_space *s, uint64_t total)
+{
+	return s->pct ? total / 100 * s->pct : s->bytes;
+}
+
+/* Bytes the series' files take on the disk, the .part ones included. */
+static uint64_t series_usage(struct fring *f)
+{
+	uint64_t sum = 0;
+	struct dirent *de;
+	unsigned int seq;
+	struct stat st;
+	bool part;
+	DIR *d;
+
+	d = opendir(f->dir);
+	if (!d)
+		return 0;
+	while ((de = readdir(d)))
+		if (!lwp_name_seq_any(f->base, de->d_name, &seq, &part) &&
+		    !fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW))
+			sum += (uint64_t)st.st_blocks * 512;
+	closedir(d);
+	return sum;
+}
+
+/* Whether a new file of @size needs room the retention options keep. */
+static bool short_of_room(struct fring *f, uint64_t size)
+{
+	const struct fring_cfg *c = &f->cfg;
+	struct statvfs sv;
+	uint64_t total;
+
+	if (statvfs(f->dir, &sv))
+		return false;	/* the file's own creation will say why */
+	total = (uint64_t)sv.f_blocks * sv.f_frsize;
+	if ((c->min_free.bytes || c->min_free.pct) &&
+	    (uint64_t)sv.f_bavail * sv.f_frsize <
+	    size + space_bytes(&c->min_free, total))
+		return true;
+	return (c->max_disk.bytes || c->max_disk.pct) &&
+	       series_usage(f) + size > space_bytes(&c->max_disk, total);
+}
+
+/*
+ * Retention (--min-free, --max-disk): before a file of @size is made,
+ * delete the oldest completed files of the series (under any name -z
+ * gave them) until there is room for it.  A file whose -z command still
+ * runs is kept, and so is every newer one; if no room can be made, the
+ * file's creation fails as on a full disk.  Only this series' files are
+ * touched: readers sharing a file system each delete their own oldest.
+ */
+static void make_room(struct fring *f, uint64_t size)
+{
+	size_t k = 0;
+
+	if (!f->cfg.min_free.bytes && !f->cfg.min_free.pct &&
+	    !f->cfg.max_disk.bytes && !f->cfg.max_disk.pct)
+		return;
+	reap(f);
+	while (k < f->ndone && !kid_running(f, f->done[k]) &&
+	       short_of_room(f, size)) {
+		remove_seqs(f, &f->done[k], 1);
+		k++;
+	}
+	if (!k)
+		return;
+	if (k == 1)
+		say(f, "retention: removed the oldest file, %06u, to make room for the next",
+		    f->done[0]);
+	else
+		say(f, "retention: removed the %zu oldest files, %06u to %06u, to make room for the next",
+		    k, f->done[0], f->done[k - 1]);
 	f->ndone -= k;
 	memmove(f->done, f->done + k, f->ndone * sizeof(*f->done));
 }

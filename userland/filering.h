@@ -25,6 +25,11 @@
  * @file_size:  bytes per file, header included (rotation size, -C)
  * @max_files:  keep at most this many files, deleting the oldest (-W);
  *              0 for no limit
+ * @min_free:   retention: before a file is made, delete the oldest
+ *              completed files until the file system keeps this much
+ *              free with the new file (--min-free); 0 for none
+ * @max_disk:   retention: ... until the series' files with the new one
+ *              take at most this much (--max-disk); 0 for no limit
  * @rotate_sec: start a new file at every multiple of this many seconds
  *              of the wall clock, if the current one has records (-G)
  * @max_pkts:   stop after this many records (-c); 0 for no limit
@@ -52,6 +57,15 @@
  */
 #define FRING_WINDOW_DEFAULT	(16ULL << 20)
 
+/**
+ * struct fring_space - a size: @bytes, or @pct percent of the file
+ * system's size when @pct is not 0
+ */
+struct fring_space {
+	uint64_t bytes;
+	unsigned int pct;
+};
+
 enum lwp_format {
 	LWP_FMT_PCAP,
 	LWP_FMT_PCAPNG,
@@ -61,6 +75,8 @@ struct fring_cfg {
 	const char *prefix;
 	uint64_t file_size;
 	unsigned int max_files;
+	struct fring_space min_free;
+	struct fring_space max_disk;
 	unsigned int rotate_sec;
 	uint64_t max_pkts;
 	uint32_t snaplen;

@@ -136,6 +136,8 @@ static int iface_setup(struct iface *f, const struct lwp_opts *o,
 		.prefix		= f->prefix,
 		.file_size	= o->file_size,
 		.max_files	= o->max_files,
+		.min_free	= o->min_free,
+		.max_disk	= o->max_disk,
 		.rotate_sec	= o->rotate_sec,
 		.max_pkts	= o->max_pkts,
 		.snaplen	= o->snaplen,
@@ -359,6 +361,16 @@ static void start_line(struct iface *ifs, unsigned int n,
 			(unsigned long long)o->file_size);
 	if (o->max_files)
 		fprintf(stderr, ", -W %u", o->max_files);
+	if (o->min_free.pct)
+		fprintf(stderr, ", --min-free %u%%", o->min_free.pct);
+	else if (o->min_free.bytes)
+		fprintf(stderr, ", --min-free %llu bytes",
+			(unsigned long long)o->min_free.bytes);
+	if (o->max_disk.pct)
+		fprintf(stderr, ", --max-disk %u%%", o->max_disk.pct);
+	else if (o->max_disk.bytes)
+		fprintf(stderr, ", --max-disk %llu bytes",
+			(unsigned long long)o->max_disk.bytes);
 	if (o->rotate_sec)
 		fprintf(stderr, ", -G %u s", o->rotate_sec);
 	if (o->postrotate)

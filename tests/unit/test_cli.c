@@ -9,7 +9,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/mount.h>
+#include <sys/statvfs.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -41,6 +43,10 @@ static int t_bad_flags(void)
 		"-i eth0 -w /tmp/x -c 0",
 		"-i eth0 -w /tmp/x --mode sniff",
 		"-i eth0 -w /tmp/x --hook nic",
+		"-i eth0 -w /tmp/x --min-free 100%",
+		"-i eth0 -w /tmp/x --min-free lots",
+		"-i eth0 -w /tmp/x -C 10 --max-disk 20",
+		"-i eth0 -w - --max-disk 1g",
 		"-i eth0 -w /tmp/x --hook",
 		"-i eth0 -w /tmp/x --ring-size 3000",
 		"-i eth0 -w /tmp/x --ring-size 64k --seg-size 64k",
@@ -242,6 +248,96 @@ static int t_disk_full_exit(void)
 	checker_init(&ck, 1000, 1, NULL);
 	CHECK(!check_series(prefix, &ck, &files, 0, n - 1));
 	CHECK(ck.pkts == ck.next[0]);
+	CHECK(!umount2(dir, MNT_DETACH));
+	tmpdir_remove(dir);
+	return 0;
+}
+
+/* Series file names in @dir (not .part), their lowest and highest number */
+static unsigned int series_range(const char *dir, unsigned int *lo,
+				 unsigned int *hi)
+{
+	unsigned int n = 0, seq;
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	*lo = ~0U;
+	*hi = 0;
+	if (!d)
+		return 0;
+	while ((de = readdir(d)))
+		if (sscanf(de->d_name, "cap.%u.pcap", &seq) == 1 &&
+		    !strstr(de->d_name, ".part")) {
+			n++;
+			*lo = seq < *lo ? seq : *lo;
+			*hi = seq > *hi ? seq : *hi;
+		}
+	closedir(d);
+	return n;
+}
+
+/*
+ * Retention: a 16 MiB file system takes ten times its size and the
+ * capture never stops; the oldest files go, every file left is whole and
+ * continues the sequence, and a restart continues the numbering.  Then
+ * --max-disk keeps the series within its size.
+ */
+static int t_retention(void)
+{
+	char dir[256], args[1024], out[16384], prefix[300];
+	unsigned int n, lo, hi, lo2, hi2, files;
+	struct checker ck;
+	struct statvfs sv;
+	uint64_t used;
+	struct stat st;
+
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	CHECKF(!mount("tmpfs", dir, "tmpfs", 0, "size=16m"), "mount: %s",
+	       strerror(errno));
+	snprintf(prefix, sizeof(prefix), "%s/cap", dir);
+	/* 160,000 records of 1,016 bytes: 10 x the file system */
+	snprintf(args, sizeof(args),
+		 "--fake-source 160000:1000:1:100000 -w %s -s 1000 -C 1m --min-free 2m",
+		 prefix);
+	CHECKF(rd(args, out, sizeof(out)) == 0, "%s", out);
+	CHECKF(strstr(out, "retention: removed the oldest"), "%s", out);
+	CHECKF(strstr(out, "--min-free 2097152 bytes"), "%s", out);
+	CHECKF(strstr(out, "dropped:                   0"), "%s", out);
+	n = series_range(dir, &lo, &hi);
+	CHECKF(n >= 8 && lo > 0 && hi - lo + 1 == n && hi >= 150,
+	       "%u files, %06u to %06u", n, lo, hi);
+	CHECK(count_files(dir, ".part") == 0);
+	/* the files left hold the last frames sent, whole and in order */
+	checker_init(&ck, 1000, 1, NULL);
+	CHECK(!check_series(prefix, &ck, &files, lo, hi));
+	CHECKF(ck.next[0] == 160000, "last frame %llu",
+	       (unsigned long long)ck.next[0]);
+	CHECK(!statvfs(dir, &sv));
+	CHECKF((uint64_t)sv.f_bavail * sv.f_frsize >= 2ULL << 20,
+	       "%llu bytes free", (unsigned long long)sv.f_bavail * sv.f_frsize);
+
+	/* a restart continues the numbering and the retention */
+	CHECKF(rd(args, out, sizeof(out)) == 0, "%s", out);
+	series_range(dir, &lo2, &hi2);
+	CHECKF(lo2 > hi && hi2 > lo2, "after restart %06u to %06u, before %06u",
+	       lo2, hi2, hi);
+
+	/* --max-disk: the series within 6 MB (tmpfs counts pages) */
+	snprintf(args, sizeof(args),
+		 "--fake-source 40000:1000:1:100000 -w %s -s 1000 -C 1m --max-disk 6m",
+		 prefix);
+	CHECKF(rd(args, out, sizeof(out)) == 0, "%s", out);
+	n = series_range(dir, &lo, &hi);
+	used = 0;
+	for (files = lo; files <= hi; files++) {
+		char path[400];
+
+		snprintf(path, sizeof(path), "%s.%06u.pcap", prefix, files);
+		CHECK(!stat(path, &st));
+		used += (uint64_t)st.st_blocks * 512;
+	}
+	CHECKF(used <= 6ULL << 20 && n >= 3, "%u files, %llu bytes", n,
+	       (unsigned long long)used);
 	CHECK(!umount2(dir, MNT_DETACH));
 	tmpdir_remove(dir);
 	return 0;
@@ -1176,6 +1272,7 @@ const struct test cli_tests[] = {
 	{ "cli_sigint", t_sigint },
 	{ "cli_sigterm", t_sigterm },
 	{ "cli_disk_full_exit_1", t_disk_full_exit },
+	{ "cli_retention", t_retention },
 	{ "cli_series_locked", t_series_locked },
 	{ "cli_signals_hup_usr", t_signals_hup_usr },
 	{ "cli_stats_json_bad_path", t_stats_json_bad_path },
