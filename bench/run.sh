@@ -15,6 +15,10 @@
 #   filter in the reader against a memcpy of the record, with the load
 #   (uptime) of the run; build/bench/out/filtercost.txt
 #   bench/run.sh --vm-quick vm-loss smoke test (2 rates x 3 tools, ~4 min)
+#   disk (full mode, after capacity; ~10-20 min, 3x the dirty threshold
+#   per run): sustained capture to the work disk against fio O_DIRECT and
+#   pcap_dump, a time series and build/bench/out/disk.png; --quick runs
+#   its 256 MB accounting check
 #
 # Extra arguments after -- go to vm-loss (e.g. -- --sizes 60,252,1496).
 # Exit status: non-zero if any benchmark failed or lost a frame it cannot
@@ -52,11 +56,13 @@ filtercost() {
 case $mode in
 quick)
 	"$here/capacity" --quick || rc=1
+	"$here/disk" --quick || rc=1
 	filtercost --quick || rc=1 ;;
 vm-quick)
 	"$here/vm-loss" --quick || rc=1 ;;
 full)
 	"$here/capacity" || rc=1
+	"$here/disk" || rc=1
 	filtercost || rc=1
 	"$here/cgcount" || rc=1
 	"$here/vm-loss" ${vmargs[@]+"${vmargs[@]}"} || rc=1 ;;
