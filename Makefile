@@ -18,7 +18,8 @@
 #   make deb          Debian packages tg3cap-dkms and tg3cap-reader in
 #                     build/deb/ (dpkg-buildpackage, dh-dkms, lintian)
 #   make kernel-deb   Debian packages of a kernel built from the patched
-#                     tree, in build/kdeb/ (a full kernel build: hours)
+#                     tree, in build/kdeb/ (a full Debian-config kernel
+#                     build: hours, not part of make check)
 #   make patches      regenerate patches/0001 from driver/
 #   make clean        remove build outputs (build/, userland binaries)
 #

@@ -95,7 +95,9 @@ for m in tg3:drivers/net/ethernet/broadcom/tg3 \
 	cp "$(dirname "$src/$path")"/*.[ch] "$d/" 2>/dev/null ||
 		cp "$src/$path.c" "$d/"
 	[ "$name" = virtio_net ] && { rm -f "$d"/*.[ch]; cp "$src/$path.c" "$d/"; }
-	sed -n '/^obj-m/,$p' "$B/mod/$name/Kbuild" | grep -v ccflags >"$d/Kbuild"
+	# the object list only: no hook, no version header (not in $d)
+	sed -n '/^obj-m/,$p' "$B/mod/$name/Kbuild" |
+		grep -v -e ccflags -e '^CFLAGS_' >"$d/Kbuild"
 	touch "$d"/*.c "$B/mod/$name"/*.c
 	new=$(comm -13 <(sparse_run "$d") <(sparse_run "$B/mod/$name"))
 	if [ -z "$new" ]; then

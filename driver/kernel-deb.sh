@@ -11,8 +11,9 @@
 # package).  The kernel's release gets the suffix -tg3cap, so it installs
 # beside Debian's.  The build is out of tree (O=build/kdeb/obj), and
 # "make bindeb-pkg" leaves linux-image-*, linux-headers-* and
-# linux-libc-dev .debs in build/kdeb/.  It is a full kernel build: hours
-# on 2 cores.
+# linux-libc-dev .debs in build/kdeb/.  It is a full build of Debian's
+# configuration (thousands of modules): not timed yet, expect hours on
+# 2 cores; --config-only takes seconds.
 #
 # usage: driver/kernel-deb.sh [--config-only]
 #   --config-only   write and check build/kdeb/obj/.config, build nothing

@@ -97,6 +97,18 @@ ccflags-y := -I$(src)/../include -DCONFIG_VIRTIO_NET_LWPCAP=1
 CFLAGS_virtio_net.o := -include $(src)/../include/tg3cap_version.h
 KB
 
+# The DKMS build refuses a kernel the drivers cannot go into here, where
+# the kernel's configuration is known (dkms shows what its PRE_BUILD
+# check, kernel-fits.sh, prints, but builds whatever it returns).
+# CONFIG_MODULES is set only when building, not when cleaning.
 put_file "$out/Kbuild" <<'KB'
+ifdef CONFIG_MODULES
+ifneq ($(CONFIG_TIGON3)/$(CONFIG_E1000)/$(CONFIG_VIRTIO_NET),m/m/m)
+$(error tg3cap: kernel $(KERNELRELEASE) does not fit: tg3/e1000/virtio_net are "$(CONFIG_TIGON3)/$(CONFIG_E1000)/$(CONFIG_VIRTIO_NET)" but must be modules (m))
+endif
+ifneq ($(CONFIG_LWPCAP),)
+$(error tg3cap: kernel $(KERNELRELEASE) does not fit: it carries lwpcap already (CONFIG_LWPCAP=$(CONFIG_LWPCAP)), built from patches/)
+endif
+endif
 obj-m := lwpcap/ tg3/ e1000/ virtio_net/
 KB

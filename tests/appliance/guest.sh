@@ -95,7 +95,7 @@ systemctl stop "$UNIT"
 check stop-clean "Result=$(prop $UNIT Result) ExecMainStatus=$(prop $UNIT ExecMainStatus)" \
 	test "$(prop $UNIT Result)/$(prop $UNIT ExecMainStatus)" = success/0
 journalctl -b -u "$UNIT" -o cat --no-pager >/out/journal.txt
-parts=$(ls /var/lib/tg3cap/eth0/ | grep -c '\.part$')
+parts=$(find /var/lib/tg3cap/eth0/ -name '*.part' | wc -l)
 check no-part "$parts .part files left" test "$parts" = 0
 mkdir -p /out/cap
 cp /var/lib/tg3cap/eth0/*.pcap /out/cap/

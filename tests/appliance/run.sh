@@ -62,21 +62,40 @@ root=$A/root img=$A/root.img out=$A/out
 rm -rf "$root" "$img" "$out"
 mkdir -p "$root" "$out"
 tar -C "$root" --numeric-owner -xpf "$tar"
-kver=$(cd "$root/lib/modules" && ls | sort -V | tail -n1)
-mkdir -p "$root/tmp/debs"
+kver=$(find "$root/usr/lib/modules" -mindepth 1 -maxdepth 1 -printf '%f\n' |
+	sort -V | tail -n1)
+kver2=$(cat "$tar.upgrade/kver")
+mkdir -p "$root/tmp/debs" "$root/tmp/upgrade"
 # shellcheck disable=SC2086 # one path per line
 cp $debs "$root/tmp/debs/"
+cp "$tar.upgrade"/*.deb "$root/tmp/upgrade/"
+pkgver=$(dpkg-deb -f "$(echo "$debs" | grep tg3cap-dkms)" Version)
 
-# dpkg -i in the guest's root; /proc and /dev in a private mount namespace
-# (gone with it).  The chroot's running kernel is the host's, so the
-# postinst may build for no kernel: dkms autoinstall names the guest's.
+# Commands in the guest's root; /proc and /dev in a private mount
+# namespace (gone with it).
+# shellcheck disable=SC2016 # expanded by the inner sh
 in_root()
 {
 	unshare -m --propagation private sh -c '
 		mount -t proc proc "$0/proc" && mount --rbind /dev "$0/dev" &&
 		exec chroot "$0" "$@"' "$root" "$@"
 }
+# the modules DKMS installed for kernel $1, as "lwpcap tg3 ..."
+dkms_kos()
+{
+	local m l=
+
+	for m in lwpcap tg3 e1000 virtio_net; do
+		[ -f "$root/usr/lib/modules/$1/updates/dkms/$m.ko" ] && l+=" $m"
+	done
+	echo "${l# }"
+}
+all_kos="lwpcap tg3 e1000 virtio_net"
+
+# The chroot's running kernel is the host's, so the postinst may build
+# for no kernel: dkms autoinstall names the guest's.
 d0=$SECONDS
+# shellcheck disable=SC2016 # expanded by the inner sh
 if ! in_root sh -c 'dpkg -i /tmp/debs/*.deb && dkms autoinstall -k "$1"' \
 	sh "$kver" >"$A/dpkg.log" 2>&1; then
 	cat "$A/dpkg.log"
@@ -84,9 +103,63 @@ if ! in_root sh -c 'dpkg -i /tmp/debs/*.deb && dkms autoinstall -k "$1"' \
 	finish; exit 1
 fi
 dkms_s=$((SECONDS - d0))
-pass "dpkg -i; DKMS build for $kver: $dkms_s s (chroot)"
+if [ "$(dkms_kos "$kver")" = "$all_kos" ]; then
+	pass "dpkg -i; DKMS built $all_kos for $kver in $dkms_s s (chroot)"
+else
+	cat "$A/dpkg.log"
+	fail "DKMS installed only '$(dkms_kos "$kver")' for $kver"
+fi
 stamp "DKMS built in $dkms_s s"
-rm -rf "$root/tmp/debs"
+
+# A kernel upgrade: the headers of another 6.1 kernel arrive, and DKMS
+# (its kernel hook, AUTOINSTALL=yes) builds the modules for it unasked.
+d0=$SECONDS
+in_root sh -c 'dpkg -i /tmp/upgrade/*.deb' >"$A/upgrade.log" 2>&1 ||
+	{ cat "$A/upgrade.log"; fail "dpkg -i the headers of $kver2"; }
+if [ "$(dkms_kos "$kver2")" = "$all_kos" ] &&
+	in_root dkms status -m tg3cap -k "$kver2" | grep -q ': installed'; then
+	pass "kernel upgrade: DKMS built the modules for $kver2 by itself ($((SECONDS - d0)) s)"
+else
+	cat "$A/upgrade.log"
+	fail "kernel upgrade: no modules for $kver2 (got '$(dkms_kos "$kver2")')"
+fi
+
+# Kernels the series does not fit are refused, with the reason.
+mkdir -p "$root/usr/lib/modules/6.12.0-99-amd64"
+ln -s "/usr/src/linux-headers-$kver" "$root/usr/lib/modules/6.12.0-99-amd64/build"
+rc=0
+in_root dkms build -m tg3cap -v "$pkgver" -k 6.12.0-99-amd64 \
+	>"$A/refuse-6.12.log" 2>&1 || rc=$?
+if [ "$rc" = 77 ] && grep -q BUILD_EXCLUSIVE "$A/refuse-6.12.log"; then
+	pass "a 6.12 kernel is refused (dkms exit 77, BUILD_EXCLUSIVE)"
+else
+	cat "$A/refuse-6.12.log"
+	fail "a 6.12 kernel: dkms build exit $rc"
+fi
+# A 6.1 kernel whose tg3 is built in: a copy of the guest's headers with
+# CONFIG_TIGON3=y.  The build must fail (dkms ignores PRE_BUILD's exit
+# status; it only shows the reason) and install nothing.
+fake=6.1.0-99-tg3y
+cp -a "$root/usr/src/linux-headers-$kver" "$root/usr/src/linux-headers-$fake"
+sed -i 's/^CONFIG_TIGON3=m$/CONFIG_TIGON3=y/' \
+	"$root/usr/src/linux-headers-$fake/.config" \
+	"$root/usr/src/linux-headers-$fake/include/config/auto.conf"
+mkdir -p "$root/usr/lib/modules/$fake"
+ln -s "/usr/src/linux-headers-$fake" "$root/usr/lib/modules/$fake/build"
+rc=0
+in_root dkms install -m tg3cap -v "$pkgver" -k "$fake" \
+	>"$A/refuse-tg3y.log" 2>&1 || rc=$?
+if [ "$rc" != 0 ] && [ -z "$(dkms_kos "$fake")" ] &&
+	grep -q "kernel $fake does not fit the tg3cap modules: CONFIG_TIGON3=y" \
+		"$A/refuse-tg3y.log"; then
+	pass "a kernel with tg3 built in is refused with the reason (dkms exit $rc)"
+else
+	cat "$A/refuse-tg3y.log"
+	fail "a kernel with tg3 built in: dkms install exit $rc, installed '$(dkms_kos "$fake")'"
+fi
+rm -rf "$root/usr/lib/modules/6.12.0-99-amd64" "$root/usr/lib/modules/$fake" \
+	"$root/usr/src/linux-headers-$fake" "$root/tmp/debs" "$root/tmp/upgrade"
+stamp "upgrade and refusals checked"
 
 # The test: a unit that runs guest.sh once the system is up; e1000 with
 # the capture hook on (lwpcap=1); no login prompt on the console.
@@ -113,7 +186,7 @@ ln -sf /dev/null "$root/etc/systemd/system/getty@tty1.service"
 echo 'options e1000 lwpcap=1' >"$root/etc/modprobe.d/tg3cap-test.conf"
 
 mke2fs -q -t ext4 -L root -d "$root" "$img" 3G
-[ "$keep" = 1 ] || rm -rf "$root.boot"
+rm -rf "$root.boot"
 mkdir -p "$root.boot"
 cp "$root/boot/vmlinuz-$kver" "$root/boot/initrd.img-$kver" "$root.boot/"
 [ "$keep" = 1 ] || rm -rf "$root"
