@@ -25,7 +25,8 @@ else
 		"bench:bench/run.sh --quick"
 		"kunit:tests/kunit/run.sh"
 		"demo:tests/demo.sh --out build/demo-out"
-		"demo-pcap:tests/demo-pcap.sh")
+		"demo-pcap:tests/demo-pcap.sh"
+		"appliance:tests/appliance/run.sh")
 fi
 
 P=0 F=0
