@@ -979,6 +979,36 @@ static void put_records(uint8_t *dst, const uint8_t *src, size_t len)
 	memcpy(dst + 8, src + 8, 8);
 }
 
+#define RUN_ON	1	/* run_next(): the run goes on in a new file */
+
+/*
+ * After the part @w of a run went into the file: count it, and rotate if
+ * the run goes on.  Returns RUN_ON, 0 when the run is written, LWP_STOP
+ * at the -c limit, or a negative errno.
+ */
+static int run_next(struct fring *f, const struct pcap_walk *w,
+		    const uint8_t **p, size_t *len, bool counting, char *err)
+{
+	int ret;
+
+	*p += w->bytes;
+	*len -= w->bytes;
+	if (counting) {
+		f->pkts_limit_left -= w->pkts;
+		stat_add(&f->st.pkts, w->pkts);
+		stat_add(&f->st.caplen, w->caplen);
+		if (!f->pkts_limit_left)
+			return LWP_STOP;
+	}
+	if (!*len)
+		return 0;
+	if (!w->bytes && f->cur->off == f->hdr_len)
+		return lwp_err(err, -EFBIG,
+			       "a record does not fit in an empty file");
+	ret = rotate(f, err);
+	return ret ? ret : RUN_ON;
+}
+
 /*
  * pcapng: convert one run into EPBs, as many as fit before the room kept
  * for the ISB, rotating as needed; as write_run() otherwise.  @done
@@ -1005,22 +1035,8 @@ static int write_run_ng(struct fring *f, const uint8_t *p, size_t len,
 		f->recs += w.pkts;
 		*done += w.bytes;
 		stat_add(&f->st.file_bytes, n);
-		p += w.bytes;
-		len -= w.bytes;
-		if (counting) {
-			f->pkts_limit_left -= w.pkts;
-			stat_add(&f->st.pkts, w.pkts);
-			stat_add(&f->st.caplen, w.caplen);
-			if (!f->pkts_limit_left)
-				return LWP_STOP;
-		}
-		if (!len)
-			return 0;
-		if (!w.bytes && f->cur->off == f->hdr_len)
-			return lwp_err(err, -EFBIG,
-				       "a record does not fit in an empty file");
-		ret = rotate(f, err);
-		if (ret)
+		ret = run_next(f, &w, &p, &len, counting, err);
+		if (ret != RUN_ON)
 			return ret;
 	}
 	return 0;
@@ -1062,22 +1078,8 @@ static int write_run(struct fring *f, const uint8_t *p, size_t len,
 		f->cur->off += w.bytes;
 		*done += w.bytes;
 		stat_add(&f->st.file_bytes, w.bytes);
-		p += w.bytes;
-		len -= w.bytes;
-		if (counting) {
-			f->pkts_limit_left -= w.pkts;
-			stat_add(&f->st.pkts, w.pkts);
-			stat_add(&f->st.caplen, w.caplen);
-			if (!f->pkts_limit_left)
-				return LWP_STOP;
-		}
-		if (!len)
-			return 0;
-		if (!w.bytes && f->cur->off == f->hdr_len)
-			return lwp_err(err, -EFBIG,
-				       "a record does not fit in an empty file");
-		ret = rotate(f, err);
-		if (ret)
+		ret = run_next(f, &w, &p, &len, counting, err);
+		if (ret != RUN_ON)
 			return ret;
 	}
 	return 0;
