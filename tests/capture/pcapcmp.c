@@ -12,7 +12,7 @@
  * min(len, snaplen) for one of the given snaplens, seen once, and in
  * increasing order within its file (one file per ring queue).  With
  * --per-flow only frames of one flow (IP version, VLAN tag or not, UDP
- * source port) must be in order: a reader that merges several queues
+ * source port; frame.h's non-IP frames, tagged or not) must be in order: a reader that merges several queues
  * into one file keeps the order of each queue, and RSS keeps a flow on
  * one queue.  Exactly
  * K sent frames may be missing (default 0), and at least F files must
@@ -113,6 +113,8 @@ static long flow_of(const struct rec *r)
 	uint32_t off = tagged ? 16 : 12;
 	long v6 = d[off] == 0x86 && d[off + 1] == 0xdd;
 
+	if (d[off] == 0x88 && d[off + 1] == 0xb5)	/* non-IP: one flow */
+		return 1L << 18 | tagged;
 	off += 2 + (v6 ? 40 : 20);
 	return v6 << 17 | tagged << 16 | (d[off] << 8 | d[off + 1]);
 }
@@ -138,7 +140,7 @@ static int64_t seq_of(const struct rec *r)
 		off += 20 + 8;
 	else if (type == 0x86dd)
 		off += 40 + 8;
-	else
+	else if (type != 0x88b5)	/* frame.h's non-IP frames */
 		return -1;
 	if (r->caplen < off + 8)
 		return -1;
@@ -222,7 +224,7 @@ int main(int argc, char **argv)
 		}
 		if (!strcmp(argv[a], "--per-flow")) {
 			per_flow = true;
-			flows = 1 << 18;
+			flows = (1 << 18) + 2;	/* + non-IP, tagged or not */
 			a++;
 			continue;
 		}

@@ -11,6 +11,10 @@
  *                [8..9] frame length (big endian), then bytes (seq + k) & 0xff.
  *   So the sequence number is at frame offset 42 (IPv4), 46 (IPv4 + VLAN),
  *   62 (IPv6), 66 (IPv6 + VLAN).
+ * A non-IP frame (-N PCT) has EtherType FRAME_NONIP (IEEE 802 local
+ * experimental) and the same payload right after it: seq at offset 14,
+ * or 18 with a tag.  Frame i is non-IP if (i * 53) % 100 < nonip_pct,
+ * which takes precedence over IPv6.
  * Lengths exclude the FCS and include the VLAN tag. A requested length below
  * the minimum of its frame type (60 or headers + 10) is raised to it.
  * Frame i is VLAN-tagged if (i+1)*vlan_pct/100 != i*vlan_pct/100 (evenly
@@ -30,12 +34,13 @@
 #define FRAME_MAGIC 0x54473343u /* "TG3C" */
 #define FRAME_DPORT 9000
 #define FRAME_SPORT_BASE 10000
+#define FRAME_NONIP 0x88b5
 
 struct frame_cfg {
 	uint8_t dst[6], src[6];
 	struct in_addr src4, dst4;
 	struct in6_addr src6, dst6;
-	unsigned int vlan_pct, vid, ipv6_pct, flows;
+	unsigned int vlan_pct, vid, ipv6_pct, nonip_pct, flows;
 	uint32_t first_seq;
 	size_t sizes[64];
 	unsigned int nsizes;
@@ -112,7 +117,8 @@ static inline int parse_vlan(const char *s, struct frame_cfg *c)
 
 /*
  * The frame options genpcap and sendframes share: -s SIZES, -d MAC,
- * -S MAC, -V PCT[:VID], -6 PCT, -f FLOWS, and --seq START as option 1.
+ * -S MAC, -V PCT[:VID], -6 PCT, -N PCT, -f FLOWS, and --seq START as
+ * option 1.
  * Returns 1 if @opt was one of them, 0 if not, -1 if @arg is bad.
  */
 static inline int frame_cfg_opt(int opt, const char *arg, struct frame_cfg *c)
@@ -133,6 +139,12 @@ static inline int frame_cfg_opt(int opt, const char *arg, struct frame_cfg *c)
 		if (v > 100)
 			return -1;
 		c->ipv6_pct = (unsigned int)v;
+		return 1;
+	case 'N':
+		v = strtoul(arg, NULL, 0);
+		if (v > 100)
+			return -1;
+		c->nonip_pct = (unsigned int)v;
 		return 1;
 	case 'f':
 		v = strtoul(arg, NULL, 0);
@@ -185,7 +197,8 @@ static inline size_t frame_build(const struct frame_cfg *c, uint64_t i,
 {
 	uint32_t seq = c->first_seq + (uint32_t)i;
 	int vlan = (i + 1) * c->vlan_pct / 100 != i * c->vlan_pct / 100;
-	int v6 = (i * 37) % 100 < c->ipv6_pct;
+	int nonip = (i * 53) % 100 < c->nonip_pct;
+	int v6 = !nonip && (i * 37) % 100 < c->ipv6_pct;
 	size_t l2 = vlan ? 18 : 14, l3 = v6 ? 40 : 20;
 	size_t min = l2 + l3 + 8 + 10, len = c->sizes[i % c->nsizes];
 	size_t ulen, k;
@@ -202,6 +215,16 @@ static inline size_t frame_build(const struct frame_cfg *c, uint64_t i,
 	if (vlan) {
 		put16(buf + 12, 0x8100);
 		put16(buf + 14, c->vid);
+	}
+	if (nonip) {
+		put16(buf + l2 - 2, FRAME_NONIP);
+		pl = buf + l2;
+		put32(pl, seq);
+		put32(pl + 4, FRAME_MAGIC);
+		put16(pl + 8, (unsigned int)len);
+		for (k = 10; k < len - l2; k++)
+			pl[k] = (uint8_t)(seq + k);
+		return len;
 	}
 	put16(buf + l2 - 2, v6 ? 0x86dd : 0x0800);
 	ip = buf + l2;

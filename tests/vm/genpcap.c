@@ -21,6 +21,7 @@ static void usage(void)
 		"  -d MAC / -S MAC  destination (default broadcast) / source MAC\n"
 		"  -V PCT[:VID] 802.1Q-tag PCT %% of the frames (VID default 100)\n"
 		"  -6 PCT      make PCT %% of the frames IPv6\n"
+		"  -N PCT      make PCT %% of the frames non-IP (EtherType 0x88b5)\n"
 		"  -f FLOWS    UDP source ports 10000 + seq %% FLOWS\n"
 		"  -r PPS      timestamp spacing (default 1000 pps)\n"
 		"  --seq START first sequence number (default 0)\n");
@@ -58,7 +59,7 @@ int main(int argc, char **argv)
 	int opt;
 
 	frame_cfg_init(&cfg);
-	while ((opt = getopt_long(argc, argv, "o:n:s:d:S:V:6:f:r:h", lopts,
+	while ((opt = getopt_long(argc, argv, "o:n:s:d:S:V:6:N:f:r:h", lopts,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 'o':
