@@ -26,6 +26,9 @@ B=${BUILD_DIR:-$top/build}/appliance
 
 pkgs=systemd,systemd-sysv,udev,dbus,kmod,iproute2,procps
 pkgs+=,linux-image-amd64,linux-headers-amd64,initramfs-tools,dkms
+# tg3cap-reader's shared library (its shlibs Depends): dpkg -i resolves
+# nothing, and the guest has no network
+pkgs+=,libpcap0.8
 # shellcheck disable=SC2016 # $1: the hooks' argument, the root
 recipe=(--variant=minbase --format=tar --include="$pkgs"
 	--aptopt='APT::Install-Recommends "false"'

@@ -28,6 +28,8 @@
 #               capinfos read every file as pcapng with all the sent
 #               frames, each file ends with a statistics block, and the
 #               frames (through editcap -F pcap) are the sent ones
+#   stream      e1000 with -w -: the pcap stream piped into tcpdump (-r -
+#               through a fifo), whose file holds every sent frame
 #   hook-ingress  e1000 (patched) with --hook ingress --mode divert: the
 #               netdev ingress point instead of the driver's, same checks,
 #               and the start line says where it captures
@@ -47,8 +49,8 @@ MOD=$B/mod
 
 declare -a CASES=("$@")
 [[ ${#CASES[@]} -gt 0 ]] ||
-	CASES=(e1000 two-nics virtio4 filter pcapng merge hook-ingress
-	       stock-ptype)
+	CASES=(e1000 two-nics virtio4 filter pcapng merge stream
+	       hook-ingress stock-ptype)
 
 make -s -C "$VM" BUILD_DIR="$BUILD_DIR"
 make -s -C "$top/tests/capture" BUILD_DIR="$B"
@@ -60,7 +62,8 @@ BUILD_DIR=$B "$top/driver/build-modules.sh" >/dev/null
 	--module "$MOD/e1000/e1000.ko:lwpcap=1" \
 	--module "$MOD/virtio_net/virtio_net.ko:lwpcap=1" \
 	--file "$top/userland/tg3cap-reader.static:/usr/bin/tg3cap-reader" \
-	--bin "$(command -v ethtool)" --tests "$RD/guest" >/dev/null
+	--bin "$(command -v ethtool)" --bin "$(command -v tcpdump)" \
+	--tests "$RD/guest" >/dev/null
 "$VM/mkinitramfs.sh" -o "$B/reader-stock.cpio.gz" \
 	--module "$MOD/lwpcap/lwpcap.ko" --stock e1000 --stock virtio_net \
 	--file "$top/userland/tg3cap-reader.static:/usr/bin/tg3cap-reader" \
@@ -175,6 +178,8 @@ for c in "${CASES[@]}"; do
 		   --arg vlan=0 --arg opts=--merge) ;;
 	pcapng) a+=(--nic e1000 --arg count=8000 --arg rate=4000
 		    --arg opts=--format,pcapng,-C,1m) ;;
+	stream) a+=(--nic e1000 --arg count=8000 --arg rate=4000
+		    --arg stream=1) ;;
 	hook-ingress) point="divert at ingress"
 		a+=(--nic e1000 --arg count=8000 --arg rate=4000
 		    --arg opts=--hook,ingress,--mode,divert) ;;
@@ -198,6 +203,10 @@ for c in "${CASES[@]}"; do
 			check_if "$out" eth1 tap1 cap-eth1 ;;
 		virtio4)
 			check_if "$out" eth0 tap0 cap ;;
+		stream)
+			check_if "$out" eth0 tap0 cap
+			grep -q 'a pcap stream on stdout' "$out/reader.err" ||
+				fail "start line: no stream" ;;
 		hook-ingress|stock-ptype)
 			check_if "$out" eth0 tap0 cap
 			grep -q "capturing on eth0 ($point," "$out/reader.err" ||

@@ -3,7 +3,9 @@
 # the interfaces while the host sends, stop it with SIGINT, hand the files
 # and its report back through /out.
 # Args (tg3cap.KEY=VAL): ifs (comma list, default eth0), opts (reader
-# options, commas for spaces), keep (1: leave files in /out/cap).
+# options, commas for spaces), keep (1: leave files in /out/cap), stream
+# (1: -w -, the pcap stream piped into tcpdump, which writes the file).
+# The PID in $rd is the reader's, whichever way its output goes.
 . /lib/tg3cap/lib.sh
 
 IFS_LIST=$(echo "${TG3CAP_IFS:-eth0}" | tr ',' ' ')
@@ -18,9 +20,20 @@ for i in $IFS_LIST; do
 	tg3cap_wait_carrier "$i"
 done
 mkdir -p /tmp/cap
-# shellcheck disable=SC2086 # OPTS is a list on purpose
-tg3cap-reader "$@" -w /tmp/cap/cap -q --stats-json /tmp/stats.json \
-	--stats-interval 1 $OPTS > /tmp/reader.out 2> /tmp/reader.err &
+td=
+if [ "${TG3CAP_STREAM:-0}" = 1 ]; then
+	mkfifo /tmp/stream || tg3cap_fail "mkfifo"
+	/usr/bin/tcpdump -Z root -r /tmp/stream -w /tmp/cap/cap.000000.pcap \
+		2> /tmp/tcpdump.err &
+	td=$!
+	# shellcheck disable=SC2086 # OPTS is a list on purpose
+	tg3cap-reader "$@" -w - -q --stats-json /tmp/stats.json \
+		--stats-interval 1 $OPTS > /tmp/stream 2> /tmp/reader.err &
+else
+	# shellcheck disable=SC2086 # OPTS is a list on purpose
+	tg3cap-reader "$@" -w /tmp/cap/cap -q --stats-json /tmp/stats.json \
+		--stats-interval 1 $OPTS > /tmp/reader.out 2> /tmp/reader.err &
+fi
 rd=$!
 
 # Ready when every interface is promiscuous (or -p) and the reader wrote
@@ -45,6 +58,11 @@ sleep 0.5
 kill -INT "$rd"
 wait "$rd"
 rc=$?
+if [ -n "$td" ]; then
+	# the stream's end is tcpdump's end of file
+	wait "$td" || { cat /tmp/tcpdump.err; tg3cap_fail "tcpdump -r - failed"; }
+	cat /tmp/tcpdump.err
+fi
 cat /tmp/reader.err
 {
 	for i in $IFS_LIST; do
