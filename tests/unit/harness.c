@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <glob.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -370,6 +371,29 @@ const char *reader(void)
 	const char *r = getenv("TG3CAP_READER");
 
 	return r ? r : "./tg3cap-reader";
+}
+
+int rd_killed(const char *const *argv, unsigned int ms)
+{
+	const char *v[32] = { reader() };
+	unsigned int i;
+	int st;
+	pid_t pid;
+
+	for (i = 0; argv[i] && i + 2 < 32; i++)
+		v[i + 1] = argv[i];
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		if (!freopen("/dev/null", "w", stderr))
+			_exit(126);
+		execv(v[0], (char *const *)v);
+		_exit(127);
+	}
+	usleep(ms * 1000);
+	kill(pid, SIGKILL);
+	return waitpid(pid, &st, 0) == pid && WIFSIGNALED(st) ? 0 : -1;
 }
 
 int rd(const char *args, char *out, size_t len)

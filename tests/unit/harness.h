@@ -103,6 +103,9 @@ int run_sh(const char *cmd, char *out, size_t outlen);
  * its exit status, stdout and stderr in @out. */
 const char *reader(void);
 int rd(const char *args, char *out, size_t len);
+/* Start the reader with @argv (NULL-terminated, after the program name;
+ * stderr to /dev/null) and SIGKILL it after @ms: 0 if it died of that. */
+int rd_killed(const char *const *argv, unsigned int ms);
 /* The number after "KEY": in @json, UINT64_MAX if absent. */
 uint64_t json_u64(const char *json, const char *key);
 /* A text file into @buf (NUL-terminated, cut at @len - 1); 0 or -1. */

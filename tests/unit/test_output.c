@@ -596,7 +596,6 @@ static int t_pcapng_reader(void)
 	char dir[256], args[2048], out[16384], path[400];
 	uint64_t n = scaled(30000), sum = 0, usr, recv, k;
 	unsigned int i, files;
-	pid_t pid;
 	int st;
 
 	CHECK(!tmpdir_make(dir, sizeof(dir)));
@@ -673,19 +672,13 @@ static int t_pcapng_reader(void)
 
 	/* SIGKILL while writing: the next start repairs the .pcapng.part */
 	snprintf(path, sizeof(path), "%s/k", dir);
-	pid = fork();
-	CHECK(pid >= 0);
-	if (!pid) {
-		if (!freopen("/dev/null", "w", stderr))
-			_exit(126);
-		execl(reader(), reader(), "--fake-source",
-		      "1000000000:100:1:200000", "-w", path, "-q", "--format",
-		      "pcapng", (char *)NULL);
-		_exit(127);
+	{
+		const char *const kv[] = { "--fake-source",
+			"1000000000:100:1:200000", "-w", path, "-q", "--format",
+			"pcapng", NULL };
+
+		CHECK(!rd_killed(kv, 1500));
 	}
-	usleep(1500 * 1000);
-	kill(pid, SIGKILL);
-	CHECK(waitpid(pid, &st, 0) == pid && WIFSIGNALED(st));
 	CHECK(count_files(dir, ".pcapng.part") >= 1);
 	snprintf(args, sizeof(args),
 		 "--fake-source 10 -w %s/k -q --format pcapng", dir);
@@ -1007,7 +1000,6 @@ static int t_strftime_names(void)
 	char dir[256], args[2048], out[16384], pat[400];
 	unsigned int files, first, last, files2;
 	uint64_t k;
-	pid_t pid;
 	int st;
 
 	CHECK(!tmpdir_make(dir, sizeof(dir)));
@@ -1030,19 +1022,13 @@ static int t_strftime_names(void)
 	       "%u files (%u-%u) after the restart", files2, first, last);
 
 	/* SIGKILL: the .part keeps the pattern; repair names it by time */
-	pid = fork();
-	CHECK(pid >= 0);
-	if (!pid) {
-		if (!freopen("/dev/null", "w", stderr))
-			_exit(126);
-		execl(reader(), reader(), "--fake-source",
-		      "1000000000:100:1:20000", "-w", pat, "-G", "3600",
-		      "-q", (char *)NULL);
-		_exit(127);
+	{
+		const char *const kv[] = { "--fake-source",
+			"1000000000:100:1:20000", "-w", pat, "-G", "3600",
+			"-q", NULL };
+
+		CHECK(!rd_killed(kv, 1500));
 	}
-	usleep(1500 * 1000);
-	kill(pid, SIGKILL);
-	CHECK(waitpid(pid, &st, 0) == pid && WIFSIGNALED(st));
 	CHECKF(count_files(dir, ".part") >= 1, "no .part left");
 	snprintf(args, sizeof(args), "ls %s/*.part | grep -c 't-%%Y%%m%%d-%%H%%M%%S'",
 		 dir);
