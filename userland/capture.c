@@ -269,12 +269,19 @@ void lwp_cap_stats(struct lwp_cap *c, struct lwp_ifstat *s)
 					      __ATOMIC_RELAXED);
 		s->walks += __atomic_load_n(&c->q[i].walks, __ATOMIC_RELAXED);
 	}
-	pthread_mutex_lock(&c->lock);
-	if (c->out)
-		c->out_ops->get_stats(c->out, &s->fs);
-	else
-		s->fs = c->final_fs;
-	pthread_mutex_unlock(&c->lock);
+	/* The drain thread holds the lock while it closes the output, which
+	 * may wait seconds for -z commands: show the last figures then, as
+	 * the main thread must not stall there (it takes the signals; a
+	 * second stop signal ends that wait).
+	 */
+	if (!pthread_mutex_trylock(&c->lock)) {
+		if (c->out)
+			c->out_ops->get_stats(c->out, &c->last_fs);
+		else
+			c->last_fs = c->final_fs;
+		pthread_mutex_unlock(&c->lock);
+	}
+	s->fs = c->last_fs;
 	s->state = __atomic_load_n(&c->done, __ATOMIC_ACQUIRE) ?
 		   c->end : LWP_STATE_CAPTURING;
 }

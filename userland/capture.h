@@ -46,6 +46,7 @@ struct lwp_src_ops {
  * @end:      why it ended: "stopped", "count reached", "device gone", ...
  * @lock:     guards @out against lwp_cap_stats() while it closes
  * @final_fs: the output's numbers once it is closed
+ * @last_fs:  the output's numbers lwp_cap_stats() last read (main thread)
  */
 struct lwp_cap {
 	const char *ifname;
@@ -66,6 +67,7 @@ struct lwp_cap {
 	const char *end;
 	pthread_mutex_t lock;
 	struct fring_stats final_fs;
+	struct fring_stats last_fs;
 };
 
 int lwp_cap_init(struct lwp_cap *c, const char *ifname, int fd, void *map,

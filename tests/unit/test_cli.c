@@ -820,7 +820,9 @@ static int t_service_lines(void)
 
 /*
  * A second stop signal ends the wait for -z commands at once (the first
- * one stops capture; the reader then waits for the command).
+ * one stops capture; the reader then waits for the command), also when
+ * it comes while the main thread waits for the statistics the closing
+ * output holds back (1.2 s into the wait: after a 1 s status tick).
  */
 static int t_postrotate_second_signal(void)
 {
@@ -847,6 +849,7 @@ static int t_postrotate_second_signal(void)
 	CHECK(!kill(pid, SIGTERM));
 	CHECKF(!wait_text(log, "waiting up to", 10000, out, sizeof(out)),
 	       "%s", out);
+	usleep(1200 * 1000);
 	t0 = lwp_now_ns();
 	CHECK(!kill(pid, SIGINT));
 	status = wait_exit(pid, 10000);
