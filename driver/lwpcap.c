@@ -322,6 +322,28 @@ static struct lwpcap_queue *lwpcap_queue(const struct lwpcap_dev *ld,
 	return NULL;
 }
 
+/* A driver hook's way in: the active ring (*@ring, NULL when nothing is
+ * active) and the queue of @queue in it, marked for lwpcap_flush(); NULL
+ * for a queue without a ring, whose frame is counted as lost.
+ */
+static struct lwpcap_queue *lwpcap_producer(struct lwpcap_dev *ld,
+					    unsigned int queue,
+					    struct lwpcap_ring **ring)
+{
+	struct lwpcap_queue *q;
+
+	*ring = rcu_dereference_bh(ld->active);
+	if (!*ring)
+		return NULL;
+	q = lwpcap_queue(ld, *ring, queue);
+	if (unlikely(!q)) {
+		atomic64_inc(&(*ring)->lost);
+		return NULL;
+	}
+	q->dirty = true;
+	return q;
+}
+
 static void lwpcap_put_hdr(u8 *p, u32 caplen, u32 len)
 {
 	struct lwpcap_rec_hdr *h = (struct lwpcap_rec_hdr *)p;
@@ -374,19 +396,16 @@ enum lwpcap_verdict lwpcap_capture_dma(struct lwpcap_dev *ld,
 				       const void *data, unsigned int len,
 				       u32 vlan)
 {
-	struct lwpcap_ring *ring = rcu_dereference_bh(ld->active);
 	u32 caplen, sync, hlen = 0;
+	struct lwpcap_ring *ring;
 	struct lwpcap_queue *q;
 	u8 *p;
 
+	q = lwpcap_producer(ld, queue, &ring);
 	if (!ring)
 		return LWPCAP_PASS;
-	q = lwpcap_queue(ld, ring, queue);
-	if (unlikely(!q)) {
-		atomic64_inc(&ring->lost);
+	if (!q)
 		goto out;
-	}
-	q->dirty = true;
 
 	if ((vlan & LWPCAP_VLAN_PRESENT) && len >= 2 * ETH_ALEN)
 		hlen = VLAN_HLEN;
@@ -486,19 +505,14 @@ enum lwpcap_verdict lwpcap_capture_skb(struct lwpcap_dev *ld,
 				       unsigned int queue,
 				       const struct sk_buff *skb, u32 vlan)
 {
-	struct lwpcap_ring *ring = rcu_dereference_bh(ld->active);
+	struct lwpcap_ring *ring;
 	struct lwpcap_queue *q;
 
+	q = lwpcap_producer(ld, queue, &ring);
 	if (!ring)
 		return LWPCAP_PASS;
-	q = lwpcap_queue(ld, ring, queue);
-	if (unlikely(!q)) {
-		atomic64_inc(&ring->lost);
-		goto out;
-	}
-	q->dirty = true;
-	lwpcap_copy_skb(ring, q, skb, 0, vlan);
-out:
+	if (q)
+		lwpcap_copy_skb(ring, q, skb, 0, vlan);
 	return ring->divert ? LWPCAP_CONSUMED : LWPCAP_PASS;
 }
 EXPORT_SYMBOL_GPL(lwpcap_capture_skb);
@@ -517,19 +531,13 @@ EXPORT_SYMBOL_GPL(lwpcap_capture_skb);
  */
 void lwpcap_missed(struct lwpcap_dev *ld, unsigned int queue)
 {
-	struct lwpcap_ring *ring = rcu_dereference_bh(ld->active);
+	struct lwpcap_ring *ring;
 	struct lwpcap_queue *q;
 
-	if (!ring)
-		return;
-	q = lwpcap_queue(ld, ring, queue);
-	if (unlikely(!q)) {
-		atomic64_inc(&ring->lost);
-		return;
-	}
-	q->dirty = true;
+	q = lwpcap_producer(ld, queue, &ring);
 	/* The queue's own NAPI context is its only producer. */
-	WRITE_ONCE(q->r.drops, q->r.drops + 1);
+	if (q)
+		WRITE_ONCE(q->r.drops, q->r.drops + 1);
 }
 EXPORT_SYMBOL_GPL(lwpcap_missed);
 
