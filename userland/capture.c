@@ -123,6 +123,50 @@ static int drain_all(struct lwp_cap *c)
 	return moved;
 }
 
+/*
+ * The kernel wakes a sleeping reader at the end of every NAPI poll that
+ * captured something: at low rates that is a wake-up, a drain pass and a
+ * file pass for one or two frames, which made the reader cost more CPU
+ * per frame than tcpdump (issue 15).  Like libpcap's buffer timeout,
+ * let records gather for @c->buffer_ms first.  The kernel does not wake
+ * us meanwhile (we are not in poll() on the ring), a stop or a kick ends
+ * the wait, and a queue a quarter full is drained at once, so that a
+ * burst never waits on a timer; a lone frame reaches the file series
+ * within @c->buffer_ms plus a pass.
+ */
+static void buffer_wait(struct lwp_cap *c)
+{
+	struct pollfd pfd = { .fd = c->stop_fd, .events = POLLIN };
+	unsigned int i;
+
+	if (!c->buffer_ms)
+		return;
+	for (i = 0; i < c->nr_queues; i++)
+		if (lwp_queue_fill(&c->q[i]) >= c->q[i].size / 4)
+			return;
+	/* EINTR or an error: drain now, as without a buffer timeout. */
+	(void)poll(&pfd, 1, c->buffer_ms);
+}
+
+/*
+ * A drain pass longer than the ring's depth in time is a drop: keep the
+ * longest and count the long ones, so that a stall of the writer (page
+ * faults, the file system, the CPU) is seen apart from the source's rate.
+ */
+static int timed_drain(struct lwp_cap *c)
+{
+	uint64_t t0 = lwp_now_ns(), d;
+	int ret = drain_all(c);
+
+	d = lwp_now_ns() - t0;
+	if (d > c->pass_max_ns)
+		__atomic_store_n(&c->pass_max_ns, d, __ATOMIC_RELAXED);
+	if (d > LWP_SLOW_PASS_NS)
+		__atomic_store_n(&c->slow_passes, c->slow_passes + 1,
+				 __ATOMIC_RELAXED);
+	return ret;
+}
+
 static int wait_for_data(struct lwp_cap *c, int *gone)
 {
 	struct pollfd pfd[2] = {
@@ -140,10 +184,15 @@ static int wait_for_data(struct lwp_cap *c, int *gone)
 			       strerror(errno));
 	if (ret <= 0)
 		return 0;
-	if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL))
+	if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
 		*gone = 1;
-	else if ((pfd[0].revents & POLLIN) && c->ops->ack)
-		c->ops->ack(c->src);
+	} else if (pfd[0].revents & POLLIN) {
+		__atomic_store_n(&c->wakeups, c->wakeups + 1,
+				 __ATOMIC_RELAXED);
+		if (c->ops->ack)
+			c->ops->ack(c->src);
+		buffer_wait(c);
+	}
 	return 0;
 }
 
@@ -165,7 +214,7 @@ int lwp_cap_run(struct lwp_cap *c)
 
 	c->end = "stopped";
 	while (!c->stop && !gone) {
-		ret = drain_all(c);
+		ret = timed_drain(c);
 		if (ret < 0 || ret == LWP_STOP)
 			break;
 		/* A busy loop rotates by time in fring_write(). */
@@ -269,6 +318,9 @@ void lwp_cap_stats(struct lwp_cap *c, struct lwp_ifstat *s)
 					      __ATOMIC_RELAXED);
 		s->walks += __atomic_load_n(&c->q[i].walks, __ATOMIC_RELAXED);
 	}
+	s->wakeups = __atomic_load_n(&c->wakeups, __ATOMIC_RELAXED);
+	s->pass_max_ns = __atomic_load_n(&c->pass_max_ns, __ATOMIC_RELAXED);
+	s->slow_passes = __atomic_load_n(&c->slow_passes, __ATOMIC_RELAXED);
 	/* The drain thread holds the lock while it closes the output, which
 	 * may wait seconds for -z commands: show the last figures then, as
 	 * the main thread must not stall there (it takes the signals; a

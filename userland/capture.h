@@ -47,6 +47,12 @@ struct lwp_src_ops {
  * @lock:     guards @out against lwp_cap_stats() while it closes
  * @final_fs: the output's numbers once it is closed
  * @last_fs:  the output's numbers lwp_cap_stats() last read (main thread)
+ * @buffer_ms: after a wake-up, wait up to this long for more records
+ *            while every queue is less than a quarter full (0: drain at
+ *            once); the caller's to set
+ * @wakeups:  times poll() returned with records to drain
+ * @pass_max_ns: the longest drain pass while capturing
+ * @slow_passes: drain passes longer than LWP_SLOW_PASS_NS
  */
 struct lwp_cap {
 	const char *ifname;
@@ -68,7 +74,14 @@ struct lwp_cap {
 	pthread_mutex_t lock;
 	struct fring_stats final_fs;
 	struct fring_stats last_fs;
+	unsigned int buffer_ms;
+	uint64_t wakeups;
+	uint64_t pass_max_ns;
+	uint64_t slow_passes;
 };
+
+/* 10 ms: a 16 MiB ring holds about 25 ms at 700 MB/s. */
+#define LWP_SLOW_PASS_NS	10000000ULL
 
 int lwp_cap_init(struct lwp_cap *c, const char *ifname, int fd, void *map,
 		 size_t map_len, const struct lwpcap_setup *setup,

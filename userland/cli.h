@@ -34,6 +34,7 @@
  * @hook:       --hook: LWPCAP_POINT_*, or LWP_POINT_AUTO
  * @min_free:   --min-free: retention, free space kept on the file system
  * @max_disk:   --max-disk: retention, most space the series takes
+ * @buffer_ms:  --buffer-timeout: see struct lwp_cap
  */
 struct lwp_opts {
 	const char *ifaces[LWP_MAX_IFACES];
@@ -67,6 +68,7 @@ struct lwp_opts {
 	const char *filter_file;
 	char *const *filter_argv;
 	int filter_argc;
+	unsigned int buffer_ms;
 };
 
 int lwp_parse_args(int argc, char **argv, struct lwp_opts *o, char *err);

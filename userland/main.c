@@ -193,6 +193,7 @@ static int iface_setup(struct iface *f, const struct lwp_opts *o,
 		return ret;
 	f->cap_init = 1;
 	f->cap.notify_fd = notify_fd;
+	f->cap.buffer_ms = o->buffer_ms;
 	if (o->stream) {
 		struct pstream_cfg sc = {
 			.fd		= STDOUT_FILENO,

@@ -278,7 +278,7 @@ static void json_if(FILE *out, const struct lwp_ifstat *s)
 		(unsigned long long)(s->nic.rx_missed - s->nic0.rx_missed),
 		(unsigned long long)(s->nic.rx_fifo - s->nic0.rx_fifo),
 		s->nic.ok && s->nic0.ok ? "true" : "false");
-	fprintf(out, "\"files\":%llu,\"file_bytes\":%llu,\"caplen_bytes\":%llu,\"swapper_waits\":%llu,\"swapper_wait_ns\":%llu,\"counter_retries\":%llu,\"record_walks\":%llu,\"merge_forced\":%llu,\"queues\":[",
+	fprintf(out, "\"files\":%llu,\"file_bytes\":%llu,\"caplen_bytes\":%llu,\"swapper_waits\":%llu,\"swapper_wait_ns\":%llu,\"counter_retries\":%llu,\"record_walks\":%llu,\"wakeups\":%llu,\"pass_max_ns\":%llu,\"slow_passes\":%llu,\"merge_forced\":%llu,\"queues\":[",
 		(unsigned long long)s->fs.files,
 		(unsigned long long)s->fs.file_bytes,
 		(unsigned long long)s->fs.caplen,
@@ -286,6 +286,9 @@ static void json_if(FILE *out, const struct lwp_ifstat *s)
 		(unsigned long long)s->fs.wait_ns,
 		(unsigned long long)s->retries,
 		(unsigned long long)s->walks,
+		(unsigned long long)s->wakeups,
+		(unsigned long long)s->pass_max_ns,
+		(unsigned long long)s->slow_passes,
 		(unsigned long long)s->fs.merge_forced);
 	for (k = 0; k < s->nr_queues; k++)
 		fprintf(out, "%s{\"packets\":%llu,\"bytes\":%llu,\"drops\":%llu,\"bad_cons\":%llu}",

@@ -48,6 +48,9 @@ struct lwp_nic {
  * @fs:        file side
  * @retries:   drain passes that found the counters mid-update
  * @walks:     drain passes that counted by walking records
+ * @wakeups:   times the drain thread woke up to records
+ * @pass_max_ns: the drain thread's longest pass
+ * @slow_passes: its passes longer than 10 ms
  * @state:     "capturing", "stopped", "error", ...
  */
 struct lwp_ifstat {
@@ -59,6 +62,9 @@ struct lwp_ifstat {
 	struct fring_stats fs;
 	uint64_t retries;
 	uint64_t walks;
+	uint64_t wakeups;
+	uint64_t pass_max_ns;
+	uint64_t slow_passes;
 	const char *state;
 };
 
