@@ -102,6 +102,7 @@ struct lwpcap_ring {
 	void *mem;
 	size_t size;
 	u32 snaplen;
+	u32 wake_bytes;		/* lwpcap_activate.wake_bytes, at least 1 */
 	bool divert;
 	struct lwpcap_setup layout;
 	unsigned int nr_queues;
@@ -541,12 +542,19 @@ void lwpcap_missed(struct lwpcap_dev *ld, unsigned int queue)
 }
 EXPORT_SYMBOL_GPL(lwpcap_missed);
 
+static bool lwpcap_wake_due(const struct lwpcap_ring *ring,
+			    const struct lwpcap_qring *r)
+{
+	return lwpcap_qring_wake_due(r, READ_ONCE(ring->wake_bytes));
+}
+
 /**
  * lwpcap_flush() - publish what a NAPI poll captured on a queue
  * @ld:    handle from lwpcap_attach()
  * @queue: RX queue index, 0-based
  *
- * Wakes a reader sleeping in poll(), so at most one wake-up per poll.
+ * Wakes a reader sleeping in poll() once the queue holds its wake_bytes,
+ * so at most one wake-up per poll.
  *
  * Context: the NAPI poll of @queue, after its last lwpcap_capture().
  */
@@ -562,7 +570,8 @@ void lwpcap_flush(struct lwpcap_dev *ld, unsigned int queue)
 		return;
 	q->dirty = false;
 	/* wq_has_sleeper() pairs with the barrier in lwpcap_poll(). */
-	if (lwpcap_qring_publish(&q->r) && wq_has_sleeper(&ld->wq))
+	if (lwpcap_qring_publish(&q->r) && wq_has_sleeper(&ld->wq) &&
+	    lwpcap_wake_due(ring, &q->r))
 		wake_up_interruptible_poll(&ld->wq, EPOLLIN | EPOLLRDNORM);
 }
 EXPORT_SYMBOL_GPL(lwpcap_flush);
@@ -596,7 +605,7 @@ static bool lwpcap_capture_portable(struct lwpcap_dev *ld,
 	q = &ring->q[queue];
 	spin_lock(&q->lock);
 	lwpcap_copy_skb(ring, q, skb, skb_mac_offset(skb), 0);
-	wake = lwpcap_qring_publish(&q->r);
+	wake = lwpcap_qring_publish(&q->r) && lwpcap_wake_due(ring, &q->r);
 	spin_unlock(&q->lock);
 	divert = ring->divert;
 	rcu_read_unlock_bh();
@@ -1085,6 +1094,9 @@ static int lwpcap_activate(struct file *file, void __user *arg)
 	if (a.flags || !lwpcap_resv_zero(a.resv, sizeof(a.resv)) ||
 	    a.mode > LWPCAP_MODE_DIVERT)
 		return -EINVAL;
+	/* Past half a ring, a reader asleep while it fills would drop. */
+	if (a.wake_bytes > LWPCAP_QUEUE_SIZE_MAX / 2)
+		return -EINVAL;
 
 	mutex_lock(&lf->lock);
 	ld = lf->ld;
@@ -1114,7 +1126,12 @@ static int lwpcap_activate(struct file *file, void __user *arg)
 	if (a.mode == LWPCAP_MODE_DIVERT && lwpcap_portable(ld) &&
 	    ld->point != LWPCAP_POINT_INGRESS)
 		goto out_unlock;
+	err = -EINVAL;
+	if (a.wake_bytes > (u64)lf->ring->layout.seg_size *
+			   lf->ring->layout.nr_segs / 2)
+		goto out_unlock;
 	lf->ring->divert = a.mode == LWPCAP_MODE_DIVERT;
+	WRITE_ONCE(lf->ring->wake_bytes, a.wake_bytes);
 	rcu_assign_pointer(ld->active, lf->ring);
 	if (lwpcap_portable(ld)) {
 		err = lwpcap_hooks_register(ld);
@@ -1403,7 +1420,7 @@ static __poll_t lwpcap_poll(struct file *file, poll_table *wait)
 		const struct lwpcap_qring *r = &ring->q[i].r;
 
 		/* The kernel's own prod: the shared one may be scribbled. */
-		if (READ_ONCE(r->pub) != READ_ONCE(*r->cons_usr)) {
+		if (lwpcap_wake_due(ring, r)) {
 			mask |= EPOLLIN | EPOLLRDNORM;
 			break;
 		}

@@ -128,6 +128,22 @@ static inline void lwpcap_qring_commit(struct lwpcap_qring *r, u32 rec,
 }
 
 /**
+ * lwpcap_qring_wake_due() - whether the reader has enough to be woken
+ * @r:          queue ring
+ * @wake_bytes: lwpcap_activate.wake_bytes (0: any record)
+ *
+ * The reader's cons is read as it is: a hostile one only changes when
+ * that reader is woken.
+ */
+static inline bool lwpcap_qring_wake_due(const struct lwpcap_qring *r,
+					 u32 wake_bytes)
+{
+	u32 held = READ_ONCE(r->pub) - READ_ONCE(*r->cons_usr);
+
+	return held && held >= wake_bytes;
+}
+
+/**
  * lwpcap_qring_publish() - make committed records visible to the reader
  * @r: queue ring
  *

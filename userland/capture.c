@@ -124,31 +124,6 @@ static int drain_all(struct lwp_cap *c)
 }
 
 /*
- * The kernel wakes a sleeping reader at the end of every NAPI poll that
- * captured something: at low rates that is a wake-up, a drain pass and a
- * file pass for one or two frames, which made the reader cost more CPU
- * per frame than tcpdump (issue 15).  Like libpcap's buffer timeout,
- * let records gather for @c->buffer_ms first.  The kernel does not wake
- * us meanwhile (we are not in poll() on the ring), a stop or a kick ends
- * the wait, and a queue a quarter full is drained at once, so that a
- * burst never waits on a timer; a lone frame reaches the file series
- * within @c->buffer_ms plus a pass.
- */
-static void buffer_wait(struct lwp_cap *c)
-{
-	struct pollfd pfd = { .fd = c->stop_fd, .events = POLLIN };
-	unsigned int i;
-
-	if (!c->buffer_ms)
-		return;
-	for (i = 0; i < c->nr_queues; i++)
-		if (lwp_queue_fill(&c->q[i]) >= c->q[i].size / 4)
-			return;
-	/* EINTR or an error: drain now, as without a buffer timeout. */
-	(void)poll(&pfd, 1, c->buffer_ms);
-}
-
-/*
  * A drain pass longer than the ring's depth in time is a drop: keep the
  * longest and count the long ones, so that a stall of the writer (page
  * faults, the file system, the CPU) is seen apart from the source's rate.
@@ -167,21 +142,36 @@ static int timed_drain(struct lwp_cap *c)
 	return ret;
 }
 
+/*
+ * The kernel wakes a reader asleep in poll() at the end of every NAPI
+ * poll that captured something: at low rates a wake-up, a drain pass and
+ * a file pass for one or two frames, which made the reader cost more CPU
+ * per frame than tcpdump (issue 15; a wake-up costs ~0.5 ms of a TCG
+ * guest).  With a buffer timeout the source wakes us only once a queue
+ * is a quarter full (lwpcap_activate.wake_bytes, set by the caller), and
+ * poll() returns after @c->buffer_ms at the latest to take what
+ * gathered below that, as libpcap's buffer timeout does.
+ */
 static int wait_for_data(struct lwp_cap *c, int *gone)
 {
 	struct pollfd pfd[2] = {
 		{ .fd = c->fd, .events = POLLIN },
 		{ .fd = c->stop_fd, .events = POLLIN },
 	};
+	int ret, ms = c->out_ops->ms_to_rotation(c->out);
 	unsigned int i;
-	int ret;
 
 	for (i = 0; i < c->nr_queues; i++)
 		lwp_queue_idle(&c->q[i]);
-	ret = poll(pfd, 2, c->out_ops->ms_to_rotation(c->out));
+	if (c->buffer_ms && (ms < 0 || (unsigned int)ms > c->buffer_ms))
+		ms = c->buffer_ms;
+	ret = poll(pfd, 2, ms);
 	if (ret < 0 && errno != EINTR)
 		return lwp_err(c->err, -errno, "%s: poll: %s", c->ifname,
 			       strerror(errno));
+	if (ret == 0 && c->buffer_ms)
+		__atomic_store_n(&c->wakeups, c->wakeups + 1,
+				 __ATOMIC_RELAXED);
 	if (ret <= 0)
 		return 0;
 	if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
@@ -191,7 +181,6 @@ static int wait_for_data(struct lwp_cap *c, int *gone)
 				 __ATOMIC_RELAXED);
 		if (c->ops->ack)
 			c->ops->ack(c->src);
-		buffer_wait(c);
 	}
 	return 0;
 }

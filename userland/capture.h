@@ -47,10 +47,10 @@ struct lwp_src_ops {
  * @lock:     guards @out against lwp_cap_stats() while it closes
  * @final_fs: the output's numbers once it is closed
  * @last_fs:  the output's numbers lwp_cap_stats() last read (main thread)
- * @buffer_ms: after a wake-up, wait up to this long for more records
- *            while every queue is less than a quarter full (0: drain at
- *            once); the caller's to set
- * @wakeups:  times poll() returned with records to drain
+ * @buffer_ms: the longest sleep in poll() while the source wakes us only
+ *            at a quarter full ring (see wait_for_data()); 0: the source
+ *            wakes us at every record; the caller's to set
+ * @wakeups:  times poll() returned with records or at @buffer_ms
  * @pass_max_ns: the longest drain pass while capturing
  * @slow_passes: drain passes longer than LWP_SLOW_PASS_NS
  */

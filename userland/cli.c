@@ -25,7 +25,7 @@
 #define DEF_SNAPLEN		LWPCAP_SNAPLEN_MAX
 #define DEF_FILE_SIZE		(128ULL * 1000000)	/* -C 128 */
 #define DEF_RING_SIZE		(16ULL << 20)
-#define DEF_BUFFER_MS		10
+#define DEF_BUFFER_MS		50
 #define DEF_SEG_SIZE		(256U << 10)
 #define MAX_FILE_SIZE		(1ULL << 40)
 
@@ -173,10 +173,11 @@ void lwp_usage(FILE *out)
 	      "  --ring-size SIZE   ring bytes per RX queue (default 16m)\n"
 	      "  --seg-size SIZE    ring segment bytes, a power of two (default 256k)\n"
 	      "  --buffer-timeout MS\n"
-	      "                 after a wake-up, let records gather up to MS\n"
-	      "                 milliseconds (0-100, default 10) unless a queue is a\n"
-	      "                 quarter full: fewer wake-ups at low rates; 0 drains\n"
-	      "                 at once (lowest latency)\n"
+	      "                 the kernel wakes the reader once a ring queue is a\n"
+	      "                 quarter full, and the reader takes what is below\n"
+	      "                 that every MS milliseconds (1-100, default 50): a\n"
+	      "                 frame waits at most MS; 0: woken at every NAPI poll\n"
+	      "                 with records (more CPU at low rates)\n"
 	      "  --mode MODE        tap: the stack sees the frames too; divert: only\n"
 	      "                     the capture does; default: what the driver was\n"
 	      "                     loaded with\n"

@@ -258,9 +258,18 @@ err_close:
 	return ret;
 }
 
-int lwp_dev_activate(struct lwp_dev *d, uint32_t mode, char *err)
+/*
+ * @wake_bytes: asked of a kernel that has LWPCAP_FEAT_WAKE (@d->wake_bytes
+ * says whether it was set); an older one wakes the reader at every
+ * record, as with 0.
+ */
+int lwp_dev_activate(struct lwp_dev *d, uint32_t mode, uint32_t wake_bytes,
+		     char *err)
 {
 	struct lwpcap_activate a = { .mode = mode };
+
+	if (d->bind.features & LWPCAP_FEAT_WAKE)
+		a.wake_bytes = wake_bytes;
 
 	if (mode == LWPCAP_MODE_DIVERT &&
 	    !(d->bind.features & LWPCAP_FEAT_DIVERT))
@@ -276,6 +285,7 @@ int lwp_dev_activate(struct lwp_dev *d, uint32_t mode, char *err)
 			       d->ifname, strerror(errno));
 	}
 	d->active = 1;
+	d->wake_bytes = a.wake_bytes;
 	return 0;
 }
 

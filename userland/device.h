@@ -32,6 +32,7 @@ struct lwp_dev {
 	struct lwpcap_bind bind;
 	struct lwpcap_setup setup;
 	int active;
+	uint32_t wake_bytes;
 };
 
 /* lwp_dev_open() @point: a LWPCAP_POINT_*, or this for the driver's hook
@@ -44,7 +45,8 @@ int lwp_dev_open(struct lwp_dev *d, const char *ifname, uint32_t seg_size,
 		 char *err);
 const char *lwp_point_name(uint32_t point);
 int lwp_point_parse(const char *name);
-int lwp_dev_activate(struct lwp_dev *d, uint32_t mode, char *err);
+int lwp_dev_activate(struct lwp_dev *d, uint32_t mode, uint32_t wake_bytes,
+		     char *err);
 int lwp_dev_deactivate(struct lwp_dev *d, char *err);
 int lwp_dev_stats(struct lwp_dev *d, struct lwpcap_queue_stats *qs,
 		  unsigned int n, char *err);

@@ -183,6 +183,12 @@ bool fakedev_flush(struct fakedev *d, unsigned int q)
 	return lwpcap_qring_publish(&d->qr[q]);
 }
 
+/** fakedev_wake_due() - whether the reader is to be woken (kernel's rule) */
+bool fakedev_wake_due(struct fakedev *d, unsigned int q, uint32_t wake_bytes)
+{
+	return lwpcap_qring_wake_due(&d->qr[q], wake_bytes);
+}
+
 /** fakedev_counts() - the producer's private counters (the truth) */
 void fakedev_counts(struct fakedev *d, unsigned int q, uint64_t *pkts,
 		    uint64_t *bytes, uint64_t *drops, uint64_t *bad_cons)

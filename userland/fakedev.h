@@ -43,6 +43,7 @@ void fakedev_destroy(struct fakedev *d);
 bool fakedev_rx(struct fakedev *d, unsigned int q, uint64_t seq,
 		uint32_t wire_len, const struct timespec *ts);
 bool fakedev_flush(struct fakedev *d, unsigned int q);
+bool fakedev_wake_due(struct fakedev *d, unsigned int q, uint32_t wake_bytes);
 void fakedev_counts(struct fakedev *d, unsigned int q, uint64_t *pkts,
 		    uint64_t *bytes, uint64_t *drops, uint64_t *bad_cons);
 void fakedev_frame(uint8_t *buf, uint64_t seq, uint32_t wire_len,

@@ -64,7 +64,9 @@ static void *producer(void *arg)
 		for (; seq < end; seq++)
 			fakedev_rx(&s->dev, seq % nq, seq, s->cfg.len, &ts);
 		for (q = 0; q < nq; q++)
-			any |= fakedev_flush(&s->dev, q);
+			if (fakedev_flush(&s->dev, q) &&
+			    fakedev_wake_due(&s->dev, q, s->cfg.wake_bytes))
+				any = 1;
 		if (any)
 			wake(s);
 		if (s->cfg.pps) {

@@ -24,12 +24,15 @@
  * @len:      wire length of every frame
  * @queues:   queues, frame n goes to queue n % @queues
  * @pps:      frames per second, 0 for as fast as possible
+ * @wake_bytes: wake the reader only once a queue holds this many bytes,
+ *            as the kernel does with lwpcap_activate.wake_bytes
  */
 struct fakesrc_cfg {
 	uint64_t pkts;
 	uint32_t len;
 	unsigned int queues;
 	uint64_t pps;
+	uint32_t wake_bytes;
 };
 
 struct fakesrc {

@@ -127,6 +127,15 @@ static void isb_counters(void *arg, struct pcapng_isb *c)
 	}
 }
 
+/*
+ * --buffer-timeout: the source wakes the drain thread once a ring queue
+ * is a quarter full, poll()'s timeout takes what is below that.
+ */
+static uint32_t wake_bytes(const struct lwp_opts *o)
+{
+	return o->buffer_ms ? o->ring_size / 4 : 0;
+}
+
 /* Open the source, attach the drain state and the file series. */
 static int iface_setup(struct iface *f, const struct lwp_opts *o,
 		       const struct lwp_filter *flt, int notify_fd, char *err)
@@ -168,7 +177,10 @@ static int iface_setup(struct iface *f, const struct lwp_opts *o,
 		return lwp_err(err, -ENAMETOOLONG, "-w prefix too long");
 
 	if (o->fake) {
-		ret = fakesrc_open(&f->fake, &o->fake_cfg, o->seg_size,
+		struct fakesrc_cfg fc = o->fake_cfg;
+
+		fc.wake_bytes = wake_bytes(o);
+		ret = fakesrc_open(&f->fake, &fc, o->seg_size,
 				   nr_segs, o->snaplen, err);
 		if (ret)
 			return ret;
@@ -193,7 +205,8 @@ static int iface_setup(struct iface *f, const struct lwp_opts *o,
 		return ret;
 	f->cap_init = 1;
 	f->cap.notify_fd = notify_fd;
-	f->cap.buffer_ms = o->buffer_ms;
+	/* For a device: once the kernel took wake_bytes (iface_start()). */
+	f->cap.buffer_ms = o->fake ? o->buffer_ms : 0;
 	if (o->stream) {
 		struct pstream_cfg sc = {
 			.fd		= STDOUT_FILENO,
@@ -255,9 +268,11 @@ static int iface_start(struct iface *f, const struct lwp_opts *o, char *err)
 	if (o->fake)
 		ret = fakesrc_start(&f->fake, err);
 	else
-		ret = lwp_dev_activate(&f->dev, o->mode, err);
+		ret = lwp_dev_activate(&f->dev, o->mode, wake_bytes(o), err);
 	if (ret)
 		return ret;
+	if (!o->fake && f->dev.wake_bytes)
+		f->cap.buffer_ms = o->buffer_ms;
 	ret = pthread_create(&f->thread, NULL, lwp_cap_thread, &f->cap);
 	if (ret)
 		return lwp_err(err, -ret, "cannot start a drain thread: %s",

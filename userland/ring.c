@@ -350,19 +350,6 @@ void lwp_queue_idle(struct lwp_queue *q)
 	publish_cons(q, q->cons);
 }
 
-/**
- * lwp_queue_fill() - bytes the kernel has published and we have not read
- *
- * A hostile or torn prod more than a ring ahead reads as a full ring, so
- * that a caller deciding whether it may wait does not wait.
- */
-uint32_t lwp_queue_fill(const struct lwp_queue *q)
-{
-	uint32_t d = load_acquire_u32(q->prod) - q->cons;
-
-	return d > q->size ? q->size : d;
-}
-
 uint64_t lwp_queue_drops(const struct lwp_queue *q)
 {
 	return __atomic_load_n(q->drops, __ATOMIC_RELAXED);

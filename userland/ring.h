@@ -98,7 +98,6 @@ void lwp_queue_fini(struct lwp_queue *q);
 int lwp_queue_drain(struct lwp_queue *q, lwp_sink_fn sink, void *ctx,
 		    char *err);
 void lwp_queue_idle(struct lwp_queue *q);
-uint32_t lwp_queue_fill(const struct lwp_queue *q);
 uint64_t lwp_queue_drops(const struct lwp_queue *q);
 uint64_t lwp_queue_packets(const struct lwp_queue *q);
 

@@ -670,9 +670,15 @@ static int cmd_errnos(struct opts *o)
 	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_ACTIVATE, &a), EINVAL);
 	a.mode = LWPCAP_MODE_TAP, a.flags = 1;
 	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_ACTIVATE, &a), EINVAL);
-	a.flags = 0, a.resv[1] = 1;
+	a.flags = 0, a.resv[0] = 1;
 	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_ACTIVATE, &a), EINVAL);
-	a.resv[1] = 0;
+	a.resv[0] = 0;
+	/* wake_bytes: at most half a queue's ring */
+	a.wake_bytes = good.seg_size * good.nr_segs / 2 + 1;
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_ACTIVATE, &a), EINVAL);
+	a.wake_bytes = 0xffffffff;
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_ACTIVATE, &a), EINVAL);
+	a.wake_bytes = good.seg_size * good.nr_segs / 2;
 	EXPECT_OK(ioctl(fd, LWPCAP_IOC_ACTIVATE, &a));
 	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_ACTIVATE, &a), EALREADY);
 	if (m != MAP_FAILED)

@@ -77,8 +77,10 @@
 #define LWPCAP_FEAT_DIVERT	(1U << 1) /* LWPCAP_MODE_DIVERT supported */
 #define LWPCAP_FEAT_SNAPLEN_LIVE (1U << 2) /* snaplen settable while active */
 #define LWPCAP_FEAT_POINTS	(1U << 3) /* lwpcap_bind.point honoured */
+#define LWPCAP_FEAT_WAKE	(1U << 4) /* lwpcap_activate.wake_bytes */
 #define LWPCAP_FEAT_ALL		(LWPCAP_FEAT_VLAN | LWPCAP_FEAT_DIVERT | \
-				 LWPCAP_FEAT_SNAPLEN_LIVE | LWPCAP_FEAT_POINTS)
+				 LWPCAP_FEAT_SNAPLEN_LIVE | LWPCAP_FEAT_POINTS | \
+				 LWPCAP_FEAT_WAKE)
 
 /* Capture points (lwpcap_bind.point); see docs/abi.md */
 #define LWPCAP_POINT_DRIVER	0 /* the NIC driver's hook, before any skb */
@@ -208,12 +210,19 @@ struct lwpcap_setup {
  * struct lwpcap_activate - argument of LWPCAP_IOC_ACTIVATE
  * @mode:  LWPCAP_MODE_*
  * @flags: none defined, must be zero
+ * @wake_bytes: poll() reports the file readable, and a reader sleeping
+ *         in it is woken, only once a queue holds at least this many
+ *         bytes not yet consumed (LWPCAP_FEAT_WAKE; 0: from the first
+ *         record, as without the feature); at most half a queue's ring
+ *         (seg_size * nr_segs / 2).  A reader that sets it polls with a
+ *         timeout: that bounds the delay of a lone frame.
  * @resv:  must be zero
  */
 struct lwpcap_activate {
 	__u32 mode;
 	__u32 flags;
-	__u32 resv[2];
+	__u32 wake_bytes;
+	__u32 resv[1];
 };
 
 /**
