@@ -34,7 +34,7 @@ DEB_PKGS := build-essential bc bison flex libelf-dev libssl-dev kmod cpio \
 	tcpreplay tcpdump libpcap-dev wireshark-common tshark valgrind \
 	man-db groff-base gnuplot-nox python3 libcap2-bin \
 	dpkg-dev debhelper dh-dkms dkms fakeroot lintian mmdebstrap \
-	e2fsprogs util-linux fio
+	e2fsprogs util-linux fio netsniff-ng
 
 .PHONY: all deps tree modules debug-kernel userland patches check \
 	check-fast demo soak bench clean deb kernel-deb
