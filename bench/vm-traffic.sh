@@ -8,7 +8,10 @@
 # (PACKET_QDISC_BYPASS), so that a full tap queue drops (tap tx_dropped:
 # "not detected") instead of slowing the sender.  Waits until the tap has
 # handed every frame to QEMU or dropped it.
-# Output: OUTDIR/ROUND.host.env: sent, failed, pps (achieved), the tap's
+# Output: OUTDIR/ROUND.host.env: sent (frames the tap accepted), failed
+# (frames it dropped because its queue was full: with the qdisc bypassed
+# the send fails, and the tap counts them in tx_dropped too), pps
+# (accepted per second; bench/vm-loss takes sent + failed as offered), the tap's
 # tx and tx_dropped deltas, the host's load average before and after, and
 # while sending: the host's CPU busy % (of all cores) and the part of it
 # that is neither QEMU nor the sender ("foreign": anything else running

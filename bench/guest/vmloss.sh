@@ -105,6 +105,7 @@ idle() {
 
 # point TAG TOOL: one measurement
 point() {
+	det=
 	start "$2"
 	idle "$2"
 	up0=$(cut -d' ' -f1 /proc/uptime)
