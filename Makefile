@@ -8,7 +8,8 @@
 #   make check-fast   unit tests and patch checks, no kernel build, no VM
 #   make soak         the reliability suite at full counts (1,000 kills,
 #                     1,000,000 ioctls, 20 lifecycle cycles), debug kernel
-#   make bench        benchmarks: capacity vs pcap_dump and memcpy, VM loss
+#   make bench        benchmarks: capacity vs pcap_dump and memcpy, disk, VM loss
+#   make bench-loss   only the VM loss sweeps of docs/results.md (~55 min)
 #   make deps         install the Debian packages everything needs
 #   make tree         unpack linux-source-6.1 and apply patches/series
 #   make modules      build lwpcap, tg3, e1000, virtio_net out of tree
@@ -37,7 +38,7 @@ DEB_PKGS := build-essential bc bison flex libelf-dev libssl-dev kmod cpio \
 	e2fsprogs util-linux fio netsniff-ng
 
 .PHONY: all deps tree modules debug-kernel userland patches check \
-	check-fast demo soak bench clean deb kernel-deb
+	check-fast demo soak bench bench-loss clean deb kernel-deb
 
 all: modules userland
 
@@ -95,6 +96,9 @@ soak: deps
 
 bench: deps
 	bench/run.sh
+
+bench-loss: deps
+	bench/run.sh --loss
 
 demo: deps
 	tests/demo.sh $(if $(PCAP),--pcap "$(PCAP)")

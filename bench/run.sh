@@ -4,12 +4,17 @@
 # run.sh - the benchmarks of issue 6 (make bench).
 #
 #   bench/run.sh            capacity (host, ~5 min), cgcount (callgrind
-#                           instructions per packet, ~1 min), then vm-loss
-#                           (QEMU sweep, one boot per frame size; see
-#                           bench/vm-loss and docs/results.md for its
-#                           length); tables, ratios and the plots in
-#                           build/bench/out/ (capacity.txt, vmloss.txt,
-#                           vmloss-60.png, ...)
+#                           instructions per packet, ~1 min), then the
+#                           loss sweeps of docs/results.md section 2
+#                           (--loss below); tables, ratios and plots in
+#                           build/bench/out/ (capacity.txt, disk.txt,
+#                           loss60/, lossbig/, count/)
+#   bench/run.sh --loss     only the loss sweeps (make bench-loss, ~55 min
+#                           on 2 idle cores): 64-byte frames, 7 tools, 8
+#                           rates, 5 repetitions (~25 min); 256 and 1514
+#                           bytes, divert, tap, tcpdump, netsniff-ng, 6
+#                           rates, 5 repetitions (~23 min); the counting
+#                           table, 4 tools, 5 rates, 3 repetitions (~6 min)
 #   bench/run.sh --quick    capacity on tiny sizes only (< 1 min; for
 #                           make check): exit non-zero if a frame is
 #                           unaccounted for; filtercost --quick (a few s);
@@ -25,7 +30,7 @@
 #   pcap_dump, a time series and build/bench/out/disk.png; --quick runs
 #   its 256 MB accounting check
 #
-# Extra arguments after -- go to vm-loss (e.g. -- --sizes 60,252,1496).
+# Extra arguments after -- go to every vm-loss run (e.g. -- --reps 3).
 # Exit status: non-zero if any benchmark failed or lost a frame it cannot
 # account for.  Needs root.
 set -uo pipefail
@@ -36,6 +41,7 @@ while [[ $# -gt 0 ]]; do
 	case $1 in
 	--quick) mode=quick ;;
 	--vm-quick) mode=vm-quick ;;
+	--loss) mode=loss ;;
 	--) shift; vmargs=("$@"); break ;;
 	*) sed -n '3,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
 	esac
@@ -44,6 +50,16 @@ done
 rc=0
 t0=$(date +%s)
 bench_dir=${BUILD_DIR:-$here/../build}/bench
+
+# The three sweeps of docs/results.md section 2, each in its own folder.
+loss() {
+	local o=$bench_dir/out
+	"$here/vm-loss" --out "$o/loss60" "$@" || return 1
+	"$here/vm-loss" --sizes 252,1510 --rates 10000,20000,50000,80000,100000,200000 \
+		--tools divert,tap,tcpdump,netsniff-ng --out "$o/lossbig" "$@" || return 1
+	"$here/vm-loss" --table count --rates 50000,75000,100000,150000,200000 \
+		--tools divert,tap,tcpdump,netsniff-ng --reps 3 --out "$o/count" "$@"
+}
 
 # The filter's cost per packet, with the machine's load next to it.
 filtercost() {
@@ -71,7 +87,9 @@ full)
 	"$here/disk" || rc=1
 	filtercost || rc=1
 	"$here/cgcount" || rc=1
-	"$here/vm-loss" ${vmargs[@]+"${vmargs[@]}"} || rc=1 ;;
+	loss ${vmargs[@]+"${vmargs[@]}"} || rc=1 ;;
+loss)
+	loss ${vmargs[@]+"${vmargs[@]}"} || rc=1 ;;
 esac
 echo "bench ($mode): $(( $(date +%s) - t0 )) s, $([[ $rc == 0 ]] && echo passed || echo FAILED)"
 exit $rc
