@@ -9,7 +9,7 @@
 #   make soak         the reliability suite at full counts (1,000 kills,
 #                     1,000,000 ioctls, 20 lifecycle cycles), debug kernel
 #   make bench        benchmarks: capacity vs pcap_dump and memcpy, disk, VM loss
-#   make bench-loss   only the VM loss sweeps of docs/results.md (~55 min)
+#   make bench-loss   only the VM loss sweeps of docs/results.md (~80 min)
 #   make deps         install the Debian packages everything needs
 #   make tree         unpack linux-source-6.1 and apply patches/series
 #   make modules      build lwpcap, tg3, e1000, virtio_net out of tree

@@ -9,12 +9,12 @@
 #                           (--loss below); tables, ratios and plots in
 #                           build/bench/out/ (capacity.txt, disk.txt,
 #                           loss60/, lossbig/, count/)
-#   bench/run.sh --loss     only the loss sweeps (make bench-loss, ~55 min
-#                           on 2 idle cores): 64-byte frames, 7 tools, 8
-#                           rates, 5 repetitions (~25 min); 256 and 1514
-#                           bytes, divert, tap, tcpdump, netsniff-ng, 6
-#                           rates, 5 repetitions (~23 min); the counting
-#                           table, 4 tools, 5 rates, 3 repetitions (~6 min)
+#   bench/run.sh --loss     only the loss sweeps (make bench-loss, ~80 min
+#                           on 2 idle cores), every tool in every boot:
+#                           64-byte frames, 8 rates, 5 repetitions (~25
+#                           min); 256 and 1514 bytes, 6 rates, 5
+#                           repetitions (~40 min); the counting table, 5
+#                           rates, 3 repetitions (~10 min)
 #   bench/run.sh --quick    capacity on tiny sizes only (< 1 min; for
 #                           make check): exit non-zero if a frame is
 #                           unaccounted for; filtercost --quick (a few s);
@@ -56,9 +56,9 @@ loss() {
 	local o=$bench_dir/out
 	"$here/vm-loss" --out "$o/loss60" "$@" || return 1
 	"$here/vm-loss" --sizes 252,1510 --rates 10000,20000,50000,80000,100000,200000 \
-		--tools divert,tap,tcpdump,netsniff-ng --out "$o/lossbig" "$@" || return 1
+		--out "$o/lossbig" "$@" || return 1
 	"$here/vm-loss" --table count --rates 50000,75000,100000,150000,200000 \
-		--tools divert,tap,tcpdump,netsniff-ng --reps 3 --out "$o/count" "$@"
+		--reps 3 --out "$o/count" "$@"
 }
 
 # The filter's cost per packet, with the machine's load next to it.

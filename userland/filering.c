@@ -16,8 +16,8 @@
  * Memory: a file is not prefaulted whole.  The prefaulter prefaults a
  * window (@cfg.window) ahead of the writer and, behind it, unmaps the
  * pages written, and the swapper starts their writeback; the drain
- * thread asks for this every quarter window.  The mapped part of a file is thus about
- * one window and a quarter, and the page cache behind the writer is
+ * thread asks for this every quarter window.  The mapped part of a file
+ * is thus about one window and a quarter, and the page cache behind the writer is
  * left to writeback instead of piling up; a completed file's clean
  * pages are dropped after its fdatasync().
  */
@@ -219,7 +219,7 @@ static void populate(struct fring *f, struct pfile *pf, uint64_t end)
  * stays in the page cache), and have the swapper start their writeback
  * and drop those of the step before that writeback has cleaned by now
  * (posix_fadvise() may wait in the block layer's writeback throttle: not
- * here, ahead of the writer).  @lock held.
+ * here, ahead of the writer).
  */
 static void drop_behind(struct fring *f, struct pfile *pf, uint64_t off)
 {
@@ -228,24 +228,24 @@ static void drop_behind(struct fring *f, struct pfile *pf, uint64_t off)
 	if (to <= pf->dropped)
 		return;
 	madvise(pf->map + pf->dropped, to - pf->dropped, MADV_DONTNEED);
+	pthread_mutex_lock(&f->lock);
 	if (f->fadv_pf != pf) {
 		/* The previous file's request goes: its finish drops all. */
 		f->fadv_pf = pf;
 		f->fadv_from = pf->fadv_from;
 	}
 	f->fadv_to = to;
+	pthread_cond_broadcast(&f->cond);
+	pthread_mutex_unlock(&f->lock);
 	pf->fadv_from = pf->dropped;
 	pf->dropped = to;
-	pthread_cond_broadcast(&f->cond);
 }
 
 /* The prefaulter's part of the window: @pf is written up to @off. */
 static void serve(struct fring *f, struct pfile *pf, uint64_t off)
 {
 	populate(f, pf, off + f->window);
-	pthread_mutex_lock(&f->lock);
 	drop_behind(f, pf, off);
-	pthread_mutex_unlock(&f->lock);
 }
 
 static void *prefaulter_main(void *arg)
