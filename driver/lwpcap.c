@@ -102,7 +102,7 @@ struct lwpcap_ring {
 	void *mem;
 	size_t size;
 	u32 snaplen;
-	u32 wake_bytes;		/* lwpcap_activate.wake_bytes, at least 1 */
+	u32 wake_bytes;		/* lwpcap_activate.wake_bytes (0: any record) */
 	bool divert;
 	struct lwpcap_setup layout;
 	unsigned int nr_queues;
