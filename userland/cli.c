@@ -175,7 +175,7 @@ void lwp_usage(FILE *out)
 	      "  --buffer-timeout MS\n"
 	      "                 the kernel wakes the reader once a ring queue is a\n"
 	      "                 quarter full, and the reader takes what is below\n"
-	      "                 that every MS milliseconds (1-100, default 50): a\n"
+	      "                 that every MS milliseconds (0-100, default 50): a\n"
 	      "                 frame waits at most MS; 0: woken at every NAPI poll\n"
 	      "                 with records (more CPU at low rates)\n"
 	      "  --mode MODE        tap: the stack sees the frames too; divert: only\n"
