@@ -35,6 +35,7 @@
  * @min_free:   --min-free: retention, free space kept on the file system
  * @max_disk:   --max-disk: retention, most space the series takes
  * @buffer_ms:  --buffer-timeout: see struct lwp_cap
+ * @io:         --io: LWP_IO_MMAP or LWP_IO_DIRECT; @io_set: it was given
  */
 struct lwp_opts {
 	const char *ifaces[LWP_MAX_IFACES];
@@ -69,6 +70,8 @@ struct lwp_opts {
 	char *const *filter_argv;
 	int filter_argc;
 	unsigned int buffer_ms;
+	int io;
+	int io_set;
 };
 
 int lwp_parse_args(int argc, char **argv, struct lwp_opts *o, char *err);

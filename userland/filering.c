@@ -20,6 +20,17 @@
  * is thus about one window and a quarter, and the page cache behind the writer is
  * left to writeback instead of piling up; a completed file's clean
  * pages are dropped after its fdatasync().
+ *
+ * --io direct: the records go into anonymous memory mapped in place of
+ * the file, at the same offsets, so that the writer is the same code;
+ * every quarter window the prefaulter writes what is new to the file
+ * with O_DIRECT, in requests of AIO_REQ bytes, AIO_DEPTH of them in
+ * flight (Linux AIO: a synchronous write to a preallocated ext4 file
+ * holds the inode lock until it completes, so only asynchronous
+ * requests keep the disk's queue full), and frees the memory once they
+ * complete.  The page cache then holds nothing of the capture.  The
+ * drain thread waits if it gets two windows ahead of the disk: memory
+ * stays bounded and a disk too slow shows as ring drops (issue 16).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -33,9 +44,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/aio_abi.h>
 #include <sys/mman.h>
 #include <sys/statvfs.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,6 +56,9 @@
 #include "output.h"
 #include "pcapfile.h"
 #include "util.h"
+
+#define AIO_REQ		(1ULL << 20)
+#define AIO_DEPTH	64
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE	23	/* Linux 5.14 */
@@ -64,6 +80,22 @@ struct pfile {
 	uint64_t pop_end;
 	uint64_t dropped;
 	uint64_t fadv_from;
+	bool direct;
+	uint64_t written;
+	uint64_t submitted;
+	uint64_t tail_end;
+	int werr;
+	struct pfile *pnext;
+	bool staged;
+};
+
+/* An O_DIRECT write in flight; @tail: the copy of a partial page. */
+struct aio_slot {
+	struct iocb cb;
+	struct pfile *pf;
+	uint64_t end;
+	bool tail;
+	bool done;
 };
 
 /* A -z command still running, on file @seq (which trim() must keep). */
@@ -97,6 +129,7 @@ struct fring {
 	uint64_t svc_off;
 	pthread_t prefaulter;
 	struct pfile *pre_busy;
+	struct pfile *pre_close;
 	bool pre_stop;
 	struct pfile *fadv_pf;
 	uint64_t fadv_from;
@@ -104,6 +137,13 @@ struct fring {
 	uint64_t window;
 	uint64_t step;
 	uint64_t page;
+	uint8_t *bounce;
+	uint8_t *fin_bounce;
+	aio_context_t aio;
+	struct aio_slot slot[AIO_DEPTH];
+	unsigned int aio_head;
+	unsigned int aio_n;
+	bool tail_busy;
 
 	unsigned int next_seq;
 	unsigned int *done;
@@ -241,11 +281,249 @@ static void drop_behind(struct fring *f, struct pfile *pf, uint64_t off)
 	pf->dropped = to;
 }
 
+static void sw_fail(struct fring *f, int ret, const char *msg);
+
+/* pwrite() all of it: a write to a file may be short. */
+static int write_all(int fd, const uint8_t *p, uint64_t len, uint64_t off)
+{
+	ssize_t n;
+
+	while (len) {
+		n = pwrite(fd, p, len, off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (!n)
+			return -EIO;
+		p += n;
+		len -= n;
+		off += n;
+	}
+	return 0;
+}
+
+/*
+ * --io direct, behind the writer: put the records up to @end, a record
+ * boundary, into the file.  Whole pages go once and leave memory; the
+ * page @end falls in goes from @tail, a copy zeroed past @end, and is
+ * written again with more the next time.  That page goes first: the
+ * file on the disk then always ends with whole records and zeroes,
+ * which repair takes as the end (the whole pages first would leave a
+ * record cut at the page, its rest zeroes, until the tail followed).
+ * A SIGKILL thus loses the records staged since, never tears one.
+ */
+static int write_behind(struct fring *f, struct pfile *pf, uint8_t *tail,
+			uint64_t end)
+{
+	uint64_t to = end & ~(f->page - 1);
+	int ret;
+
+	if (end == pf->tail_end)
+		return 0;
+	pf->tail_end = end;
+	if (end > to) {
+		memcpy(tail, pf->map + to, end - to);
+		memset(tail + (end - to), 0, f->page - (end - to));
+		ret = write_all(pf->fd, tail, f->page, to);
+		if (ret)
+			return ret;
+	}
+	if (to <= pf->written)
+		return 0;
+	ret = write_all(pf->fd, pf->map + pf->written, to - pf->written,
+			pf->written);
+	if (ret)
+		return ret;
+	madvise(pf->map + pf->written, to - pf->written, MADV_DONTNEED);
+	pf->written = to;
+	return 0;
+}
+
+static void write_fail(struct fring *f, struct pfile *pf, int ret)
+{
+	char part[PATH_MAX], msg[LWP_ERRLEN];
+
+	name(f, part, pf->seq, f->part_suffix);
+	lwp_err(msg, ret, "cannot write %s: %s", part, strerror(-ret));
+	pthread_mutex_lock(&f->lock);
+	sw_fail(f, ret, msg);
+	pthread_mutex_unlock(&f->lock);
+}
+
+/* io_getevents(); weak: the unit tests put disk errors into it. */
+__attribute__((weak)) long lwp_aio_getevents(aio_context_t ctx, long min,
+					     long nr, struct io_event *ev)
+{
+	return syscall(SYS_io_getevents, ctx, min, nr, ev, NULL);
+}
+
+/*
+ * Collect at least @min completed writes; free the memory of the whole
+ * pages written, in order, and say how far the file is on the disk.
+ */
+static int aio_reap(struct fring *f, unsigned int min)
+{
+	struct io_event ev[AIO_DEPTH];
+	struct aio_slot *sl;
+	struct pfile *pf = NULL;
+	uint64_t from = 0, to = 0;
+	int n, i, ret = 0;
+
+	do {
+		n = lwp_aio_getevents(f->aio, min, AIO_DEPTH, ev);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	for (i = 0; i < n; i++) {
+		int r = 0;
+
+		sl = (struct aio_slot *)(uintptr_t)ev[i].data;
+		sl->done = true;
+		if (ev[i].res < 0)
+			r = (int)ev[i].res;
+		else if ((uint64_t)ev[i].res != sl->cb.aio_nbytes)
+			r = -EIO;
+		if (r && !sl->pf->werr)
+			sl->pf->werr = r;
+		if (r && !ret) {
+			ret = r;
+			write_fail(f, sl->pf, r);
+		}
+	}
+	while (f->aio_n && f->slot[f->aio_head].done) {
+		sl = &f->slot[f->aio_head];
+		if (sl->tail) {
+			f->tail_busy = false;
+		} else {
+			if (!pf) {
+				pf = sl->pf;
+				from = pf->written;
+			}
+			to = sl->end;
+		}
+		sl->done = false;
+		f->aio_head = (f->aio_head + 1) % AIO_DEPTH;
+		f->aio_n--;
+	}
+	if (pf && to > from) {
+		madvise(pf->map + from, to - from, MADV_DONTNEED);
+		pthread_mutex_lock(&f->lock);
+		__atomic_store_n(&pf->written, to, __ATOMIC_RELAXED);
+		pthread_cond_broadcast(&f->cond);
+		pthread_mutex_unlock(&f->lock);
+	}
+	return ret;
+}
+
+static void aio_prep(struct fring *f, struct pfile *pf, unsigned int k,
+		     const uint8_t *buf, uint64_t len, uint64_t off, bool tail)
+{
+	struct aio_slot *sl = &f->slot[(f->aio_head + f->aio_n + k) %
+				       AIO_DEPTH];
+
+	memset(&sl->cb, 0, sizeof(sl->cb));
+	sl->cb.aio_data = (uintptr_t)sl;
+	sl->cb.aio_lio_opcode = IOCB_CMD_PWRITE;
+	sl->cb.aio_fildes = pf->fd;
+	sl->cb.aio_buf = (uintptr_t)buf;
+	sl->cb.aio_nbytes = len;
+	sl->cb.aio_offset = off;
+	sl->pf = pf;
+	sl->end = off + len;
+	sl->tail = tail;
+	sl->done = false;
+}
+
+/*
+ * --io direct, behind the writer: put the records up to @end, a record
+ * boundary, into the file.  Whole pages go once; the page @end falls in
+ * goes from a copy zeroed past @end and is written again with more the
+ * next time (never while its last copy is in flight: the two could land
+ * in either order).  The requests go in one io_submit(), which a signal
+ * does not cut, and a dying process's requests all complete, so that
+ * the file on the disk only ever ends with whole records and zeroes,
+ * which repair takes as the end: a SIGKILL loses the records staged
+ * since, never tears one.
+ */
+static int aio_write_behind(struct fring *f, struct pfile *pf, uint64_t end)
+{
+	uint64_t to = end & ~(f->page - 1), req = AIO_REQ, off;
+	struct iocb *cbs[AIO_DEPTH];
+	unsigned int k = 0, need, i;
+	int ret, n;
+
+	if (end == pf->tail_end)
+		return 0;
+	/* one submission: larger requests if the backlog is large */
+	if (to - pf->submitted > (AIO_DEPTH - 1) * req)
+		req = ((to - pf->submitted) / (AIO_DEPTH - 1) + f->page - 1) &
+		      ~(f->page - 1);
+	need = (to - pf->submitted + req - 1) / req + 1;
+	while (f->tail_busy || f->aio_n + need > AIO_DEPTH) {
+		ret = aio_reap(f, 1);
+		if (ret)
+			return ret;
+	}
+	if (end > to) {
+		memcpy(f->bounce, pf->map + to, end - to);
+		memset(f->bounce + (end - to), 0, f->page - (end - to));
+		aio_prep(f, pf, k++, f->bounce, f->page, to, true);
+	}
+	for (off = pf->submitted; off < to; off += req)
+		aio_prep(f, pf, k++, pf->map + off,
+			 to - off < req ? to - off : req, off, false);
+	for (i = 0; i < k; i++)
+		cbs[i] = &f->slot[(f->aio_head + f->aio_n + i) % AIO_DEPTH].cb;
+	for (i = 0; i < k; i += n) {
+		n = syscall(SYS_io_submit, f->aio, (long)(k - i), cbs + i);
+		if (n < 0 && errno == EINTR) {
+			n = 0;
+			continue;
+		}
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		f->aio_n += n;
+	}
+	f->tail_busy = end > to;
+	pf->submitted = to;
+	pf->tail_end = end;
+	return 0;
+}
+
 /* The prefaulter's part of the window: @pf is written up to @off. */
 static void serve(struct fring *f, struct pfile *pf, uint64_t off)
 {
+	int ret;
+
 	populate(f, pf, off + f->window);
-	drop_behind(f, pf, off);
+	if (!pf->direct) {
+		drop_behind(f, pf, off);
+		return;
+	}
+	ret = aio_write_behind(f, pf, off);
+	if (ret)
+		write_fail(f, pf, ret);
+}
+
+/*
+ * --io direct: all of a file the writer left is on the disk before
+ * anything of the next one is written, so that a crash loses only the
+ * end of the series, never records in the middle of it.
+ */
+static void write_out(struct fring *f, struct pfile *pf)
+{
+	int ret = aio_write_behind(f, pf, pf->off);
+
+	while (f->aio_n) {
+		int r = aio_reap(f, f->aio_n);
+
+		ret = ret ? ret : r;
+		if (r == -EINVAL || r == -EFAULT)
+			break;
+	}
+	if (ret)
+		write_fail(f, pf, ret);
 }
 
 static void *prefaulter_main(void *arg)
@@ -256,6 +534,18 @@ static void *prefaulter_main(void *arg)
 
 	pthread_mutex_lock(&f->lock);
 	for (;;) {
+		if (f->pre_close) {
+			pf = f->pre_close;
+			f->pre_close = pf->pnext;
+			f->pre_busy = pf;
+			pthread_mutex_unlock(&f->lock);
+			write_out(f, pf);
+			pthread_mutex_lock(&f->lock);
+			pf->staged = false;
+			f->pre_busy = NULL;
+			pthread_cond_broadcast(&f->cond);
+			continue;
+		}
 		if (f->svc) {
 			pf = f->svc;
 			off = f->svc_off;
@@ -268,6 +558,13 @@ static void *prefaulter_main(void *arg)
 			pthread_cond_broadcast(&f->cond);
 			continue;
 		}
+		if (f->aio_n) {
+			/* --io direct: free memory as the disk takes it */
+			pthread_mutex_unlock(&f->lock);
+			aio_reap(f, 1);
+			pthread_mutex_lock(&f->lock);
+			continue;
+		}
 		if (f->pre_stop)
 			break;
 		pthread_cond_wait(&f->cond, &f->lock);
@@ -276,10 +573,16 @@ static void *prefaulter_main(void *arg)
 	return NULL;
 }
 
-/* The drain thread's part: ask for serve() every quarter window. */
+/*
+ * The drain thread's part: ask for serve() every quarter window.  With
+ * --io direct, wait while the writes are two windows behind: the
+ * records then wait in the ring (and its drops show a disk too slow)
+ * instead of piling up in memory.
+ */
 static void window_check(struct fring *f)
 {
 	struct pfile *pf = f->cur;
+	uint64_t lim = 2 * f->window, t0;
 
 	if (pf->off < pf->svc_at)
 		return;
@@ -288,6 +591,13 @@ static void window_check(struct fring *f)
 	f->svc = pf;
 	f->svc_off = pf->off;
 	pthread_cond_broadcast(&f->cond);
+	if (pf->direct && pf->off - pf->written > lim) {
+		stat_add(&f->st.waits, 1);
+		t0 = lwp_now_ns();
+		while (pf->off - pf->written > lim && !f->sw_err)
+			pthread_cond_wait(&f->cond, &f->lock);
+		stat_add(&f->st.wait_ns, lwp_now_ns() - t0);
+	}
 	pthread_mutex_unlock(&f->lock);
 }
 
@@ -301,6 +611,7 @@ static void make_room(struct fring *f, uint64_t size);
 static int file_prepare(struct fring *f, unsigned int seq,
 			struct pfile **out, char *err)
 {
+	int flags = O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC;
 	uint64_t size = f->cfg.file_size;
 	char part[PATH_MAX];
 	struct pfile *pf;
@@ -318,7 +629,17 @@ static int file_prepare(struct fring *f, unsigned int seq,
 			f->cfg.prefix);
 		goto err_free;
 	}
-	pf->fd = open(part, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	pf->direct = f->cfg.io == LWP_IO_DIRECT;
+	pf->fd = open(part, flags | (pf->direct ? O_DIRECT : 0), 0644);
+	if (pf->fd < 0 && pf->direct && errno == EINVAL) {
+		/* Made, then refused (tmpfs): O_EXCL says it is ours. */
+		unlink(part);
+		say(f, "--io direct: the file system of %s refuses O_DIRECT; writing through the page cache (--io mmap)",
+		    f->dir);
+		f->cfg.io = LWP_IO_MMAP;
+		pf->direct = false;
+		pf->fd = open(part, flags, 0644);
+	}
 	if (pf->fd < 0) {
 		ret = lwp_err(err, -errno, "cannot create %s: %s", part,
 			      strerror(errno));
@@ -333,8 +654,13 @@ static int file_prepare(struct fring *f, unsigned int seq,
 		goto err_unlink;
 	}
 map:
-	pf->map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		       pf->fd, 0);
+	if (pf->direct)
+		pf->map = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			       -1, 0);
+	else
+		pf->map = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			       MAP_SHARED, pf->fd, 0);
 	if (pf->map == MAP_FAILED) {
 		ret = lwp_err(err, -errno, "cannot map %s: %s", part,
 			      strerror(errno));
@@ -347,6 +673,16 @@ map:
 				f->cfg.linktype);
 	else
 		pcap_hdr_fill(pf->map, f->cfg.snaplen, f->cfg.linktype);
+	/* A file that a crash ends before its first records is still one. */
+	if (pf->direct) {
+		ret = write_all(pf->fd, pf->map, f->page, 0);
+		if (ret) {
+			lwp_err(err, ret, "cannot write %s: %s", part,
+				strerror(-ret));
+			munmap(pf->map, size);
+			goto err_unlink;
+		}
+	}
 	*out = pf;
 	return 0;
 
@@ -660,6 +996,18 @@ static int file_flush(struct fring *f, struct pfile *pf, char *err)
 	int ret;
 
 	name(f, part, pf->seq, f->part_suffix);
+	if (pf->direct) {
+		/* a write that failed behind the writer fails the file */
+		ret = pf->werr ? pf->werr :
+				 write_behind(f, pf, f->fin_bounce, pf->off);
+		if (ret) {
+			munmap(pf->map, f->cfg.file_size);
+			lwp_err(err, ret,
+				"cannot write %s: %s (it keeps its name and is repaired at the next start)",
+				part, strerror(-ret));
+			goto out_close;
+		}
+	}
 	munmap(pf->map, f->cfg.file_size);
 	if (ftruncate(pf->fd, pf->off)) {
 		ret = lwp_err(err, -errno, "cannot truncate %s: %s", part,
@@ -800,7 +1148,7 @@ static void *swapper_main(void *arg)
 		if (f->closing) {
 			pf = f->closing;
 			/* Not unmapped under the prefaulter's feet. */
-			if (f->pre_busy == pf) {
+			if (f->pre_busy == pf || pf->staged) {
 				pthread_cond_wait(&f->cond, &f->lock);
 				continue;
 			}
@@ -975,6 +1323,21 @@ int fring_open(struct fring **out, const struct fring_cfg *cfg, char *err)
 	f->window = cfg->window ? cfg->window : FRING_WINDOW_DEFAULT;
 	f->window = (f->window + f->page - 1) & ~(f->page - 1);
 	f->step = f->window / 4;
+	if (cfg->io == LWP_IO_DIRECT) {
+		ret = -posix_memalign((void **)&f->bounce, f->page,
+				      2 * f->page);
+		if (ret) {
+			free(f);
+			return lwp_err(err, ret, "out of memory");
+		}
+		f->fin_bounce = f->bounce + f->page;
+		if (syscall(SYS_io_setup, AIO_DEPTH, &f->aio)) {
+			say(f, "--io direct: no asynchronous I/O (%s); writing through the page cache (--io mmap)",
+			    strerror(errno));
+			f->cfg.io = LWP_IO_MMAP;
+			f->aio = 0;
+		}
+	}
 
 	/* Before repair: the .part files of a live reader are not debris. */
 	ret = lwp_series_lock(cfg->prefix, &f->lock_fd, err);
@@ -1031,6 +1394,9 @@ err_free_done:
 err_unlock:
 	close(f->lock_fd);
 err_free:
+	if (f->aio)
+		syscall(SYS_io_destroy, f->aio);
+	free(f->bounce);
 	free(f);
 	return ret;
 }
@@ -1083,6 +1449,13 @@ static int rotate(struct fring *f, char *err)
 		;
 	*tail = f->cur;
 	f->cur->qnext = NULL;
+	if (f->cur->direct) {
+		for (tail = &f->pre_close; *tail; tail = &(*tail)->pnext)
+			;
+		*tail = f->cur;
+		f->cur->pnext = NULL;
+		f->cur->staged = true;
+	}
 	f->cur = f->next;
 	f->next = NULL;
 	f->want_next = true;
@@ -1489,6 +1862,9 @@ int fring_close(struct fring *f, struct fring_stats *final, char *err)
 	free(f->kids);
 	free(f->done);
 	close(f->lock_fd);
+	if (f->aio)
+		syscall(SYS_io_destroy, f->aio);
+	free(f->bounce);
 	free(f);
 	return ret;
 }

@@ -42,6 +42,11 @@
  * @wake:       called by the swapper after an error, so that a drain
  *              thread asleep in poll() looks at it; may be NULL
  * @no_populate: do not prefault the files' pages
+ * @io:         LWP_IO_MMAP: records go into the file's pages (the page
+ *              cache); LWP_IO_DIRECT: into anonymous staging memory at
+ *              the same offsets, written to the file with O_DIRECT a
+ *              step at a time (a file system that refuses O_DIRECT
+ *              gets LWP_IO_MMAP, with a message)
  * @window:     bytes prefaulted ahead of the writer (and the unit in
  *              which pages behind it are unmapped); 0 for
  *              FRING_WINDOW_DEFAULT
@@ -66,6 +71,11 @@ struct fring_space {
 	unsigned int pct;
 };
 
+enum lwp_io {
+	LWP_IO_MMAP,
+	LWP_IO_DIRECT,
+};
+
 enum lwp_format {
 	LWP_FMT_PCAP,
 	LWP_FMT_PCAPNG,
@@ -87,6 +97,7 @@ struct fring_cfg {
 	void (*wake)(void *arg);
 	void *wake_arg;
 	int no_populate;
+	int io;
 	uint64_t window;
 	time_t (*clock)(void *arg);
 	void *clock_arg;
@@ -136,5 +147,9 @@ int fring_close(struct fring *f, struct fring_stats *final, char *err);
 void fring_abort(struct fring *f);
 void fring_get_stats(struct fring *f, struct fring_stats *st);
 unsigned int fring_first_seq(struct fring *f);
+
+struct io_event;
+long lwp_aio_getevents(unsigned long ctx, long min, long nr,
+		       struct io_event *ev);
 
 #endif /* _TG3CAP_FILERING_H */

@@ -154,6 +154,7 @@ static int iface_setup(struct iface *f, const struct lwp_opts *o,
 		.postrotate	= o->postrotate,
 		.postrotate_wait_ms = POSTROTATE_WAIT_MS,
 		.no_populate	= o->no_populate,
+		.io		= o->io,
 		.log		= log_msg,
 		.format		= o->format,
 		.ifname		= f->name,
@@ -375,6 +376,8 @@ static void start_line(struct iface *ifs, unsigned int n,
 			o->prefix, n > 1 ? "-IFACE" : "",
 			o->format == LWP_FMT_PCAPNG ? "pcapng" : "pcap",
 			(unsigned long long)o->file_size);
+	if (!o->stream && o->io == LWP_IO_DIRECT)
+		fprintf(stderr, ", --io direct");
 	if (o->max_files)
 		fprintf(stderr, ", -W %u", o->max_files);
 	if (o->min_free.pct)
