@@ -63,6 +63,9 @@ static int t_bad_flags(void)
 		"-i eth0 -w /tmp/x --buffer-timeout 101",
 		"-i eth0 -w /tmp/x --buffer-timeout -1",
 		"-i eth0 -w /tmp/x --buffer-timeout soon",
+		"-i eth0 -w /tmp/x --io",
+		"-i eth0 -w /tmp/x --io fast",
+		"-i eth0 -w - --io direct",
 	};
 	char out[8192];
 	unsigned int i;

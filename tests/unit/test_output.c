@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -623,6 +624,27 @@ static int t_pcapng_reader(void)
 	CHECKF(sum == n && recv == n, "%llu records, ifrecv %llu of %llu",
 	       (unsigned long long)sum, (unsigned long long)recv,
 	       (unsigned long long)n);
+
+	/* --io direct: the same series, staged and written with O_DIRECT */
+	snprintf(path, sizeof(path), "%s/direct", dir);
+	CHECK(!mkdir(path, 0755));
+	snprintf(args, sizeof(args),
+		 "--fake-source %llu:100:2 -s 256 -w %s/direct/a -C 64k --format pcapng --io direct",
+		 (unsigned long long)n, dir);
+	CHECKF(rd(args, out, sizeof(out)) == 0, "%s", out);
+	CHECKF(strstr(out, "--io direct") && !strstr(out, "refuses"), "%s",
+	       out);
+	for (i = 0, sum = 0; ; i++) {
+		snprintf(path, sizeof(path), "%s/direct/a.%06u.pcapng", dir, i);
+		if (access(path, F_OK))
+			break;
+		k = ng_file(path, 256, 2, true, &usr, &recv);
+		CHECK(k != UINT64_MAX && k > 0);
+		sum += k;
+		CHECK(usr == sum);
+	}
+	CHECKF(i == files && sum == n, "--io direct: %u files, %llu records",
+	       i, (unsigned long long)sum);
 
 	/* -W 2: a ring of two .pcapng files */
 	snprintf(args, sizeof(args),
