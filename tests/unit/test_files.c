@@ -503,27 +503,26 @@ static int crash_once(unsigned int seed, int io)
 	return 0;
 }
 
-static int t_crash_repair(void)
+static int crash_runs(int io)
 {
 	unsigned int i, seed = time(NULL);
 
 	fprintf(stderr, "  crash seed %u\n", seed);
 	for (i = 0; i < (under_valgrind() ? 2 : 6); i++)
-		if (crash_once(seed + i, LWP_IO_MMAP))
+		if (crash_once(seed + i, io))
 			return -1;
 	return 0;
+}
+
+static int t_crash_repair(void)
+{
+	return crash_runs(LWP_IO_MMAP);
 }
 
 /* The same with --io direct: valid files, no torn record, no gap. */
 static int t_direct_crash_repair(void)
 {
-	unsigned int i, seed = time(NULL);
-
-	fprintf(stderr, "  crash seed %u\n", seed);
-	for (i = 0; i < (under_valgrind() ? 2 : 6); i++)
-		if (crash_once(seed + i, LWP_IO_DIRECT))
-			return -1;
-	return 0;
+	return crash_runs(LWP_IO_DIRECT);
 }
 
 /*
