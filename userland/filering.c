@@ -373,8 +373,16 @@ static int aio_reap(struct fring *f, unsigned int min)
 	do {
 		n = lwp_aio_getevents(f->aio, min, AIO_DEPTH, ev);
 	} while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
+	if (n < 0) {
+		/* Cannot happen with a valid context; never spin on it. */
+		ret = -errno;
+		pf = f->slot[f->aio_head].pf;
+		pf->werr = pf->werr ? pf->werr : ret;
+		write_fail(f, pf, ret);
+		f->aio_n = 0;
+		f->tail_busy = false;
+		return ret;
+	}
 	for (i = 0; i < n; i++) {
 		int r = 0;
 
