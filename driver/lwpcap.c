@@ -447,18 +447,22 @@ EXPORT_SYMBOL_GPL(lwpcap_capture_dma);
 
 /* Write @skb into @q of @ring, from @off (<= 0) bytes after skb->data:
  * the portable points find the MAC header before skb->data.  The linear
- * part and the fragments are copied as they are, nothing is linearised.
- * A tag is put back from the skb, or from @vlan (as for
- * lwpcap_capture_skb()) when the skb holds none.
+ * part and the fragments are copied as they are, nothing is linearised,
+ * except the last @fcs bytes (as for lwpcap_capture_skb()).  A tag is
+ * put back from the skb, or from @vlan (as for lwpcap_capture_skb())
+ * when the skb holds none.
  */
 static void lwpcap_copy_skb(struct lwpcap_ring *ring, struct lwpcap_queue *q,
-			    const struct sk_buff *skb, int off, u32 vlan)
+			    const struct sk_buff *skb, int off, u32 vlan,
+			    u32 fcs)
 {
 	u32 caplen, hlen = 0, len = skb->len - off;
 	__be16 proto = htons(ETH_P_8021Q);
 	u16 tci = vlan & LWPCAP_VLAN_TCI_MASK;
 	u8 *p;
 
+	if (len > fcs)
+		len -= fcs;
 	if (skb_vlan_tag_present(skb)) {
 		proto = skb->vlan_proto;
 		tci = skb_vlan_tag_get(skb);
@@ -494,9 +498,13 @@ static void lwpcap_copy_skb(struct lwpcap_ring *ring, struct lwpcap_queue *q,
  * @skb:   the frame, skb->data at the MAC header, linear or paged
  * @vlan:  LWPCAP_VLAN_PRESENT | TCI of a tag the NIC stripped that @skb
  *         does not hold (yet), else 0
+ * @fcs:   bytes at the end of @skb that are the frame check sequence (a
+ *         driver keeps it with rx-fcs on), else 0
  *
  * For drivers whose buffers only make sense as an skb; a tag held in
- * the skb, or given in @vlan, is re-inserted.  On LWPCAP_CONSUMED the
+ * the skb, or given in @vlan, is re-inserted.  The FCS is never
+ * captured, as on lwpcap_capture()'s path, so that a record ends where
+ * the frame does whatever the NIC's rx-fcs setting.  On LWPCAP_CONSUMED the
  * caller frees the skb.
  *
  * Context: the NAPI poll of @queue; follow with lwpcap_flush().
@@ -504,7 +512,8 @@ static void lwpcap_copy_skb(struct lwpcap_ring *ring, struct lwpcap_queue *q,
  */
 enum lwpcap_verdict lwpcap_capture_skb(struct lwpcap_dev *ld,
 				       unsigned int queue,
-				       const struct sk_buff *skb, u32 vlan)
+				       const struct sk_buff *skb, u32 vlan,
+				       u32 fcs)
 {
 	struct lwpcap_ring *ring;
 	struct lwpcap_queue *q;
@@ -513,7 +522,7 @@ enum lwpcap_verdict lwpcap_capture_skb(struct lwpcap_dev *ld,
 	if (!ring)
 		return LWPCAP_PASS;
 	if (q)
-		lwpcap_copy_skb(ring, q, skb, 0, vlan);
+		lwpcap_copy_skb(ring, q, skb, 0, vlan, fcs);
 	return ring->divert ? LWPCAP_CONSUMED : LWPCAP_PASS;
 }
 EXPORT_SYMBOL_GPL(lwpcap_capture_skb);
@@ -604,7 +613,8 @@ static bool lwpcap_capture_portable(struct lwpcap_dev *ld,
 			      ring->nr_queues - 1);
 	q = &ring->q[queue];
 	spin_lock(&q->lock);
-	lwpcap_copy_skb(ring, q, skb, skb_mac_offset(skb), 0);
+	/* What the stack gets, an FCS too with rx-fcs on (as af_packet) */
+	lwpcap_copy_skb(ring, q, skb, skb_mac_offset(skb), 0, 0);
 	wake = lwpcap_qring_publish(&q->r) && lwpcap_wake_due(ring, &q->r);
 	spin_unlock(&q->lock);
 	divert = ring->divert;

@@ -35,6 +35,12 @@
 #               driver's jumbo receive path, chained page buffers):
 #               frames of 60 to 9018 bytes (9018: tagged) captured byte
 #               for byte, none reach IP
+#   jumbo-fcs   the same with rx-fcs on (the NIC hands the FCS up): the
+#               records still end where the frame does
+#   xdp-virtio  virtio-net with an XDP program that drops every frame
+#               (xdpdrop): the hook runs after XDP, so nothing is
+#               captured, and every frame is a ring drop the reader sees
+#               (lwpcap_missed()), none vanishes silently
 #   errnos      every bad ioctl/mmap argument gets its documented errno
 #   privs       tap needs CAP_NET_RAW, divert CAP_NET_ADMIN (capsh --drop)
 #   netns       a file is tied to the namespace it was opened in: one
@@ -83,7 +89,8 @@ MOD=$B/mod
 
 declare -a CASES=("$@")
 [[ ${#CASES[@]} -gt 0 ]] ||
-	CASES=(divert tap-snaplen overflow virtio4 virtio65 jumbo errnos privs
+	CASES=(divert tap-snaplen overflow virtio4 virtio65 jumbo jumbo-fcs
+	       xdp-virtio errnos privs
 	       netns latency ptype ptype-virtio4 ingress ingress-divert
 	       netfilter snaplen-ptype overflow-ingress privs-ingress
 	       privs-ptype netns-ingress)
@@ -93,7 +100,8 @@ make -s -C "$CAP" BUILD_DIR="$B"
 BUILD_DIR=$B "$top/driver/build-modules.sh" >/dev/null
 
 # the guest's tools, for every initrd
-bins=(--bin "$B/capture/ringtest" --bin "$(command -v ethtool)"
+bins=(--bin "$B/capture/ringtest" --bin "$B/capture/xdpdrop"
+      --bin "$(command -v ethtool)"
       --bin "$(command -v capsh)" --bin "$(command -v setpriv)"
       --bin "$(command -v unshare)" --bin "$(command -v nsenter)"
       --bin "$(command -v ip)" --tests "$CAP/guest")
@@ -187,12 +195,17 @@ for c in "${CASES[@]}"; do
 		   --host-cmd "$CAP/traffic.sh" --arg flows=1024 --arg queues=65
 		   --arg vlan=0 --arg seg=16384 --arg nsegs=16 --arg wantq=64
 		   --arg perqueue=1) ;;
-	jumbo)
+	jumbo|jumbo-fcs)
 		# 9018 only tagged: the tap takes MTU + 14 + a tag's 4 bytes
 		a=(--txqueuelen 10000 --mtu 9000 --arg mtu=9000
 		   --arg count=2000 --arg rate=1000 --arg snaplen=9018
 		   --arg sizes=60,128,1514,1515,2048,4096,4097,8192,9014,9018
-		   --arg vlan=10 --host-cmd "$CAP/traffic.sh") ;;
+		   --arg vlan=10 --host-cmd "$CAP/traffic.sh")
+		[[ $c == jumbo ]] || a+=(--arg fcs=1) ;;
+	xdp-virtio)
+		nic=virtio
+		a=(--txqueuelen 10000 --arg count=2000 --arg rate=2000
+		   --host-cmd "$CAP/traffic.sh" --arg vlan=0 --arg xdp=1) ;;
 	errnos) test=errnos a=() ;;
 	privs) test=privs a=() ;;
 	netns)
@@ -239,7 +252,7 @@ for c in "${CASES[@]}"; do
 		fail "VM run"
 	fi
 	case $c in
-	divert|tap-snaplen|overflow|virtio4|virtio65|jumbo|ptype*|ingress*|\
+	divert|tap-snaplen|overflow|virtio4|virtio65|jumbo*|ptype*|ingress*|\
 	netfilter|snaplen-ptype|overflow-ingress)
 		if [[ $ok == 1 ]]; then
 			exp=0; [[ $c == overflow* ]] && exp=some
@@ -269,7 +282,7 @@ for c in "${CASES[@]}"; do
 			# NAPI batch (netif_receive_skb_list): order holds per
 			# protocol, as for af_packet
 			ptype) args+=(--snaplen 1514 --per-flow) ;;
-			jumbo) args+=(--snaplen 9018) ;;
+			jumbo*) args+=(--snaplen 9018) ;;
 			*snaplen*) args+=(--snaplen 128,80) ;;
 			overflow*) args+=(--prefix) ;;
 			*virtio4|virtio65) args+=(--min-files 2) ;;
@@ -289,6 +302,17 @@ for c in "${CASES[@]}"; do
 				[[ $ipd == 0 ]] ||
 					fail "divert mode: the stack saw $ipd frames"
 			fi
+		fi ;;
+	xdp-virtio)
+		if [[ $ok == 1 ]]; then
+			account "$out" any
+			cap=$(val "$out/guest.env" captured)
+			drops=$(val "$out/guest.env" drops)
+			sent=$(val "$out/host.env" sent)
+			[[ $cap == 0 ]] ||
+				fail "$cap frames captured that XDP dropped first"
+			[[ $drops == "$sent" ]] ||
+				fail "ring drops $drops, want every one of $sent frames XDP took"
 		fi ;;
 	latency)
 		grep -h 'LATENCY\|woken' "$out/console.log" | sed 's/^/  /' ;;

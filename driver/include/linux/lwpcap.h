@@ -58,7 +58,8 @@ enum lwpcap_verdict lwpcap_capture_dma(struct lwpcap_dev *ld,
 				       u32 vlan);
 enum lwpcap_verdict lwpcap_capture_skb(struct lwpcap_dev *ld,
 				       unsigned int queue,
-				       const struct sk_buff *skb, u32 vlan);
+				       const struct sk_buff *skb, u32 vlan,
+				       u32 fcs);
 void lwpcap_missed(struct lwpcap_dev *ld, unsigned int queue);
 void lwpcap_flush(struct lwpcap_dev *ld, unsigned int queue);
 

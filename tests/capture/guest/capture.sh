@@ -7,7 +7,8 @@
 # hold (1: fill the ring without reading), queues (virtio: ethtool -L),
 # wantq (the number of rings BIND must report), perqueue (1: each ring
 # holds exactly its own NIC queue's frames, queues past the rings are
-# counted as drops of ring 0, see docs/abi.md).
+# counted as drops of ring 0, see docs/abi.md), fcs (1: rx-fcs on, the
+# NIC hands the FCS up), xdp (1: an XDP program drops every frame).
 . /lib/tg3cap/lib.sh
 
 IF=${TG3CAP_IF:-eth0}
@@ -24,6 +25,22 @@ fi
 if [ -n "${TG3CAP_MTU:-}" ]; then
 	ip link set "$IF" mtu "$TG3CAP_MTU" ||
 		tg3cap_fail "ip link set $IF mtu $TG3CAP_MTU"
+fi
+if [ "${TG3CAP_FCS:-0}" = 1 ]; then
+	ethtool -K "$IF" rx-fcs on || tg3cap_fail "ethtool -K $IF rx-fcs on"
+fi
+xdp=
+if [ "${TG3CAP_XDP:-0}" = 1 ]; then
+	xdpdrop "$IF" /tmp/xdp.ready > /tmp/xdp.log 2>&1 &
+	xdp=$!
+	n=0
+	while [ ! -e /tmp/xdp.ready ]; do
+		kill -0 "$xdp" 2>/dev/null ||
+			{ cat /tmp/xdp.log; dmesg | tail -n 5; tg3cap_fail "xdpdrop failed"; }
+		n=$((n + 1)); [ "$n" -lt 100 ] || tg3cap_fail "xdpdrop not ready"
+		sleep 0.1
+	done
+	cat /tmp/xdp.log
 fi
 tg3cap_wait_carrier "$IF"
 
@@ -56,6 +73,10 @@ kill -TERM "$rt"
 wait "$rt"
 rc=$?
 cat /tmp/ringtest.log
+if [ -n "$xdp" ]; then
+	kill -TERM "$xdp"
+	wait "$xdp"
+fi
 cp /tmp/ringtest.log /tmp/cap.q*.pcap /out/ || tg3cap_fail "cannot copy to /out"
 tot=$(grep '^TOTAL' /tmp/ringtest.log)
 {
