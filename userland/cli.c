@@ -132,13 +132,12 @@ void lwp_usage(FILE *out)
 	      "                 statistics block with the counters at each file's\n"
 	      "                 end\n"
 	      "  --io mmap|direct\n"
-	      "                 how files are written: mmap (default): into the\n"
-	      "                 file's pages, a window at a time, left to the\n"
-	      "                 kernel's writeback; direct: staged in memory and\n"
-	      "                 written with O_DIRECT every 4 MiB, bypassing the\n"
-	      "                 page cache (a file system that refuses O_DIRECT\n"
-	      "                 falls back to mmap, with a message); a killed\n"
-	      "                 reader loses up to 4 MiB of staged records\n"
+	      "                 how files are written: direct (the default where\n"
+	      "                 the file system takes O_DIRECT, else mmap):\n"
+	      "                 staged in memory and written with O_DIRECT, past\n"
+	      "                 the page cache; a killed reader loses what was\n"
+	      "                 staged (at most a second, or 32 MiB); mmap: into\n"
+	      "                 the file's pages, left to the kernel's writeback\n"
 	      "  --merge        write the records of an interface's RX queues in time\n"
 	      "                 order (a reorder window of 10 ms, 8 MiB per queue);\n"
 	      "                 costs a copy per frame\n"
@@ -637,6 +636,7 @@ int lwp_parse_args(int argc, char **argv, struct lwp_opts *o, char *err)
 	o->stats_interval = 1;
 	o->summary_interval = 60;
 	o->buffer_ms = DEF_BUFFER_MS;
+	o->io = LWP_IO_AUTO;
 
 	opterr = 0;
 	optind = 1;

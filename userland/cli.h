@@ -35,7 +35,9 @@
  * @min_free:   --min-free: retention, free space kept on the file system
  * @max_disk:   --max-disk: retention, most space the series takes
  * @buffer_ms:  --buffer-timeout: see struct lwp_cap
- * @io:         --io: LWP_IO_MMAP or LWP_IO_DIRECT; @io_set: it was given
+ * @io:         --io: LWP_IO_MMAP, LWP_IO_DIRECT, or LWP_IO_AUTO (not
+ *              given: direct where the file system takes it); @io_set:
+ *              it was given
  */
 struct lwp_opts {
 	const char *ifaces[LWP_MAX_IFACES];

@@ -46,7 +46,8 @@
  *              cache); LWP_IO_DIRECT: into anonymous staging memory at
  *              the same offsets, written to the file with O_DIRECT a
  *              step at a time (a file system that refuses O_DIRECT
- *              gets LWP_IO_MMAP, with a message)
+ *              gets LWP_IO_MMAP, with a message); LWP_IO_AUTO: direct
+ *              where it can be, else mmap without a message
  * @window:     bytes prefaulted ahead of the writer (and the unit in
  *              which pages behind it are unmapped); 0 for
  *              FRING_WINDOW_DEFAULT
@@ -74,6 +75,7 @@ struct fring_space {
 enum lwp_io {
 	LWP_IO_MMAP,
 	LWP_IO_DIRECT,
+	LWP_IO_AUTO,
 };
 
 enum lwp_format {
@@ -147,6 +149,7 @@ int fring_close(struct fring *f, struct fring_stats *final, char *err);
 void fring_abort(struct fring *f);
 void fring_get_stats(struct fring *f, struct fring_stats *st);
 unsigned int fring_first_seq(struct fring *f);
+int fring_io(struct fring *f);
 
 struct io_event;
 long lwp_aio_getevents(unsigned long ctx, long min, long nr,

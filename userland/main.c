@@ -376,8 +376,9 @@ static void start_line(struct iface *ifs, unsigned int n,
 			o->prefix, n > 1 ? "-IFACE" : "",
 			o->format == LWP_FMT_PCAPNG ? "pcapng" : "pcap",
 			(unsigned long long)o->file_size);
-	if (!o->stream && o->io == LWP_IO_DIRECT)
-		fprintf(stderr, ", --io direct");
+	if (!o->stream)
+		fprintf(stderr, ", --io %s",
+			fring_io(ifs[0].fr) == LWP_IO_DIRECT ? "direct" : "mmap");
 	if (o->max_files)
 		fprintf(stderr, ", -W %u", o->max_files);
 	if (o->min_free.pct)
