@@ -22,6 +22,7 @@ else
 		"capture:tests/capture/run.sh"
 		"reader:tests/reader/run.sh"
 		"reliability:env REL_BUILD=1 tests/reliability/run.sh"
+		"capture-dbg:tests/capture/run.sh --debug-kernel"
 		"bench:bench/run.sh --quick"
 		"kunit:tests/kunit/run.sh"
 		"demo:tests/demo.sh --out build/demo-out"
