@@ -21,16 +21,19 @@
  * left to writeback instead of piling up; a completed file's clean
  * pages are dropped after its fdatasync().
  *
- * --io direct: the records go into anonymous memory mapped in place of
- * the file, at the same offsets, so that the writer is the same code;
- * every quarter window the prefaulter writes what is new to the file
- * with O_DIRECT, in requests of AIO_REQ bytes, AIO_DEPTH of them in
- * flight (Linux AIO: a synchronous write to a preallocated ext4 file
- * holds the inode lock until it completes, so only asynchronous
- * requests keep the disk's queue full), and frees the memory once they
- * complete.  The page cache then holds nothing of the capture.  The
- * drain thread waits if it gets two windows ahead of the disk: memory
- * stays bounded and a disk too slow shows as ring drops (issue 16).
+ * --io direct (the default where the file system takes O_DIRECT): the
+ * records go into anonymous memory (huge pages) mapped in place of the
+ * file, at the same offsets, so that the writer is the same code; every
+ * quarter window, once a second and when the ring is empty, the
+ * prefaulter writes what is new to the file with O_DIRECT, in requests
+ * of AIO_REQ bytes, up to AIO_DEPTH in flight (Linux AIO: a synchronous
+ * write to a preallocated ext4 file holds the inode lock until it
+ * completes, so only asynchronous requests keep the disk's queue full),
+ * and frees the memory once they complete.  The page cache holds
+ * nothing of the capture.  The drain thread waits while two windows are
+ * not on the disk: memory stays bounded and a disk too slow shows as
+ * ring drops (issue 16).  See aio_write_behind() for why the disk never
+ * holds a torn record.
  */
 #include <dirent.h>
 #include <errno.h>
