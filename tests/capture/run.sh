@@ -76,8 +76,9 @@
 #                unicast ones (IP drops PACKET_OTHERHOST before the hook)
 #                are expected unseen: the seed's finding
 #
-# Usage: run.sh [--debug-kernel] [CASE...]   (default: all).  Env:
-# BUILD_DIR.  --debug-kernel: the debug kernel of the reliability suite
+# Usage: run.sh [--debug-kernel] [CASE...]   (default: every case but
+# DBG_CASES, or with --debug-kernel those).  Env: BUILD_DIR.
+# --debug-kernel: the debug kernel of the reliability suite
 # (tests/vm/debug-kernel.sh: KASAN, lockdep, kmemleak) and its modules,
 # for the driver-hook cases (make check runs the cases of the kernel's
 # trust boundaries there: DBG_CASES below); run-vm.sh then fails a case
