@@ -1912,6 +1912,27 @@ found:
 	return write_batch(f, &part, err);
 }
 
+/*
+ * -G: an empty file's period moves on with the clock (fring_tick()), but
+ * records stamped before it may still be in the ring (the tick found the
+ * ring empty just before the producer published them).  The file then
+ * takes the period of its first record, so that its name never says a
+ * later time than its records.
+ */
+static void period_back(struct fring *f, const struct lwp_batch *b)
+{
+	struct lwpcap_rec_hdr h;
+	time_t g = f->cfg.rotate_sec;
+
+	if (b->runs[0].len < sizeof(h))
+		return;
+	memcpy(&h, b->runs[0].p, sizeof(h));
+	if ((time_t)h.ts_sec >= f->cur->start)
+		return;
+	f->cur->deadline = ((time_t)h.ts_sec / g + 1) * g;
+	f->cur->start = f->cur->deadline - g;
+}
+
 /**
  * fring_write() - sink for lwp_queue_drain(): append a batch
  * @arg: the series
@@ -1934,8 +1955,14 @@ int fring_write(void *arg, const struct lwp_batch *b, char *err)
 	size_t off = 0;
 	int ret;
 
-	if (!f->cfg.rotate_sec || f->cur->off == f->hdr_len ||
-	    wall(f) < f->cur->deadline || !b->nruns) {
+	if (f->cfg.rotate_sec && f->cur->off == f->hdr_len && b->nruns) {
+		/* an empty file's period moves on, not past its records */
+		ret = fring_tick(f, err);
+		if (ret)
+			return ret;
+		period_back(f, b);
+	}
+	if (!f->cfg.rotate_sec || wall(f) < f->cur->deadline || !b->nruns) {
 		ret = fring_tick(f, err);
 		return ret ? ret : write_batch(f, b, err);
 	}

@@ -253,6 +253,42 @@ static int t_rotation_by_time(void)
 }
 
 /*
+ * -G with a strftime prefix: a tick finds the first file empty after its
+ * period and moves the period on, then records stamped before the tick
+ * arrive (the ring looked empty an instant before the producer
+ * published them): the file takes the period of its first record, so
+ * its name is that record's second (out_strftime_names saw a file named
+ * a second after its first record once).
+ */
+static int t_rotation_period_back(void)
+{
+	char dir[256], prefix[300], path[400];
+	struct fring_cfg c;
+	struct rig r;
+
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	CHECK(!setenv("TZ", "UTC", 1));
+	snprintf(prefix, sizeof(prefix), "%s/t-%%s", dir);
+	CHECK(!rig_init(&r, 256));
+	cfg_init(&c, prefix, 1 << 20, 256);
+	c.rotate_sec = 1;
+	c.clock = fake_clock;
+	fake_now = ts0.tv_sec + 7;		/* the records are older */
+	CHECKF(!fring_open(&r.fr, &c, r.err), "%s", r.err);
+	fake_now = ts0.tv_sec + 8;
+	CHECK(!fring_tick(r.fr, r.err));	/* empty: the period moves on */
+	CHECK(!pump(&r, 10, 100));
+	CHECK(!fring_close(r.fr, NULL, r.err));
+	snprintf(path, sizeof(path), "%s/t-%lld.000000.pcap", dir,
+		 (long long)ts0.tv_sec);
+	CHECKF(!access(path, F_OK), "no %s", path);
+	CHECK(file_records(path) == 10);
+	rig_fini(&r);
+	tmpdir_remove(dir);
+	return 0;
+}
+
+/*
  * -W 3: of 7 files only the last 3 remain; a restart continues the
  * numbering and keeps the ring at 3, counting the old files.
  */
@@ -1219,6 +1255,7 @@ const struct test file_tests[] = {
 	{ "files_rotation_by_size", t_rotation_by_size },
 	{ "files_packet_count", t_packet_count },
 	{ "files_rotation_by_time", t_rotation_by_time },
+	{ "files_rotation_period_back", t_rotation_period_back },
 	{ "files_ring_of_files", t_file_ring },
 	{ "files_postrotate_command", t_postrotate },
 	{ "files_empty_run", t_empty_run },
