@@ -147,7 +147,6 @@ struct fring {
 	uint64_t step;
 	uint64_t page;
 	uint8_t *bounce;
-	uint8_t *fin_bounce;
 	aio_context_t aio;
 	struct aio_slot slot[AIO_DEPTH];
 	unsigned int aio_n;
@@ -312,43 +311,6 @@ static int write_all(int fd, const uint8_t *p, uint64_t len, uint64_t off)
 		len -= n;
 		off += n;
 	}
-	return 0;
-}
-
-/*
- * --io direct, behind the writer: put the records up to @end, a record
- * boundary, into the file.  Whole pages go once and leave memory; the
- * page @end falls in goes from @tail, a copy zeroed past @end, and is
- * written again with more the next time.  That page goes first: the
- * file on the disk then always ends with whole records and zeroes,
- * which repair takes as the end (the whole pages first would leave a
- * record cut at the page, its rest zeroes, until the tail followed).
- * A SIGKILL thus loses the records staged since, never tears one.
- */
-static int write_behind(struct fring *f, struct pfile *pf, uint8_t *tail,
-			uint64_t end)
-{
-	uint64_t to = end & ~(f->page - 1);
-	int ret;
-
-	if (end == pf->tail_end)
-		return 0;
-	pf->tail_end = end;
-	if (end > to) {
-		memcpy(tail, pf->map + to, end - to);
-		memset(tail + (end - to), 0, f->page - (end - to));
-		ret = write_all(pf->fd, tail, f->page, to);
-		if (ret)
-			return ret;
-	}
-	if (to <= pf->written)
-		return 0;
-	ret = write_all(pf->fd, pf->map + pf->written, to - pf->written,
-			pf->written);
-	if (ret)
-		return ret;
-	madvise(pf->map + pf->written, to - pf->written, MADV_DONTNEED);
-	pf->written = to;
 	return 0;
 }
 
@@ -640,6 +602,8 @@ static void write_out(struct fring *f, struct pfile *pf)
 		if (!f->aio_n && !f->ndefer)
 			break;
 	}
+	if (ret && !pf->werr)
+		pf->werr = ret;
 	if (ret)
 		write_fail(f, pf, ret);
 }
@@ -1159,9 +1123,8 @@ static int file_flush(struct fring *f, struct pfile *pf, char *err)
 
 	name(f, part, pf->seq, f->part_suffix);
 	if (pf->direct) {
-		/* a write that failed behind the writer fails the file */
-		ret = pf->werr ? pf->werr :
-				 write_behind(f, pf, f->fin_bounce, pf->off);
+		/* written out by write_out(); a failed write fails the file */
+		ret = pf->werr;
 		if (ret) {
 			munmap(pf->map, f->cfg.file_size);
 			lwp_err(err, ret,
@@ -1486,14 +1449,13 @@ int fring_open(struct fring **out, const struct fring_cfg *cfg, char *err)
 	f->window = (f->window + f->page - 1) & ~(f->page - 1);
 	f->step = f->window / 4;
 	if (cfg->io != LWP_IO_MMAP) {
-		/* a page per request in flight, one for the finisher */
+		/* a page per request in flight */
 		ret = -posix_memalign((void **)&f->bounce, f->page,
-				      (AIO_DEPTH + 1) * f->page);
+				      AIO_DEPTH * f->page);
 		if (ret) {
 			free(f);
 			return lwp_err(err, ret, "out of memory");
 		}
-		f->fin_bounce = f->bounce + AIO_DEPTH * f->page;
 		if (syscall(SYS_io_setup, AIO_DEPTH, &f->aio)) {
 			if (cfg->io == LWP_IO_DIRECT)
 				say(f, "--io direct: no asynchronous I/O (%s); writing through the page cache (--io mmap)",
@@ -2037,6 +1999,9 @@ int fring_close(struct fring *f, struct fring_stats *final, char *err)
 
 		if (!f->abort)
 			put_trailer(f, f->cur);
+		/* the prefaulter is gone: its writer is this thread's now */
+		if (f->cur->direct)
+			write_out(f, f->cur);
 		r = file_finish(f, f->cur, 0, msg);
 
 		if (r && !ret)
