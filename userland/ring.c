@@ -263,15 +263,44 @@ static int walk_runs(struct lwp_queue *q, unsigned int nruns,
 	return 0;
 }
 
-static void publish_cons(struct lwp_queue *q, uint32_t v)
+/* @lim: the furthest @v may go, @q->cons or the end of a batch */
+static void publish_upto(struct lwp_queue *q, uint32_t v, uint32_t lim)
 {
 	/* Only ever forward: the kernel ignores a cons that moves back. */
 	if (v == q->cons_pub ||
-	    (uint32_t)(v - q->cons_pub) > (uint32_t)(q->cons - q->cons_pub))
+	    (uint32_t)(v - q->cons_pub) > (uint32_t)(lim - q->cons_pub))
 		return;
 	q->cons_pub = v;
 	/* U2: our copies are done; pairs with K2. */
 	__atomic_store_n(q->cons_usr, v, __ATOMIC_RELEASE);
+}
+
+static void publish_cons(struct lwp_queue *q, uint32_t v)
+{
+	publish_upto(q, v, q->cons);
+}
+
+/**
+ * lwp_batch_release() - a sink is done with the first @nruns runs
+ * @b:     the batch lwp_queue_drain() gave the sink
+ * @nruns: runs the sink will not read again
+ *
+ * Their space goes back to the producer now instead of after the whole
+ * batch: after a stall a batch can be most of the ring, and the kernel
+ * dropped frames for all the time it took to write it (issue 16).  A
+ * no-op for a batch a sink made of its own (@b->q NULL).
+ */
+void lwp_batch_release(const struct lwp_batch *b, unsigned int nruns)
+{
+	struct lwp_queue *q = b->q;
+	uint32_t off;
+
+	if (!q || !nruns || nruns >= b->nruns)
+		return;
+	/* run @nruns starts a segment: every byte before it is consumed */
+	off = (uint32_t)(b->runs[nruns].p - q->data);
+	publish_upto(q, q->cons + ((off - q->cons) & (q->size - 1)),
+		     q->cons + q->size);
 }
 
 /**
@@ -288,7 +317,7 @@ static void publish_cons(struct lwp_queue *q, uint32_t v)
 int lwp_queue_drain(struct lwp_queue *q, lwp_sink_fn sink, void *ctx,
 		    char *err)
 {
-	struct lwp_batch b = { .runs = q->runs, .queue = q->index };
+	struct lwp_batch b = { .runs = q->runs, .queue = q->index, .q = q };
 	uint64_t pkts = 0, bytes = 0;
 	unsigned int tries;
 	int ret, ambiguous;

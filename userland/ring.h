@@ -33,6 +33,8 @@ struct lwp_run {
  * @pkts:   records in the runs, exact
  * @caplen: frame bytes in the runs (record headers excluded), exact
  * @queue:  the ring queue the runs come from
+ * @q:      that queue, for lwp_batch_release(); NULL in a batch a sink
+ *          made of its own
  */
 struct lwp_batch {
 	const struct lwp_run *runs;
@@ -41,6 +43,7 @@ struct lwp_batch {
 	uint64_t pkts;
 	uint64_t caplen;
 	unsigned int queue;
+	struct lwp_queue *q;
 };
 
 /*
@@ -98,6 +101,7 @@ void lwp_queue_fini(struct lwp_queue *q);
 int lwp_queue_drain(struct lwp_queue *q, lwp_sink_fn sink, void *ctx,
 		    char *err);
 void lwp_queue_idle(struct lwp_queue *q);
+void lwp_batch_release(const struct lwp_batch *b, unsigned int nruns);
 uint64_t lwp_queue_drops(const struct lwp_queue *q);
 uint64_t lwp_queue_packets(const struct lwp_queue *q);
 

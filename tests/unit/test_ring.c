@@ -6,6 +6,7 @@
  * fakedev.c); the reader only sees the ring through struct lwpcap_setup.
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -210,6 +211,93 @@ static int produce(struct fakedev *d, unsigned int q, uint64_t *seq,
 		(*seq)++;
 	}
 	fakedev_flush(d, q);
+	return 0;
+}
+
+/*
+ * A sink that releases the first two runs of its batch, then lets the
+ * producer store while it is still busy with the rest: the released
+ * segments take new frames instead of dropping them (issue 16: a batch
+ * held the whole ring until its last run was written).
+ */
+struct relsink {
+	struct memsink m;
+	struct fakedev *d;
+	uint64_t *seq;
+	unsigned int stored;
+	uint32_t cons_seen;
+	const uint32_t *cons_usr;
+};
+
+static int relsink_fn(void *ctx, const struct lwp_batch *b, char *err)
+{
+	struct relsink *r = ctx;
+	struct lwp_batch head = *b, tail = *b;
+	unsigned int i;
+
+	if (r->stored != UINT_MAX || b->nruns < 3)
+		return memsink_fn(&r->m, b, err);
+	/* the first two runs, whole records: counted by walking them */
+	head.nruns = 2;
+	head.pkts = 0;
+	head.caplen = 0;
+	head.bytes = 0;
+	for (i = 0; i < 2; i++) {
+		struct pcap_walk w;
+
+		pcap_walk(b->runs[i].p, b->runs[i].len, b->runs[i].len,
+			  UINT64_MAX, LWPCAP_SNAPLEN_MAX, &w);
+		head.pkts += w.pkts;
+		head.caplen += w.caplen;
+		head.bytes += b->runs[i].len;
+	}
+	if (memsink_fn(&r->m, &head, err))
+		return -EPROTO;
+	lwp_batch_release(b, 2);
+	r->cons_seen = __atomic_load_n(r->cons_usr, __ATOMIC_ACQUIRE);
+	produce(r->d, 0, r->seq, 12, 1000, &r->stored);
+	tail.runs = b->runs + 2;
+	tail.nruns = b->nruns - 2;
+	tail.pkts = b->pkts - head.pkts;
+	tail.caplen = b->caplen - head.caplen;
+	tail.bytes = b->bytes - head.bytes;
+	return memsink_fn(&r->m, &tail, err);
+}
+
+static int t_release_mid_batch(void)
+{
+	char err[LWP_ERRLEN] = "";
+	struct fakedev d;
+	struct lwp_queue q;
+	struct relsink r;
+	unsigned int ok;
+	uint64_t seq = 0;
+
+	CHECK(!fakedev_create(&d, 1, 4096, 4, 1000, err));
+	CHECK(!attach(&d, &q, err));
+	memset(&r, 0, sizeof(r));
+	checker_init(&r.m.ck, 1000, 1, NULL);
+	r.d = &d;
+	r.seq = &seq;
+	r.cons_usr = q.cons_usr;
+	r.stored = UINT_MAX;
+	/* four segments of four records: the ring full, 4 dropped */
+	produce(&d, 0, &seq, 20, 1000, &ok);
+	CHECKF(ok == 16, "stored %u", ok);
+	CHECK(lwp_queue_drain(&q, relsink_fn, &r, err) == 1);
+	/* released: the start of run 2, segment 2 */
+	CHECKF(r.cons_seen == 2 * 4096, "cons %u during the batch",
+	       r.cons_seen);
+	/* segments 0 and 1 took 8 of the 12 (whole ring before: none) */
+	CHECKF(r.stored == 8, "stored %u while the sink was busy", r.stored);
+	CHECK(r.m.ck.pkts == 16 && !r.m.bad);
+	CHECK(lwp_queue_drain(&q, relsink_fn, &r, err) == 1);
+	CHECK(lwp_queue_drain(&q, relsink_fn, &r, err) == 0);
+	/* in order, none lost but the drops the producer counted */
+	CHECK(r.m.ck.pkts == 24 && !r.m.bad);
+	CHECK(lwp_queue_drops(&q) == 4 + 4);
+	lwp_queue_fini(&q);
+	fakedev_destroy(&d);
 	return 0;
 }
 
@@ -594,6 +682,7 @@ const struct test ring_tests[] = {
 	{ "ring_concurrent_one_queue", t_concurrent_one_queue },
 	{ "ring_concurrent_four_queues", t_concurrent_four_queues },
 	{ "ring_tiny_ring_exact_drops", t_tiny_ring_drops },
+	{ "ring_release_mid_batch", t_release_mid_batch },
 	{ "ring_u32_wrap_and_segment_skips", t_u32_wrap_and_segment_skips },
 	{ "ring_lap_inside_segment", t_lap_inside_segment },
 	{ "ring_hostile_kernel", t_hostile_kernel },
