@@ -3,15 +3,17 @@
  * filering.c - preallocated, mmap'd, rotating pcap files.
  *
  * Threads: the drain thread owns @cur and the stats; the swapper owns
- * the list of completed files, the -z children and @next_seq; the
+ * the list of completed files, the -z children, @next_seq and the -W
+ * spare, and prepares the next file before anything else; the
  * prefaulter only serves the window of the current file and the
- * finisher only flushes completed files to the disk, so that neither
- * waits behind the file system's slow calls (fallocate(), unlink(),
- * fdatasync(), writeback throttling) that the swapper makes; @lock
- * guards the hand-over fields between them (@next, @next_err,
- * @want_next, @closing, @flushing, @flushed, @fin_busy, @fin_stop,
- * @stop, @sw_err, @svc, @svc_off, @pre_busy, @pre_stop, @fadv_pf,
- * @fadv_from, @fadv_to).
+ * finisher only flushes completed files to the disk and unlinks what
+ * -W retired, so that neither the drain thread nor the next file waits
+ * behind the file system's slow calls (fallocate(), unlink(),
+ * fdatasync(), writeback throttling); @lock guards the hand-over fields
+ * between them (@next, @next_err, @want_next, @closing, @flushing,
+ * @flushed, @fin_busy, @fin_stop, @rm, @nrm, @stop, @sw_err, @svc,
+ * @svc_off, @pre_busy, @pre_stop, @fadv_pf, @fadv_from, @fadv_to, and
+ * @cur and @next themselves for recycle()).
  *
  * Memory: a file is not prefaulted whole.  The prefaulter prefaults a
  * window (@cfg.window) ahead of the writer and, behind it, unmaps the
@@ -29,7 +31,8 @@
  * of AIO_REQ bytes, up to AIO_DEPTH in flight (Linux AIO: a synchronous
  * write to a preallocated ext4 file holds the inode lock until it
  * completes, so only asynchronous requests keep the disk's queue full),
- * and frees the memory once they complete.  The page cache holds
+ * and moves the memory ahead of the writer once they complete
+ * (recycle(): a fresh huge page costs a clear).  The page cache holds
  * nothing of the capture.  The drain thread waits while two windows are
  * not on the disk: memory stays bounded and a disk too slow shows as
  * ring drops (issue 16).  See aio_write_behind() for why the disk never
@@ -66,6 +69,9 @@
 /* --io direct: records staged at most this long before a write starts */
 #define STAGE_MAX_NS	(1000ULL * 1000 * 1000)
 
+#ifndef MREMAP_DONTUNMAP
+#define MREMAP_DONTUNMAP	4	/* Linux 5.7 */
+#endif
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE	23	/* Linux 5.14 */
 #endif
@@ -86,6 +92,7 @@ struct pfile {
 	uint64_t svc_ns;
 	uint64_t svc_off;
 	uint64_t pop_end;
+	uint64_t recv;
 	uint64_t dropped;
 	uint64_t fadv_from;
 	bool direct;
@@ -129,8 +136,12 @@ struct fring {
 	struct pfile *flushing;
 	struct pfile *flushed;
 	pthread_t finisher;
+	bool fin_live;
 	bool fin_busy;
 	bool fin_stop;
+	unsigned int *rm;
+	size_t nrm;
+	int spare_fd;
 	bool stop;
 	int sw_err;
 	char sw_msg[LWP_ERRLEN];
@@ -145,6 +156,7 @@ struct fring {
 	uint64_t fadv_to;
 	uint64_t window;
 	uint64_t step;
+	uint64_t reach;
 	uint64_t page;
 	uint8_t *bounce;
 	aio_context_t aio;
@@ -294,26 +306,6 @@ static void drop_behind(struct fring *f, struct pfile *pf, uint64_t off)
 
 static void sw_fail(struct fring *f, int ret, const char *msg);
 
-/* pwrite() all of it: a write to a file may be short. */
-static int write_all(int fd, const uint8_t *p, uint64_t len, uint64_t off)
-{
-	ssize_t n;
-
-	while (len) {
-		n = pwrite(fd, p, len, off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (!n)
-			return -EIO;
-		p += n;
-		len -= n;
-		off += n;
-	}
-	return 0;
-}
-
 static void write_fail(struct fring *f, struct pfile *pf, int ret)
 {
 	char part[PATH_MAX], msg[LWP_ERRLEN];
@@ -420,6 +412,58 @@ static int defer_submit(struct fring *f)
 	return k ? aio_submit(f, cbs, k) : 0;
 }
 
+static uint64_t huge_up(uint64_t v)
+{
+	return (v + STAGE_HUGE - 1) & ~(STAGE_HUGE - 1);
+}
+
+/*
+ * --io direct: the huge page at @c in @pf is on the disk.  It moves
+ * ahead of the writer instead of being freed: the kernel clears a fresh
+ * huge page at its first touch, and that cost more CPU than the drain
+ * thread's own copy (27 % of the machine at 1.7 GB/s, issue 16).  It
+ * goes where the drain thread cannot be yet: in the current file, past
+ * what was submitted by more than the drain thread may stage (@reach);
+ * else in the file prepared next, which @lock keeps from becoming the
+ * current one during the move.  Where neither has room, or mremap()
+ * fails (the map count limit), the page is freed.
+ */
+static void recycle(struct fring *f, struct pfile *pf, uint64_t c)
+{
+	uint64_t end = f->cfg.file_size & ~(STAGE_HUGE - 1), d = 0;
+	struct pfile *to;
+	void *p = MAP_FAILED;
+
+	pthread_mutex_lock(&f->lock);
+	to = f->cur;
+	if (to->direct) {
+		d = huge_up(to->submitted + f->reach);
+		d = d > to->recv ? d : to->recv;
+		d = d > huge_up(to->pop_end) ? d : huge_up(to->pop_end);
+	}
+	if (!to->direct || d + STAGE_HUGE > end) {
+		to = f->next;
+		if (to && to->direct) {
+			d = huge_up(to->pop_end);
+			d = d > to->recv ? d : to->recv;
+		}
+	}
+	if (to && to->direct && d + STAGE_HUGE <= end) {
+		/*
+		 * The source stays mapped (empty): a hole would let a new
+		 * mapping in, which this file's munmap() would then take.
+		 */
+		p = mremap(pf->map + c, STAGE_HUGE, STAGE_HUGE,
+			   MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP,
+			   to->map + d);
+		if (p != MAP_FAILED)
+			to->recv = d + STAGE_HUGE;
+	}
+	pthread_mutex_unlock(&f->lock);
+	if (p == MAP_FAILED)
+		madvise(pf->map + c, STAGE_HUGE, MADV_DONTNEED);
+}
+
 /*
  * What of @pf below @pf->submitted is not on the disk yet: @pf->backlog
  * bytes, the lowest at @pf->written.  Memory below that is freed, and a
@@ -446,11 +490,8 @@ static void aio_frontier(struct fring *f, struct pfile *pf)
 			lo = sl->off;
 	}
 	/* whole huge pages: freeing part of one splits it */
-	if ((lo & ~(STAGE_HUGE - 1)) > pf->dropped) {
-		madvise(pf->map + pf->dropped,
-			(lo & ~(STAGE_HUGE - 1)) - pf->dropped, MADV_DONTNEED);
-		pf->dropped = lo & ~(STAGE_HUGE - 1);
-	}
+	for (; pf->dropped + STAGE_HUGE <= lo; pf->dropped += STAGE_HUGE)
+		recycle(f, pf, pf->dropped);
 	pthread_mutex_lock(&f->lock);
 	pf->written = lo;
 	pf->backlog = backlog;
@@ -577,14 +618,16 @@ static void serve(struct fring *f, struct pfile *pf, uint64_t off)
 {
 	int ret;
 
-	populate(f, pf, off + f->window);
 	if (!pf->direct) {
+		populate(f, pf, off + f->window);
 		drop_behind(f, pf, off);
 		return;
 	}
+	/* The disk first: populating clears huge pages, a while. */
 	ret = aio_write_behind(f, pf, off);
 	if (ret)
 		write_fail(f, pf, ret);
+	populate(f, pf, off + f->window);
 }
 
 /*
@@ -734,6 +777,7 @@ static uint8_t *stage_map(struct fring *f, uint64_t size)
  * can report instead of as SIGBUS on a store into the mapping later.
  */
 static void make_room(struct fring *f, uint64_t size);
+static int spare_name(struct fring *f, char *buf);
 
 static int file_prepare(struct fring *f, unsigned int seq,
 			struct pfile **out, char *err)
@@ -747,7 +791,7 @@ static int file_prepare(struct fring *f, unsigned int seq,
 	pf = calloc(1, sizeof(*pf));
 	if (!pf)
 		return lwp_err(err, -ENOMEM, "out of memory");
-	make_room(f, size);
+	make_room(f, f->spare_fd >= 0 ? 0 : size);
 	pf->seq = seq;
 	pf->off = f->hdr_len;
 	ret = name(f, part, seq, f->part_suffix);
@@ -757,6 +801,23 @@ static int file_prepare(struct fring *f, unsigned int seq,
 		goto err_free;
 	}
 	pf->direct = f->cfg.io != LWP_IO_MMAP;
+	if (f->spare_fd >= 0) {
+		char spare[PATH_MAX];
+
+		/*
+		 * Its blocks read as zeroes again (unwritten extents: no
+		 * data written, nothing discarded), so repair after a crash
+		 * stops where the new records end, as in a new file.
+		 */
+		pf->fd = f->spare_fd;
+		f->spare_fd = -1;
+		spare_name(f, spare);
+		if (!fallocate(pf->fd, FALLOC_FL_ZERO_RANGE, 0, size) &&
+		    !rename(spare, part))
+			goto map;
+		close(pf->fd);
+		unlink(spare);
+	}
 	pf->fd = open(part, flags | (pf->direct ? O_DIRECT : 0), 0644);
 	if (pf->fd < 0 && pf->direct && errno == EINVAL) {
 		/* Made, then refused (tmpfs): O_EXCL says it is ours. */
@@ -792,23 +853,18 @@ map:
 			      strerror(errno));
 		goto err_unlink;
 	}
-	populate(f, pf, f->window);
+	/*
+	 * --io direct: a step, not a window: clearing 64 MiB of huge pages
+	 * here held the next file up behind the drain thread (issue 16);
+	 * the prefaulter populates the rest after each write.
+	 */
+	populate(f, pf, pf->direct ? f->step : f->window);
 	pf->svc_at = f->step;
 	if (f->cfg.format == LWP_FMT_PCAPNG)
 		pcapng_hdr_fill(pf->map, f->cfg.ifname, f->cfg.snaplen,
 				f->cfg.linktype);
 	else
 		pcap_hdr_fill(pf->map, f->cfg.snaplen, f->cfg.linktype);
-	/* A file that a crash ends before its first records is still one. */
-	if (pf->direct) {
-		ret = write_all(pf->fd, pf->map, f->page, 0);
-		if (ret) {
-			lwp_err(err, ret, "cannot write %s: %s", part,
-				strerror(-ret));
-			munmap(pf->map, size);
-			goto err_unlink;
-		}
-	}
 	*out = pf;
 	return 0;
 
@@ -996,9 +1052,110 @@ static void remove_seqs(struct fring *f, const unsigned int *seqs, size_t n)
  * @current; a file whose -z command still runs is kept (and so is every
  * newer one) until a later call finds the command finished.
  */
+/*
+ * Files -W no longer keeps go to the finisher, which unlinks them: on a
+ * file system mounted with discard, unlink() waits for the disk to
+ * discard the blocks (10-170 ms for a 128 MiB file behind 64 MiB of
+ * writes here), and in the swapper it held up the next file (issue 16).
+ * Before the finisher runs, or if memory is short, here.  @seqs sorted.
+ */
+static void retire(struct fring *f, const unsigned int *seqs, size_t n)
+{
+	unsigned int *rm = NULL;
+
+	if (f->fin_live) {
+		pthread_mutex_lock(&f->lock);
+		rm = realloc(f->rm, (f->nrm + n) * sizeof(*rm));
+		if (rm) {
+			memcpy(rm + f->nrm, seqs, n * sizeof(*seqs));
+			f->rm = rm;
+			f->nrm += n;
+			pthread_cond_broadcast(&f->cond);
+		}
+		pthread_mutex_unlock(&f->lock);
+	}
+	if (!rm)
+		remove_seqs(f, seqs, n);
+}
+
+/* Unlink what retire() queued; @lock held, dropped meanwhile. */
+static void retire_now(struct fring *f)
+{
+	unsigned int *rm = f->rm;
+	size_t n = f->nrm;
+
+	f->rm = NULL;
+	f->nrm = 0;
+	pthread_mutex_unlock(&f->lock);
+	remove_seqs(f, rm, n);
+	free(rm);
+	pthread_mutex_lock(&f->lock);
+}
+
+/* The file -W keeps for the next one's blocks: "DIR/.BASE.spare". */
+static int spare_name(struct fring *f, char *buf)
+{
+	size_t dl = strlen(f->dir), bl = strlen(f->base);
+
+	if (dl + bl + sizeof("/..spare") > PATH_MAX)
+		return -ENAMETOOLONG;
+	memcpy(buf, f->dir, dl);
+	memcpy(buf + dl, "/.", 2);
+	memcpy(buf + dl + 2, f->base, bl);
+	memcpy(buf + dl + 2 + bl, ".spare", sizeof(".spare"));
+	return 0;
+}
+
+/*
+ * -W: the oldest file, @seq, becomes the spare that file_prepare() turns
+ * into the next file, instead of being unlinked.  On a file system
+ * mounted with discard, unlink() discards the blocks and the next file
+ * allocates them again: that cost a quarter of this disk's write rate
+ * (issue 16).  Only a file under its own name (not what -z made of it)
+ * and with no other link (an operator's ln to keep it) is taken.
+ * Return: whether @seq is taken care of (kept as the spare, or gone).
+ */
+static bool keep_spare(struct fring *f, unsigned int seq)
+{
+	size_t sl = strlen(f->suffix), nl;
+	char spare[PATH_MAX];
+	unsigned int s;
+	struct dirent *de;
+	struct stat st;
+	bool part, ok = false;
+	DIR *d;
+	int fd;
+
+	if (f->spare_fd >= 0 || spare_name(f, spare))
+		return false;
+	d = opendir(f->dir);
+	if (!d)
+		return false;
+	while ((de = readdir(d))) {
+		nl = strlen(de->d_name);
+		if (lwp_name_seq_any(f->base, de->d_name, &s, &part) ||
+		    part || s != seq || nl < sl ||
+		    strcmp(de->d_name + nl - sl, f->suffix))
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
+		    !S_ISREG(st.st_mode) || st.st_nlink != 1 ||
+		    renameat(dirfd(d), de->d_name, AT_FDCWD, spare))
+			break;
+		fd = open(spare, O_RDWR | O_CLOEXEC |
+			  (f->cfg.io != LWP_IO_MMAP ? O_DIRECT : 0));
+		if (fd < 0)
+			unlink(spare);
+		f->spare_fd = fd;
+		ok = true;
+		break;
+	}
+	closedir(d);
+	return ok;
+}
+
 static void trim(struct fring *f, size_t current)
 {
-	size_t k = 0;
+	size_t k = 0, kept = 0;
 
 	if (!f->cfg.max_files)
 		return;
@@ -1008,7 +1165,11 @@ static void trim(struct fring *f, size_t current)
 		k++;
 	if (!k)
 		return;
-	remove_seqs(f, f->done, k);
+	/* a file follows (@current): the oldest lends it its blocks */
+	if (current && keep_spare(f, f->done[0]))
+		kept = 1;
+	if (k > kept)
+		retire(f, f->done + kept, k - kept);
 	f->ndone -= k;
 	memmove(f->done, f->done + k, f->ndone * sizeof(*f->done));
 }
@@ -1073,6 +1234,13 @@ static void make_room(struct fring *f, uint64_t size)
 	if (!f->cfg.min_free.bytes && !f->cfg.min_free.pct &&
 	    !f->cfg.max_disk.bytes && !f->cfg.max_disk.pct)
 		return;
+	/* What -W retired still takes room: gone first, or more would go. */
+	if (f->fin_live) {
+		pthread_mutex_lock(&f->lock);
+		if (f->nrm)
+			retire_now(f);
+		pthread_mutex_unlock(&f->lock);
+	}
 	reap(f);
 	while (k < f->ndone && !kid_running(f, f->done[k]) &&
 	       short_of_room(f, size)) {
@@ -1223,11 +1391,12 @@ static void pfile_append(struct pfile **head, struct pfile *pf)
 
 /*
  * The finisher flushes completed files, one at a time in order, and
- * hands them back to the swapper (@flushed).  A file's fdatasync() takes
- * as long as the disk needs for what is still dirty; done in the
- * swapper, it held up the window of the next file, and the drain thread
- * took the file system's page faults itself, stalling up to 100 ms at
- * 0.5 GB/s on ext4 (issue 16).
+ * hands them back to the swapper (@flushed); before each, it unlinks
+ * what retire() queued.  A file's fdatasync() takes as long as the disk
+ * needs for what is still dirty; done in the swapper, it held up the
+ * window of the next file, and the drain thread took the file system's
+ * page faults itself, stalling up to 100 ms at 0.5 GB/s on ext4 (issue
+ * 16).
  */
 static void *finisher_main(void *arg)
 {
@@ -1238,6 +1407,10 @@ static void *finisher_main(void *arg)
 
 	pthread_mutex_lock(&f->lock);
 	for (;;) {
+		if (f->nrm) {
+			retire_now(f);
+			continue;
+		}
 		if (f->flushing) {
 			pf = f->flushing;
 			f->flushing = pf->qnext;
@@ -1270,13 +1443,30 @@ static void *swapper_main(void *arg)
 
 	pthread_mutex_lock(&f->lock);
 	for (;;) {
-		if (f->closing) {
-			pf = f->closing;
-			/* Not unmapped under the prefaulter's feet. */
-			if (f->pre_busy == pf || pf->staged) {
-				pthread_cond_wait(&f->cond, &f->lock);
-				continue;
+		/*
+		 * The drain thread waits for the next file: it comes before
+		 * everything else, never behind a file still being written
+		 * out (at 2.5 GB/s a 128 MiB file lasts 50 ms, issue 16).
+		 */
+		if (f->want_next && !f->stop) {
+			unsigned int seq = f->next_seq++;
+
+			pthread_mutex_unlock(&f->lock);
+			ret = file_prepare(f, seq, &pf, msg);
+			pthread_mutex_lock(&f->lock);
+			f->want_next = false;
+			if (ret) {
+				f->next_err = ret;
+				memcpy(f->next_msg, msg, sizeof(msg));
+			} else {
+				f->next = pf;
 			}
+			pthread_cond_broadcast(&f->cond);
+			continue;
+		}
+		/* Not unmapped under the prefaulter's feet. */
+		pf = f->closing;
+		if (pf && f->pre_busy != pf && !pf->staged) {
 			if (f->fadv_pf == pf)
 				f->fadv_pf = NULL;
 			f->closing = pf->qnext;
@@ -1306,23 +1496,7 @@ static void *swapper_main(void *arg)
 			pthread_mutex_lock(&f->lock);
 			continue;
 		}
-		if (f->want_next && !f->stop) {
-			unsigned int seq = f->next_seq++;
-
-			pthread_mutex_unlock(&f->lock);
-			ret = file_prepare(f, seq, &pf, msg);
-			pthread_mutex_lock(&f->lock);
-			f->want_next = false;
-			if (ret) {
-				f->next_err = ret;
-				memcpy(f->next_msg, msg, sizeof(msg));
-			} else {
-				f->next = pf;
-			}
-			pthread_cond_broadcast(&f->cond);
-			continue;
-		}
-		if (f->stop && !f->flushing && !f->fin_busy)
+		if (f->stop && !f->closing && !f->flushing && !f->fin_busy)
 			break;
 		pthread_cond_wait(&f->cond, &f->lock);
 	}
@@ -1338,6 +1512,7 @@ static void *swapper_main(void *arg)
 static int scan_series(struct fring *f, char *err)
 {
 	unsigned int seq, max = 0;
+	char spare[PATH_MAX];
 	struct dirent *de;
 	bool any = false, part;
 	size_t i, k;
@@ -1349,6 +1524,9 @@ static int scan_series(struct fring *f, char *err)
 	if (ret)
 		return lwp_err(err, ret, "bad file prefix '%s'",
 			       f->cfg.prefix);
+	/* a crash's spare: a file -W had retired */
+	if (!spare_name(f, spare))
+		unlink(spare);
 	d = opendir(f->dir);
 	if (!d)
 		return lwp_err(err, -errno, "cannot read directory %s: %s",
@@ -1399,6 +1577,7 @@ static void fin_join(struct fring *f)
 	pthread_cond_broadcast(&f->cond);
 	pthread_mutex_unlock(&f->lock);
 	pthread_join(f->finisher, NULL);
+	f->fin_live = false;
 }
 
 /**
@@ -1444,10 +1623,13 @@ int fring_open(struct fring **out, const struct fring_cfg *cfg, char *err)
 			       cfg->snaplen);
 	}
 	f->pkts_limit_left = cfg->max_pkts;
+	f->spare_fd = -1;
 	f->page = sysconf(_SC_PAGESIZE);
 	f->window = cfg->window ? cfg->window : FRING_WINDOW_DEFAULT;
 	f->window = (f->window + f->page - 1) & ~(f->page - 1);
 	f->step = f->window / 4;
+	/* how far the drain thread can be past what was submitted */
+	f->reach = 2 * f->window + LWPCAP_SEG_SIZE_MAX;
 	if (cfg->io != LWP_IO_MMAP) {
 		/* a page per request in flight */
 		ret = -posix_memalign((void **)&f->bounce, f->page,
@@ -1498,6 +1680,7 @@ int fring_open(struct fring **out, const struct fring_cfg *cfg, char *err)
 			strerror(-ret));
 		goto err_prefaulter;
 	}
+	f->fin_live = true;
 	ret = -pthread_create(&f->swapper, NULL, swapper_main, f);
 	if (ret) {
 		lwp_err(err, ret, "cannot start the swapper thread: %s",
@@ -1771,10 +1954,11 @@ static int write_run(struct fring *f, const uint8_t *p, size_t len,
 static int write_batch(struct fring *f, const struct lwp_batch *b,
 		       char *err)
 {
+	uint64_t pkts, caplen;
 	struct pcap_walk w;
 	unsigned int i, k;
+	size_t done, skip;
 	bool counting;
-	size_t done;
 	int ret = 0;
 
 	counting = f->cfg.max_pkts && b->pkts >= f->pkts_limit_left;
@@ -1783,24 +1967,38 @@ static int write_batch(struct fring *f, const struct lwp_batch *b,
 				&done, err);
 		if (ret)
 			break;
+		/*
+		 * A run ends on a record; a batch can be the whole ring (up
+		 * to 128 MiB after a stall): served only once a batch, the
+		 * disk went idle for 40 ms at a time (issue 16).
+		 */
+		window_check(f, false);
+		lwp_batch_release(b, i + 1);
 	}
 	if (counting)
 		return ret;
 	if (ret < 0) {
-		/* Error path: count what made it into the files by walking. */
-		for (k = 0; k <= i && k < b->nruns; k++) {
-			pcap_walk(b->runs[k].p, k < i ? b->runs[k].len : done,
+		/*
+		 * Error path: what made it into the files is the batch less
+		 * what did not, walked; the runs before @i are released.
+		 */
+		pkts = b->pkts;
+		caplen = b->caplen;
+		for (k = i; k < b->nruns; k++) {
+			skip = k == i ? done : 0;
+			pcap_walk(b->runs[k].p + skip, b->runs[k].len - skip,
 				  SIZE_MAX, UINT64_MAX, LWPCAP_SNAPLEN_MAX, &w);
-			stat_add(&f->st.pkts, w.pkts);
-			stat_add(&f->st.caplen, w.caplen);
+			pkts -= w.pkts;
+			caplen -= w.caplen;
 		}
+		stat_add(&f->st.pkts, pkts);
+		stat_add(&f->st.caplen, caplen);
 		return ret;
 	}
 	if (f->cfg.max_pkts)
 		f->pkts_limit_left -= b->pkts;
 	stat_add(&f->st.pkts, b->pkts);
 	stat_add(&f->st.caplen, b->caplen);
-	window_check(f, false);
 	return 0;
 }
 
@@ -1910,7 +2108,7 @@ static void period_back(struct fring *f, const struct lwp_batch *b)
  */
 int fring_write(void *arg, const struct lwp_batch *b, char *err)
 {
-	struct lwp_batch head, rest;
+	struct lwp_batch head, rest = { .q = NULL };
 	struct fring *f = arg;
 	unsigned int i = 0;
 	struct lwp_run cut;
@@ -2011,6 +2209,13 @@ int fring_close(struct fring *f, struct fring_stats *final, char *err)
 		file_discard(f, f->next);
 	wait_kids(f);
 	trim(f, 0);
+	if (f->spare_fd >= 0) {
+		char spare[PATH_MAX];
+
+		close(f->spare_fd);
+		if (!spare_name(f, spare))
+			unlink(spare);
+	}
 	if (final)
 		fring_get_stats(f, final);
 	pthread_cond_destroy(&f->cond);
