@@ -142,6 +142,7 @@ struct fring {
 	unsigned int *rm;
 	size_t nrm;
 	int spare_fd;
+	bool no_spare;
 	bool stop;
 	int sw_err;
 	char sw_msg[LWP_ERRLEN];
@@ -815,8 +816,12 @@ static int file_prepare(struct fring *f, unsigned int seq,
 		if (!fallocate(pf->fd, FALLOC_FL_ZERO_RANGE, 0, size) &&
 		    !rename(spare, part))
 			goto map;
+		/* tmpfs has no ZERO_RANGE: delete, then a new file, as before */
+		if (errno == EOPNOTSUPP)
+			f->no_spare = true;
 		close(pf->fd);
 		unlink(spare);
+		make_room(f, size);
 	}
 	pf->fd = open(part, flags | (pf->direct ? O_DIRECT : 0), 0644);
 	if (pf->fd < 0 && pf->direct && errno == EINVAL) {
@@ -1126,7 +1131,7 @@ static bool keep_spare(struct fring *f, unsigned int seq)
 	DIR *d;
 	int fd;
 
-	if (f->spare_fd >= 0 || spare_name(f, spare))
+	if (f->spare_fd >= 0 || f->no_spare || spare_name(f, spare))
 		return false;
 	d = opendir(f->dir);
 	if (!d)

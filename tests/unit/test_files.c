@@ -436,6 +436,43 @@ static int t_ring_reuse(void)
 	return 0;
 }
 
+/*
+ * -W on tmpfs, which has no FALLOC_FL_ZERO_RANGE: the spare cannot be
+ * reused, so files are deleted and made anew, as before; the ring and
+ * its records are the same and no spare is left.
+ */
+static int t_ring_reuse_tmpfs(void)
+{
+	char dir[256], prefix[300], spare[400];
+	struct fring_stats st;
+	struct fring_cfg c;
+	struct checker ck;
+	unsigned int files;
+	struct rig r;
+
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	CHECKF(!mount("tmpfs", dir, "tmpfs", 0, "size=1m"),
+	       "mount tmpfs on %s: %s (the tests run as root)", dir,
+	       strerror(errno));
+	snprintf(prefix, sizeof(prefix), "%s/cap", dir);
+	snprintf(spare, sizeof(spare), "%s/.cap.spare", dir);
+	CHECK(!rig_init(&r, 100));
+	cfg_init(&c, prefix, 24 + 116 * 50, 100);
+	c.max_files = 3;
+	CHECKF(!fring_open(&r.fr, &c, r.err), "%s", r.err);
+	CHECK(!pump(&r, 350, 100));
+	CHECKF(!fring_close(r.fr, &st, r.err), "%s", r.err);
+	CHECK(st.files == 7 && count_files(dir, ".pcap") == 3);
+	CHECK(count_files(dir, ".part") == 0 && access(spare, F_OK));
+	checker_init(&ck, 100, 1, NULL);
+	CHECK(!check_series(prefix, &ck, &files, 4, 6));
+	CHECK(ck.pkts == 150 && ck.next[0] == 350);
+	rig_fini(&r);
+	CHECK(!umount2(dir, MNT_DETACH));
+	tmpdir_remove(dir);
+	return 0;
+}
+
 /* -z runs on every completed file, with its final name. */
 static int t_postrotate(void)
 {
@@ -1409,6 +1446,7 @@ const struct test file_tests[] = {
 	{ "files_rotation_period_back", t_rotation_period_back },
 	{ "files_ring_of_files", t_file_ring },
 	{ "files_ring_reuse", t_ring_reuse },
+	{ "files_ring_reuse_tmpfs", t_ring_reuse_tmpfs },
 	{ "files_postrotate_command", t_postrotate },
 	{ "files_empty_run", t_empty_run },
 	{ "files_repair_crafted", t_repair_crafted },
