@@ -126,6 +126,28 @@ static int check_all_tools(const char *prefix, unsigned int first,
 }
 
 /*
+ * Files @first..@last of the series are valid and hold @pkts records of
+ * snaplen @snap in order, the last numbered @next - 1; with @tools,
+ * the pcap tools read each of them too (check_all_tools()).
+ */
+static int series_ok(const char *prefix, uint32_t snap, unsigned int first,
+		     unsigned int last, uint64_t pkts, uint64_t next,
+		     bool tools)
+{
+	struct checker ck;
+	unsigned int files;
+
+	checker_init(&ck, snap, 1, NULL);
+	CHECK(!check_series(prefix, &ck, &files, first, last));
+	CHECKF(ck.pkts == pkts && ck.next[0] == next,
+	       "%llu records, the last %llu (want %llu, %llu)",
+	       (unsigned long long)ck.pkts,
+	       (unsigned long long)ck.next[0] - 1,
+	       (unsigned long long)pkts, (unsigned long long)next - 1);
+	return tools ? check_all_tools(prefix, first, last) : 0;
+}
+
+/*
  * -C: records of 16 + 100 bytes, files of 24 + 50 records: 1234 records
  * make exactly 24 full files and one of 34, named .000000 to .000024.
  */
@@ -134,9 +156,7 @@ static int t_rotation_by_size(void)
 	char dir[256], prefix[300], path[400];
 	struct fring_cfg c;
 	struct fring_stats st;
-	struct checker ck;
 	struct rig r;
-	unsigned int files;
 
 	CHECK(!tmpdir_make(dir, sizeof(dir)));
 	snprintf(prefix, sizeof(prefix), "%s/cap", dir);
@@ -153,10 +173,7 @@ static int t_rotation_by_size(void)
 	CHECK(file_records(path) == 34);
 	lwp_series_name(path, sizeof(path), prefix, 0, LWP_SUFFIX);
 	CHECK(file_records(path) == 50);
-	checker_init(&ck, 128, 1, NULL);
-	CHECK(!check_series(prefix, &ck, &files, 0, 24));
-	CHECK(ck.pkts == 1234 && ck.next[0] == 1234);
-	CHECK(!check_all_tools(prefix, 0, 24));
+	CHECK(!series_ok(prefix, 128, 0, 24, 1234, 1234, true));
 	rig_fini(&r);
 	tmpdir_remove(dir);
 	return 0;
@@ -168,9 +185,7 @@ static int t_packet_count(void)
 	char dir[256], prefix[300];
 	struct fring_cfg c;
 	struct fring_stats st;
-	struct checker ck;
 	struct rig r;
-	unsigned int files;
 
 	CHECK(!tmpdir_make(dir, sizeof(dir)));
 	snprintf(prefix, sizeof(prefix), "%s/cap", dir);
@@ -181,9 +196,7 @@ static int t_packet_count(void)
 	CHECK(pump(&r, 2000, 200) == LWP_STOP);
 	CHECK(!fring_close(r.fr, &st, r.err));
 	CHECK(st.pkts == 777 && st.files == 8);
-	checker_init(&ck, 256, 1, NULL);
-	CHECK(!check_series(prefix, &ck, &files, 0, 7));
-	CHECK(ck.pkts == 777 && ck.next[0] == 777);
+	CHECK(!series_ok(prefix, 256, 0, 7, 777, 777, false));
 	CHECK(count_files(dir, ".pcap") == 8);
 	CHECK(!check_all_tools(prefix, 0, 7));
 	rig_fini(&r);
@@ -320,10 +333,7 @@ static int t_file_ring(void)
 	CHECK(!pump(&r, 60, 100));
 	CHECK(!fring_close(r.fr, &st, r.err));
 	CHECK(count_files(dir, ".pcap") == 3);
-	checker_init(&ck, 100, 1, NULL);
-	CHECK(!check_series(prefix, &ck, &files, 6, 8));
-	CHECK(ck.pkts == 50 + 50 + 10 && ck.next[0] == 410);
-	CHECK(!check_all_tools(prefix, 6, 8));
+	CHECK(!series_ok(prefix, 100, 6, 8, 50 + 50 + 10, 410, true));
 	rig_fini(&r);
 	tmpdir_remove(dir);
 	return 0;
@@ -382,9 +392,8 @@ static int t_ring_reuse(void)
 	struct fid b, id;
 	struct fring_cfg c;
 	struct fring_stats st;
-	struct checker ck;
 	struct rig r;
-	unsigned int files, k;
+	unsigned int k;
 	FILE *fp;
 
 	CHECK(!tmpdir_make(dir, sizeof(dir)));
@@ -426,10 +435,7 @@ static int t_ring_reuse(void)
 	CHECKF(id.ino == b.ino && id.gen == b.gen,
 	       "file 6 is inode %lu/%d, file 1 was %lu/%d",
 	       (unsigned long)id.ino, id.gen, (unsigned long)b.ino, b.gen);
-	checker_init(&ck, 100, 1, NULL);
-	CHECK(!check_series(prefix, &ck, &files, 4, 6));
-	CHECK(ck.pkts == 150 && ck.next[0] == 350);
-	CHECK(!check_all_tools(prefix, 4, 6));
+	CHECK(!series_ok(prefix, 100, 4, 6, 150, 350, true));
 	CHECK(file_records(keep) == 50 && !check_tools(keep, 50));
 	rig_fini(&r);
 	tmpdir_remove(dir);
@@ -446,8 +452,6 @@ static int t_ring_reuse_tmpfs(void)
 	char dir[256], prefix[300], spare[400];
 	struct fring_stats st;
 	struct fring_cfg c;
-	struct checker ck;
-	unsigned int files;
 	struct rig r;
 
 	CHECK(!tmpdir_make(dir, sizeof(dir)));
@@ -464,9 +468,7 @@ static int t_ring_reuse_tmpfs(void)
 	CHECKF(!fring_close(r.fr, &st, r.err), "%s", r.err);
 	CHECK(st.files == 7 && count_files(dir, ".pcap") == 3);
 	CHECK(count_files(dir, ".part") == 0 && access(spare, F_OK));
-	checker_init(&ck, 100, 1, NULL);
-	CHECK(!check_series(prefix, &ck, &files, 4, 6));
-	CHECK(ck.pkts == 150 && ck.next[0] == 350);
+	CHECK(!series_ok(prefix, 100, 4, 6, 150, 350, false));
 	rig_fini(&r);
 	CHECK(!umount2(dir, MNT_DETACH));
 	tmpdir_remove(dir);
@@ -717,8 +719,6 @@ static int t_disk_full(void)
 	char dir[256], prefix[300];
 	struct fring_cfg c;
 	struct fring_stats st;
-	struct checker ck;
-	unsigned int files;
 	struct rig r;
 	int ret, n;
 
@@ -738,10 +738,7 @@ static int t_disk_full(void)
 	CHECKF(n >= 2 && (uint64_t)n == st.files, "%d files, %llu closed", n,
 	       (unsigned long long)st.files);
 	CHECK(count_files(dir, ".part") == 0);
-	checker_init(&ck, 300, 1, NULL);
-	CHECK(!check_series(prefix, &ck, &files, 0, n - 1));
-	CHECK(ck.pkts == st.pkts && ck.next[0] == st.pkts);
-	CHECK(!check_all_tools(prefix, 0, n - 1));
+	CHECK(!series_ok(prefix, 300, 0, n - 1, st.pkts, st.pkts, true));
 	rig_fini(&r);
 	CHECK(!umount2(dir, MNT_DETACH));
 	tmpdir_remove(dir);
@@ -760,11 +757,9 @@ static int t_series_lock(void)
 	char dir[256], prefix[300], part[400], lock[400];
 	struct fring_cfg c;
 	struct fring_stats st;
-	struct checker ck;
 	struct stat before, after;
 	struct fring *other;
 	char err[LWP_ERRLEN] = "";
-	unsigned int files;
 	struct rig r;
 	int ret;
 
@@ -790,9 +785,7 @@ static int t_series_lock(void)
 	CHECK(!pump(&r, 30, 100));
 	CHECK(!fring_close(r.fr, &st, r.err));
 	CHECK(st.files == 3 && st.pkts == 150);
-	checker_init(&ck, 100, 1, NULL);
-	CHECK(!check_series(prefix, &ck, &files, 0, 2));
-	CHECK(ck.pkts == 150 && ck.next[0] == 150);
+	CHECK(!series_ok(prefix, 100, 0, 2, 150, 150, false));
 
 	/* Free again: the next run continues the series. */
 	CHECKF(!fring_open(&other, &c, err), "%s", err);
@@ -950,9 +943,7 @@ static int t_sync_error(void)
 	/* 2 or 3: the drain may rotate once more before it sees the error. */
 	n = count_files(dir, ".part");
 	CHECKF(n == 2 || n == 3, "%u .part; %s", n, r.err);
-	checker_init(&ck, 100, 1, NULL);
-	CHECK(!check_series(prefix, &ck, &files, 0, 1));
-	CHECK(ck.pkts == 100 && ck.next[0] == 100);
+	CHECK(!series_ok(prefix, 100, 0, 1, 100, 100, false));
 
 	fdatasync_errno = 0;
 	c.log = log_to_buf;
@@ -1001,8 +992,6 @@ static int t_prefault_window(void)
 	uint64_t rss0, rss;
 	struct fring_cfg c;
 	struct fring_stats st;
-	struct checker ck;
-	unsigned int files;
 	struct rig r;
 	int n;
 
@@ -1035,9 +1024,7 @@ static int t_prefault_window(void)
 	CHECK(st.pkts == 46000);
 	n = count_files(dir, ".pcap");
 	CHECK(n == 1 && count_files(dir, ".part") == 0);
-	checker_init(&ck, 1000, 1, NULL);
-	CHECK(!check_series(prefix, &ck, &files, 0, n - 1));
-	CHECK(ck.pkts == 46000 && ck.next[0] == 46000);
+	CHECK(!series_ok(prefix, 1000, 0, n - 1, 46000, 46000, false));
 	rig_fini(&r);
 	tmpdir_remove(dir);
 	return 0;
@@ -1100,8 +1087,6 @@ static int direct_once(int io, long *cached, uint64_t *anon)
 	char dir[256], prefix[300], part[400];
 	struct fring_cfg c;
 	struct fring_stats st;
-	struct checker ck;
-	unsigned int files;
 	uint64_t a0;
 	struct rig r;
 
@@ -1122,10 +1107,7 @@ static int direct_once(int io, long *cached, uint64_t *anon)
 	CHECK(!fring_close(r.fr, &st, r.err));
 	CHECK(st.pkts == 45000 && st.files == 1);
 	CHECK(count_files(dir, ".pcap") == 1 && !count_files(dir, ".part"));
-	checker_init(&ck, 1000, 1, NULL);
-	CHECK(!check_series(prefix, &ck, &files, 0, 0));
-	CHECK(ck.pkts == 45000 && ck.next[0] == 45000);
-	CHECK(!check_all_tools(prefix, 0, 0));
+	CHECK(!series_ok(prefix, 1000, 0, 0, 45000, 45000, true));
 	rig_fini(&r);
 	tmpdir_remove(dir);
 	return 0;
@@ -1165,8 +1147,6 @@ static int t_direct_recycle(void)
 	char dir[256], prefix[300];
 	struct fring_stats st;
 	struct fring_cfg c;
-	struct checker ck;
-	unsigned int files;
 	struct rig r;
 
 	CHECK(!tmpdir_make(dir, sizeof(dir)));
@@ -1181,10 +1161,7 @@ static int t_direct_recycle(void)
 	CHECKF(!fring_close(r.fr, &st, r.err), "%s", r.err);
 	CHECKF(st.pkts == 200000 && st.files >= 12, "%llu records, %llu files",
 	       (unsigned long long)st.pkts, (unsigned long long)st.files);
-	checker_init(&ck, 1000, 1, NULL);
-	CHECK(!check_series(prefix, &ck, &files, 0, st.files - 1));
-	CHECK(ck.pkts == 200000 && ck.next[0] == 200000);
-	CHECK(!check_all_tools(prefix, 0, st.files - 1));
+	CHECK(!series_ok(prefix, 1000, 0, st.files - 1, 200000, 200000, true));
 	rig_fini(&r);
 	tmpdir_remove(dir);
 	return 0;
@@ -1254,8 +1231,6 @@ static int t_direct_refused(void)
 	struct logbuf log = { .len = 0 };
 	struct fring_cfg c;
 	struct fring_stats st;
-	struct checker ck;
-	unsigned int files;
 	struct rig r;
 
 	CHECK(!tmpdir_make(dir, sizeof(dir)));
@@ -1274,9 +1249,7 @@ static int t_direct_refused(void)
 	       strstr(log.text, "--io mmap"), "%s", log.text);
 	CHECK(st.pkts == 1234 && st.files == 25);
 	CHECK(count_files(dir, ".pcap") == 25 && !count_files(dir, ".part"));
-	checker_init(&ck, 128, 1, NULL);
-	CHECK(!check_series(prefix, &ck, &files, 0, 24));
-	CHECK(ck.pkts == 1234 && ck.next[0] == 1234);
+	CHECK(!series_ok(prefix, 128, 0, 24, 1234, 1234, false));
 	rig_fini(&r);
 	tmpdir_remove(dir);
 	return 0;
