@@ -816,7 +816,7 @@ static int file_prepare(struct fring *f, unsigned int seq,
 		if (!fallocate(pf->fd, FALLOC_FL_ZERO_RANGE, 0, size) &&
 		    !rename(spare, part))
 			goto map;
-		/* tmpfs has no ZERO_RANGE: delete, then a new file, as before */
+		/* no ZERO_RANGE (tmpfs): delete, then a new file, as before */
 		if (errno == EOPNOTSUPP)
 			f->no_spare = true;
 		close(pf->fd);
@@ -1117,25 +1117,25 @@ static int spare_name(struct fring *f, char *buf)
  * mounted with discard, unlink() discards the blocks and the next file
  * allocates them again: that cost a quarter of this disk's write rate
  * (issue 16).  Only a file under its own name (not what -z made of it)
- * and with no other link (an operator's ln to keep it) is taken.
- * Return: whether @seq is taken care of (kept as the spare, or gone).
+ * and with no other link (an operator's ln to keep it) is taken; the
+ * caller still retires @seq, for any other name it has.
  */
-static bool keep_spare(struct fring *f, unsigned int seq)
+static void keep_spare(struct fring *f, unsigned int seq)
 {
 	size_t sl = strlen(f->suffix), nl;
 	char spare[PATH_MAX];
 	unsigned int s;
 	struct dirent *de;
 	struct stat st;
-	bool part, ok = false;
+	bool part;
 	DIR *d;
 	int fd;
 
 	if (f->spare_fd >= 0 || f->no_spare || spare_name(f, spare))
-		return false;
+		return;
 	d = opendir(f->dir);
 	if (!d)
-		return false;
+		return;
 	while ((de = readdir(d))) {
 		nl = strlen(de->d_name);
 		if (lwp_name_seq_any(f->base, de->d_name, &s, &part) ||
@@ -1151,16 +1151,14 @@ static bool keep_spare(struct fring *f, unsigned int seq)
 		if (fd < 0)
 			unlink(spare);
 		f->spare_fd = fd;
-		ok = true;
 		break;
 	}
 	closedir(d);
-	return ok;
 }
 
 static void trim(struct fring *f, size_t current)
 {
-	size_t k = 0, kept = 0;
+	size_t k = 0;
 
 	if (!f->cfg.max_files)
 		return;
@@ -1171,10 +1169,9 @@ static void trim(struct fring *f, size_t current)
 	if (!k)
 		return;
 	/* a file follows (@current): the oldest lends it its blocks */
-	if (current && keep_spare(f, f->done[0]))
-		kept = 1;
-	if (k > kept)
-		retire(f, f->done + kept, k - kept);
+	if (current)
+		keep_spare(f, f->done[0]);
+	retire(f, f->done, k);
 	f->ndone -= k;
 	memmove(f->done, f->done + k, f->ndone * sizeof(*f->done));
 }

@@ -845,6 +845,43 @@ static int t_ring_postrotate_gzip(void)
 }
 
 /*
+ * -W with a -z command that copies the file: the plain file goes on as
+ * the next file's blocks, and its copy goes with it, as every name of a
+ * retired number does (the first spare code left the copies behind).
+ */
+static int t_ring_reuse_zcopy(void)
+{
+	char dir[256], prefix[300], script[300];
+	struct fring_stats st;
+	struct fring_cfg c;
+	struct rig r;
+	FILE *fp;
+
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	snprintf(prefix, sizeof(prefix), "%s/cap", dir);
+	snprintf(script, sizeof(script), "%s/z.sh", dir);
+	fp = fopen(script, "w");
+	CHECK(fp);
+	fprintf(fp, "#!/bin/sh\ncp \"$1\" \"$1.copy\"\n");
+	CHECK(!fclose(fp) && !chmod(script, 0755));
+	CHECK(!rig_init(&r, 100));
+	cfg_init(&c, prefix, 24 + 116 * 50, 100);
+	c.max_files = 3;
+	c.postrotate = script;
+	CHECKF(!fring_open(&r.fr, &c, r.err), "%s", r.err);
+	CHECK(!pump(&r, 350, 100));
+	CHECK(!fring_close(r.fr, &st, r.err));
+	CHECK(st.files == 7);
+	CHECKF(count_files(dir, ".pcap") == 3 &&
+	       count_files(dir, ".pcap.copy") == 3, "%d .pcap, %d .pcap.copy",
+	       count_files(dir, ".pcap"), count_files(dir, ".pcap.copy"));
+	CHECK(!series_ok(prefix, 100, 4, 6, 150, 350, true));
+	rig_fini(&r);
+	tmpdir_remove(dir);
+	return 0;
+}
+
+/*
  * -W 1 -z CMD: a file is never deleted before its command has run; the
  * command (slow on purpose) sees every file whole; at the end one file
  * remains.
@@ -1420,6 +1457,7 @@ const struct test file_tests[] = {
 	{ "files_ring_of_files", t_file_ring },
 	{ "files_ring_reuse", t_ring_reuse },
 	{ "files_ring_reuse_tmpfs", t_ring_reuse_tmpfs },
+	{ "files_ring_reuse_zcopy", t_ring_reuse_zcopy },
 	{ "files_postrotate_command", t_postrotate },
 	{ "files_empty_run", t_empty_run },
 	{ "files_repair_crafted", t_repair_crafted },
