@@ -126,6 +126,29 @@ static int check_all_tools(const char *prefix, unsigned int first,
 }
 
 /*
+ * The -W 3 ring the ring tests share, 50 records of 100 bytes a file:
+ * open it, write @n records, close it; @files files completed.
+ */
+static int ring_run(struct rig *r, struct fring_cfg *c, uint64_t n,
+		    uint64_t files)
+{
+	struct fring_stats st;
+
+	CHECKF(!fring_open(&r->fr, c, r->err), "%s", r->err);
+	CHECK(!pump(r, n, 100));
+	CHECKF(!fring_close(r->fr, &st, r->err), "%s", r->err);
+	CHECKF(st.files == files, "%llu files completed, want %llu",
+	       (unsigned long long)st.files, (unsigned long long)files);
+	return 0;
+}
+
+static void ring_cfg(struct fring_cfg *c, const char *prefix)
+{
+	cfg_init(c, prefix, 24 + 116 * 50, 100);
+	c->max_files = 3;
+}
+
+/*
  * Files @first..@last of the series are valid and hold @pkts records of
  * snaplen @snap in order, the last numbered @next - 1; with @tools,
  * the pcap tools read each of them too (check_all_tools()).
@@ -310,7 +333,6 @@ static int t_file_ring(void)
 {
 	char dir[256], prefix[300];
 	struct fring_cfg c;
-	struct fring_stats st;
 	struct checker ck;
 	struct rig r;
 	unsigned int files;
@@ -318,20 +340,14 @@ static int t_file_ring(void)
 	CHECK(!tmpdir_make(dir, sizeof(dir)));
 	snprintf(prefix, sizeof(prefix), "%s/cap", dir);
 	CHECK(!rig_init(&r, 100));
-	cfg_init(&c, prefix, 24 + 116 * 50, 100);
-	c.max_files = 3;
-	CHECK(!fring_open(&r.fr, &c, r.err));
-	CHECK(!pump(&r, 350, 100));
-	CHECK(!fring_close(r.fr, &st, r.err));
-	CHECK(st.files == 7);
+	ring_cfg(&c, prefix);
+	CHECK(!ring_run(&r, &c, 350, 7));
 	CHECK(count_files(dir, ".pcap") == 3);
 	checker_init(&ck, 100, 1, NULL);
 	CHECK(!check_series(prefix, &ck, &files, 4, 6));
 	CHECK(ck.pkts == 150);
 
-	CHECK(!fring_open(&r.fr, &c, r.err));
-	CHECK(!pump(&r, 60, 100));
-	CHECK(!fring_close(r.fr, &st, r.err));
+	CHECK(!ring_run(&r, &c, 60, 2));
 	CHECK(count_files(dir, ".pcap") == 3);
 	CHECK(!series_ok(prefix, 100, 6, 8, 50 + 50 + 10, 410, true));
 	rig_fini(&r);
@@ -403,8 +419,7 @@ static int t_ring_reuse(void)
 	fp = fopen(spare, "w");
 	CHECK(fp && fputs("left by a crash", fp) >= 0 && !fclose(fp));
 	CHECK(!rig_init(&r, 100));
-	cfg_init(&c, prefix, 24 + 116 * 50, 100);
-	c.max_files = 3;
+	ring_cfg(&c, prefix);
 	CHECKF(!fring_open(&r.fr, &c, r.err), "%s", r.err);
 	CHECKF(access(spare, F_OK), "%s still there", spare);
 	lwp_series_name(path, sizeof(path), prefix, 0, LWP_PART_SUFFIX);
@@ -450,7 +465,6 @@ static int t_ring_reuse(void)
 static int t_ring_reuse_tmpfs(void)
 {
 	char dir[256], prefix[300], spare[400];
-	struct fring_stats st;
 	struct fring_cfg c;
 	struct rig r;
 
@@ -461,12 +475,9 @@ static int t_ring_reuse_tmpfs(void)
 	snprintf(prefix, sizeof(prefix), "%s/cap", dir);
 	snprintf(spare, sizeof(spare), "%s/.cap.spare", dir);
 	CHECK(!rig_init(&r, 100));
-	cfg_init(&c, prefix, 24 + 116 * 50, 100);
-	c.max_files = 3;
-	CHECKF(!fring_open(&r.fr, &c, r.err), "%s", r.err);
-	CHECK(!pump(&r, 350, 100));
-	CHECKF(!fring_close(r.fr, &st, r.err), "%s", r.err);
-	CHECK(st.files == 7 && count_files(dir, ".pcap") == 3);
+	ring_cfg(&c, prefix);
+	CHECK(!ring_run(&r, &c, 350, 7));
+	CHECK(count_files(dir, ".pcap") == 3);
 	CHECK(count_files(dir, ".part") == 0 && access(spare, F_OK));
 	CHECK(!series_ok(prefix, 100, 4, 6, 150, 350, false));
 	rig_fini(&r);
@@ -807,28 +818,20 @@ static int t_ring_postrotate_gzip(void)
 {
 	char dir[256], prefix[300], cmd[1024], out[4096];
 	struct fring_cfg c;
-	struct fring_stats st;
 	struct rig r;
 	unsigned int s;
 
 	CHECK(!tmpdir_make(dir, sizeof(dir)));
 	snprintf(prefix, sizeof(prefix), "%s/cap", dir);
 	CHECK(!rig_init(&r, 100));
-	cfg_init(&c, prefix, 24 + 116 * 50, 100);
-	c.max_files = 3;
+	ring_cfg(&c, prefix);
 	c.postrotate = "gzip";
-	CHECK(!fring_open(&r.fr, &c, r.err));
-	CHECK(!pump(&r, 350, 100));
-	CHECK(!fring_close(r.fr, &st, r.err));
-	CHECK(st.files == 7);
+	CHECK(!ring_run(&r, &c, 350, 7));
 	CHECKF(count_files(dir, ".pcap.gz") == 3 &&
 	       count_files(dir, ".pcap") == 0, "%d .pcap.gz, %d .pcap",
 	       count_files(dir, ".pcap.gz"), count_files(dir, ".pcap"));
 
-	CHECKF(!fring_open(&r.fr, &c, r.err), "%s", r.err);
-	CHECK(!pump(&r, 60, 100));
-	CHECK(!fring_close(r.fr, &st, r.err));
-	CHECK(st.files == 2);
+	CHECK(!ring_run(&r, &c, 60, 2));
 	CHECKF(count_files(dir, ".pcap.gz") == 3 &&
 	       count_files(dir, ".pcap") == 0, "%d .pcap.gz, %d .pcap",
 	       count_files(dir, ".pcap.gz"), count_files(dir, ".pcap"));
@@ -852,7 +855,6 @@ static int t_ring_postrotate_gzip(void)
 static int t_ring_reuse_zcopy(void)
 {
 	char dir[256], prefix[300], script[300];
-	struct fring_stats st;
 	struct fring_cfg c;
 	struct rig r;
 	FILE *fp;
@@ -865,13 +867,9 @@ static int t_ring_reuse_zcopy(void)
 	fprintf(fp, "#!/bin/sh\ncp \"$1\" \"$1.copy\"\n");
 	CHECK(!fclose(fp) && !chmod(script, 0755));
 	CHECK(!rig_init(&r, 100));
-	cfg_init(&c, prefix, 24 + 116 * 50, 100);
-	c.max_files = 3;
+	ring_cfg(&c, prefix);
 	c.postrotate = script;
-	CHECKF(!fring_open(&r.fr, &c, r.err), "%s", r.err);
-	CHECK(!pump(&r, 350, 100));
-	CHECK(!fring_close(r.fr, &st, r.err));
-	CHECK(st.files == 7);
+	CHECK(!ring_run(&r, &c, 350, 7));
 	CHECKF(count_files(dir, ".pcap") == 3 &&
 	       count_files(dir, ".pcap.copy") == 3, "%d .pcap, %d .pcap.copy",
 	       count_files(dir, ".pcap"), count_files(dir, ".pcap.copy"));
