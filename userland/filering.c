@@ -792,7 +792,7 @@ static int file_prepare(struct fring *f, unsigned int seq,
 	pf = calloc(1, sizeof(*pf));
 	if (!pf)
 		return lwp_err(err, -ENOMEM, "out of memory");
-	make_room(f, f->spare_fd >= 0 ? 0 : size);
+	make_room(f, size);
 	pf->seq = seq;
 	pf->off = f->hdr_len;
 	ret = name(f, part, seq, f->part_suffix);
@@ -1182,7 +1182,10 @@ static uint64_t space_bytes(const struct fring_space *s, uint64_t total)
 	return s->pct ? total / 100 * s->pct : s->bytes;
 }
 
-/* Bytes the series' files take on the disk, the .part ones included. */
+/*
+ * Bytes the series' files take on the disk, the .part ones and the
+ * spare included.
+ */
 static uint64_t series_usage(struct fring *f)
 {
 	uint64_t sum = 0;
@@ -1200,7 +1203,21 @@ static uint64_t series_usage(struct fring *f)
 		    !fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW))
 			sum += (uint64_t)st.st_blocks * 512;
 	closedir(d);
+	if (f->spare_fd >= 0 && !fstat(f->spare_fd, &st))
+		sum += (uint64_t)st.st_blocks * 512;
 	return sum;
+}
+
+/* What a next file of @size adds to the disk: less the spare's blocks. */
+static uint64_t new_bytes(struct fring *f, uint64_t size)
+{
+	struct stat st;
+	uint64_t have;
+
+	if (f->spare_fd < 0 || fstat(f->spare_fd, &st))
+		return size;
+	have = (uint64_t)st.st_blocks * 512;
+	return have < size ? size - have : 0;
 }
 
 /* Whether a new file of @size needs room the retention options keep. */
@@ -1224,10 +1241,13 @@ static bool short_of_room(struct fring *f, uint64_t size)
 /*
  * Retention (--min-free, --max-disk): before a file of @size is made,
  * delete the oldest completed files of the series (under any name -z
- * gave them) until there is room for it.  A file whose -z command still
- * runs is kept, and so is every newer one; if no room can be made, the
- * file's creation fails as on a full disk.  Only this series' files are
- * touched: readers sharing a file system each delete their own oldest.
+ * gave them) until there is room for it.  The first of them becomes the
+ * spare, whose blocks the new file takes (keep_spare(): no unlink()
+ * waiting for a discard, no new allocation, in the thread that makes the
+ * next file).  A file whose -z command still runs is kept, and so is
+ * every newer one; if no room can be made, the file's creation fails as
+ * on a full disk.  Only this series' files are touched: readers sharing
+ * a file system each delete their own oldest.
  */
 static void make_room(struct fring *f, uint64_t size)
 {
@@ -1245,7 +1265,8 @@ static void make_room(struct fring *f, uint64_t size)
 	}
 	reap(f);
 	while (k < f->ndone && !kid_running(f, f->done[k]) &&
-	       short_of_room(f, size)) {
+	       short_of_room(f, new_bytes(f, size))) {
+		keep_spare(f, f->done[k]);
 		remove_seqs(f, &f->done[k], 1);
 		k++;
 	}

@@ -486,6 +486,74 @@ static int t_ring_reuse_tmpfs(void)
 	return 0;
 }
 
+/*
+ * Retention (--max-disk) on a file system with FALLOC_FL_ZERO_RANGE: the
+ * file it removes lends its blocks to the next one, as with -W (an
+ * unlink() and a new allocation in the swapper, which makes the next
+ * file, held it up behind the discard).  Some file comes back as a later
+ * one (same inode and generation); the series stays within its budget,
+ * whole and in order.
+ */
+static int t_retention_reuse(void)
+{
+	char dir[256], prefix[300], path[400];
+	struct fid id[12];
+	struct fring_cfg c;
+	struct checker ck;
+	unsigned int k, j, lo, files, reused = 0;
+	uint64_t used = 0;
+	struct stat st;
+	struct rig r;
+
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	snprintf(prefix, sizeof(prefix), "%s/cap", dir);
+	CHECK(!rig_init(&r, 100));
+	cfg_init(&c, prefix, 24 + 116 * 50, 100);
+	c.max_disk.bytes = 48 << 10;		/* six files of 8 KiB */
+	CHECKF(!fring_open(&r.fr, &c, r.err), "%s", r.err);
+	for (k = 0; k < ARRAY_SIZE(id); k++) {
+		lwp_series_name(path, sizeof(path), prefix, k,
+				LWP_PART_SUFFIX);
+		CHECKF(!wait_path(path, true), "no %s", path);
+		CHECK(!file_id(path, &id[k]));
+		for (j = 0; j < k; j++)
+			if (id[j].ino == id[k].ino && id[j].gen == id[k].gen)
+				reused++;
+		CHECK(!pump(&r, 50, 100));
+		if (!k)
+			continue;
+		/* a full file is handed on with the next record */
+		lwp_series_name(path, sizeof(path), prefix, k - 1,
+				LWP_SUFFIX);
+		CHECKF(!wait_path(path, true), "%s not published", path);
+	}
+	CHECKF(!fring_close(r.fr, NULL, r.err), "%s", r.err);
+	CHECKF(reused >= 4, "%u of %zu files reused an older one's inode",
+	       reused, ARRAY_SIZE(id));
+	for (lo = 0; lo < ARRAY_SIZE(id); lo++) {
+		lwp_series_name(path, sizeof(path), prefix, lo, LWP_SUFFIX);
+		if (!access(path, F_OK))
+			break;
+	}
+	CHECKF(lo >= 4, "file %u is the oldest left", lo);
+	for (k = lo; k < ARRAY_SIZE(id); k++) {
+		lwp_series_name(path, sizeof(path), prefix, k, LWP_SUFFIX);
+		CHECK(!stat(path, &st));
+		used += (uint64_t)st.st_blocks * 512;
+	}
+	CHECKF(used <= c.max_disk.bytes, "%llu bytes",
+	       (unsigned long long)used);
+	CHECK(!count_files(dir, ".part") && !count_files(dir, ".spare"));
+	checker_init(&ck, 100, 1, NULL);
+	CHECK(!check_series(prefix, &ck, &files, lo, ARRAY_SIZE(id) - 1));
+	CHECKF(ck.next[0] == 600 && ck.pkts == 600 - 50 * lo,
+	       "%llu records, the last %llu", (unsigned long long)ck.pkts,
+	       (unsigned long long)ck.next[0] - 1);
+	rig_fini(&r);
+	tmpdir_remove(dir);
+	return 0;
+}
+
 /* -z runs on every completed file, with its final name. */
 static int t_postrotate(void)
 {
@@ -1482,5 +1550,6 @@ const struct test file_tests[] = {
 	{ "files_direct_crash_repair", t_direct_crash_repair },
 	{ "files_direct_refused", t_direct_refused },
 	{ "files_direct_write_error", t_direct_write_error },
+	{ "files_retention_reuse", t_retention_reuse },
 };
 const unsigned int file_tests_n = ARRAY_SIZE(file_tests);
