@@ -1238,12 +1238,69 @@ static int t_direct_io(void)
 }
 
 /*
+ * What t_direct_recycle() watches: pages moved by mremap(), and each
+ * munmap() of @unmap_watch bytes, whose range must be mapped whole.
+ */
+static size_t unmap_watch;
+static unsigned long moves, unmaps, unmap_holes;
+
+void *mremap(void *old, size_t old_len, size_t len, int flags, ...)
+{
+	void *to = NULL;
+	va_list ap;
+	long ret;
+
+	if (flags & MREMAP_FIXED) {
+		va_start(ap, flags);
+		to = va_arg(ap, void *);
+		va_end(ap);
+	}
+	ret = syscall(SYS_mremap, old, old_len, len, flags, to);
+	if (ret != -1 && (flags & MREMAP_FIXED))
+		__atomic_add_fetch(&moves, 1, __ATOMIC_RELAXED);
+	return (void *)ret;
+}
+
+/* Whether /proc/self/maps covers [@a, @a + @len) without a gap. */
+static bool mapped_whole(uintptr_t a, size_t len)
+{
+	uintptr_t lo, hi, at = a;
+	char line[512];
+	FILE *m;
+
+	m = fopen("/proc/self/maps", "re");
+	if (!m)
+		return false;
+	while (at < a + len && fgets(line, sizeof(line), m)) {
+		if (sscanf(line, "%lx-%lx", &lo, &hi) != 2 || hi <= at)
+			continue;
+		if (lo > at)
+			break;
+		at = hi;
+	}
+	fclose(m);
+	return at >= a + len;
+}
+
+int munmap(void *addr, size_t len)
+{
+	if (unmap_watch && len == unmap_watch) {
+		__atomic_add_fetch(&unmaps, 1, __ATOMIC_RELAXED);
+		if (!mapped_whole((uintptr_t)addr, len))
+			__atomic_add_fetch(&unmap_holes, 1, __ATOMIC_RELAXED);
+	}
+	return syscall(SYS_munmap, addr, len);
+}
+
+/*
  * --io direct: staging memory the disk has taken moves on to the next
  * file instead of being freed and cleared again (issue 16).  Small files
  * and a small window move most of every file's memory to the next one
  * while earlier files are unmapped: every record must come out whole and
- * in order (a move that left a hole let the next file's memory be mapped
- * there, and the old file's munmap() then took it: SIGSEGV).
+ * in order.  A move must leave its source mapped: a hole let the next
+ * file's memory be mapped there, and the old file's munmap() then took
+ * it (SIGSEGV, when the kernel happened to pick the hole); so every
+ * file's staging range must be mapped whole when it is unmapped.
  */
 static int t_direct_recycle(void)
 {
@@ -1258,12 +1315,19 @@ static int t_direct_recycle(void)
 	cfg_init(&c, prefix, 16ULL << 20, 1000);
 	c.io = LWP_IO_DIRECT;
 	c.window = 1ULL << 20;
+	unmap_watch = c.file_size;
 	CHECKF(!fring_open(&r.fr, &c, r.err), "%s", r.err);
 	CHECK(fring_io(r.fr) == LWP_IO_DIRECT);
 	CHECK(!pump(&r, 200000, 1000));
 	CHECKF(!fring_close(r.fr, &st, r.err), "%s", r.err);
+	unmap_watch = 0;
 	CHECKF(st.pkts == 200000 && st.files >= 12, "%llu records, %llu files",
 	       (unsigned long long)st.pkts, (unsigned long long)st.files);
+	/* valgrind refuses MREMAP_DONTUNMAP: then each page is freed */
+	CHECKF((under_valgrind() ? !moves : moves >= 12) && unmaps >= 12 &&
+	       !unmap_holes,
+	       "%lu pages moved, %lu of %lu files' staging unmapped with holes",
+	       moves, unmap_holes, unmaps);
 	CHECK(!series_ok(prefix, 1000, 0, st.files - 1, 200000, 200000, true));
 	rig_fini(&r);
 	tmpdir_remove(dir);
