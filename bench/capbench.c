@@ -28,6 +28,12 @@
  *           does (fallocate, mmap, MADV_POPULATE_WRITE) but outside the
  *           timed part: the limit of any writer through mmap'd files
  *           there, first-touch costs of new pages included
+ *   pwrite_file  the same runs written with pwritev() at their offsets
+ *           into fresh preallocated files on the filesystem under test
+ *           (prepared outside the timed part, like memcpy_file, but not
+ *           mapped): docs/design.md's second writer strategy, the
+ *           records going from the ring mapping into the file with one
+ *           copy in the kernel, no page faults in the writer, no swapper
  *   memcpy  the same runs memcpy()'d into a prefaulted buffer of one
  *           file's size (wrapping): the bandwidth limit of any copy
  *
@@ -51,6 +57,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -62,9 +69,10 @@
 
 #define NAPI_BUDGET	64
 
-enum { P_OURS, P_PCAP, P_MEMCPY, P_PCAPC, P_MFILE, P_N };
+enum { P_OURS, P_PCAP, P_MEMCPY, P_PCAPC, P_MFILE, P_PFILE, P_N };
 static const char *const pname[P_N] = {
-	"ours", "pcap_dump", "memcpy", "pcap_dump_ftell", "memcpy_file"
+	"ours", "pcap_dump", "memcpy", "pcap_dump_ftell", "memcpy_file",
+	"pwrite_file"
 };
 
 struct acc {
@@ -198,26 +206,33 @@ static void mc_run(void *ctx, const uint8_t *p, uint32_t len)
 	m->bytes += len;
 }
 
+/* memcpy_file's mapped files, or pwrite_file's (@pw: not mapped). */
 struct mfile {
 	char prefix[PATH_MAX];
+	bool pw;
 	uint8_t *map;
 	int fd;
 	unsigned int seq;
 	uint64_t size, off;
 	uint64_t bytes;
+	struct iovec iov[IOV_MAX];
+	unsigned int niov;
+	uint64_t iov_off;
 };
 
 static void mfile_drop(struct mfile *m)
 {
 	char name[PATH_MAX + 32];
 
-	if (!m->map)
+	if (m->fd < 0)
 		return;
-	munmap(m->map, m->size);
+	if (m->map)
+		munmap(m->map, m->size);
 	close(m->fd);
 	snprintf(name, sizeof(name), "%s.%06u", m->prefix, m->seq - 1);
 	unlink(name);
 	m->map = NULL;
+	m->fd = -1;
 }
 
 /* A fresh file with room for @need bytes more, prepared untimed. */
@@ -225,7 +240,7 @@ static void mfile_room(struct mfile *m, uint64_t need)
 {
 	char name[PATH_MAX + 32];
 
-	if (m->map && m->off + need <= m->size)
+	if (m->fd >= 0 && m->off + need <= m->size)
 		return;
 	mfile_drop(m);
 	snprintf(name, sizeof(name), "%s.%06u", m->prefix, m->seq++);
@@ -234,12 +249,41 @@ static void mfile_room(struct mfile *m, uint64_t need)
 		die(name, strerror(errno));
 	if (fallocate(m->fd, 0, 0, m->size) && ftruncate(m->fd, m->size))
 		die(name, strerror(errno));
+	m->off = 0;
+	if (m->pw)
+		return;
 	m->map = mmap(NULL, m->size, PROT_READ | PROT_WRITE, MAP_SHARED,
 		      m->fd, 0);
 	if (m->map == MAP_FAILED)
 		die(name, strerror(errno));
 	madvise(m->map, m->size, 23 /* MADV_POPULATE_WRITE */);
-	m->off = 0;
+}
+
+/* pwrite_file: the runs gathered so far, in one pwritev() (timed). */
+static void pfile_flush(struct mfile *m)
+{
+	uint64_t want = m->off - m->iov_off;
+	ssize_t n;
+
+	if (!m->niov)
+		return;
+	n = pwritev(m->fd, m->iov, m->niov, m->iov_off);
+	if (n < 0 || (uint64_t)n != want)
+		die("pwritev", n < 0 ? strerror(errno) : "short write");
+	m->niov = 0;
+	m->iov_off = m->off;
+}
+
+static void pfile_run(void *ctx, const uint8_t *p, uint32_t len)
+{
+	struct mfile *m = ctx;
+
+	if (m->niov == IOV_MAX)
+		pfile_flush(m);
+	m->iov[m->niov].iov_base = (void *)p;
+	m->iov[m->niov++].iov_len = len;
+	m->off += len;
+	m->bytes += len;
 }
 
 static void mfile_run(void *ctx, const uint8_t *p, uint32_t len)
@@ -269,13 +313,15 @@ static void usage(void)
 {
 	fputs("usage: capbench -d DIR -n PACKETS [-s SNAPLEN] [-l LEN] [-q QUEUES]\n"
 	      "                [-C FILE_BYTES] [-W FILES] [-r RING_BYTES] [-g SEG_BYTES]\n"
-	      "                [-p ours,pcap_dump,memcpy,memcpy_file,pcap_dump_ftell]\n", stderr);
+	      "                [-p ours,pcap_dump,memcpy,memcpy_file,pwrite_file,\n"
+	      "                    pcap_dump_ftell]\n", stderr);
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	const char *dir = NULL, *paths = "ours,pcap_dump,memcpy,memcpy_file";
+	const char *dir = NULL;
+	const char *paths = "ours,pcap_dump,memcpy,memcpy_file,pwrite_file";
 	uint64_t n = 0, file_size = 128ULL << 20, ring = 16ULL << 20;
 	uint32_t snaplen = 64, len = 0, seg = 256U << 10;
 	unsigned int nq = 1, max_files = 4, i, q, k, chunk;
@@ -289,7 +335,7 @@ int main(int argc, char **argv)
 	struct fring_stats fs = { 0 };
 	struct peer peer = { 0 }, peerc = { 0 };
 	struct mc mc = { 0 };
-	struct mfile mf = { .fd = -1 };
+	static struct mfile mf = { .fd = -1 }, pf = { .fd = -1, .pw = true };
 	uint64_t seq = 0, perq, produced = 0, drops = 0, mc_pkts = 0;
 	uint32_t *pos;
 
@@ -340,7 +386,9 @@ int main(int argc, char **argv)
 	snprintf(peer_prefix, sizeof(peer_prefix), "%s/peer", dir);
 	snprintf(peerc_prefix, sizeof(peerc_prefix), "%s/peerc", dir);
 	snprintf(mf.prefix, sizeof(mf.prefix), "%s/mfile", dir);
+	snprintf(pf.prefix, sizeof(pf.prefix), "%s/pfile", dir);
 	mf.size = file_size;
+	pf.size = file_size;
 	if (on[P_OURS]) {
 		struct fring_cfg fc = {
 			.prefix = ours_prefix,
@@ -353,9 +401,10 @@ int main(int argc, char **argv)
 		if (fring_open(&fr, &fc, err))
 			die("fring_open", err);
 	}
-	for (i = P_PCAP; i < P_N; i += P_PCAPC - P_PCAP) {
-		struct peer *pr = i == P_PCAP ? &peer : &peerc;
+	for (k = 0; k < 2; k++) {
+		struct peer *pr = k ? &peerc : &peer;
 
+		i = k ? P_PCAPC : P_PCAP;
 		if (!on[i])
 			continue;
 		pr->pd = pcap_open_dead_with_tstamp_precision(DLT_EN10MB,
@@ -418,14 +467,19 @@ int main(int argc, char **argv)
 			pos[q] = __atomic_load_n(fakedev_prod_ptr(&dev, q),
 						 __ATOMIC_ACQUIRE);
 
-		if (on[P_MFILE]) {
+		if (on[P_MFILE] || on[P_PFILE]) {
 			uint64_t need = 0;
 
 			for (q = 0; q < nq; q++)
 				need += (uint32_t)(pos[q] - from[q]);
-			if (need > mf.size)
+			if (need > file_size)
 				die("memcpy_file", "-C is smaller than a ring");
-			mfile_room(&mf, need);
+			if (on[P_MFILE])
+				mfile_room(&mf, need);
+			if (on[P_PFILE]) {
+				mfile_room(&pf, need);
+				pf.iov_off = pf.off;
+			}
 		}
 		for (k = 0; k < P_N; k++) {
 			unsigned int p = (chunk + k) % P_N;
@@ -462,8 +516,14 @@ int main(int argc, char **argv)
 					walk_queue(&dev, q, from[q], pos[q],
 						   mfile_run, &mf);
 					break;
+				case P_PFILE:
+					walk_queue(&dev, q, from[q], pos[q],
+						   pfile_run, &pf);
+					break;
 				}
 			}
+			if (p == P_PFILE)
+				pfile_flush(&pf);
 			acc[p].wall += clk(CLOCK_MONOTONIC) - w0;
 			acc[p].cpu += clk(CLOCK_THREAD_CPUTIME_ID) - c0;
 			if (p == P_OURS) {
@@ -481,7 +541,7 @@ int main(int argc, char **argv)
 			for (q = 0; q < nq; q++)
 				__atomic_store_n(lq[q].cons_usr, pos[q],
 						 __ATOMIC_RELEASE);
-		if (on[P_MEMCPY] || on[P_MFILE])
+		if (on[P_MEMCPY] || on[P_MFILE] || on[P_PFILE])
 			for (q = 0; q < nq; q++)
 				walk_queue(&dev, q, from[q], pos[q],
 					   count_run, &mc_pkts);
@@ -517,7 +577,10 @@ int main(int argc, char **argv)
 	acc[P_MEMCPY].bytes = mc.bytes;
 	acc[P_MFILE].pkts = on[P_MFILE] ? mc_pkts : 0;
 	acc[P_MFILE].bytes = mf.bytes;
+	acc[P_PFILE].pkts = on[P_PFILE] ? mc_pkts : 0;
+	acc[P_PFILE].bytes = pf.bytes;
 	mfile_drop(&mf);
+	mfile_drop(&pf);
 
 	for (i = 0; i < P_N; i++) {
 		if (!on[i])
