@@ -162,17 +162,34 @@ fail() { echo "  FAIL: $*"; ok=0; }
 # cannot see (default 0)
 account()
 {
-	local o=$1 sent tx tdrop rx cap drops unseen=${3:-0}
+	local o=$1 sent tx tdrop rx cap drops late nicd unseen=${3:-0}
 	sent=$(val "$o/host.env" sent); tx=$(val "$o/host.env" tap_tx_delta)
 	tdrop=$(val "$o/host.env" tap_drop_delta)
 	rx=$(val "$o/guest.env" rx_delta); cap=$(val "$o/guest.env" captured)
 	drops=$(val "$o/guest.env" drops)
-	echo "  sent=$sent tap_tx=$tx tap_drop=$tdrop rx=$rx captured=$cap ring_drops=$drops"
+	# (guest/capture.sh counts these two, netns.sh does not)
+	late=$(val "$o/guest.env" rx_late); late=${late:-0}
+	nicd=$(val "$o/guest.env" nic_drop_delta); nicd=${nicd:-0}
+	echo "  sent=$sent tap_tx=$tx tap_drop=$tdrop rx=$rx captured=$cap ring_drops=$drops rx_late=$late nic_drops=$nicd"
 	[[ -n $sent && -n $rx && -n $cap && -n $drops ]] ||
 		{ fail "missing figures"; return; }
 	[[ $tx == "$sent" && $tdrop == 0 ]] ||
 		fail "the tap did not pass every frame"
-	[[ $rx == "$sent" ]] || fail "guest NIC counted $rx of $sent frames"
+	[[ $late == 0 ]] ||
+		fail "$late frames reached the guest NIC after its count settled"
+	# A frame the NIC dropped itself never reached the capture point
+	# (the reader's "not detected"): QEMU's e1000 under the debug kernel
+	# now and then finds too few free descriptors for a 9018-byte frame.
+	# Such a frame must be counted missed by the NIC (QEMU's e1000 counts
+	# each more than once: at least), and they may be 1 % at most, so
+	# that a driver that stops refilling its ring still fails.
+	if [[ $rx != "$sent" ]]; then
+		echo "  the NIC took $rx of $sent frames and counted $nicd missed"
+		(( rx < sent && sent - rx <= nicd )) ||
+			fail "guest NIC counted $rx of $sent frames, $nicd missed"
+		(( (sent - rx) * 100 <= sent )) ||
+			fail "the NIC dropped $((sent - rx)) of $sent frames"
+	fi
 	[[ $((cap + drops + unseen)) == "$rx" ]] ||
 		fail "captured $cap + dropped $drops + unseen $unseen != detected $rx"
 	if [[ $2 == 0 && $drops != 0 ]]; then
@@ -226,9 +243,11 @@ for c in "${CASES[@]}"; do
 		   --arg vlan=0 --arg seg=16384 --arg nsegs=16 --arg wantq=64
 		   --arg perqueue=1) ;;
 	jumbo|jumbo-fcs)
-		# 9018 only tagged: the tap takes MTU + 14 + a tag's 4 bytes
+		# 9018 only tagged: the tap takes MTU + 14 + a tag's 4 bytes;
+		# 500 pps: at 1000 the debug kernel's e1000 refilled its ring
+		# too late for 0.3-0.75 % of the frames (account())
 		a=(--txqueuelen 10000 --mtu 9000 --arg mtu=9000
-		   --arg count=2000 --arg rate=1000 --arg snaplen=9018
+		   --arg count=2000 --arg rate=500 --arg snaplen=9018
 		   --arg sizes=60,128,1514,1515,2048,4096,4097,8192,9014,9018
 		   --arg vlan=10 --host-cmd "$CAP/traffic.sh")
 		# promiscuous: no VLAN filter (the debug kernel's built-in
@@ -313,7 +332,10 @@ for c in "${CASES[@]}"; do
 			fi
 			account "$out" "$exp" "$unseen"
 			drops=$(val "$out/guest.env" drops)
-			args=(--missing $(( ${drops:-0} + unseen )))
+			# what the NIC dropped (account() bounds it)
+			nicd=$(( $(val "$out/host.env" sent) -
+				 $(val "$out/guest.env" rx_delta) ))
+			args=(--missing $(( ${drops:-0} + nicd + unseen )))
 			case $c in
 			divert|ingress*|netfilter) args+=(--snaplen 1514) ;;
 			# a packet_type that is the last handler of a frame
