@@ -386,6 +386,56 @@ static int t_retention(void)
 }
 
 /*
+ * Retention on a disk file system, as an appliance runs it: ext4 on a
+ * 48 MiB loop device takes ten times its size through the direct
+ * writer; the capture never stops, the oldest files go (their blocks
+ * taken by the next ones), the files left are whole and hold the last
+ * frames, the file system keeps --min-free and no spare is left.
+ */
+static int t_retention_ext4(void)
+{
+	char dir[256], img[256], prefix[300], args[1024], cmd[2048];
+	static char out[65536];		/* a line for each file removed */
+	unsigned int n, lo, hi, files;
+	struct checker ck;
+	struct statvfs sv;
+
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	CHECK(!tmpdir_make(img, sizeof(img)));
+	snprintf(cmd, sizeof(cmd),
+		 "truncate -s 48M %s/img && mkfs.ext4 -q -F %s/img && mount -o loop %s/img %s",
+		 img, img, img, dir);
+	CHECKF(run_sh(cmd, out, sizeof(out)) == 0, "%s: %s", cmd, out);
+	snprintf(prefix, sizeof(prefix), "%s/cap", dir);
+	/* 480,000 records of 1,016 bytes: 10 x the file system */
+	snprintf(args, sizeof(args),
+		 "--fake-source 480000:1000:1:200000 -w %s -s 1000 -C 2m --min-free 4m --io direct",
+		 prefix);
+	CHECKF(rd(args, out, sizeof(out)) == 0, "%s", out);
+	CHECKF(strstr(out, "retention: removed the oldest"), "%s", out);
+	CHECKF(strstr(out, "dropped:                   0"), "%s", out);
+	CHECKF(!strstr(out, "refuses O_DIRECT"), "%s", out);
+	n = series_range(dir, &lo, &hi);
+	CHECKF(n >= 8 && lo > 0 && hi - lo + 1 == n && hi >= 200,
+	       "%u files, %06u to %06u", n, lo, hi);
+	CHECK(!count_files(dir, ".part") && !count_files(dir, ".spare"));
+	checker_init(&ck, 1000, 1, NULL);
+	CHECK(!check_series(prefix, &ck, &files, lo, hi));
+	/* whole files of 2064 records from file lo on, no gap */
+	CHECKF(ck.next[0] == 480000 &&
+	       ck.pkts == 480000 - (uint64_t)lo * (((2 << 20) - 24) / 1016),
+	       "%llu records, the last %llu", (unsigned long long)ck.pkts,
+	       (unsigned long long)ck.next[0] - 1);
+	CHECK(!statvfs(dir, &sv));
+	CHECKF((uint64_t)sv.f_bavail * sv.f_frsize >= 4ULL << 20,
+	       "%llu bytes free", (unsigned long long)sv.f_bavail * sv.f_frsize);
+	CHECK(!umount2(dir, 0));
+	tmpdir_remove(img);
+	tmpdir_remove(dir);
+	return 0;
+}
+
+/*
  * The seed's terms from known numbers, the report and the JSON; and the
  * sysfs counters of a real interface (lo).
  */
@@ -1318,6 +1368,7 @@ const struct test cli_tests[] = {
 	{ "cli_sigterm", t_sigterm },
 	{ "cli_disk_full_exit_1", t_disk_full_exit },
 	{ "cli_retention", t_retention },
+	{ "cli_retention_ext4", t_retention_ext4 },
 	{ "cli_buffer_timeout", t_buffer_timeout },
 	{ "cli_series_locked", t_series_locked },
 	{ "cli_signals_hup_usr", t_signals_hup_usr },
