@@ -62,10 +62,10 @@ done
 
 [ "${TG3CAP_PERQUEUE:-0}" = 1 ] && ethtool -S "$IF" > /tmp/nic0.txt
 rx0=$(tg3cap_stat "$IF" rx_packets)
-# Frames the NIC itself did not take and counted (QEMU's e1000: a frame
-# needing more free descriptors than the ring has, its MPC register; it
-# also counts them in RNBC, which e1000 shows as rx_fifo_errors);
-# e1000 reads those registers in its 2 s watchdog, ethtool -S at once.
+# Frames the NIC itself did not take (QEMU's e1000: a frame needing more
+# free descriptors than the ring has), counted in rx_missed_errors, more
+# than once each (measured: twice); e1000 reads that register in its
+# 2 s watchdog, and at once for ethtool -S.
 nicdrops() {
 	ethtool -S "$IF" >/dev/null 2>&1
 	tg3cap_stat "$IF" rx_missed_errors
