@@ -8,6 +8,7 @@
 #include <ftw.h>
 #include <glob.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -189,6 +190,25 @@ int check_series(const char *prefix, struct checker *c, unsigned int *files,
 		(*files)++;
 	}
 	return 0;
+}
+
+int write_script(char *path, size_t len, const char *dir, const char *fmt,
+		 ...)
+{
+	va_list ap;
+	FILE *f;
+	int ok;
+
+	if ((size_t)snprintf(path, len, "%s/z.sh", dir) >= len)
+		return -1;
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	va_start(ap, fmt);
+	ok = fputs("#!/bin/sh\n", f) >= 0 && vfprintf(f, fmt, ap) >= 0;
+	va_end(ap);
+	ok = !fclose(f) && ok;
+	return ok && !chmod(path, 0755) ? 0 : -1;
 }
 
 int run_sh(const char *cmd, char *out, size_t outlen)

@@ -98,6 +98,12 @@ int count_files(const char *dir, const char *suffix);
 
 /* Run a command line through sh; stdout+stderr to @out (may be NULL). */
 int run_sh(const char *cmd, char *out, size_t outlen);
+/*
+ * An executable "#!/bin/sh" script @dir/z.sh (its path in @path) whose
+ * body is printf(@fmt, ...): what the tests give -z.  0 or -1.
+ */
+int write_script(char *path, size_t len, const char *dir, const char *fmt,
+		 ...) __attribute__((format(printf, 4, 5)));
 
 /* The reader under test ($TG3CAP_READER), and a run of it with @args:
  * its exit status, stdout and stderr in @out. */

@@ -787,21 +787,16 @@ static int t_postrotate_children(void)
 	int status, kid;
 	const char *p;
 	pid_t pid;
-	FILE *f;
 
 	CHECK(!prctl(PR_SET_CHILD_SUBREAPER, 1));
 	CHECK(!tmpdir_make(dir, sizeof(dir)));
 	snprintf(prefix, sizeof(prefix), "%s/cap", dir);
 	snprintf(log, sizeof(log), "%s/log", dir);
 	snprintf(zlog, sizeof(zlog), "%s/z.log", dir);
-	snprintf(script, sizeof(script), "%s/z.sh", dir);
-	f = fopen(script, "w");
-	CHECK(f);
 	/* Builtins only: dash blocks every signal while it waits for a child. */
-	fprintf(f, "#!/bin/sh\nwhile read l; do case $l in Sig*) echo \"$l\";; esac; done < /proc/$$/status > %s.tmp\necho \"pid $$\" >> %s.tmp\nmv %s.tmp %s\nexec sleep 20\n",
-		zlog, zlog, zlog, zlog);
-	fclose(f);
-	CHECK(!chmod(script, 0755));
+	CHECK(!write_script(script, sizeof(script), dir,
+			    "while read l; do case $l in Sig*) echo \"$l\";; esac; done < /proc/$$/status > %s.tmp\necho \"pid $$\" >> %s.tmp\nmv %s.tmp %s\nexec sleep 20\n",
+			    zlog, zlog, zlog, zlog));
 	t0 = lwp_now_ns();
 	pid = spawn_reader(log, argv);
 	CHECK(pid > 0);
@@ -924,17 +919,11 @@ static int t_postrotate_second_signal(void)
 	unsigned long long t0;
 	int status;
 	pid_t pid;
-	FILE *f;
 
 	CHECK(!tmpdir_make(dir, sizeof(dir)));
 	snprintf(prefix, sizeof(prefix), "%s/cap", dir);
 	snprintf(log, sizeof(log), "%s/log", dir);
-	snprintf(script, sizeof(script), "%s/z.sh", dir);
-	f = fopen(script, "w");
-	CHECK(f);
-	fprintf(f, "#!/bin/sh\nexec sleep 20\n");
-	fclose(f);
-	CHECK(!chmod(script, 0755));
+	CHECK(!write_script(script, sizeof(script), dir, "exec sleep 20\n"));
 	pid = spawn_reader(log, argv);
 	CHECK(pid > 0);
 	usleep(500000);
@@ -1310,20 +1299,15 @@ static int t_sd_notify(void)
 				NULL };
 	const char *ready, *stopping;
 	int status;
-	FILE *f;
 
 	CHECK(!tmpdir_make(dir, sizeof(dir)));
 	snprintf(prefix, sizeof(prefix), "%s/cap", dir);
 	snprintf(sock, sizeof(sock), "%s/notify", dir);
 	snprintf(log, sizeof(log), "%s/log", dir);
-	snprintf(script, sizeof(script), "%s/z.sh", dir);
 	snprintf(zenv, sizeof(zenv), "%s/z.env", dir);
-	f = fopen(script, "w");
-	CHECK(f);
-	fprintf(f, "#!/bin/sh\necho \"[$NOTIFY_SOCKET][$WATCHDOG_USEC]\" >> %s\n",
-		zenv);
-	fclose(f);
-	CHECK(!chmod(script, 0755));
+	CHECK(!write_script(script, sizeof(script), dir,
+			    "echo \"[$NOTIFY_SOCKET][$WATCHDOG_USEC]\" >> %s\n",
+			    zenv));
 
 	status = notify_run(sock, "200000", argv1, log, 0, got, sizeof(got));
 	CHECKF(status >= 0 && WIFEXITED(status) && !WEXITSTATUS(status),

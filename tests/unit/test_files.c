@@ -560,17 +560,12 @@ static int t_postrotate(void)
 	char dir[256], prefix[300], script[300], cmd[1024], out[4096];
 	struct fring_cfg c;
 	struct rig r;
-	FILE *f;
 
 	CHECK(!tmpdir_make(dir, sizeof(dir)));
 	snprintf(prefix, sizeof(prefix), "%s/cap", dir);
-	snprintf(script, sizeof(script), "%s/z.sh", dir);
-	f = fopen(script, "w");
-	CHECK(f);
-	fprintf(f, "#!/bin/sh\ncapinfos -c -M \"$1\" | grep -q 'packets: *50$' && echo \"$1\" >> %s/z.log\n",
-		dir);
-	fclose(f);
-	CHECK(!chmod(script, 0755));
+	CHECK(!write_script(script, sizeof(script), dir,
+			    "capinfos -c -M \"$1\" | grep -q 'packets: *50$' && echo \"$1\" >> %s/z.log\n",
+			    dir));
 	CHECK(!rig_init(&r, 100));
 	cfg_init(&c, prefix, 24 + 116 * 50, 100);
 	c.postrotate = script;
@@ -925,15 +920,11 @@ static int t_ring_reuse_zcopy(void)
 	char dir[256], prefix[300], script[300];
 	struct fring_cfg c;
 	struct rig r;
-	FILE *fp;
 
 	CHECK(!tmpdir_make(dir, sizeof(dir)));
 	snprintf(prefix, sizeof(prefix), "%s/cap", dir);
-	snprintf(script, sizeof(script), "%s/z.sh", dir);
-	fp = fopen(script, "w");
-	CHECK(fp);
-	fprintf(fp, "#!/bin/sh\ncp \"$1\" \"$1.copy\"\n");
-	CHECK(!fclose(fp) && !chmod(script, 0755));
+	CHECK(!write_script(script, sizeof(script), dir,
+			    "cp \"$1\" \"$1.copy\"\n"));
 	CHECK(!rig_init(&r, 100));
 	ring_cfg(&c, prefix);
 	c.postrotate = script;
@@ -957,17 +948,12 @@ static int t_ring_one_postrotate(void)
 	char dir[256], prefix[300], script[300], cmd[1024], out[4096];
 	struct fring_cfg c;
 	struct rig r;
-	FILE *f;
 
 	CHECK(!tmpdir_make(dir, sizeof(dir)));
 	snprintf(prefix, sizeof(prefix), "%s/cap", dir);
-	snprintf(script, sizeof(script), "%s/z.sh", dir);
-	f = fopen(script, "w");
-	CHECK(f);
-	fprintf(f, "#!/bin/sh\nsleep 0.2\ncapinfos -c -M \"$1\" | grep -q 'packets: *50$' && echo \"$1\" >> %s/z.log\n",
-		dir);
-	fclose(f);
-	CHECK(!chmod(script, 0755));
+	CHECK(!write_script(script, sizeof(script), dir,
+			    "sleep 0.2\ncapinfos -c -M \"$1\" | grep -q 'packets: *50$' && echo \"$1\" >> %s/z.log\n",
+			    dir));
 	CHECK(!rig_init(&r, 100));
 	cfg_init(&c, prefix, 24 + 116 * 50, 100);
 	c.max_files = 1;
