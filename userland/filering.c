@@ -1182,6 +1182,16 @@ static uint64_t space_bytes(const struct fring_space *s, uint64_t total)
 	return s->pct ? total / 100 * s->pct : s->bytes;
 }
 
+/* Bytes the spare takes on the disk; 0 without one. */
+static uint64_t spare_bytes(struct fring *f)
+{
+	struct stat st;
+
+	if (f->spare_fd < 0 || fstat(f->spare_fd, &st))
+		return 0;
+	return (uint64_t)st.st_blocks * 512;
+}
+
 /*
  * Bytes the series' files take on the disk, the .part ones and the
  * spare included.
@@ -1203,20 +1213,14 @@ static uint64_t series_usage(struct fring *f)
 		    !fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW))
 			sum += (uint64_t)st.st_blocks * 512;
 	closedir(d);
-	if (f->spare_fd >= 0 && !fstat(f->spare_fd, &st))
-		sum += (uint64_t)st.st_blocks * 512;
-	return sum;
+	return sum + spare_bytes(f);
 }
 
 /* What a next file of @size adds to the disk: less the spare's blocks. */
 static uint64_t new_bytes(struct fring *f, uint64_t size)
 {
-	struct stat st;
-	uint64_t have;
+	uint64_t have = spare_bytes(f);
 
-	if (f->spare_fd < 0 || fstat(f->spare_fd, &st))
-		return size;
-	have = (uint64_t)st.st_blocks * 512;
 	return have < size ? size - have : 0;
 }
 
