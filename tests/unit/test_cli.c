@@ -318,6 +318,45 @@ static unsigned int series_range(const char *dir, unsigned int *lo,
 	return n;
 }
 
+/* What retention_run() found: the files left and their records. */
+struct retained {
+	unsigned int lo, hi;
+	struct checker ck;
+};
+
+/*
+ * The reader with @args, a retention run through a file system at @dir
+ * ten times its size, @frames frames of 1000 bytes: it exits 0, has
+ * removed files and dropped nothing; the files left (at least 8, the
+ * last numbered @min_hi or more) are numbered without a gap, none is a
+ * .part, they hold whole records in order up to the last frame, and
+ * the file system has @min_free bytes free.  Its output in @out.
+ */
+static int retention_run(const char *dir, const char *prefix,
+			 const char *args, char *out, size_t len,
+			 uint64_t frames, unsigned int min_hi,
+			 uint64_t min_free, struct retained *r)
+{
+	unsigned int n, files;
+	struct statvfs sv;
+
+	CHECKF(rd(args, out, len) == 0, "%s", out);
+	CHECKF(strstr(out, "retention: removed the oldest"), "%s", out);
+	CHECKF(strstr(out, "dropped:                   0"), "%s", out);
+	n = series_range(dir, &r->lo, &r->hi);
+	CHECKF(n >= 8 && r->lo > 0 && r->hi - r->lo + 1 == n &&
+	       r->hi >= min_hi, "%u files, %06u to %06u", n, r->lo, r->hi);
+	CHECK(count_files(dir, ".part") == 0);
+	checker_init(&r->ck, 1000, 1, NULL);
+	CHECK(!check_series(prefix, &r->ck, &files, r->lo, r->hi));
+	CHECKF(r->ck.next[0] == frames, "last frame %llu",
+	       (unsigned long long)r->ck.next[0] - 1);
+	CHECK(!statvfs(dir, &sv));
+	CHECKF((uint64_t)sv.f_bavail * sv.f_frsize >= min_free,
+	       "%llu bytes free", (unsigned long long)sv.f_bavail * sv.f_frsize);
+	return 0;
+}
+
 /*
  * Retention: a 16 MiB file system takes ten times its size and the
  * capture never stops; the oldest files go, every file left is whole and
@@ -328,8 +367,7 @@ static int t_retention(void)
 {
 	char dir[256], args[1024], out[16384], prefix[300];
 	unsigned int n, lo, hi, lo2, hi2, files;
-	struct checker ck;
-	struct statvfs sv;
+	struct retained r;
 	uint64_t used;
 	struct stat st;
 
@@ -341,28 +379,15 @@ static int t_retention(void)
 	snprintf(args, sizeof(args),
 		 "--fake-source 160000:1000:1:100000 -w %s -s 1000 -C 1m --min-free 2m",
 		 prefix);
-	CHECKF(rd(args, out, sizeof(out)) == 0, "%s", out);
-	CHECKF(strstr(out, "retention: removed the oldest"), "%s", out);
+	CHECK(!retention_run(dir, prefix, args, out, sizeof(out), 160000, 150,
+			     2ULL << 20, &r));
 	CHECKF(strstr(out, "--min-free 2097152 bytes"), "%s", out);
-	CHECKF(strstr(out, "dropped:                   0"), "%s", out);
-	n = series_range(dir, &lo, &hi);
-	CHECKF(n >= 8 && lo > 0 && hi - lo + 1 == n && hi >= 150,
-	       "%u files, %06u to %06u", n, lo, hi);
-	CHECK(count_files(dir, ".part") == 0);
-	/* the files left hold the last frames sent, whole and in order */
-	checker_init(&ck, 1000, 1, NULL);
-	CHECK(!check_series(prefix, &ck, &files, lo, hi));
-	CHECKF(ck.next[0] == 160000, "last frame %llu",
-	       (unsigned long long)ck.next[0]);
-	CHECK(!statvfs(dir, &sv));
-	CHECKF((uint64_t)sv.f_bavail * sv.f_frsize >= 2ULL << 20,
-	       "%llu bytes free", (unsigned long long)sv.f_bavail * sv.f_frsize);
 
 	/* a restart continues the numbering and the retention */
 	CHECKF(rd(args, out, sizeof(out)) == 0, "%s", out);
 	series_range(dir, &lo2, &hi2);
-	CHECKF(lo2 > hi && hi2 > lo2, "after restart %06u to %06u, before %06u",
-	       lo2, hi2, hi);
+	CHECKF(lo2 > r.hi && hi2 > lo2,
+	       "after restart %06u to %06u, before %06u", lo2, hi2, r.hi);
 
 	/* --max-disk: the series within 6 MB (tmpfs counts pages) */
 	snprintf(args, sizeof(args),
@@ -396,9 +421,7 @@ static int t_retention_ext4(void)
 {
 	char dir[256], img[256], prefix[300], args[1024], cmd[2048];
 	static char out[65536];		/* a line for each file removed */
-	unsigned int n, lo, hi, files;
-	struct checker ck;
-	struct statvfs sv;
+	struct retained r;
 
 	CHECK(!tmpdir_make(dir, sizeof(dir)));
 	CHECK(!tmpdir_make(img, sizeof(img)));
@@ -411,24 +434,14 @@ static int t_retention_ext4(void)
 	snprintf(args, sizeof(args),
 		 "--fake-source 480000:1000:1:200000 -w %s -s 1000 -C 2m --min-free 4m --io direct",
 		 prefix);
-	CHECKF(rd(args, out, sizeof(out)) == 0, "%s", out);
-	CHECKF(strstr(out, "retention: removed the oldest"), "%s", out);
-	CHECKF(strstr(out, "dropped:                   0"), "%s", out);
+	CHECK(!retention_run(dir, prefix, args, out, sizeof(out), 480000, 200,
+			     4ULL << 20, &r));
 	CHECKF(!strstr(out, "refuses O_DIRECT"), "%s", out);
-	n = series_range(dir, &lo, &hi);
-	CHECKF(n >= 8 && lo > 0 && hi - lo + 1 == n && hi >= 200,
-	       "%u files, %06u to %06u", n, lo, hi);
-	CHECK(!count_files(dir, ".part") && !count_files(dir, ".spare"));
-	checker_init(&ck, 1000, 1, NULL);
-	CHECK(!check_series(prefix, &ck, &files, lo, hi));
+	CHECK(!count_files(dir, ".spare"));
 	/* whole files of 2064 records from file lo on, no gap */
-	CHECKF(ck.next[0] == 480000 &&
-	       ck.pkts == 480000 - (uint64_t)lo * (((2 << 20) - 24) / 1016),
-	       "%llu records, the last %llu", (unsigned long long)ck.pkts,
-	       (unsigned long long)ck.next[0] - 1);
-	CHECK(!statvfs(dir, &sv));
-	CHECKF((uint64_t)sv.f_bavail * sv.f_frsize >= 4ULL << 20,
-	       "%llu bytes free", (unsigned long long)sv.f_bavail * sv.f_frsize);
+	CHECKF(r.ck.pkts == 480000 - (uint64_t)r.lo * (((2 << 20) - 24) / 1016),
+	       "%llu records from file %06u", (unsigned long long)r.ck.pkts,
+	       r.lo);
 	CHECK(!umount2(dir, 0));
 	tmpdir_remove(img);
 	tmpdir_remove(dir);
