@@ -45,8 +45,9 @@ tg3cap_rxmode_wait() { sleep 1.2; }
 tg3cap_ready() {
 	_tag=${1:-1}
 	[ -d "$OUT" ] && grep -q " $OUT 9p " /proc/mounts && : > "$OUT/ready-$_tag"
-	# the " ." ends the tag: the host never takes a half-written line
-	printf '\nTG3CAP-READY %s .\n' "$_tag"
+	# the " ." ends the tag: the host never takes a half-written line;
+	# a case of a plan (run-vm.sh --plan) prefixes its name
+	printf '\nTG3CAP-READY %s%s .\n' "${TG3CAP_CASE:+$TG3CAP_CASE/}" "$_tag"
 }
 
 # tg3cap_wait_done [TAG] [TIMEOUT_S]: wait for the host command of round TAG

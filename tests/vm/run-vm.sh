@@ -62,6 +62,15 @@
 #                     tg3cap.leakcheck=1 (unload the modules after the test,
 #                     fail on any kmemleak report)
 #   --host-cmd CMD    host traffic command, run in the netns on each READY
+#   --plan FILE       several cases in one boot (tg3cap.plan=1): FILE has
+#                     one "NAME SCRIPT [KEY=VAL...]" line per case; the
+#                     guest runs /tests/SCRIPT.sh for each in order with
+#                     /out = OUTDIR/NAME and TG3CAP_KEY=VAL set, and its
+#                     rounds are "NAME/TAG": the host command gets
+#                     OUTDIR=OUTDIR/NAME, ROUND=TAG and the case's KEY=VALs.
+#                     Each NAME gets OUTDIR/NAME/verdict: PASS, or FAIL and
+#                     why (its own result line, the kernel problems in its
+#                     part of the console); the run passes only if all do
 #   --outdir DIR      9p share + logs (default $BUILD_DIR/out/NAME; the
 #                     default one is wiped first, a given one only of
 #                     ready-*/done-*/console.log)
@@ -87,6 +96,7 @@ set -euo pipefail
 usage() { sed -n '/^# Usage:/,/^# Env:/p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 TEST='' INITRD='' KERNEL='' NIC=e1000 NICS=1 APPEND='' HOST_CMD='' OUTDIR='' LOG=''
+PLAN=''
 TIMEOUT=300 MEM=1024 SMP=2 ALLOW='' NO9P=0 QUIET=0 TXQLEN='' MTU=''
 declare -a TARGS=() XARGS=()
 while [[ $# -gt 0 ]]; do
@@ -100,6 +110,7 @@ while [[ $# -gt 0 ]]; do
 	--append) APPEND+=" $2"; shift 2 ;;
 	--debug) APPEND+=" pci=noacpi tg3cap.leakcheck=1"; shift ;;
 	--host-cmd) HOST_CMD=$2; shift 2 ;;
+	--plan) PLAN=$2; shift 2 ;;
 	--outdir) OUTDIR=$2; shift 2 ;;
 	--log) LOG=$2; shift 2 ;;
 	--timeout) TIMEOUT=$2; shift 2 ;;
@@ -120,6 +131,25 @@ done
 [[ $TIMEOUT =~ ^[0-9]+$ ]] || die "--timeout: seconds expected"
 [[ -z $MTU || $MTU =~ ^[0-9]+$ ]] || die "--mtu: number expected"
 [[ $EUID == 0 ]] || die "must run as root (netns, tap)"
+# the plan's cases: names, scripts and KEY=VALs checked as --test/--arg
+declare -a PCASES=()
+declare -A PARGS=()
+if [[ -n $PLAN ]]; then
+	[[ -f $PLAN ]] || die "--plan $PLAN: no such file"
+	[[ $NO9P == 0 ]] || die "--plan needs the 9p share (no --no-9p)"
+	while read -r n sc args; do
+		[[ -n $n ]] || continue
+		[[ $n =~ ^[A-Za-z0-9_.-]+$ && $sc =~ ^[A-Za-z0-9_.-]+$ ]] ||
+			die "--plan: bad line '$n $sc $args'"
+		[[ -z ${PARGS[$n]+x} ]] || die "--plan: case $n twice"
+		for a in $args; do
+			[[ $a =~ ^[A-Za-z0-9_.-]+=[^[:space:]]*$ ]] ||
+				die "--plan: $n: $a is not KEY=VAL"
+		done
+		PCASES+=("$n"); PARGS[$n]=$args
+	done < "$PLAN"
+	[[ ${#PCASES[@]} -gt 0 ]] || die "--plan $PLAN: no case"
+fi
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86 not installed"
 
 KVER=$(detect_kver)
@@ -154,6 +184,10 @@ mkdir -p "$OUTDIR"
 OUTDIR=$(cd "$OUTDIR" && pwd)
 [[ $OUTDIR != *,* ]] || die "--outdir $OUTDIR: no commas (QEMU -virtfs option syntax)"
 rm -f "$OUTDIR"/ready-* "$OUTDIR"/done-* "$OUTDIR"/.done-* "$OUTDIR/result"
+if [[ -n $PLAN ]]; then
+	for n in "${PCASES[@]}"; do rm -rf "${OUTDIR:?}/$n"; mkdir "$OUTDIR/$n"; done
+	cp "$PLAN" "$OUTDIR/plan.tmp" && mv "$OUTDIR/plan.tmp" "$OUTDIR/plan"
+fi
 LOG=${LOG:-$OUTDIR/console.log}
 : > "$LOG"
 
@@ -224,6 +258,7 @@ done
 	QARGS+=(-virtfs "local,path=$OUTDIR,mount_tag=out,security_model=none")
 
 CMDLINE="console=ttyS0 panic=-1 oops=panic tg3cap.test=$TEST"
+[[ -z $PLAN ]] || CMDLINE+=" tg3cap.plan=1"
 for a in "${TARGS[@]}"; do
 	[[ $a =~ ^[A-Za-z0-9_.-]+=[^[:space:]]*$ ]] || die "--arg $a: KEY=VAL without spaces"
 	CMDLINE+=" tg3cap.$a"
@@ -238,10 +273,15 @@ declare -a HENV=(NS="$NS" TAP="${TAPS[*]}" GUEST_MAC="${MACS[*]}" NICS="$NICS"
 	SENDFRAMES="$BUILD_DIR/bin/sendframes" GENPCAP="$BUILD_DIR/bin/genpcap"
 	PATH="$PATH")
 for ((i = 0; i < NICS; i++)); do HENV+=("TAP$i=${TAPS[$i]}" "GUEST_MAC$i=${MACS[$i]}"); done
-for a in "${TARGS[@]}"; do
-	k=${a%%=*}; k=${k^^}; k=${k//[.-]/_}
-	HENV+=("TG3CAP_$k=${a#*=}")
-done
+# henv KEY=VAL...: the host command's words for --arg/plan KEY=VALs
+henv() {
+	local a k
+	for a; do
+		k=${a%%=*}; k=${k^^}; k=${k//[.-]/_}
+		printf '%s\n' "TG3CAP_$k=${a#*=}"
+	done
+}
+mapfile -t -O "${#HENV[@]}" HENV < <(henv ${TARGS[@]+"${TARGS[@]}"})
 
 # ---- boot ---------------------------------------------------------------------
 msg "test $TEST: kernel $KVER, nic ${NIC} x$NICS, netns $NS, outdir $OUTDIR, timeout ${TIMEOUT}s"
@@ -260,6 +300,18 @@ FAIL=()
 declare -A SEEN=()
 PENDING=() CUR=''
 
+# round TAG: CDIR, the folder of its files, and RTAG, the round the
+# host command is told (a plan's "NAME/TAG": OUTDIR/NAME and TAG)
+declare -a CENV=()
+round() {
+	CDIR=$OUTDIR RTAG=$1 CENV=()
+	if [[ $1 == */* ]]; then
+		CDIR=$OUTDIR/${1%%/*} RTAG=${1#*/}
+		# shellcheck disable=SC2086 # KEY=VAL words
+		mapfile -t CENV < <(henv ${PARGS[${1%%/*}]})
+	fi
+}
+
 start_round() { # tag
 	CUR=$1
 	msg "READY $1 at $(elapsed) s"
@@ -267,16 +319,19 @@ start_round() { # tag
 		finish_round 0
 		return
 	fi
-	setsid ip netns exec "$NS" env -i "${HENV[@]}" ROUND="$1" \
-		bash -c "$HOST_CMD" > "$OUTDIR/host-cmd-$1.log" 2>&1 &
+	round "$1"
+	setsid ip netns exec "$NS" env -i "${HENV[@]}" \
+		${CENV[@]+"${CENV[@]}"} OUTDIR="$CDIR" ROUND="$RTAG" \
+		bash -c "$HOST_CMD" > "$CDIR/host-cmd-$RTAG.log" 2>&1 &
 	HPID=$!
 }
 
 finish_round() { # status
-	echo "$1" > "$OUTDIR/.done-$CUR"
-	mv "$OUTDIR/.done-$CUR" "$OUTDIR/done-$CUR"
+	round "$CUR"
+	echo "$1" > "$CDIR/.done-$RTAG"
+	mv "$CDIR/.done-$RTAG" "$CDIR/done-$RTAG"
 	if [[ -n $HOST_CMD ]]; then
-		sed "s/^/host-cmd[$CUR]: /" "$OUTDIR/host-cmd-$CUR.log" >&2
+		sed "s|^|host-cmd[$CUR]: |" "$CDIR/host-cmd-$RTAG.log" >&2
 		msg "host-cmd round $CUR exit $1 at $(elapsed) s"
 		[[ $1 == 0 ]] || FAIL+=("host command (round $CUR) exited $1")
 	fi
@@ -289,7 +344,8 @@ while kill -0 "$QPID" 2>/dev/null; do
 	mapfile -t tags < <( (
 		# shellcheck disable=SC2012 # our own file names
 		ls -tr "$OUTDIR" 2>/dev/null | sed -n 's/^ready-//p'
-		grep -ao 'TG3CAP-READY [A-Za-z0-9_.-]* \.' "$LOG" | cut -d' ' -f2
+		grep -ao 'TG3CAP-READY [A-Za-z0-9_.-]*/\?[A-Za-z0-9_.-]* \.' \
+			"$LOG" | cut -d' ' -f2
 	) )
 	for t in "${tags[@]}"; do
 		[[ -n $t && -z ${SEEN[$t]:-} ]] || continue
@@ -337,6 +393,24 @@ badlines=$(grep -nE "$BAD" <<<"$CLEAN" || true)
 grep -qxF "TG3CAP-RESULT: PASS $TEST" <<<"$CLEAN" ||
 	FAIL+=("no PASS line: $(grep -E 'TG3CAP-RESULT' <<<"$CLEAN" || echo 'no TG3CAP-RESULT line at all')")
 [[ $QRC == 0 || $TIMED_OUT == 1 ]] || FAIL+=("QEMU exit code $QRC")
+
+# A plan: each case's part of the console (from its TG3CAP-CASE-START
+# line to the next; what follows the last, the leak check, is the
+# run's) goes to OUTDIR/NAME/console.log, and its verdict to
+# OUTDIR/NAME/verdict.
+for n in "${PCASES[@]}"; do
+	awk -v s="TG3CAP-CASE-START $n" -v l=$((${#n} + 18)) '
+		/TG3CAP-CASE-START [^ ]*$/ { p = substr($0, length($0) - l + 1) == s; next }
+		p' <<<"$CLEAN" > "$OUTDIR/$n/console.log"
+	v=$(grep -E "^TG3CAP-CASE: (PASS|FAIL) $n( |$)" <<<"$CLEAN" |
+		head -n1 | cut -d' ' -f2-)
+	v=${v:-FAIL $n (did not finish)}
+	bad=$(grep -nE "$BAD" "$OUTDIR/$n/console.log" || true)
+	[[ -z $ALLOW || -z $bad ]] || bad=$(grep -vE "$ALLOW" <<<"$bad" || true)
+	[[ -z $bad ]] || v="FAIL $n (kernel problem on the console: ${bad%%$'\n'*})"
+	echo "$v" > "$OUTDIR/$n/verdict"
+	msg "case $v"
+done
 
 if [[ ${#FAIL[@]} -eq 0 ]]; then
 	msg "PASS $TEST (${TOTAL} s, console log $LOG)"
