@@ -3,16 +3,18 @@
 #
 # run.sh - the lwpcap reliability suite (issue 7), in the QEMU test bed.
 #
-# Every case boots the debug kernel (tests/vm/debug-kernel.sh: KASAN,
+# The cases run in the debug kernel (tests/vm/debug-kernel.sh: KASAN,
 # lockdep, DEBUG_ATOMIC_SLEEP, kmemleak) with its patched e1000 and/or
-# virtio_net (lwpcap=1), makes the host send frames at a high rate
-# through the tap (tests/reliability/traffic.sh, in run-vm.sh's netns),
-# attacks or disturbs the capture device, then has a well-behaved reader
-# (ringtest) capture a burst that must match what was sent, frame for
-# frame.
+# virtio_net (lwpcap=1), one boot for the cases that need the same NICs
+# (run-vm.sh --plan, one after the other).  Each case makes the host
+# send frames at a high rate through the tap (tests/reliability/
+# traffic.sh, in run-vm.sh's netns), attacks or disturbs the capture
+# device, then has a well-behaved reader (ringtest) capture a burst that
+# must match what was sent, frame for frame.
 # run-vm.sh fails a case on any BUG:/WARNING:/Oops/KASAN/Call Trace line
-# or lockdep/kmemleak report; after the test the guest unloads the
-# modules and fails on any kmemleak suspect (tg3cap.leakcheck=1).
+# or lockdep/kmemleak report in its part of the console; after the
+# boot's last case the guest unloads the modules and fails the boot on
+# any kmemleak suspect (tg3cap.leakcheck=1).
 #
 #   hostile-e1000    hostile reader scribbling over its whole mapping,
 #   hostile-virtio4  then the bad_cons probe, then a checked burst
@@ -204,50 +206,61 @@ burst_ok()
 	[[ $rc == 0 && -n $LATE ]] || fail "$t: pcapcmp"
 }
 
-PASSED=0 FAILED=0 T0=$SECONDS
-declare -a SUMMARY=()
-for c in "${CASES[@]}"; do
-	out=$BUILD_DIR/out/rel-$c
-	rm -rf "$out"; mkdir -p "$out"
-	ok=1 nic=e1000 e1000p=lwpcap=1 virtiop=lwpcap=1
-	declare -a a=("${KARGS[@]}" --txqueuelen 10000 --timeout "$TMO"
-		--arg "seed=$SEED" --arg "maxsecs=$((TMO - 60))"
-		--host-cmd "$REL/traffic.sh")
+# case_setup CASE: its guest script (test), the VM it needs (nic, nics)
+# and its own KEY=VALs (cargs)
+case_setup()
+{
+	nic=e1000 nics=1 cargs=()
 	# drate: the traffic rate (pps) on the debug kernel, which under TCG
 	# takes far fewer frames while the guest is busy fuzzing, forking or
 	# reloading drivers; above it the tap queue backs up (frames not
 	# passed, or late ones landing in the final burst)
-	drate=
-	case $c in
-	*-ptype) a+=(--arg point=ptype) ;;
-	*-ingress) a+=(--arg point=ingress) ;;
+	local drate=
+	case $1 in
+	*-ptype) cargs+=(point=ptype) ;;
+	*-ingress) cargs+=(point=ingress) ;;
 	esac
-	case $c in
+	case $1 in
 	hostile-e1000|hostile-ptype|hostile-ingress) test=hostile ;;
 	hostile-virtio4) test=hostile nic=virtio:4
-		a+=(--arg flows=64 --arg queues=4) ;;
-	fuzz) test=fuzz drate=1000 a+=(--arg "ioctls=$IOCTLS") ;;
-	race) test=race drate=500 a+=(--arg "rounds=$RACES") ;;
+		cargs+=(flows=64 queues=4) ;;
+	fuzz) test=fuzz drate=1000 cargs+=("ioctls=$IOCTLS") ;;
+	race) test=race drate=500 cargs+=("rounds=$RACES") ;;
 	kill|kill-ptype|kill-ingress)
-		test=kill drate=1000 a+=(--arg "kills=$KILLS") ;;
+		test=kill drate=1000 cargs+=("kills=$KILLS") ;;
 	lifecycle-e1000|lifecycle-ptype|lifecycle-ingress)
-		test=lifecycle drate=1000 a+=(--arg "cycles=$CYCLES") ;;
+		test=lifecycle drate=1000 cargs+=("cycles=$CYCLES") ;;
 	lifecycle-virtio) test=lifecycle nic=virtio:4 drate=1000
-		a+=(--arg "cycles=$CYCLES" --arg flows=64 --arg queues=4) ;;
-	contend) test=contend a+=(--nics 2) ;;
-	*) echo "unknown case $c" >&2; exit 2 ;;
+		cargs+=("cycles=$CYCLES" flows=64 queues=4) ;;
+	contend) test=contend nics=2 ;;
+	*) echo "unknown case $1" >&2; exit 2 ;;
 	esac
-	[[ $STOCK == 1 || -z $drate ]] || a+=(--arg "rate=$drate")
+	[[ $STOCK == 1 || -z $drate ]] || cargs+=("rate=$drate")
+}
+
+# One boot per VM: the cases that need the same NICs run one after the
+# other in it (run-vm.sh --plan), in the order given; boot, kmemleak's
+# first scan and the leak check at the end (a minute of each debug
+# boot) are paid once per group, not per case.
+declare -a BOOTS=()
+declare -A GCASES=() GNIC=() GNICS=()
+for c in "${CASES[@]}"; do
+	case_setup "$c"
+	g=${nic/:/}-x$nics
+	[[ -n ${GCASES[$g]+x} ]] || BOOTS+=("$g")
+	GCASES[$g]+=" $c" GNIC[$g]=$nic GNICS[$g]=$nics
+done
+
+# check_case OUT CASE: the host's checks of one case's files
+check_case()
+{
+	local out=$1 c=$2 g t b v
+	case_setup "$c"
 	echo "== reliability/$c"
-	t0=$SECONDS
-	initrd "$out/initrd.cpio.gz" "$e1000p" "$virtiop"
-	if ! "$VM/run-vm.sh" --test "$test" --initrd "$out/initrd.cpio.gz" \
-		--nic "$nic" --outdir "$out" "${a[@]}" >"$out/run-vm.log" 2>&1; then
-		tail -n 40 "$out/run-vm.log" | sed 's/^/  | /'
-		fail "VM run"
-	fi
 	grep -h 'guest: \|^SCRIBBLE\|^PROBE\|^probe \|^FUZZ\|^RACE\|^HOLD\|^BINDNOW\|^KILL\|^LIFE\|^TOTAL\|^STALL\|^CHURN' \
-		"$out/console.log" 2>/dev/null | sed 's/\r//; s/^/  /' || true
+		"$out/console.log" 2>/dev/null | sed 's/^/  /' || true
+	read -r v _ <"$out/verdict" || v=FAIL
+	[[ $v == PASS ]] || fail "$(cat "$out/verdict" 2>/dev/null)"
 	for g in "$out"/*.guest; do
 		[[ -e $g ]] || continue
 		t=$(basename "$g" .guest)
@@ -272,11 +285,48 @@ for c in "${CASES[@]}"; do
 	if [[ -x $REL/check-$test.sh ]]; then
 		"$REL/check-$test.sh" "$out" || fail "check-$test.sh"
 	fi
-	echo "  ($((SECONDS - t0)) s)"
-	if [[ $ok == 1 ]]; then
-		PASSED=$((PASSED + 1)); SUMMARY+=("PASS reliability/$c")
-	else
-		FAILED=$((FAILED + 1)); SUMMARY+=("FAIL reliability/$c ($out)")
+}
+
+PASSED=0 FAILED=0 T0=$SECONDS
+declare -a SUMMARY=()
+for g in "${BOOTS[@]}"; do
+	gout=$BUILD_DIR/out/rel-$g
+	rm -rf "$gout"; mkdir -p "$gout"
+	read -ra gc <<<"${GCASES[$g]}"
+	echo "== reliability: one boot, ${GNIC[$g]} x${GNICS[$g]}: ${gc[*]}"
+	: >"$gout/plan"
+	for c in "${gc[@]}"; do
+		case_setup "$c"
+		echo "$c $test ${cargs[*]}" >>"$gout/plan"
+	done
+	# TMO: one case's time, boot included; the others' without it
+	tmo=$(( 60 + ${#gc[@]} * (TMO - 60) ))
+	t0=$SECONDS
+	initrd "$gout/initrd.cpio.gz" lwpcap=1 lwpcap=1
+	vmrc=0
+	"$VM/run-vm.sh" --test "rel-$g" --initrd "$gout/initrd.cpio.gz" \
+		--nic "${GNIC[$g]}" --nics "${GNICS[$g]}" --outdir "$gout" \
+		--plan "$gout/plan" "${KARGS[@]}" --txqueuelen 10000 \
+		--timeout "$tmo" --arg "seed=$SEED" \
+		--arg "maxsecs=$((TMO - 60))" --host-cmd "$REL/traffic.sh" \
+		>"$gout/run-vm.log" 2>&1 || vmrc=$?
+	for c in "${gc[@]}"; do
+		ok=1
+		check_case "$gout/$c" "$c"
+		if [[ $ok == 1 ]]; then
+			PASSED=$((PASSED + 1)); SUMMARY+=("PASS reliability/$c")
+		else
+			FAILED=$((FAILED + 1))
+			SUMMARY+=("FAIL reliability/$c ($gout/$c)")
+		fi
+	done
+	echo "  (${gc[*]}: $((SECONDS - t0)) s)"
+	if [[ $vmrc != 0 ]]; then
+		# what no case is blamed for: the leak check after the
+		# last, the timeout, a host command
+		tail -n 40 "$gout/run-vm.log" | sed 's/^/  | /'
+		FAILED=$((FAILED + 1))
+		SUMMARY+=("FAIL reliability/rel-$g: the VM run ($gout)")
 	fi
 done
 printf '%s\n' "${SUMMARY[@]}"
