@@ -26,6 +26,12 @@
 #   neg-panic        guest kernel panics (sysrq c)                   -> FAIL
 #   neg-timeout      guest hangs, --timeout 20 kills QEMU            -> FAIL
 #   neg-hostcmd      host command exits 3 (guest sees 3, passes)     -> FAIL
+#   plan             run-vm.sh --plan, two rig-sync cases in one boot: each
+#                    one's rounds reach the host command with its own
+#                    OUTDIR/NAME, ROUND and KEY=VAL, each gets a PASS
+#                    verdict and its own part of the console    -> PASS
+#   neg-plan         a plan whose second case fails: it is blamed, the
+#                    third never runs, the first still passes   -> FAIL
 #   initramfs-bins   mkinitramfs.sh --bin ip --bin nsenter (names of busybox
 #                    applets): the guest runs iproute2's ip and util-linux's
 #                    nsenter, and the host's busybox is byte-identical after
@@ -57,7 +63,7 @@ while [[ $# -gt 0 ]]; do
 done
 [[ ${#CASES[@]} -gt 0 ]] ||
 	CASES=(e1000 e1000-tcpreplay virtio4 sync neg-fail neg-panic neg-timeout neg-hostcmd
-		initramfs-bins)
+		plan neg-plan initramfs-bins)
 
 T0=$(date +%s%N)
 make -s -C "$VM_DIR" BUILD_DIR="$BUILD_DIR"
@@ -87,6 +93,16 @@ for c in "${CASES[@]}"; do
 	neg-timeout) test=rig-hang count=0 expect=FAIL grepfor='timeout after 20s' args=(--timeout 20) ;;
 	neg-hostcmd) test=rig-sync count=0 expect=FAIL grepfor='host command (round 1) exited 3'
 		args=(--arg expect=3 --host-cmd '[ $ROUND = 2 ] && touch "$OUTDIR/from-host"; [ $ROUND = 2 ] || exit 3') ;;
+	plan|neg-plan)
+		test=rig-plan count=0 plan=$BUILD_DIR/rig-selftest-$c.plan
+		printf '%s\n' "one rig-sync who=one" "two rig-sync who=two" >"$plan"
+		if [[ $c == neg-plan ]]; then
+			expect=FAIL grepfor='case FAIL two (deliberate failure)'
+			printf '%s\n' "one rig-sync who=one" "two rig-fail" \
+				"three rig-sync" >"$plan"
+		fi
+		args=(--plan "$plan" --host-cmd \
+			'echo "$ROUND $TG3CAP_WHO" >>"$OUTDIR/rounds"; touch "$OUTDIR/from-host"') ;;
 	initramfs-bins) test=rig-bins count=0 args=() ;;
 	*) die "unknown case $c" ;;
 	esac
@@ -121,6 +137,31 @@ for c in "${CASES[@]}"; do
 		[[ $rc == 1 ]] || { ok=0 why+=" run-vm.sh exit $rc, expected 1;"; }
 		grep -qF "$grepfor" "$out/run-vm.log" || { ok=0 why+=" no '$grepfor' in the verdict;"; }
 	fi
+	# each case of a plan: its verdict, its rounds in its own folder
+	# with its own variables, its own part of the console
+	case $c in
+	plan|neg-plan)
+		want="PASS one"
+		[[ $(cat "$out/one/verdict" 2>/dev/null) == "$want" ]] ||
+			why+=" one/verdict not '$want';"
+		[[ $(tr '\n' ' ' <"$out/one/rounds" 2>/dev/null) == "1 one 2 one " ]] ||
+			why+=" one/rounds wrong;"
+		grep -q 'TG3CAP-READY one/2' "$out/one/console.log" ||
+			why+=" one/console.log lacks its round 2;"
+		! grep -q 'TG3CAP-READY two/' "$out/one/console.log" ||
+			why+=" one/console.log holds the next case's lines;"
+		if [[ $c == plan ]]; then
+			[[ $(cat "$out/two/verdict" 2>/dev/null) == "PASS two" ]] ||
+				why+=" two/verdict not PASS;"
+			[[ $(tr '\n' ' ' <"$out/two/rounds" 2>/dev/null) == "1 two 2 two " ]] ||
+				why+=" two/rounds wrong;"
+		else
+			grep -q '^FAIL two (deliberate failure)' "$out/two/verdict" ||
+				why+=" two/verdict not its failure;"
+			grep -q '^FAIL three (did not finish)' "$out/three/verdict" ||
+				why+=" three/verdict not 'did not finish';"
+		fi ;;
+	esac
 	[[ -z $why ]] || ok=0
 	line="$c ($test, expect $expect)"
 	if [[ $count == 1 ]]; then

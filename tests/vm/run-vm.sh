@@ -403,7 +403,7 @@ for n in "${PCASES[@]}"; do
 		/TG3CAP-CASE-START [^ ]*$/ { p = substr($0, length($0) - l + 1) == s; next }
 		p' <<<"$CLEAN" > "$OUTDIR/$n/console.log"
 	v=$(grep -E "^TG3CAP-CASE: (PASS|FAIL) $n( |$)" <<<"$CLEAN" |
-		head -n1 | cut -d' ' -f2-)
+		head -n1 | cut -d' ' -f2-) || true
 	v=${v:-FAIL $n (did not finish)}
 	bad=$(grep -nE "$BAD" "$OUTDIR/$n/console.log" || true)
 	[[ -z $ALLOW || -z $bad ]] || bad=$(grep -vE "$ALLOW" <<<"$bad" || true)
