@@ -395,12 +395,13 @@ grep -qxF "TG3CAP-RESULT: PASS $TEST" <<<"$CLEAN" ||
 [[ $QRC == 0 || $TIMED_OUT == 1 ]] || FAIL+=("QEMU exit code $QRC")
 
 # A plan: each case's part of the console (from its TG3CAP-CASE-START
-# line to the next; what follows the last, the leak check, is the
-# run's) goes to OUTDIR/NAME/console.log, and its verdict to
+# line to its result line; what follows the last, the leak check, is
+# the run's) goes to OUTDIR/NAME/console.log, and its verdict to
 # OUTDIR/NAME/verdict.
 for n in "${PCASES[@]}"; do
-	awk -v s="TG3CAP-CASE-START $n" -v l=$((${#n} + 18)) '
+	awk -v s="TG3CAP-CASE-START $n" -v l=$((${#n} + 18)) -v n="$n" '
 		/TG3CAP-CASE-START [^ ]*$/ { p = substr($0, length($0) - l + 1) == s; next }
+		p && /^TG3CAP-CASE: (PASS|FAIL) / && $3 == n { print; p = 0 }
 		p' <<<"$CLEAN" > "$OUTDIR/$n/console.log"
 	v=$(grep -E "^TG3CAP-CASE: (PASS|FAIL) $n( |$)" <<<"$CLEAN" |
 		head -n1 | cut -d' ' -f2-) || true
