@@ -15,9 +15,11 @@
 # while a VM test runs.
 set -uo pipefail
 
-# seconds: 45 minutes measured cold on the machine of docs/testing.md,
-# with room for one 1.5 times slower in QEMU and for the next suites
-BUDGET=${TG3CAP_CHECK_BUDGET:-3300}
+# seconds: the line the gate must never cross, with room below CI's 90
+# minutes for the clone and a machine slower than the one of
+# docs/testing.md ("The time budget": the goal is 45 minutes cold
+# there; measured 2026-12-05: 53)
+BUDGET=${TG3CAP_CHECK_BUDGET:-4800}
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -50,7 +52,7 @@ fi
 
 P=0 F=0 T0=$(date +%s)
 declare -a lines times
-declare -A bgpid bgt0
+declare -A bgpid
 mkdir -p "$top/build"
 
 # count NAME LOG RC SECONDS: add a finished suite to the summary
@@ -82,15 +84,18 @@ for s in "${suites[@]}"; do
 	@*)
 		name=${name#@}
 		echo "=== $name (background): $cmd"
-		bgt0[$name]=$(date +%s)
-		$cmd >"$top/build/check-$name.log" 2>&1 &
+		# its own time, not the time until it is waited for
+		( t0=$(date +%s); rc=0
+		  $cmd >"$top/build/check-$name.log" 2>&1 || rc=$?
+		  echo $(( $(date +%s) - t0 )) >"$top/build/check-$name.time"
+		  exit $rc ) &
 		bgpid[$name]=$!
 		continue ;;
 	=*)
 		name=${name#=}
 		echo "=== waiting for $name"
 		rc=0; wait "${bgpid[$name]}" || rc=$?
-		t=$(( $(date +%s) - bgt0[$name] ))
+		t=$(cat "$top/build/check-$name.time")
 		sed 's/^/  | /' "$top/build/check-$name.log" | tail -n 5
 		count "$name" "$top/build/check-$name.log" "$rc" "$t"
 		continue ;;
