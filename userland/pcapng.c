@@ -250,7 +250,10 @@ int pcapng_hdr_check(const uint8_t *p, size_t len, size_t *hdr_len)
  * @pkts: EPBs among them
  *
  * A block is whole when its type is not 0, its two lengths agree and it
- * lies inside @len; the walk stops at the first that is not.
+ * lies inside @len; an EPB also when its captured bytes lie inside it
+ * and are no more than the frame's length and libpcap's largest
+ * (PCAPNG_CAPLEN_MAX: readers refuse the file past it).  The walk
+ * stops at the first block that is not whole.
  *
  * Return: bytes of whole blocks.
  */
@@ -269,8 +272,18 @@ size_t pcapng_walk(const uint8_t *p, size_t len, uint64_t *pkts)
 		memcpy(&l2, p + off + l1 - 4, 4);
 		if (l2 != l1)
 			break;
-		if (type == PCAPNG_EPB_TYPE)
+		if (type == PCAPNG_EPB_TYPE) {
+			uint32_t cap, orig;
+
+			if (l1 < 32)
+				break;
+			memcpy(&cap, p + off + 20, 4);
+			memcpy(&orig, p + off + 24, 4);
+			if (cap > l1 - 32 || cap > orig ||
+			    cap > PCAPNG_CAPLEN_MAX)
+				break;
 			(*pkts)++;
+		}
 		off += l1;
 	}
 	return off;

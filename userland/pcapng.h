@@ -21,6 +21,8 @@
 #define PCAPNG_IDB_TYPE		0x00000001U
 #define PCAPNG_ISB_TYPE		0x00000005U
 #define PCAPNG_EPB_TYPE		0x00000006U
+/* libpcap's MAXIMUM_SNAPLEN: no reader takes a larger record */
+#define PCAPNG_CAPLEN_MAX	262144U
 #define PCAPNG_BOM		0x1a2b3c4dU
 #define PCAPNG_EPB_LEN(caplen)	(32U + (((caplen) + 3U) & ~3U))
 /* the longest ISB: 7 options of 8-byte values, end of options */
