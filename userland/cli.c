@@ -20,6 +20,7 @@
 #include "filering.h"
 #include "pcapfile.h"
 #include "repair.h"
+#include "series.h"
 #include "util.h"
 
 #define DEF_SNAPLEN		LWPCAP_SNAPLEN_MAX
@@ -750,11 +751,37 @@ static int check_prefix(const char *prefix, char *err)
  */
 int lwp_check_paths(const struct lwp_opts *o, char *err)
 {
+	char prefix[PATH_MAX];
+	unsigned int i;
 	int ret = 0;
 
 	if (!o->stream)
 		ret = check_prefix(o->prefix, err);
+	for (i = 0; !o->stream && !ret && i < o->nr_ifaces + !o->nr_ifaces;
+	     i++) {
+		ret = lwp_iface_prefix(o, i, prefix, sizeof(prefix), err);
+		if (!ret)
+			ret = lwp_series_check(prefix, err);
+	}
 	if (!ret && o->stats_json)
 		ret = check_stats_json(o->stats_json, err);
 	return ret;
+}
+
+/**
+ * lwp_iface_prefix() - the series prefix of interface @i: -w's, with
+ * "-IFACE" after it when several interfaces are captured
+ */
+int lwp_iface_prefix(const struct lwp_opts *o, unsigned int i, char *buf,
+		     size_t len, char *err)
+{
+	int ret;
+
+	if (o->nr_ifaces > 1)
+		ret = snprintf(buf, len, "%s-%s", o->prefix, o->ifaces[i]);
+	else
+		ret = snprintf(buf, len, "%s", o->prefix);
+	if (ret < 0 || (size_t)ret >= len)
+		return lwp_err(err, -ENAMETOOLONG, "-w prefix too long");
+	return 0;
 }

@@ -78,6 +78,8 @@ struct lwp_opts {
 
 int lwp_parse_args(int argc, char **argv, struct lwp_opts *o, char *err);
 int lwp_check_paths(const struct lwp_opts *o, char *err);
+int lwp_iface_prefix(const struct lwp_opts *o, unsigned int i, char *buf,
+		     size_t len, char *err);
 void lwp_usage(FILE *out);
 void lwp_usage_short(FILE *out);
 

@@ -178,6 +178,7 @@ struct fring {
 	size_t kids_cap;
 	char dir[PATH_MAX];
 	char base[NAME_MAX + 1];
+	struct lwp_pat pat;
 
 	struct fring_stats st;
 	bool abort;
@@ -1024,6 +1025,19 @@ static int cmp_uint(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Is @name one of the series' files (lwp_pat_match())?  Which one? */
+static int own(struct fring *f, const char *name, unsigned int *seq,
+	       bool *part)
+{
+	struct lwp_name nm;
+
+	if (lwp_pat_match(&f->pat, name, &nm))
+		return -ENOENT;
+	*seq = nm.seq;
+	*part = nm.part;
+	return 0;
+}
+
 /*
  * Remove every name of the files @seqs (sorted): PREFIX.NNNNNN.pcap and
  * whatever -z made of it (PREFIX.NNNNNN.pcap.gz, ...), never a .part.
@@ -1042,7 +1056,7 @@ static void remove_seqs(struct fring *f, const unsigned int *seqs, size_t n)
 		return;
 	}
 	while ((de = readdir(d))) {
-		if (lwp_name_seq_any(f->base, de->d_name, &seq, &part) ||
+		if (own(f, de->d_name, &seq, &part) ||
 		    part || !bsearch(&seq, seqs, n, sizeof(*seqs), cmp_uint))
 			continue;
 		if (unlinkat(dirfd(d), de->d_name, 0) && errno != ENOENT)
@@ -1138,7 +1152,7 @@ static void keep_spare(struct fring *f, unsigned int seq)
 		return;
 	while ((de = readdir(d))) {
 		nl = strlen(de->d_name);
-		if (lwp_name_seq_any(f->base, de->d_name, &s, &part) ||
+		if (own(f, de->d_name, &s, &part) ||
 		    part || s != seq || nl < sl ||
 		    strcmp(de->d_name + nl - sl, f->suffix))
 			continue;
@@ -1209,7 +1223,7 @@ static uint64_t series_usage(struct fring *f)
 	if (!d)
 		return 0;
 	while ((de = readdir(d)))
-		if (!lwp_name_seq_any(f->base, de->d_name, &seq, &part) &&
+		if (!own(f, de->d_name, &seq, &part) &&
 		    !fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW))
 			sum += (uint64_t)st.st_blocks * 512;
 	closedir(d);
@@ -1551,6 +1565,10 @@ static int scan_series(struct fring *f, char *err)
 	if (ret)
 		return lwp_err(err, ret, "bad file prefix '%s'",
 			       f->cfg.prefix);
+	ret = lwp_pat_parse(&f->pat, f->base,
+			    lwp_prefix_is_pattern(f->base), err);
+	if (ret)
+		return ret;
 	/* a crash's spare: a file -W had retired */
 	if (!spare_name(f, spare))
 		unlink(spare);
@@ -1559,7 +1577,7 @@ static int scan_series(struct fring *f, char *err)
 		return lwp_err(err, -errno, "cannot read directory %s: %s",
 			       f->dir, strerror(errno));
 	while ((de = readdir(d))) {
-		if (lwp_name_seq_any(f->base, de->d_name, &seq, &part))
+		if (own(f, de->d_name, &seq, &part))
 			continue;
 		if (!part && done_push(f, seq)) {
 			closedir(d);

@@ -40,6 +40,7 @@
 
 struct iface {
 	const char *name;
+	unsigned int idx;
 	char prefix[PATH_MAX];
 	struct lwp_dev dev;
 	struct fakesrc fake;
@@ -169,13 +170,10 @@ static int iface_setup(struct iface *f, const struct lwp_opts *o,
 	size_t len;
 	int ret;
 
-	if (o->nr_ifaces > 1)
-		ret = snprintf(f->prefix, sizeof(f->prefix), "%s-%s",
-			       o->prefix, f->name);
-	else
-		ret = snprintf(f->prefix, sizeof(f->prefix), "%s", o->prefix);
-	if (ret >= (int)sizeof(f->prefix))
-		return lwp_err(err, -ENAMETOOLONG, "-w prefix too long");
+	ret = lwp_iface_prefix(o, f->idx, f->prefix, sizeof(f->prefix),
+			       err);
+	if (ret)
+		return ret;
 
 	if (o->fake) {
 		struct fakesrc_cfg fc = o->fake_cfg;
@@ -683,6 +681,7 @@ int main(int argc, char **argv)
 	}
 	for (i = 0; i < n; i++) {
 		ifs[i].name = o.ifaces[i];
+		ifs[i].idx = i;
 		ret = iface_setup(&ifs[i], &o, flt, notify_fd, err);
 		if (ret)
 			goto out_teardown;

@@ -357,6 +357,7 @@ int main(int argc, char **argv)
 		{ file_tests, &file_tests_n },
 		{ cli_tests, &cli_tests_n },
 		{ out_tests, &out_tests_n },
+		{ series_tests, &series_tests_n },
 	};
 	const char *tag = getenv("TG3CAP_TEST_TAG");
 	unsigned int g, i, pass = 0, fail = 0;
