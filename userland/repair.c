@@ -69,44 +69,73 @@ static time_t first_ts(const uint8_t *map, size_t hdr_len, size_t len)
 	return (((uint64_t)v[0] << 32) | v[1]) / 1000000000ULL;
 }
 
+/*
+ * Open a .part of the directory @dfd for repair, only if it is what a
+ * reader leaves: a regular file with no other name.  A symlink is never
+ * followed (a user who can write the directory could point it at any
+ * file root can write), a hard link would cut a file elsewhere.
+ */
+static int open_part(int dfd, const char *dir, const char *name,
+		     struct stat *st, lwp_log_fn log, void *arg)
+{
+	int fd;
+
+	fd = openat(dfd, name, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
+		    O_CLOEXEC);
+	if (fd < 0) {
+		say(log, arg, "%s/%s: cannot open it to repair it (%s); left alone",
+		    dir, name, errno == ELOOP ? "a symlink" : strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, st) || !S_ISREG(st->st_mode) || st->st_nlink != 1) {
+		say(log, arg,
+		    "%s/%s: not a regular file with one name; left alone",
+		    dir, name);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /**
  * lwp_repair_one() - repair one .part file
- * @part:    its path
- * @final:   PATH_MAX bytes: the completed file's name (with @pattern, a
- *           strftime prefix, its first record's time names it instead)
+ * @dfd:     the series' directory
+ * @dir:     its path, for messages
+ * @name:    the .part's name in it
+ * @final:   NAME_MAX + 1 bytes: the completed file's name (with @pattern,
+ *           the strftime base, its first record's time names it instead)
  * @seq:     its number
  * @fs:      LWP_SUFFIX or LWP_NG_SUFFIX
+ * @log:     where what was done (or left alone, and why) is said
  *
- * Return: 1 if it was kept, 0 if removed or skipped, or a negative errno.
+ * Nothing here is fatal to a capture: a .part it cannot repair is left
+ * as it is, with a message.
+ *
+ * Return: 1 if it was kept, 0 if removed or left alone.
  */
-int lwp_repair_one(const char *part, char *final, const char *pattern,
-		   unsigned int seq, const char *fs, lwp_log_fn log,
-		   void *arg, char *err)
+int lwp_repair_one(int dfd, const char *dir, const char *name, char *final,
+		   const char *pattern, unsigned int seq, const char *fs,
+		   lwp_log_fn log, void *arg)
 {
 	size_t hdr_len = PCAP_HDR_LEN;
 	uint32_t snaplen = 0;
+	uint8_t *map = NULL;
 	struct pcap_walk w;
 	struct stat st;
-	uint8_t *map;
 	int fd, ret;
 
-	fd = open(part, O_RDWR | O_CLOEXEC);
+	fd = open_part(dfd, dir, name, &st, log, arg);
 	if (fd < 0)
-		return lwp_err(err, -errno, "cannot open %s to repair it: %s",
-			       part, strerror(errno));
-	if (fstat(fd, &st)) {
-		ret = lwp_err(err, -errno, "cannot stat %s: %s", part,
-			      strerror(errno));
-		goto out_close;
-	}
+		return 0;
 	if (st.st_size < (off_t)PCAP_HDR_LEN) {
 		ret = -ENODATA;
-		map = NULL;
 	} else {
 		map = mmap(NULL, st.st_size, PROT_READ, MAP_SHARED, fd, 0);
 		if (map == MAP_FAILED) {
-			ret = lwp_err(err, -errno, "cannot map %s: %s", part,
-				      strerror(errno));
+			say(log, arg, "%s/%s: cannot map it: %s; left alone",
+			    dir, name, strerror(errno));
+			map = NULL;
+			ret = 0;
 			goto out_close;
 		}
 		ret = pcap_hdr_check(map, st.st_size, &snaplen);
@@ -117,7 +146,8 @@ int lwp_repair_one(const char *part, char *final, const char *pattern,
 			hdr_len = PCAP_HDR_LEN;
 	}
 	if (ret == -EINVAL) {
-		say(log, arg, "%s: not a file of ours, left alone", part);
+		say(log, arg, "%s/%s: not a file of ours, left alone", dir,
+		    name);
 		ret = 0;
 		goto out_unmap;
 	}
@@ -141,45 +171,46 @@ int lwp_repair_one(const char *part, char *final, const char *pattern,
 	}
 	if (ret == -ENODATA) {
 		/* Prepared but never written: nothing to keep. */
-		if (unlink(part)) {
-			ret = lwp_err(err, -errno, "cannot remove %s: %s",
-				      part, strerror(errno));
-			goto out_unmap;
-		}
-		say(log, arg, "%s: no records, removed", part);
+		if (unlinkat(dfd, name, 0))
+			say(log, arg, "%s/%s: no records, but cannot remove it: %s",
+			    dir, name, strerror(errno));
+		else
+			say(log, arg, "%s/%s: no records, removed", dir, name);
 		ret = 0;
 		goto out_unmap;
 	}
 	if (pattern) {
-		char name[PATH_MAX];
+		char exp[NAME_MAX + 1];
 
 		if (lwp_expand_prefix(pattern, first_ts(map, hdr_len, w.bytes),
-				      name, sizeof(name)) ||
-		    lwp_series_name(final, PATH_MAX, name, seq, fs)) {
-			ret = lwp_err(err, -ENAMETOOLONG,
-				      "cannot name the repair of %s", part);
+				      exp, sizeof(exp)) ||
+		    lwp_series_name(final, NAME_MAX + 1, exp, seq, fs)) {
+			say(log, arg, "%s/%s: cannot name its repair by time; left alone",
+			    dir, name);
+			ret = 0;
 			goto out_unmap;
 		}
 	}
 	if (ftruncate(fd, hdr_len + w.bytes) || fsync(fd)) {
-		ret = lwp_err(err, -errno, "cannot truncate %s: %s", part,
-			      strerror(errno));
+		say(log, arg, "%s/%s: cannot truncate it: %s; left alone", dir,
+		    name, strerror(errno));
+		ret = 0;
 		goto out_unmap;
 	}
-	if (!access(final, F_OK)) {
-		ret = lwp_err(err, -EEXIST,
-			      "cannot repair %s: %s exists; move one of them away",
-			      part, final);
-		goto out_unmap;
-	}
-	if (rename(part, final)) {
-		ret = lwp_err(err, -errno, "cannot rename %s: %s", part,
-			      strerror(errno));
+	/* never over another file: a leftover loses nothing of others' */
+	if (renameat2(dfd, name, dfd, final, RENAME_NOREPLACE)) {
+		if (errno == EEXIST)
+			say(log, arg, "%s/%s: cut to its last whole record, not renamed: %s exists; left alone",
+			    dir, name, final);
+		else
+			say(log, arg, "%s/%s: cut to its last whole record, cannot rename it: %s; left alone",
+			    dir, name, strerror(errno));
+		ret = 0;
 		goto out_unmap;
 	}
 	say(log, arg,
-	    "repaired %s: %llu records, cut from %lld to %zu bytes (left by a reader that did not exit cleanly)",
-	    final, (unsigned long long)w.pkts, (long long)st.st_size,
+	    "repaired %s/%s: %llu records, cut from %lld to %zu bytes (left by a reader that did not exit cleanly)",
+	    dir, final, (unsigned long long)w.pkts, (long long)st.st_size,
 	    hdr_len + w.bytes);
 	ret = 1;
 out_unmap:

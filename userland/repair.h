@@ -11,8 +11,8 @@
 
 #include "series.h"
 
-int lwp_repair_one(const char *part, char *final, const char *pattern,
-		   unsigned int seq, const char *fs, lwp_log_fn log,
-		   void *arg, char *err);
+int lwp_repair_one(int dfd, const char *dir, const char *name, char *final,
+		   const char *pattern, unsigned int seq, const char *fs,
+		   lwp_log_fn log, void *arg);
 
 #endif /* _TG3CAP_REPAIR_H */

@@ -566,22 +566,21 @@ int lwp_series_lock(const char *prefix, int *fd, char *err)
  *
  * Only the series' own .part names are looked at (lwp_pat_match()):
  * another series' .part in the same directory, live or not, is not
- * ours to cut.
+ * ours to cut.  A .part that cannot be repaired is left alone with a
+ * message (lwp_repair_one()): leftovers never stop a capture.
  *
- * Return: 0 or a negative errno (the first failure; repair goes on with
- * the other files).
+ * Return: 0, or a negative errno when the directory cannot be read.
  */
 int lwp_repair(const char *prefix, lwp_log_fn log, void *log_arg,
 	       unsigned int *repaired, char *err)
 {
-	char dir[PATH_MAX], base[NAME_MAX + 1];
-	char part[PATH_MAX], final[PATH_MAX];
+	char dir[PATH_MAX], base[NAME_MAX + 1], final[NAME_MAX + 1];
 	bool pattern = lwp_prefix_is_pattern(prefix);
 	unsigned int kept = 0;
 	struct lwp_name nm;
 	struct lwp_pat *pat;
 	struct dirent *de;
-	int ret, first = 0;
+	int ret, dfd;
 	DIR *d;
 
 	ret = lwp_split_prefix(prefix, dir, sizeof(dir), base, sizeof(base));
@@ -599,28 +598,22 @@ int lwp_repair(const char *prefix, lwp_log_fn log, void *log_arg,
 			      dir, strerror(errno));
 		goto out_free;
 	}
+	dfd = dirfd(d);
 	while ((de = readdir(d))) {
 		const char *fs;
 
 		if (lwp_pat_match(pat, de->d_name, &nm) || !nm.part)
 			continue;
 		fs = nm.ng ? LWP_NG_SUFFIX : LWP_SUFFIX;
-		if (snprintf(part, sizeof(part), "%s/%s", dir, de->d_name) >=
-		    (int)sizeof(part) ||
-		    lwp_series_name(final, sizeof(final), prefix, nm.seq, fs))
+		if (lwp_series_name(final, sizeof(final), base, nm.seq, fs))
 			continue;
-		ret = lwp_repair_one(part, final, pattern ? prefix : NULL,
-				     nm.seq, fs, log, log_arg,
-				     first ? NULL : err);
-		if (ret > 0)
-			kept++;
-		else if (ret < 0 && !first)
-			first = ret;
+		kept += lwp_repair_one(dfd, dir, de->d_name, final,
+				       pattern ? base : NULL, nm.seq, fs,
+				       log, log_arg);
 	}
 	closedir(d);
 	if (repaired)
 		*repaired = kept;
-	ret = first;
 out_free:
 	free(pat);
 	return ret;

@@ -332,10 +332,79 @@ static int t_repair_hostile(void)
 	return 0;
 }
 
+/*
+ * Leftovers a reader cannot repair (issue 25, 3 and 9) are logged and
+ * left alone, never fatal: a dangling symlink and a directory under
+ * .part names, a .part symlinked to a capture elsewhere (root must not
+ * follow it: the target keeps its bytes), a .part hard-linked to a file
+ * elsewhere, and a .part whose completed name exists.  The reader
+ * starts, captures, exits 0, and every one of them is as it was.
+ */
+static int t_leftovers(void)
+{
+	char dir[256], path[400], target[400], args[1024], out[8192];
+	char sum_t[128], sum_h[128], sum_f[128], now[128];
+	uint8_t buf[4096];
+	struct stat st;
+	size_t n;
+
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	n = make_pcap(buf, 256, 20);
+	snprintf(path, sizeof(path), "%s/cap.000005.pcap.part", dir);
+	CHECK(!symlink("/nonexistent/x", path));
+	snprintf(path, sizeof(path), "%s/cap.000006.pcap.part", dir);
+	CHECK(!mkdir(path, 0700));
+	/* a capture elsewhere, reached by a symlink: its tail is zeroes */
+	snprintf(target, sizeof(target), "%s/elsewhere", dir);
+	CHECK(!mkdir(target, 0700));
+	snprintf(target, sizeof(target), "%s/elsewhere/keep.pcap", dir);
+	CHECK(!write_file(target, buf, sizeof(buf)));
+	CHECK(!digest(target, sum_t, sizeof(sum_t)));
+	snprintf(path, sizeof(path), "%s/cap.000007.pcap.part", dir);
+	CHECK(!symlink(target, path));
+	/* a hard link to another capture */
+	snprintf(target, sizeof(target), "%s/elsewhere/linked.pcap", dir);
+	CHECK(!write_file(target, buf, sizeof(buf)));
+	CHECK(!digest(target, sum_h, sizeof(sum_h)));
+	snprintf(path, sizeof(path), "%s/cap.000008.pcap.part", dir);
+	CHECK(!link(target, path));
+	/* a .part whose completed name is taken */
+	snprintf(path, sizeof(path), "%s/cap.000009.pcap.part", dir);
+	CHECK(!write_file(path, buf, n + 100));
+	snprintf(path, sizeof(path), "%s/cap.000009.pcap", dir);
+	CHECK(!write_file(path, buf, n - 76));
+	CHECK(!digest(path, sum_f, sizeof(sum_f)));
+
+	snprintf(args, sizeof(args), "--fake-source 500:100 -w '%s/cap'",
+		 dir);
+	CHECKF(rd(args, out, sizeof(out)) == 0, "%s", out);
+	CHECKF(strstr(out, "cap.000005.pcap.part") &&
+	       strstr(out, "cap.000006.pcap.part") &&
+	       strstr(out, "cap.000007.pcap.part") &&
+	       strstr(out, "cap.000008.pcap.part") &&
+	       strstr(out, "cap.000009.pcap.part"),
+	       "each leftover is named:\n%s", out);
+	snprintf(path, sizeof(path), "%s/cap.000010.pcap", dir);
+	CHECKF(file_records(path) == 500, "%s", path);
+	snprintf(target, sizeof(target), "%s/elsewhere/keep.pcap", dir);
+	CHECK(!digest(target, now, sizeof(now)) && !strcmp(now, sum_t));
+	snprintf(target, sizeof(target), "%s/elsewhere/linked.pcap", dir);
+	CHECK(!digest(target, now, sizeof(now)) && !strcmp(now, sum_h));
+	snprintf(path, sizeof(path), "%s/cap.000009.pcap", dir);
+	CHECK(!digest(path, now, sizeof(now)) && !strcmp(now, sum_f));
+	snprintf(path, sizeof(path), "%s/cap.000007.pcap.part", dir);
+	CHECK(!lstat(path, &st) && S_ISLNK(st.st_mode));
+	snprintf(path, sizeof(path), "%s/cap.000006.pcap.part", dir);
+	CHECK(!lstat(path, &st) && S_ISDIR(st.st_mode));
+	tmpdir_remove(dir);
+	return 0;
+}
+
 const struct test series_tests[] = {
 	{ "series_names", t_names },
 	{ "series_overlap", t_overlap },
 	{ "series_shared_dir", t_shared_dir },
 	{ "series_repair_hostile", t_repair_hostile },
+	{ "series_leftovers", t_leftovers },
 };
 const unsigned int series_tests_n = ARRAY_SIZE(series_tests);
