@@ -48,6 +48,7 @@ enum {
 	OPT_VERSION,
 	OPT_BUFFER_TIMEOUT,
 	OPT_IO,
+	OPT_FILE_MODE,
 };
 
 static const struct option long_opts[] = {
@@ -80,6 +81,7 @@ static const struct option long_opts[] = {
 	{ "max-disk",		required_argument, NULL, OPT_MAX_DISK },
 	{ "buffer-timeout",	required_argument, NULL, OPT_BUFFER_TIMEOUT },
 	{ "io",			required_argument, NULL, OPT_IO },
+	{ "file-mode",		required_argument, NULL, OPT_FILE_MODE },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ "version",		no_argument,	   NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -97,7 +99,7 @@ void lwp_usage_short(FILE *out)
 	      "         [--hook driver|ptype|netfilter|ingress]\n"
 	      "         [--stats-interval S] [--summary-interval S]\n"
 	      "         [--buffer-timeout MS] [--format pcap|pcapng] [--io mmap|direct]\n"
-	      "         [--merge|--no-merge] [-F FILE]\n"
+	      "         [--merge|--no-merge] [--file-mode MODE] [-F FILE]\n"
 	      "         [FILTER EXPRESSION]\n"
 	      "       tg3cap-reader -D\n"
 	      "Try 'tg3cap-reader --help' for more information.\n", out);
@@ -132,6 +134,10 @@ void lwp_usage(FILE *out)
 	      "                 to an enhanced packet block, and an interface\n"
 	      "                 statistics block with the counters at each file's\n"
 	      "                 end\n"
+	      "  --file-mode MODE\n"
+	      "                 octal mode of the capture files, 0600 (the default:\n"
+	      "                 frames hold whatever the network carried) to 0666;\n"
+	      "                 the umask still applies\n"
 	      "  --io mmap|direct\n"
 	      "                 how files are written: direct (the default where\n"
 	      "                 the file system takes O_DIRECT, else mmap):\n"
@@ -505,6 +511,16 @@ static int parse_one(int c, const char *arg, struct lwp_opts *o, char *err)
 				       arg);
 		o->io_set = 1;
 		return 0;
+	case OPT_FILE_MODE:
+		/* rw for the owner at least, never executable or set-id */
+		v = strtoul(arg, NULL, 8);
+		if (!*arg || strspn(arg, "01234567") != strlen(arg) ||
+		    strlen(arg) > 4 || (v & 0600) != 0600 || (v & ~0666UL))
+			return lwp_err(err, -EINVAL,
+				       "invalid --file-mode '%s': an octal mode from 0600 to 0666, e.g. 0640 for a group of readers",
+				       arg);
+		o->file_mode = v;
+		return 0;
 	default:
 		return lwp_err(err, -EINVAL, "unknown option");
 	}
@@ -638,6 +654,7 @@ int lwp_parse_args(int argc, char **argv, struct lwp_opts *o, char *err)
 	o->summary_interval = 60;
 	o->buffer_ms = DEF_BUFFER_MS;
 	o->io = LWP_IO_AUTO;
+	o->file_mode = 0600;
 
 	opterr = 0;
 	optind = 1;
@@ -680,7 +697,7 @@ int lwp_parse_args(int argc, char **argv, struct lwp_opts *o, char *err)
 }
 
 /*
- * --stats-json FILE is replaced through FILE.tmp and rename(): both must
+ * --stats-json FILE is replaced through FILE.XXXXXX and rename(): both must
  * work in its directory, and FILE must not be a directory.
  */
 static int check_stats_json(const char *path, char *err)
@@ -693,14 +710,11 @@ static int check_stats_json(const char *path, char *err)
 		return lwp_err(err, -EISDIR,
 			       "--stats-json %s is a directory; give a file name",
 			       path);
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return lwp_err(err, -ENAMETOOLONG,
-			       "--stats-json %s: name too long", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	fd = lwp_tmp_open(path, tmp, sizeof(tmp));
 	if (fd < 0)
-		return lwp_err(err, -errno,
-			       "--stats-json %s cannot be written: %s: %s",
-			       path, tmp, strerror(errno));
+		return lwp_err(err, fd,
+			       "--stats-json %s cannot be written: %s",
+			       path, strerror(-fd));
 	close(fd);
 	unlink(tmp);
 	return 0;

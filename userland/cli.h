@@ -41,6 +41,7 @@
  */
 struct lwp_opts {
 	const char *ifaces[LWP_MAX_IFACES];
+	unsigned int file_mode;
 	unsigned int nr_ifaces;
 	const char *prefix;
 	uint32_t snaplen;

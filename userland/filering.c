@@ -179,6 +179,7 @@ struct fring {
 	char dir[PATH_MAX];
 	char base[NAME_MAX + 1];
 	struct lwp_pat pat;
+	mode_t mode;
 
 	struct fring_stats st;
 	bool abort;
@@ -824,7 +825,7 @@ static int file_prepare(struct fring *f, unsigned int seq,
 		unlink(spare);
 		make_room(f, size);
 	}
-	pf->fd = open(part, flags | (pf->direct ? O_DIRECT : 0), 0644);
+	pf->fd = open(part, flags | (pf->direct ? O_DIRECT : 0), f->mode);
 	if (pf->fd < 0 && pf->direct && errno == EINVAL) {
 		/* Made, then refused (tmpfs): O_EXCL says it is ours. */
 		unlink(part);
@@ -833,7 +834,7 @@ static int file_prepare(struct fring *f, unsigned int seq,
 			    f->dir);
 		f->cfg.io = LWP_IO_MMAP;
 		pf->direct = false;
-		pf->fd = open(part, flags, 0644);
+		pf->fd = open(part, flags, f->mode);
 	}
 	if (pf->fd < 0) {
 		ret = lwp_err(err, -errno, "cannot create %s: %s", part,
@@ -1647,6 +1648,7 @@ int fring_open(struct fring **out, const struct fring_cfg *cfg, char *err)
 		return lwp_err(err, -ENOMEM, "out of memory");
 	f->cfg = *cfg;
 	f->pattern = cfg->rotate_sec && lwp_prefix_is_pattern(cfg->prefix);
+	f->mode = cfg->file_mode ? cfg->file_mode : 0600;
 	if (cfg->format == LWP_FMT_PCAPNG) {
 		f->hdr_len = pcapng_hdr_fill(hdr, cfg->ifname, cfg->snaplen,
 					     cfg->linktype);

@@ -42,6 +42,8 @@
  * @wake:       called by the swapper after an error, so that a drain
  *              thread asleep in poll() looks at it; may be NULL
  * @no_populate: do not prefault the files' pages
+ * @file_mode:  mode the files are created with (umask applies); 0 for
+ *              0600
  * @io:         LWP_IO_MMAP: records go into the file's pages (the page
  *              cache); LWP_IO_DIRECT: into anonymous staging memory at
  *              the same offsets, written to the file with O_DIRECT a
@@ -100,6 +102,7 @@ struct fring_cfg {
 	void *wake_arg;
 	int no_populate;
 	int io;
+	unsigned int file_mode;
 	uint64_t window;
 	time_t (*clock)(void *arg);
 	void *clock_arg;

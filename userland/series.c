@@ -528,7 +528,7 @@ int lwp_series_lock(const char *prefix, int *fd, char *err)
 		     LWP_LOCK_SUFFIX) >= (int)sizeof(path))
 		return lwp_err(err, -ENAMETOOLONG, "-w %s: name too long",
 			       prefix);
-	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	*fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (*fd < 0)
 		return lwp_err(err, -errno, "cannot create %s: %s", path,
 			       strerror(errno));

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "stats.h"
@@ -302,7 +303,8 @@ static void json_if(FILE *out, const struct lwp_ifstat *s)
 /**
  * lwp_stats_json() - replace @path atomically with the current numbers
  *
- * Written to @path.tmp and renamed, so a monitor never reads half a file.
+ * Written to a new file beside it (lwp_tmp_open()) and renamed, so a
+ * monitor never reads half a file.
  */
 int lwp_stats_json(const char *path, const struct lwp_ifstat *s,
 		   unsigned int n, double secs, char *err)
@@ -312,12 +314,12 @@ int lwp_stats_json(const char *path, const struct lwp_ifstat *s,
 	FILE *out;
 	int fd;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return lwp_err(err, -ENAMETOOLONG, "%s: name too long", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = lwp_tmp_open(path, tmp, sizeof(tmp));
 	if (fd < 0)
-		return lwp_err(err, -errno, "cannot write %s: %s", tmp,
-			       strerror(errno));
+		return lwp_err(err, fd, "cannot write beside %s: %s", path,
+			       strerror(-fd));
+	/* counters, not frames: monitors running as other users read it */
+	(void)!fchmod(fd, 0644);
 	out = fdopen(fd, "w");
 	if (!out) {
 		close(fd);

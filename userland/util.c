@@ -4,6 +4,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,4 +131,25 @@ uint64_t lwp_wall_ns(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/**
+ * lwp_tmp_open() - create a file of our own beside @path, to be renamed
+ * over it
+ * @tmp: @len bytes: its name, PATH.XXXXXX
+ *
+ * A fixed name (PATH.tmp) would be opened through a symlink someone put
+ * there, or be another program's file that we then remove; mkostemp()
+ * makes a new name with O_EXCL, which follows no link.
+ *
+ * Return: the descriptor (mode 0600), or a negative errno.
+ */
+int lwp_tmp_open(const char *path, char *tmp, size_t len)
+{
+	int fd;
+
+	if (snprintf(tmp, len, "%s.XXXXXX", path) >= (int)len)
+		return -ENAMETOOLONG;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
 }

@@ -26,6 +26,8 @@ int lwp_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 int lwp_parse_size(const char *s, uint64_t unit, uint64_t min, uint64_t max,
 		   uint64_t *out);
 
+int lwp_tmp_open(const char *path, char *tmp, size_t len);
+
 uint64_t lwp_now_ns(void);
 uint64_t lwp_wall_ns(void);
 

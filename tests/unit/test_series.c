@@ -400,11 +400,69 @@ static int t_leftovers(void)
 	return 0;
 }
 
+/*
+ * Capture files are 0600 unless --file-mode says more (issue 25, 12),
+ * the lock too; --stats-json never writes through a link someone left
+ * at a fixed temporary name, nor removes another program's file
+ * (issue 25, 11).
+ */
+static int t_modes_and_json(void)
+{
+	char dir[256], path[400], args[1024], out[8192], victim[400];
+	char sum[128], now[128];
+	struct stat st;
+	mode_t old = umask(022);
+	int ret;
+
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	snprintf(args, sizeof(args), "--fake-source 50:100 -w '%s/a' -q",
+		 dir);
+	CHECKF(rd(args, out, sizeof(out)) == 0, "%s", out);
+	snprintf(path, sizeof(path), "%s/a.000000.pcap", dir);
+	CHECKF(!stat(path, &st) && (st.st_mode & 07777) == 0600, "%o",
+	       st.st_mode & 07777);
+	snprintf(path, sizeof(path), "%s/.a.lock", dir);
+	CHECK(!stat(path, &st) && (st.st_mode & 07777) == 0600);
+	snprintf(args, sizeof(args),
+		 "--fake-source 50:100 -w '%s/b' -q --file-mode 0664", dir);
+	CHECKF(rd(args, out, sizeof(out)) == 0, "%s", out);
+	snprintf(path, sizeof(path), "%s/b.000000.pcap", dir);
+	CHECKF(!stat(path, &st) && (st.st_mode & 07777) == 0644, "%o",
+	       st.st_mode & 07777);
+	snprintf(args, sizeof(args),
+		 "--fake-source 5 -w '%s/c' -q --file-mode 0755", dir);
+	ret = rd(args, out, sizeof(out));
+	CHECKF(ret == 2 && strstr(out, "--file-mode"), "%d %s", ret, out);
+	snprintf(args, sizeof(args),
+		 "--fake-source 5 -w '%s/c' -q --file-mode 0400", dir);
+	CHECK(rd(args, out, sizeof(out)) == 2);
+
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	CHECK(!write_file(victim, "keep me\n", 8));
+	CHECK(!digest(victim, sum, sizeof(sum)));
+	snprintf(path, sizeof(path), "%s/s.json.tmp", dir);
+	CHECK(!symlink(victim, path));
+	snprintf(args, sizeof(args),
+		 "--fake-source 50:100 -w '%s/d' -q --stats-json '%s/s.json'",
+		 dir, dir);
+	CHECKF(rd(args, out, sizeof(out)) == 0, "%s", out);
+	CHECK(!digest(victim, now, sizeof(now)) && !strcmp(now, sum));
+	CHECK(!lstat(path, &st) && S_ISLNK(st.st_mode));
+	snprintf(path, sizeof(path), "%s/s.json", dir);
+	CHECK(!read_text(path, out, sizeof(out)) &&
+	      json_u64(out, "written") == 50);
+	CHECK(count_files(dir, ".json.tmp") == 1);
+	umask(old);
+	tmpdir_remove(dir);
+	return 0;
+}
+
 const struct test series_tests[] = {
 	{ "series_names", t_names },
 	{ "series_overlap", t_overlap },
 	{ "series_shared_dir", t_shared_dir },
 	{ "series_repair_hostile", t_repair_hostile },
 	{ "series_leftovers", t_leftovers },
+	{ "series_modes_and_json", t_modes_and_json },
 };
 const unsigned int series_tests_n = ARRAY_SIZE(series_tests);
