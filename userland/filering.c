@@ -841,6 +841,12 @@ static int file_prepare(struct fring *f, unsigned int seq,
 			      strerror(errno));
 		goto err_free;
 	}
+	/* made by root before -Z's drop: the user's file all the same */
+	if (f->cfg.owner_set && fchown(pf->fd, f->cfg.uid, f->cfg.gid)) {
+		ret = lwp_err(err, -errno, "cannot give %s to its user: %s",
+			      part, strerror(errno));
+		goto err_unlink;
+	}
 	if (fallocate(pf->fd, 0, 0, size)) {
 		ret = -errno;
 		if (ret == -EOPNOTSUPP && !ftruncate(pf->fd, size))

@@ -12,7 +12,9 @@
 #ifndef _TG3CAP_FILERING_H
 #define _TG3CAP_FILERING_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "pcapng.h"
@@ -44,6 +46,8 @@
  * @no_populate: do not prefault the files' pages
  * @file_mode:  mode the files are created with (umask applies); 0 for
  *              0600
+ * @owner_set:  the files belong to @uid and @gid (-Z: also those made
+ *              before root drops to them)
  * @io:         LWP_IO_MMAP: records go into the file's pages (the page
  *              cache); LWP_IO_DIRECT: into anonymous staging memory at
  *              the same offsets, written to the file with O_DIRECT a
@@ -103,6 +107,9 @@ struct fring_cfg {
 	int no_populate;
 	int io;
 	unsigned int file_mode;
+	bool owner_set;
+	uid_t uid;
+	gid_t gid;
 	uint64_t window;
 	time_t (*clock)(void *arg);
 	void *clock_arg;

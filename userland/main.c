@@ -139,7 +139,8 @@ static uint32_t wake_bytes(const struct lwp_opts *o)
 
 /* Open the source, attach the drain state and the file series. */
 static int iface_setup(struct iface *f, const struct lwp_opts *o,
-		       const struct lwp_filter *flt, int notify_fd, char *err)
+		       const struct lwp_user *u, const struct lwp_filter *flt,
+		       int notify_fd, char *err)
 {
 	uint32_t nr_segs = o->ring_size / o->seg_size;
 	struct fring_cfg fc = {
@@ -157,6 +158,9 @@ static int iface_setup(struct iface *f, const struct lwp_opts *o,
 		.no_populate	= o->no_populate,
 		.io		= o->io,
 		.file_mode	= o->file_mode,
+		.owner_set	= u != NULL,
+		.uid		= u ? u->uid : 0,
+		.gid		= u ? u->gid : 0,
 		.log		= log_msg,
 		.format		= o->format,
 		.ifname		= f->name,
@@ -683,7 +687,8 @@ int main(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		ifs[i].name = o.ifaces[i];
 		ifs[i].idx = i;
-		ret = iface_setup(&ifs[i], &o, flt, notify_fd, err);
+		ret = iface_setup(&ifs[i], &o, o.user ? &user : NULL, flt,
+				  notify_fd, err);
 		if (ret)
 			goto out_teardown;
 	}
