@@ -35,7 +35,8 @@ DEB_PKGS := build-essential bc bison flex libelf-dev libssl-dev kmod cpio \
 	tcpreplay tcpdump libpcap-dev wireshark-common tshark valgrind \
 	man-db groff-base gnuplot-nox python3 libcap2-bin \
 	dpkg-dev debhelper dh-dkms dkms fakeroot lintian mmdebstrap \
-	e2fsprogs util-linux fio netsniff-ng
+	e2fsprogs util-linux fio netsniff-ng \
+	clang-14 libclang-rt-14-dev llvm-14
 
 .PHONY: all deps tree modules debug-kernel userland patches check \
 	check-fast demo soak bench bench-loss clean deb kernel-deb
