@@ -1,0 +1,248 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+#
+# mkcorpus.py - write the seed corpus of the fuzz targets into
+# tests/fuzz/corpus/NAME/ (the files are committed; rerun this after a
+# change here).  Valid files as the reader writes them (pcap records as
+# the ring holds them; pcapng SHB, IDB, EPBs, ISB as pcapng.c builds
+# them), the ways a killed reader leaves them (cut in a record, a zero
+# tail), and a few that are not ours.  Each seed stays small: libFuzzer
+# starts from them, it does not need them big.
+
+import os
+import shutil
+import struct
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, 'corpus')
+
+PCAP_MAGIC_NSEC = 0xa1b23c4d
+SHB, IDB, ISB, EPB = 0x0a0d0d0a, 1, 5, 6
+BOM = 0x1a2b3c4d
+T0 = 1764000000  # 2025-11-24, seconds
+
+
+def frame(n, length):
+    """an Ethernet frame of @length bytes, numbered @n"""
+    b = bytes([0xff] * 6 + [2, 0, 0, 0, 0, 1] + [8, 0])
+    b += struct.pack('<I', n)
+    return (b + bytes(i & 0xff for i in range(length)))[:length]
+
+
+def pcap_hdr(snaplen=65535, linktype=1, thiszone=0, sigfigs=0):
+    return struct.pack('<IHHiIII', PCAP_MAGIC_NSEC, 2, 4, thiszone, sigfigs,
+                       snaplen, linktype)
+
+
+def pcap_rec(n, length, caplen=None, sec=T0, nsec=None):
+    caplen = length if caplen is None else caplen
+    nsec = n * 1000 if nsec is None else nsec
+    return struct.pack('<IIII', sec, nsec, caplen, length) + \
+        frame(n, caplen)
+
+
+def pcap_file(lens, snaplen=65535, **kw):
+    b = pcap_hdr(snaplen, **kw)
+    for n, ln in enumerate(lens):
+        b += pcap_rec(n, ln, min(ln, snaplen))
+    return b
+
+
+def opt(code, val):
+    pad = (4 - len(val) % 4) % 4
+    return struct.pack('<HH', code, len(val)) + val + bytes(pad)
+
+
+def block(btype, body):
+    ln = 12 + len(body)
+    return struct.pack('<II', btype, ln) + body + struct.pack('<I', ln)
+
+
+def ng_hdr(snaplen=65535, ifname=b'eth0'):
+    shb = struct.pack('<IHHq', BOM, 1, 0, -1)
+    shb += opt(4, b'tg3cap-reader 0.1.0') + opt(0, b'')
+    idb = struct.pack('<HHI', 1, 0, snaplen)
+    idb += opt(2, ifname) + opt(9, bytes([9])) + opt(0, b'')
+    return block(SHB, shb) + block(IDB, idb)
+
+
+def epb(n, length, caplen=None, ns=None, ifid=0):
+    caplen = length if caplen is None else caplen
+    ns = T0 * 10**9 + n * 1000 if ns is None else ns
+    data = frame(n, caplen)
+    data += bytes((4 - caplen % 4) % 4)
+    return block(EPB, struct.pack('<IIIII', ifid, ns >> 32,
+                                  ns & 0xffffffff, caplen, length) + data)
+
+
+def idb_trailer(hdr, v):
+    """@hdr (SHB and IDB) with the IDB's second length set to @v"""
+    return hdr[:-4] + struct.pack('<I', v)
+
+
+def isb(recv, drop, deliv):
+    ns = T0 * 10**9 + 5 * 10**9
+    body = struct.pack('<III', 0, ns >> 32, ns & 0xffffffff)
+    for code, v in ((2, T0 * 10**9), (3, ns), (4, recv), (7, drop),
+                    (8, deliv)):
+        body += opt(code, struct.pack('<Q', v))
+    return block(ISB, body + opt(0, b''))
+
+
+def ng_file(lens, snaplen=65535, end=True):
+    b = ng_hdr(snaplen)
+    for n, ln in enumerate(lens):
+        b += epb(n, ln, min(ln, snaplen))
+    return b + (isb(len(lens), 0, len(lens)) if end else b'')
+
+
+def args(*a):
+    return b'\0'.join(x.encode() for x in a)
+
+
+def num(sel, s, lo=0, hi=0, unit=0):
+    return bytes([sel]) + struct.pack('<QQQ', lo, hi, unit) + s.encode()
+
+
+def seeds():
+    s = {}
+    pc = pcap_file([60, 64, 1514])
+    pcs = pcap_file([60, 1514, 200], snaplen=96)
+    ng = ng_file([60, 61, 1514])
+    s['pcap'] = {
+        'three': pc,
+        'snaplen96': pcs,
+        'cut': pc[:len(pc) - 700],
+        'cut-header': pc[:24 + 10],
+        'zero-tail': pc + bytes(96),
+        'header-only': pcap_hdr(),
+        'room-limit': pcap_file([60, 64, 100], sigfigs=100, thiszone=2),
+        'bad-nsec': pcap_hdr() + pcap_rec(0, 60) +
+        pcap_rec(1, 60, nsec=10**9),
+        'caplen-over-len': pcap_hdr() + pcap_rec(0, 60) +
+        pcap_rec(1, 60, caplen=70)[:16] + frame(1, 70),
+        'short': pc[:20],
+    }
+    s['pcapng'] = {
+        'three': ng,
+        'cut': ng[:len(ng) - 900],
+        'zero-tail': ng_file([60, 64], end=False) + bytes(64),
+        'header-only': ng_hdr(),
+        'snaplen96': ng_file([60, 1514, 96], snaplen=96),
+        'bad-trailer': ng_hdr() + epb(0, 60) + epb(1, 60)[:-4] +
+        b'\1\0\0\0',
+        'short-epb': ng_hdr() + block(EPB, bytes(8)),
+    }
+    foreign = b'\xd4\xc3\xb2\xa1' + pc[4:]  # microsecond pcap
+    s['repair'] = {
+        'pcap': b'\0' + pc,
+        'pcap-cut': b'\0' + pc[:len(pc) - 700],
+        'pcap-tail': bytes([4 << 2]) + pc,
+        'pcap-pattern': bytes([2 | 1 << 2]) + pcs,
+        'pcapng': b'\1' + ng,
+        'pcapng-cut': b'\1' + ng[:len(ng) - 900],
+        'pcapng-tail': bytes([1 | 2 << 2]) + ng_file([60, 64], end=False),
+        'pcapng-pattern': bytes([1 | 2]) + ng_file([100, 64], end=False),
+        'pcapng-as-pcap': b'\0' + ng,
+        'header-only': b'\0' + pcap_hdr(),
+        'zeros': bytes([1 << 2]) + bytes(40),
+        'foreign': b'\0' + foreign,
+        # crashes repair had: a header snaplen of 0xffffffff took a
+        # 70000-byte record (its data the zero tail); a 12-byte EPB and
+        # one whose caplen passes its end were kept; the strftime name
+        # of a file whose first block is not an EPB came from its bytes
+        'snaplen-huge': bytes([9 << 2]) + pcap_hdr(0xffffffff) +
+        pcap_rec(0, 60) + struct.pack('<IIII', T0, 0, 70000, 70000),
+        'epb-12': b'\1' + ng_hdr() + epb(0, 60) + block(EPB, b''),
+        'epb-caplen': b'\1' + ng_hdr() + epb(0, 60) +
+        block(EPB, struct.pack('<IIIII', 0, 0, 0, 200, 200) + bytes(64)),
+        'pattern-first-block': b'\3' + ng_hdr() + block(0x99, b'') +
+        epb(0, 60),
+        # found by the fuzzer: an IDB whose two lengths differ, an EPB
+        # of an interface the file does not describe (libpcap refuses
+        # both files)
+        'idb-trailer': b'\1' + idb_trailer(ng_hdr(), 0) + epb(0, 60),
+        'epb-interface': b'\1' + ng_hdr() + epb(0, 60, ifid=1),
+    }
+    s['num'] = {
+        'u64': num(0, '1514', 0, 65535),
+        'u64-big': num(0, '18446744073709551616'),
+        'u64-sign': num(0, '-1'),
+        'size-k': num(1, '64k', 8192, 1 << 30, 1),
+        'size-mb': num(1, '128', 4096, 1 << 40, 1000000),
+        'size-G': num(1, '3G', 0, 0, 1),
+        'size-over': num(1, '17179869184g', 0, 0, 1),
+        'size-b': num(1, '4096b', 4096, 0, 1000000),
+    }
+    s['cli'] = {
+        'basic': args('-i', 'eth0', '-w', '/data/cap'),
+        'stream': args('-i', 'eth1', '-w', '-', '-q', '-s', '128'),
+        'rotate': args('-i', 'eth0', '-i', 'eth1', '-w',
+                       '/data/cap-%Y%m%d-%H%M%S', '-G', '60', '-W',
+                       '1440', '-C', '1g', '-z', 'gzip'),
+        'long': args('--interface=eth0', '--write', '/d/c', '--format',
+                     'pcapng', '--ring-size', '64k', '--seg-size', '16k',
+                     '--snaplen', '9000', '--hook', 'ingress', '--mode',
+                     'divert', '--io', 'mmap', '--merge',
+                     '--buffer-timeout', '0'),
+        'retention': args('-i', 'eth0', '-w', '/d/c', '-C', '100',
+                          '--max-disk', '10g', '--min-free', '5%'),
+        'fake': args('--fake-source', '1000:64:2:100', '-w', '/tmp/b',
+                     '-c', '10', '--stats-json', '/tmp/s.json',
+                     '--stats-interval', '5', '--summary-interval', '0'),
+        'filter': args('-i', 'eth0', '-w', '/d/c', '-p', 'not', 'port',
+                       '22'),
+        'filter-file': args('-qpi', 'eth0', '-F', '/etc/f', '-w/d/c',
+                            '--no-merge', '--no-prefault', '-Z', 'pcap'),
+        'help': args('-i', 'eth0', '-h'),
+        'version': args('--version'),
+        'list': args('-D'),
+        'bad': args('-i', 'eth0', '-w', '/d/c', '--seg-size', '4k'),
+    }
+    s['series'] = {
+        'time': series(3, 0, 'cap-%Y%m%d-%H%M%S', 'cap',
+                       'cap-20251124-160000.000123.pcap',
+                       'cap.000001.pcap.part',
+                       'cap-%Y%m%d-%H%M%S.000001.pcapng.part',
+                       'other.000001.pcap', 'cap.000001.pcap.gz'),
+        'iso': series(1, 1, '%F_%T', '%s', '2025-11-24_17:00:00.000001.pcap',
+                      '1764000000.1234567.pcapng'),
+        'words': series(1, 2, 'x%a%b%e%k%l%p%Z%z', 'x%A%B%P%h',
+                        'xMonNov 1 1 1PMUTC+0000.000009.pcap'),
+        'numbers': series(3, 3, 'n%j%U%W%V%u%w%G%g%C%y%I%M%R', 'n%H',
+                          'n00.000000.pcap'),
+        'modifiers': series(1, 4, 'm%EY%Od%OH%Ey', 'm%Y', 'm2025.000001.pcap'),
+        'literal': series(0, 0, 'a%b', 'a.000001.pcap', 'a%b.000001.pcap',
+                          'a.000001.pcap.000002.pcap.xz'),
+        'percent': series(3, 5, 'p%%q', 'p%q', 'p%q.123456789.pcap'),
+        'refused': series(1, 0, 'c%c%D', 'x/y', ''),
+        # found by the fuzzer: glibc writes %OY as it is, not a year
+        'modifier-OY': series(1, 0, 'cap-%OY', 'cap', t=1764003600, seq=1),
+    }
+    return s
+
+
+def series(flags, zone, *tok, t=T0 + 3600, seq=123):
+    return bytes([flags | zone << 2]) + struct.pack('<QI', t, seq) + \
+        b'\0'.join(x.encode() for x in tok)
+
+
+def main():
+    names = sys.argv[1:]
+    total = 0
+    for name, files in seeds().items():
+        if names and name not in names:
+            continue
+        d = os.path.join(OUT, name)
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+        for fn, b in files.items():
+            with open(os.path.join(d, fn), 'wb') as f:
+                f.write(b)
+            total += len(b)
+    print('%d bytes of seeds' % total)
+
+
+if __name__ == '__main__':
+    main()
