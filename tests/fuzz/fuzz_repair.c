@@ -5,25 +5,28 @@
  * Input: one selector byte, then the file's bytes.  The selector picks
  * the name (bit 0: cap.000001.pcapng.part, else .pcap.part), the prefix
  * (bit 1: the strftime series cap-%Y%m%d-%H%M%S, whose repaired file is
- * named by its first record's time, else cap) and a zero tail (bits
- * 2-7: that many 8 KiB added with ftruncate(), as a preallocated file
- * holds after its last record).  The file is written to a directory of
- * its own under /dev/shm (or $TG3CAP_FUZZ_TMP), lwp_repair() runs on
- * the prefix, and then:
+ * named by its first record's time, else cap), a zero tail (bits 2-6:
+ * that many 8 KiB added with ftruncate(), as a preallocated file holds
+ * after its last record) and whether the name the repair would give is
+ * taken by another file already (bit 7).  The file is written to a
+ * directory of its own under /dev/shm (or $TG3CAP_FUZZ_TMP),
+ * lwp_repair() runs on the prefix, and then:
  *
  * - a file that is neither our pcap nor our pcapng (pcap_hdr_check(),
  *   pcapng_hdr_check()) is left alone, byte for byte, under its name;
- * - otherwise the .part is gone, and either removed (then it held no
- *   record our writer could have written right after its header: no
- *   data is lost) or kept under its final name (the strftime name of
- *   its first record's time in UTC for the pattern), as a prefix of the
- *   .part that is whole: pcap, every record inside the file with a
- *   caplen of 1 to the header's snaplen and LWPCAP_SNAPLEN_MAX, no more
- *   than the frame's length, nanoseconds below 10^9, the file ending at
- *   a record's end; pcapng, the SHB and IDB with both lengths equal,
- *   every block after them whole (fuzz.h) with each EPB's interface
- *   defined; at least one record; and cut no earlier than a record
- *   of the writer's shape would have allowed;
+ * - a file that was there is left alone;
+ * - otherwise the .part is either removed (then it held no record our
+ *   writer could have written right after its header: no data is lost)
+ *   or kept under its final name (the strftime name of its first
+ *   record's time in UTC for the pattern; or under its .part name if
+ *   that one is taken), as a prefix of the .part that is whole: pcap,
+ *   every record inside the file with a caplen of 1 to the header's
+ *   snaplen and LWPCAP_SNAPLEN_MAX, no more than the frame's length,
+ *   nanoseconds below 10^9, the file ending at a record's end; pcapng,
+ *   the SHB and IDB with both lengths equal, every block after them
+ *   whole (fuzz.h) with each EPB's interface defined; at least one
+ *   record; and cut no earlier than a record of the writer's shape
+ *   would have allowed;
  * - a kept file with a header our writer makes is read to its end by
  *   libpcap (what tcpdump and Wireshark use) without an error.
  *
@@ -288,43 +291,76 @@ static time_t check_pcapng(const uint8_t *k, size_t klen, const uint8_t *f,
 	return ts;
 }
 
-/* a file removed as empty: nothing of the writer's after its header */
-static void check_removed(const uint8_t *f, size_t flen, int ng,
-			  size_t hdr_len, uint32_t snaplen)
+/*
+ * The time of the first record a repair keeps, by the rules: 0 if there
+ * is none (a pcap file's first record is valid, or a pcapng file has an
+ * EPB among the whole blocks after its header).
+ */
+static int first_record(const uint8_t *f, size_t flen, int ng,
+			size_t hdr_len, uint32_t snaplen, time_t *ts)
 {
 	size_t off, bl;
-	enum ref_blk r;
 	int epb;
 
 	if (!ng) {
-		FUZZ_CHECK(ref_pcap_rec(f + PCAP_HDR_LEN, flen - PCAP_HDR_LEN,
-					snap_eff(snaplen), &bl) != REC_OK,
-			   "removed a pcap file whose first record is valid");
-		return;
+		if (ref_pcap_rec(f + PCAP_HDR_LEN, flen - PCAP_HDR_LEN,
+				 snap_eff(snaplen), &bl) != REC_OK)
+			return 0;
+		*ts = get32(f + PCAP_HDR_LEN);
+		return 1;
 	}
 	for (off = hdr_len; off < flen; off += bl) {
-		r = ref_pcapng_blk(f + off, flen - off, &bl, &epb);
-		if (r != BLK_OK)
-			break;
-		FUZZ_CHECK(!epb, "removed a pcapng file with an EPB at %zu",
-			   off);
+		if (ref_pcapng_blk(f + off, flen - off, &bl, &epb) != BLK_OK)
+			return 0;
+		if (epb) {
+			*ts = ((uint64_t)get32(f + off + 12) << 32 |
+			       get32(f + off + 16)) / 1000000000ULL;
+			return 1;
+		}
 	}
+	return 0;
+}
+
+/* the name a repair gives: the strftime name of @ts for the pattern */
+static void final_name(char *buf, size_t len, int pattern, time_t ts,
+		       const char *suffix)
+{
+	char stem[NAME_MAX + 1];
+	struct tm tm;
+
+	if (pattern)
+		FUZZ_CHECK(gmtime_r(&ts, &tm) &&
+			   strftime(stem, sizeof(stem), PATTERN, &tm),
+			   "strftime of %lld", (long long)ts);
+	else
+		snprintf(stem, sizeof(stem), "cap");
+	snprintf(buf, len, "%s.000001%s", stem, suffix);
+}
+
+static void put_file(const char *path, const void *p, size_t n, off_t size)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	FUZZ_CHECK(fd >= 0, "cannot create %s", path);
+	FUZZ_CHECK(write(fd, p, n) == (ssize_t)n && !ftruncate(fd, size),
+		   "cannot write %s", path);
+	close(fd);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char prefix[PATH_MAX], part[PATH_MAX], final[PATH_MAX];
-	char path[PATH_MAX * 2], name[NAME_MAX + 1], err[LWP_ERRLEN] = "";
-	char found[NAME_MAX + 1] = "";
-	const char *suffix, *base;
-	unsigned int kept = ~0U, logs = 0, entries = 0;
-	int sel, pattern, ret, hc, nc = -EINVAL, fd;
+	static const char other[] = "a completed file of the same name\n";
+	char prefix[PATH_MAX], part[PATH_MAX], path[PATH_MAX * 2];
+	char final[NAME_MAX + 1], occupied[NAME_MAX + 1] = "";
+	char names[4][NAME_MAX + 1], err[LWP_ERRLEN] = "";
+	const char *suffix, *partname, *kname;
+	unsigned int kept = ~0U, logs = 0, n = 0;
+	int sel, pattern, ret, hc, nc = -EINVAL, ours;
 	uint8_t *f, *k = NULL;
 	size_t flen, klen, hdr_len = 0;
 	uint32_t snaplen = 0;
 	struct dirent *de;
-	struct tm tm;
-	time_t ts;
+	time_t ts = 0;
 	DIR *d;
 
 	if (!size)
@@ -332,19 +368,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sel = data[0];
 	suffix = sel & 1 ? LWP_NG_SUFFIX : LWP_SUFFIX;
 	pattern = sel & 2;
-	base = pattern ? PATTERN : "cap";
-	flen = size - 1 + (size_t)(sel >> 2) * TAIL_UNIT;
-
-	snprintf(prefix, sizeof(prefix), "%s/%s", dir, base);
-	snprintf(part, sizeof(part), "%s.000001%s.part", prefix, suffix);
-	fd = open(part, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	FUZZ_CHECK(fd >= 0, "cannot create %s", part);
-	FUZZ_CHECK(write(fd, data + 1, size - 1) == (ssize_t)(size - 1) &&
-		   !ftruncate(fd, flen), "cannot write %s", part);
-	close(fd);
+	flen = size - 1 + (size_t)(sel >> 2 & 31) * TAIL_UNIT;
 	f = calloc(1, flen + 1);
 	FUZZ_CHECK(f, "out of memory");
 	memcpy(f, data + 1, size - 1);
+
+	hc = pcap_hdr_check(f, flen, &snaplen);
+	if (hc == -EINVAL)
+		nc = pcapng_hdr_check(f, flen, &hdr_len);
+	/* ours: pcap, pcapng, or no header (removed) */
+	ours = hc != -EINVAL || !nc;
+
+	snprintf(prefix, sizeof(prefix), "%s/%s", dir,
+		 pattern ? PATTERN : "cap");
+	snprintf(part, sizeof(part), "%s.000001%s.part", prefix, suffix);
+	partname = strrchr(part, '/') + 1;
+	put_file(part, data + 1, size - 1, flen);
+	/* bit 7: the name the repair would take is someone else's file */
+	if ((sel & 0x80) && (!hc || !nc) &&
+	    first_record(f, flen, !nc, hdr_len, snaplen, &ts)) {
+		final_name(occupied, sizeof(occupied), pattern, ts, suffix);
+		snprintf(path, sizeof(path), "%s/%s", dir, occupied);
+		put_file(path, other, sizeof(other), sizeof(other));
+	}
 
 	ret = lwp_repair(prefix, log_msg, &logs, &kept, err);
 	FUZZ_CHECK(!ret, "lwp_repair: %d: %s", ret, err);
@@ -355,37 +401,49 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		entries++;
-		snprintf(found, sizeof(found), "%s", de->d_name);
+		FUZZ_CHECK(n < 3, "more files after repair than before");
+		if (*occupied && !strcmp(de->d_name, occupied))
+			continue;
+		snprintf(names[n++], sizeof(names[0]), "%s", de->d_name);
 	}
 	closedir(d);
-	FUZZ_CHECK(entries <= 1, "%u files after repair", entries);
+	FUZZ_CHECK(n <= 1, "%u files after repair", n);
+	if (*occupied) {
+		snprintf(path, sizeof(path), "%s/%s", dir, occupied);
+		klen = read_file(path, &k);
+		FUZZ_CHECK(klen == sizeof(other) && !memcmp(k, other, klen),
+			   "repair changed '%s', a file that was there",
+			   occupied);
+		free(k);
+		k = NULL;
+	}
 
-	hc = pcap_hdr_check(f, flen, &snaplen);
-	if (hc == -EINVAL)
-		nc = pcapng_hdr_check(f, flen, &hdr_len);
-	if (hc == -EINVAL && nc) {
-		/* not ours: left alone */
-		FUZZ_CHECK(entries == 1 &&
-			   !strcmp(found, strrchr(part, '/') + 1),
-			   "a foreign file was not left alone: '%s'", found);
+	if (!ours) {
+		FUZZ_CHECK(n == 1 && !strcmp(names[0], partname),
+			   "a foreign file was not left alone: '%s'",
+			   n ? names[0] : "");
 		klen = read_file(part, &k);
 		FUZZ_CHECK(klen == flen && !memcmp(k, f, flen),
 			   "a foreign file was changed");
 		FUZZ_CHECK(!kept, "a foreign file counted as kept");
 		goto out;
 	}
-	if (!entries) {
+	if (!n) {
 		FUZZ_CHECK(!kept, "nothing kept, %u counted", kept);
-		if (!hc || !nc)
-			check_removed(f, flen, !nc, hdr_len, snaplen);
+		FUZZ_CHECK(hc == -ENODATA ||
+			   !first_record(f, flen, !nc, hdr_len, snaplen, &ts),
+			   "removed a file whose first record is valid");
 		goto out;
 	}
-	FUZZ_CHECK(strcmp(found, strrchr(part, '/') + 1),
-		   "our .part was left as it was");
-	FUZZ_CHECK(kept == 1 && logs, "a file kept, %u counted, %u logged",
-		   kept, logs);
-	snprintf(path, sizeof(path), "%s/%s", dir, found);
+	/* kept, or cut but left as the .part when its name was taken */
+	kname = names[0];
+	if (!strcmp(kname, partname))
+		FUZZ_CHECK(*occupied && !kept,
+			   "our .part was left as it was (%u kept)", kept);
+	else
+		FUZZ_CHECK(kept == 1 && logs,
+			   "a file kept, %u counted, %u logged", kept, logs);
+	snprintf(path, sizeof(path), "%s/%s", dir, kname);
 	klen = read_file(path, &k);
 	FUZZ_CHECK(klen <= flen && !memcmp(k, f, klen),
 		   "the kept file is not a prefix of the .part");
@@ -393,19 +451,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ts = check_pcap(k, klen, f, flen, path);
 	else
 		ts = check_pcapng(k, klen, f, flen, path);
-
-	/* its name */
-	if (pattern) {
-		FUZZ_CHECK(gmtime_r(&ts, &tm) &&
-			   strftime(name, sizeof(name), PATTERN, &tm),
-			   "strftime of %lld", (long long)ts);
-	} else {
-		snprintf(name, sizeof(name), "%s", base);
-	}
-	snprintf(final, sizeof(final), "%s.000001%s", name, suffix);
-	FUZZ_CHECK(!strcmp(found, final),
-		   "kept as '%s', not '%s' (first record at %lld s)", found,
-		   final, (long long)ts);
+	final_name(final, sizeof(final), pattern, ts, suffix);
+	if (!strcmp(kname, partname))
+		FUZZ_CHECK(!strcmp(occupied, final),
+			   "not renamed, but '%s' is free (first record at %lld s)",
+			   final, (long long)ts);
+	else
+		FUZZ_CHECK(!strcmp(kname, final),
+			   "kept as '%s', not '%s' (first record at %lld s)",
+			   kname, final, (long long)ts);
 out:
 	free(k);
 	free(f);

@@ -148,6 +148,9 @@ def seeds():
         'header-only': b'\0' + pcap_hdr(),
         'zeros': bytes([1 << 2]) + bytes(40),
         'foreign': b'\0' + foreign,
+        # bit 7: the final name is taken by another file
+        'pcap-taken': bytes([0x80]) + pc[:len(pc) - 700],
+        'pattern-taken': bytes([0x80 | 3]) + ng_file([60, 64], end=False),
         # crashes repair had: a header snaplen of 0xffffffff took a
         # 70000-byte record (its data the zero tail); a 12-byte EPB and
         # one whose caplen passes its end were kept; the strftime name
