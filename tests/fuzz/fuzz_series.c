@@ -207,10 +207,31 @@ static void check_match(const struct lwp_pat *p, const char *name,
 		   rret, ref.seq, ref.part, ref.ng, ref.tail);
 }
 
-/* the names series @p writes; @want says what each is */
+/* names next to those, which only the reference judges */
+static void near_names(const char *stem, unsigned int seq,
+		       char names[][NAME_MAX * 4])
+{
+	static const char *const fmt[] = {
+		"%s.%05u.pcap",		/* too few digits */
+		"%s.%010u.pcap",	/* too many */
+		"%s.%06u.pcap.",	/* nothing after the dot */
+		"%s.%06u.pcapx",
+		"%s.%06u.pcap.part",	/* the completed stem as a .part */
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(fmt); i++)
+		snprintf(names[i], sizeof(names[i]), fmt[i], stem,
+			 seq % 100000);
+}
+
+/*
+ * The names series @p writes; @want says what each is.  @near gets the
+ * names next to them (near_names()).
+ */
 static unsigned int own_names(const struct lwp_pat *p, bool tm, time_t t,
 			      unsigned int seq, char names[][NAME_MAX * 4],
-			      struct lwp_name *want)
+			      struct lwp_name *want, char near[][NAME_MAX * 4])
 {
 	static const char *const sfx[] = { ".pcap", ".pcapng", ".pcap.gz" };
 	char stem[NAME_MAX * 3];
@@ -238,6 +259,7 @@ static unsigned int own_names(const struct lwp_pat *p, bool tm, time_t t,
 			       p->base, seq, sfx[i]);
 		want[n] = (struct lwp_name){ seq, true, i == 1, len - 5 };
 	}
+	near_names(stem, seq, near);
 	return n;
 }
 
@@ -255,7 +277,7 @@ static void check_overlap(const struct lwp_pat *a, const struct lwp_pat *b,
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char own[2][5][NAME_MAX * 4];
+	static char own[2][5][NAME_MAX * 4], near[5][NAME_MAX * 4];
 	static struct lwp_pat pat[2];
 	struct lwp_name want[2][5];
 	char *tok[2 + MAX_NAMES];
@@ -291,9 +313,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!ok[i])
 			continue;
 		nown[i] = own_names(&pat[i], tm[i], (time_t)t, seq, own[i],
-				    want[i]);
+				    want[i], near);
 		for (k = 0; k < nown[i]; k++)
 			check_match(&pat[i], own[i][k], &want[i][k]);
+		for (k = 0; nown[i] && k < ARRAY_SIZE(near); k++)
+			check_match(&pat[i], near[k], NULL);
 		for (k = 2; k < ntok; k++)
 			check_match(&pat[i], tok[k], NULL);
 	}
