@@ -44,7 +44,6 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -55,12 +54,12 @@
 #include <sys/statvfs.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "filering.h"
 #include "output.h"
 #include "pcapfile.h"
+#include "postrotate.h"
 #include "util.h"
 
 #define AIO_REQ		(1ULL << 20)
@@ -112,12 +111,6 @@ struct aio_slot {
 	uint64_t off;
 	bool tail;
 	bool busy;
-};
-
-/* A -z command still running, on file @seq (which trim() must keep). */
-struct kid {
-	pid_t pid;
-	unsigned int seq;
 };
 
 struct fring {
@@ -173,9 +166,7 @@ struct fring {
 	unsigned int *done;
 	size_t ndone;
 	size_t done_cap;
-	struct kid *kids;
-	size_t nkids;
-	size_t kids_cap;
+	struct lwp_post post;
 	char dir[PATH_MAX];
 	char base[NAME_MAX + 1];
 	struct lwp_pat pat;
@@ -194,21 +185,7 @@ struct fring {
 	bool pattern;
 };
 
-static void say(struct fring *f, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void say(struct fring *f, const char *fmt, ...)
-{
-	char msg[LWP_ERRLEN + PATH_MAX];
-	va_list ap;
-
-	if (!f->cfg.log)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	f->cfg.log(f->cfg.log_arg, msg);
-}
+#define say(f, ...) lwp_say((f)->cfg.log, (f)->cfg.log_arg, __VA_ARGS__)
 
 /* Other threads read the stats while the drain thread adds to them. */
 static inline void stat_add(uint64_t *ctr, uint64_t v)
@@ -780,6 +757,7 @@ static uint8_t *stage_map(struct fring *f, uint64_t size)
  * can report instead of as SIGBUS on a store into the mapping later.
  */
 static void make_room(struct fring *f, uint64_t size);
+static bool room_again(struct fring *f, int fd, unsigned int tries);
 static int spare_name(struct fring *f, char *buf);
 
 static int file_prepare(struct fring *f, unsigned int seq,
@@ -787,6 +765,7 @@ static int file_prepare(struct fring *f, unsigned int seq,
 {
 	int flags = O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC;
 	uint64_t size = f->cfg.file_size;
+	unsigned int tries = 0;
 	char part[PATH_MAX];
 	struct pfile *pf;
 	int ret;
@@ -847,10 +826,12 @@ static int file_prepare(struct fring *f, unsigned int seq,
 			      part, strerror(errno));
 		goto err_unlink;
 	}
-	if (fallocate(pf->fd, 0, 0, size)) {
+	while (fallocate(pf->fd, 0, 0, size)) {
 		ret = -errno;
 		if (ret == -EOPNOTSUPP && !ftruncate(pf->fd, size))
 			goto map;
+		if (ret == -ENOSPC && room_again(f, pf->fd, tries++))
+			continue;
 		lwp_err(err, ret, "cannot preallocate %llu bytes for %s: %s",
 			(unsigned long long)size, part, strerror(-ret));
 		goto err_unlink;
@@ -898,131 +879,6 @@ static void file_discard(struct fring *f, struct pfile *pf)
 	if (!name(f, part, pf->seq, f->part_suffix))
 		unlink(part);
 	free(pf);
-}
-
-static void run_postrotate(struct fring *f, const char *path,
-			   unsigned int seq)
-{
-	char *argv[] = { (char *)f->cfg.postrotate, (char *)path, NULL };
-	posix_spawnattr_t attr;
-	sigset_t none, all;
-	pid_t pid;
-	int ret;
-
-	if (f->nkids == f->kids_cap) {
-		size_t cap = f->kids_cap ? 2 * f->kids_cap : 8;
-		struct kid *k = realloc(f->kids, cap * sizeof(*k));
-
-		if (!k) {
-			say(f, "-z %s %s: out of memory", f->cfg.postrotate,
-			    path);
-			return;
-		}
-		f->kids = k;
-		f->kids_cap = cap;
-	}
-	/*
-	 * The child starts as from a shell: nothing blocked (the reader
-	 * blocks its stop signals in every thread) and every signal at its
-	 * default action (the reader ignores SIGPIPE and SIGUSR2), so that
-	 * SIGTERM or Ctrl-C stops it.
-	 */
-	ret = posix_spawnattr_init(&attr);
-	if (!ret) {
-		sigemptyset(&none);
-		sigfillset(&all);
-		ret = posix_spawnattr_setsigmask(&attr, &none);
-		if (!ret)
-			ret = posix_spawnattr_setsigdefault(&attr, &all);
-		if (!ret)
-			ret = posix_spawnattr_setflags(&attr,
-						       POSIX_SPAWN_SETSIGMASK |
-						       POSIX_SPAWN_SETSIGDEF);
-		if (!ret)
-			ret = posix_spawnp(&pid, f->cfg.postrotate, NULL,
-					   &attr, argv, environ);
-		posix_spawnattr_destroy(&attr);
-	}
-	if (ret) {
-		say(f, "cannot run -z %s %s: %s", f->cfg.postrotate, path,
-		    strerror(ret));
-		return;
-	}
-	f->kids[f->nkids].pid = pid;
-	f->kids[f->nkids++].seq = seq;
-}
-
-/* Collect the -z commands that have ended; say which failed. */
-static void reap(struct fring *f)
-{
-	size_t i = 0;
-	int status;
-
-	while (i < f->nkids) {
-		pid_t r = waitpid(f->kids[i].pid, &status, WNOHANG);
-
-		if (r == 0 || (r < 0 && errno == EINTR)) {
-			i++;
-			continue;
-		}
-		if (r > 0 && (!WIFEXITED(status) || WEXITSTATUS(status)))
-			say(f, "-z %s: process %d failed (status %#x)",
-			    f->cfg.postrotate, (int)r, status);
-		f->kids[i] = f->kids[--f->nkids];
-	}
-}
-
-/* Reap until no -z command runs, @ms have passed or we are hurried. */
-static void wait_some(struct fring *f, uint64_t t0, uint64_t ms)
-{
-	struct timespec tick = { .tv_nsec = 20 * 1000000 };
-
-	reap(f);
-	while (f->nkids && (lwp_now_ns() - t0) / 1000000 < ms &&
-	       !(f->cfg.hurry &&
-		 __atomic_load_n(f->cfg.hurry, __ATOMIC_RELAXED))) {
-		nanosleep(&tick, NULL);
-		reap(f);
-	}
-}
-
-/*
- * At close: wait for the -z commands still running for at most
- * @cfg.postrotate_wait_ms, saying so if they take longer than a moment;
- * the ones still running then are left to finish on their own (their
- * files are trimmed by a later run).
- */
-static void wait_kids(struct fring *f)
-{
-	uint64_t t0 = lwp_now_ns(), limit = f->cfg.postrotate_wait_ms;
-	char pids[256];
-	size_t i, len;
-
-	wait_some(f, t0, limit < 200 ? limit : 200);
-	if (!f->nkids)
-		return;
-	say(f, "waiting up to %.1f s for %zu -z %s command%s to finish (a second stop signal ends the wait)",
-	    limit / 1e3, f->nkids, f->cfg.postrotate, f->nkids > 1 ? "s" : "");
-	wait_some(f, t0, limit);
-	if (!f->nkids)
-		return;
-	pids[0] = '\0';
-	for (i = len = 0; i < f->nkids && len < sizeof(pids); i++)
-		len += snprintf(pids + len, sizeof(pids) - len, "%s%d",
-				i ? " " : "", (int)f->kids[i].pid);
-	say(f, "-z %s: %zu command%s still running after %.1f s, not waited for (pid %s)",
-	    f->cfg.postrotate, f->nkids, f->nkids > 1 ? "s" : "",
-	    (lwp_now_ns() - t0) / 1e9, pids);
-}
-
-static bool kid_running(struct fring *f, unsigned int seq)
-{
-	size_t i;
-
-	for (i = 0; i < f->nkids; i++)
-		if (f->kids[i].seq == seq)
-			return true;
-	return false;
 }
 
 static int cmp_uint(const void *a, const void *b)
@@ -1183,9 +1039,9 @@ static void trim(struct fring *f, size_t current)
 
 	if (!f->cfg.max_files)
 		return;
-	reap(f);
+	lwp_post_reap(&f->post);
 	while (k < f->ndone && f->ndone - k + current > f->cfg.max_files &&
-	       !kid_running(f, f->done[k]))
+	       !lwp_post_busy(&f->post, f->done[k]))
 		k++;
 	if (!k)
 		return;
@@ -1193,6 +1049,12 @@ static void trim(struct fring *f, size_t current)
 	if (current)
 		keep_spare(f, f->done[0]);
 	retire(f, f->done, k);
+	if (k == 1)
+		say(f, "-W %u: removed the oldest file, %06u", f->cfg.max_files,
+		    f->done[0]);
+	else
+		say(f, "-W %u: removed the %zu oldest files, %06u to %06u",
+		    f->cfg.max_files, k, f->done[0], f->done[k - 1]);
 	f->ndone -= k;
 	memmove(f->done, f->done + k, f->ndone * sizeof(*f->done));
 }
@@ -1288,8 +1150,8 @@ static void make_room(struct fring *f, uint64_t size)
 			retire_now(f);
 		pthread_mutex_unlock(&f->lock);
 	}
-	reap(f);
-	while (k < f->ndone && !kid_running(f, f->done[k]) &&
+	lwp_post_reap(&f->post);
+	while (k < f->ndone && !lwp_post_busy(&f->post, f->done[k]) &&
 	       short_of_room(f, new_bytes(f, size))) {
 		keep_spare(f, f->done[k]);
 		remove_seqs(f, &f->done[k], 1);
@@ -1305,6 +1167,37 @@ static void make_room(struct fring *f, uint64_t size)
 		    k, f->done[0], f->done[k - 1]);
 	f->ndone -= k;
 	memmove(f->done, f->done + k, f->ndone * sizeof(*f->done));
+}
+
+/*
+ * Preallocation found the disk full although make_room() saw room: the
+ * blocks of what was just unlinked or reused are freed only when the
+ * file system commits them (ext4's journal; statvfs() counted them
+ * already), and other writers share the disk.  With retention asked
+ * for, a capture must not stop for it: commit (syncfs()), then, from
+ * the second try on, remove the oldest file too.  False when there is
+ * nothing left to try.
+ */
+static bool room_again(struct fring *f, int fd, unsigned int tries)
+{
+	const struct fring_cfg *c = &f->cfg;
+
+	if (!c->min_free.bytes && !c->min_free.pct && !c->max_disk.bytes &&
+	    !c->max_disk.pct)
+		return false;
+	if (tries >= 8)
+		return false;
+	if (tries) {
+		if (!f->ndone || lwp_post_busy(&f->post, f->done[0]))
+			return false;
+		remove_seqs(f, f->done, 1);
+		say(f, "retention: removed the oldest file, %06u: the file system had no room for the next one",
+		    f->done[0]);
+		f->ndone--;
+		memmove(f->done, f->done + 1, f->ndone * sizeof(*f->done));
+	}
+	syncfs(fd);
+	return true;
 }
 
 static int done_push(struct fring *f, unsigned int seq)
@@ -1399,8 +1292,7 @@ static int file_publish(struct fring *f, struct pfile *pf, size_t current,
 		goto out_free;
 	}
 	stat_add(&f->st.files, 1);
-	if (f->cfg.postrotate)
-		run_postrotate(f, final, pf->seq);
+	lwp_post_add(&f->post, final, pf->seq);
 	if (done_push(f, pf->seq))
 		ret = lwp_err(err, -ENOMEM, "out of memory");
 	trim(f, current);
@@ -1654,6 +1546,8 @@ int fring_open(struct fring **out, const struct fring_cfg *cfg, char *err)
 		return lwp_err(err, -ENOMEM, "out of memory");
 	f->cfg = *cfg;
 	f->pattern = cfg->rotate_sec && lwp_prefix_is_pattern(cfg->prefix);
+	lwp_post_init(&f->post, cfg->postrotate, LWP_POST_MAX, cfg->log,
+		      cfg->log_arg);
 	f->mode = cfg->file_mode ? cfg->file_mode : 0600;
 	if (cfg->format == LWP_FMT_PCAPNG) {
 		f->hdr_len = pcapng_hdr_fill(hdr, cfg->ifname, cfg->snaplen,
@@ -2260,7 +2154,7 @@ int fring_close(struct fring *f, struct fring_stats *final, char *err)
 	}
 	if (f->next)
 		file_discard(f, f->next);
-	wait_kids(f);
+	lwp_post_finish(&f->post, f->cfg.postrotate_wait_ms, f->cfg.hurry);
 	trim(f, 0);
 	if (f->spare_fd >= 0) {
 		char spare[PATH_MAX];
@@ -2273,7 +2167,6 @@ int fring_close(struct fring *f, struct fring_stats *final, char *err)
 		fring_get_stats(f, final);
 	pthread_cond_destroy(&f->cond);
 	pthread_mutex_destroy(&f->lock);
-	free(f->kids);
 	free(f->done);
 	close(f->lock_fd);
 	if (f->aio)

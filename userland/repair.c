@@ -26,22 +26,6 @@
 #include "repair.h"
 #include "util.h"
 
-static void say(lwp_log_fn log, void *arg, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void say(lwp_log_fn log, void *arg, const char *fmt, ...)
-{
-	char msg[LWP_ERRLEN + PATH_MAX];
-	va_list ap;
-
-	if (!log)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	log(arg, msg);
-}
-
 /*
  * The first record's time (pcap record, or the first EPB among the
  * @len bytes of whole blocks after @hdr_len), which names a repaired
@@ -83,12 +67,12 @@ static int open_part(int dfd, const char *dir, const char *name,
 	fd = openat(dfd, name, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
 		    O_CLOEXEC);
 	if (fd < 0) {
-		say(log, arg, "%s/%s: cannot open it to repair it (%s); left alone",
+		lwp_say(log, arg, "%s/%s: cannot open it to repair it (%s); left alone",
 		    dir, name, errno == ELOOP ? "a symlink" : strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, st) || !S_ISREG(st->st_mode) || st->st_nlink != 1) {
-		say(log, arg,
+		lwp_say(log, arg,
 		    "%s/%s: not a regular file with one name; left alone",
 		    dir, name);
 		close(fd);
@@ -132,7 +116,7 @@ int lwp_repair_one(int dfd, const char *dir, const char *name, char *final,
 	} else {
 		map = mmap(NULL, st.st_size, PROT_READ, MAP_SHARED, fd, 0);
 		if (map == MAP_FAILED) {
-			say(log, arg, "%s/%s: cannot map it: %s; left alone",
+			lwp_say(log, arg, "%s/%s: cannot map it: %s; left alone",
 			    dir, name, strerror(errno));
 			map = NULL;
 			ret = 0;
@@ -146,7 +130,7 @@ int lwp_repair_one(int dfd, const char *dir, const char *name, char *final,
 			hdr_len = PCAP_HDR_LEN;
 	}
 	if (ret == -EINVAL) {
-		say(log, arg, "%s/%s: not a file of ours, left alone", dir,
+		lwp_say(log, arg, "%s/%s: not a file of ours, left alone", dir,
 		    name);
 		ret = 0;
 		goto out_unmap;
@@ -172,10 +156,10 @@ int lwp_repair_one(int dfd, const char *dir, const char *name, char *final,
 	if (ret == -ENODATA) {
 		/* Prepared but never written: nothing to keep. */
 		if (unlinkat(dfd, name, 0))
-			say(log, arg, "%s/%s: no records, but cannot remove it: %s",
+			lwp_say(log, arg, "%s/%s: no records, but cannot remove it: %s",
 			    dir, name, strerror(errno));
 		else
-			say(log, arg, "%s/%s: no records, removed", dir, name);
+			lwp_say(log, arg, "%s/%s: no records, removed", dir, name);
 		ret = 0;
 		goto out_unmap;
 	}
@@ -185,14 +169,14 @@ int lwp_repair_one(int dfd, const char *dir, const char *name, char *final,
 		if (lwp_expand_prefix(pattern, first_ts(map, hdr_len, w.bytes),
 				      exp, sizeof(exp)) ||
 		    lwp_series_name(final, NAME_MAX + 1, exp, seq, fs)) {
-			say(log, arg, "%s/%s: cannot name its repair by time; left alone",
+			lwp_say(log, arg, "%s/%s: cannot name its repair by time; left alone",
 			    dir, name);
 			ret = 0;
 			goto out_unmap;
 		}
 	}
 	if (ftruncate(fd, hdr_len + w.bytes) || fsync(fd)) {
-		say(log, arg, "%s/%s: cannot truncate it: %s; left alone", dir,
+		lwp_say(log, arg, "%s/%s: cannot truncate it: %s; left alone", dir,
 		    name, strerror(errno));
 		ret = 0;
 		goto out_unmap;
@@ -200,15 +184,15 @@ int lwp_repair_one(int dfd, const char *dir, const char *name, char *final,
 	/* never over another file: a leftover loses nothing of others' */
 	if (renameat2(dfd, name, dfd, final, RENAME_NOREPLACE)) {
 		if (errno == EEXIST)
-			say(log, arg, "%s/%s: cut to its last whole record, not renamed: %s exists; left alone",
+			lwp_say(log, arg, "%s/%s: cut to its last whole record, not renamed: %s exists; left alone",
 			    dir, name, final);
 		else
-			say(log, arg, "%s/%s: cut to its last whole record, cannot rename it: %s; left alone",
+			lwp_say(log, arg, "%s/%s: cut to its last whole record, cannot rename it: %s; left alone",
 			    dir, name, strerror(errno));
 		ret = 0;
 		goto out_unmap;
 	}
-	say(log, arg,
+	lwp_say(log, arg,
 	    "repaired %s/%s: %llu records, cut from %lld to %zu bytes (left by a reader that did not exit cleanly)",
 	    dir, final, (unsigned long long)w.pkts, (long long)st.st_size,
 	    hdr_len + w.bytes);

@@ -28,14 +28,14 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "util.h"
+
 #define LWP_SEQ_MAX	999999999U
 #define LWP_SUFFIX	".pcap"
 #define LWP_PART_SUFFIX	".pcap.part"
 #define LWP_NG_SUFFIX	".pcapng"
 #define LWP_NG_PART_SUFFIX ".pcapng.part"
 #define LWP_LOCK_SUFFIX	".lock"
-
-typedef void (*lwp_log_fn)(void *arg, const char *msg);
 
 /* a base pattern's atoms, after each conversion is expanded */
 #define LWP_PAT_ATOMS	1024

@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,4 +153,20 @@ int lwp_tmp_open(const char *path, char *tmp, size_t len)
 		return -ENAMETOOLONG;
 	fd = mkostemp(tmp, O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
+}
+
+/**
+ * lwp_say() - format a message for @log, if there is one
+ */
+void lwp_say(lwp_log_fn log, void *arg, const char *fmt, ...)
+{
+	char msg[LWP_ERRLEN + PATH_MAX];
+	va_list ap;
+
+	if (!log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log(arg, msg);
 }

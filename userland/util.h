@@ -22,6 +22,12 @@
 __attribute__((format(printf, 3, 4)))
 int lwp_err(char *err, int code, const char *fmt, ...);
 
+/* Where a module says what it did (rotation, repair, -z); may be NULL. */
+typedef void (*lwp_log_fn)(void *arg, const char *msg);
+
+__attribute__((format(printf, 3, 4)))
+void lwp_say(lwp_log_fn log, void *arg, const char *fmt, ...);
+
 int lwp_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 int lwp_parse_size(const char *s, uint64_t unit, uint64_t min, uint64_t max,
 		   uint64_t *out);

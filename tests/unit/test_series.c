@@ -208,7 +208,7 @@ static int t_shared_dir(void)
 	};
 	char dir[256], path[400], args[1024], out[8192];
 	char sum[ARRAY_SIZE(foreign)][128], now[128];
-	uint8_t buf[4096];
+	uint8_t buf[4096] = { 0 };
 	unsigned int i;
 	size_t n;
 	int st;
@@ -344,7 +344,7 @@ static int t_leftovers(void)
 {
 	char dir[256], path[400], target[400], args[1024], out[8192];
 	char sum_t[128], sum_h[128], sum_f[128], now[128];
-	uint8_t buf[4096];
+	uint8_t buf[4096] = { 0 };
 	struct stat st;
 	size_t n;
 
@@ -457,6 +457,60 @@ static int t_modes_and_json(void)
 	return 0;
 }
 
+/*
+ * -z with a hook slower than the rotations (issue 25, 6): at most
+ * LWP_POST_MAX (2) run at once (45 children in 1.8 s were seen), the
+ * queue's growth is reported, every file still gets its command (the
+ * queue runs out at exit), and -W's deletions at start are logged.
+ */
+static int t_postrotate_bounded(void)
+{
+	char dir[256], z[400], path[400], args[1024], out[16384];
+	unsigned int files, done = 0, most = 0, k;
+	FILE *fp;
+
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	snprintf(path, sizeof(path), "%s/run", dir);
+	CHECK(!mkdir(path, 0700));
+	CHECK(!write_script(z, sizeof(z), dir,
+			    "touch %s/run/$$\n"
+			    "ls %s/run | wc -l >> %s/most\n"
+			    "sleep 0.1\n"
+			    "rm -f %s/run/$$\n"
+			    "echo \"$1\" >> %s/done\n",
+			    dir, dir, dir, dir, dir));
+	snprintf(args, sizeof(args),
+		 "--fake-source 30000:100:1:20000 -C 64k -s 128 -w '%s/cap' -z %s",
+		 dir, z);
+	CHECKF(rd(args, out, sizeof(out)) == 0, "%s", out);
+	files = count_files(dir, ".pcap");
+	CHECKF(files >= 40, "%u files", files);
+	CHECKF(strstr(out, "files wait for it"), "%s", out);
+	snprintf(path, sizeof(path), "%s/most", dir);
+	fp = fopen(path, "r");
+	CHECK(fp);
+	while (fscanf(fp, "%u", &k) == 1)
+		most = k > most ? k : most;
+	fclose(fp);
+	snprintf(path, sizeof(path), "%s/done", dir);
+	fp = fopen(path, "r");
+	CHECK(fp);
+	while (fgets(out, sizeof(out), fp))
+		done++;
+	fclose(fp);
+	CHECKF(most >= 1 && most <= 2, "%u -z commands ran at once", most);
+	CHECKF(done == files, "-z ran on %u of %u files", done, files);
+
+	/* a restart with -W 3 says what it deletes */
+	snprintf(args, sizeof(args),
+		 "--fake-source 10 -s 128 -w '%s/cap' -W 3", dir);
+	CHECKF(rd(args, out, sizeof(out)) == 0 &&
+	       strstr(out, "-W 3: removed the"), "%s", out);
+	CHECK(count_files(dir, ".pcap") == 3);
+	tmpdir_remove(dir);
+	return 0;
+}
+
 const struct test series_tests[] = {
 	{ "series_names", t_names },
 	{ "series_overlap", t_overlap },
@@ -464,5 +518,6 @@ const struct test series_tests[] = {
 	{ "series_repair_hostile", t_repair_hostile },
 	{ "series_leftovers", t_leftovers },
 	{ "series_modes_and_json", t_modes_and_json },
+	{ "series_postrotate_bounded", t_postrotate_bounded },
 };
 const unsigned int series_tests_n = ARRAY_SIZE(series_tests);
