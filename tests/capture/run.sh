@@ -376,10 +376,8 @@ check_case()
 # their parameters) run one after the other in it (run-vm.sh --plan),
 # in the order given; boot (and on the debug kernel kmemleak's first
 # scan and the leak check at the end) is paid once per VM, not per case.
-declare -a BOOTS=()
-declare -A BCASES=()
-PASSED=0 FAILED=0
-declare -a SUMMARY=()
+# shellcheck source=../vm/plan-lib.sh
+. "$VM/plan-lib.sh"
 for c in "${CASES[@]}"; do
 	case_setup "$c"
 	if [[ $stock == 1 && $DBG == 1 ]]; then
@@ -401,8 +399,7 @@ for c in "${CASES[@]}"; do
 	elif [[ -n $mtu ]]; then
 		g+=-mtu$mtu
 	fi
-	[[ -n ${BCASES[$g]+x} ]] || BOOTS+=("$g")
-	BCASES[$g]+=" $c"
+	plan_join "$g" "$c"
 done
 
 # a case's time, boot included (the debug kernel's more)
@@ -411,13 +408,10 @@ tmo=300
 for g in "${BOOTS[@]}"; do
 	gout=$BUILD_DIR/out/$P-$g
 	rm -rf "$gout"; mkdir -p "$gout"
-	read -ra gc <<<"${BCASES[$g]}"
+	plan_cases "$g"
 	echo "== $P: one boot ($g): ${gc[*]}"
-	: >"$gout/plan"
-	for c in "${gc[@]}"; do
-		case_setup "$c"
-		echo "$c $test ${cargs[*]}" >>"$gout/plan"
-	done
+	# (nic, stock, ipv6 and the parameters are the boot's: its key)
+	plan_write "$gout/plan" "${gc[@]}"
 	declare -a a=(--nic "$nic" --txqueuelen 10000 --host-cmd "$CAP/traffic.sh"
 		--timeout $((60 + ${#gc[@]} * (tmo - 60))))
 	# (from the boot's name: a case without traffic has none)
@@ -432,23 +426,6 @@ for g in "${BOOTS[@]}"; do
 	"$VM/run-vm.sh" "${KARGS[@]}" --test "$P-$g" --plan "$gout/plan" \
 		--initrd "$B/$P-$g.cpio.gz" --outdir "$gout" "${a[@]}" \
 		>"$gout/run-vm.log" 2>&1 || vmrc=$?
-	for c in "${gc[@]}"; do
-		ok=1
-		check_case "$gout/$c" "$c"
-		if [[ $ok == 1 ]]; then
-			PASSED=$((PASSED + 1)); SUMMARY+=("PASS $P/$c")
-		else
-			FAILED=$((FAILED + 1)); SUMMARY+=("FAIL $P/$c ($gout/$c)")
-		fi
-	done
-	if [[ $vmrc != 0 ]]; then
-		# what no case is blamed for: the leak check after the
-		# last, the timeout, a host command
-		tail -n 30 "$gout/run-vm.log" | sed 's/^/  | /'
-		FAILED=$((FAILED + 1))
-		SUMMARY+=("FAIL $P/$g: the VM run ($gout)")
-	fi
+	plan_tally "$P" "$gout" "$vmrc" "${gc[@]}"
 done
-printf '%s\n' "${SUMMARY[@]}"
-echo "$P: $PASSED passed, $FAILED failed"
-[[ $FAILED == 0 ]]
+plan_summary "$P"

@@ -46,7 +46,7 @@
 #
 # Usage: run.sh [--soak] [--seed N] [--mod-dir DIR] [--stock-kernel] [CASE...]
 #   --soak      full counts: 1,000 kills, 1,000,000 ioctls, 20 lifecycle
-#               cycles, 200 race rounds (default: 200, 100,000, 3, 50)
+#               cycles, 200 race rounds (default: 80, 40,000, 3, 50)
 #   --seed N    seed for the fuzzer and the hostile reader (default: time)
 #   --mod-dir D take lwpcap.ko from D/lwpcap (e.g. a planted bug, built
 #               by plant.sh for the same kernel)
@@ -91,8 +91,12 @@ else
 	# TMO: fuzz on a loaded host: boot 41 s, kmemleak reset 30 s,
 	# 100,000 ioctls 185 s, burst, unload and two kmemleak scans 40 s;
 	# fuzz, kill and lifecycle-virtio were cut at 300 s while other
-	# builds and VMs ran (2026-12-01); idle, the slowest case took 231 s
-	KILLS=200 IOCTLS=100000 CYCLES=3 RACES=50 TMO=480
+	# builds and VMs ran (2026-12-01); idle, the slowest case took 231 s.
+	# fuzz and kill at 100,000 ioctls and 200 kills (half of their boot)
+	# never caught a bug, planted or real, that the other cases missed
+	# (docs/reliability.md): make check keeps 40 % of each, the soak
+	# the full counts (issue 24)
+	KILLS=80 IOCTLS=40000 CYCLES=3 RACES=50 TMO=480
 fi
 rerun="$0 --seed $SEED${LWMOD:+ --mod-dir $LWMOD}"
 [[ $STOCK == 0 ]] || rerun+=" --stock-kernel"
@@ -242,13 +246,14 @@ case_setup()
 # other in it (run-vm.sh --plan), in the order given; boot, kmemleak's
 # first scan and the leak check at the end (a minute of each debug
 # boot) are paid once per group, not per case.
-declare -a BOOTS=()
-declare -A GCASES=() GNIC=() GNICS=()
+# shellcheck source=../vm/plan-lib.sh
+. "$VM/plan-lib.sh"
+declare -A GNIC=() GNICS=()
 for c in "${CASES[@]}"; do
 	case_setup "$c"
 	g=${nic/:/}-x$nics
-	[[ -n ${GCASES[$g]+x} ]] || BOOTS+=("$g")
-	GCASES[$g]+=" $c" GNIC[$g]=$nic GNICS[$g]=$nics
+	plan_join "$g" "$c"
+	GNIC[$g]=$nic GNICS[$g]=$nics
 done
 
 # check_case OUT CASE: the host's checks of one case's files
@@ -287,18 +292,13 @@ check_case()
 	fi
 }
 
-PASSED=0 FAILED=0 T0=$SECONDS
-declare -a SUMMARY=()
+T0=$SECONDS
 for g in "${BOOTS[@]}"; do
 	gout=$BUILD_DIR/out/rel-$g
 	rm -rf "$gout"; mkdir -p "$gout"
-	read -ra gc <<<"${GCASES[$g]}"
+	plan_cases "$g"
 	echo "== reliability: one boot, ${GNIC[$g]} x${GNICS[$g]}: ${gc[*]}"
-	: >"$gout/plan"
-	for c in "${gc[@]}"; do
-		case_setup "$c"
-		echo "$c $test ${cargs[*]}" >>"$gout/plan"
-	done
+	plan_write "$gout/plan" "${gc[@]}"
 	# TMO: one case's time, boot included; the others' without it
 	tmo=$(( 60 + ${#gc[@]} * (TMO - 60) ))
 	t0=$SECONDS
@@ -310,26 +310,8 @@ for g in "${BOOTS[@]}"; do
 		--timeout "$tmo" --arg "seed=$SEED" \
 		--arg "maxsecs=$((TMO - 60))" --host-cmd "$REL/traffic.sh" \
 		>"$gout/run-vm.log" 2>&1 || vmrc=$?
-	for c in "${gc[@]}"; do
-		ok=1
-		check_case "$gout/$c" "$c"
-		if [[ $ok == 1 ]]; then
-			PASSED=$((PASSED + 1)); SUMMARY+=("PASS reliability/$c")
-		else
-			FAILED=$((FAILED + 1))
-			SUMMARY+=("FAIL reliability/$c ($gout/$c)")
-		fi
-	done
+	plan_tally reliability "$gout" "$vmrc" "${gc[@]}"
 	echo "  (${gc[*]}: $((SECONDS - t0)) s)"
-	if [[ $vmrc != 0 ]]; then
-		# what no case is blamed for: the leak check after the
-		# last, the timeout, a host command
-		tail -n 40 "$gout/run-vm.log" | sed 's/^/  | /'
-		FAILED=$((FAILED + 1))
-		SUMMARY+=("FAIL reliability/rel-$g: the VM run ($gout)")
-	fi
 done
-printf '%s\n' "${SUMMARY[@]}"
 echo "reliability: total $((SECONDS - T0)) s, seed $SEED"
-echo "reliability: $PASSED passed, $FAILED failed"
-[[ $FAILED == 0 ]]
+plan_summary reliability
