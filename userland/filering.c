@@ -208,6 +208,16 @@ static time_t wall(struct fring *f)
 	return ts.tv_sec;
 }
 
+/*
+ * Is the current file's -G period over at @now?  Also when the clock
+ * stepped back before its start (NTP correcting a fast clock): its end
+ * would otherwise come only when the clock catches up.
+ */
+static bool period_over(struct fring *f, time_t now)
+{
+	return now >= f->cur->deadline || now < f->cur->start;
+}
+
 static void set_deadline(struct fring *f, struct pfile *pf)
 {
 	time_t g = f->cfg.rotate_sec;
@@ -1752,7 +1762,7 @@ int fring_tick(struct fring *f, char *err)
 	if (!f->cfg.rotate_sec)
 		return 0;
 	now = wall(f);
-	if (now < f->cur->deadline)
+	if (!period_over(f, now))
 		return 0;
 	if (f->cur->off == f->hdr_len) {
 		set_deadline(f, f->cur);
@@ -1768,9 +1778,9 @@ int fring_ms_to_rotation(struct fring *f)
 
 	if (!f->cfg.rotate_sec)
 		return -1;
-	left = f->cur->deadline - wall(f);
-	if (left <= 0)
+	if (period_over(f, wall(f)))
 		return 0;
+	left = f->cur->deadline - wall(f);
 	return left > INT_MAX / 1000 ? INT_MAX : (int)left * 1000;
 }
 
@@ -2069,7 +2079,7 @@ int fring_write(void *arg, const struct lwp_batch *b, char *err)
 			return ret;
 		period_back(f, b);
 	}
-	if (!f->cfg.rotate_sec || wall(f) < f->cur->deadline || !b->nruns) {
+	if (!f->cfg.rotate_sec || !period_over(f, wall(f)) || !b->nruns) {
 		ret = fring_tick(f, err);
 		return ret ? ret : write_batch(f, b, err);
 	}

@@ -290,6 +290,45 @@ static int t_rotation_by_time(void)
 }
 
 /*
+ * -G after the clock steps back (NTP correcting a fast RTC; issue 25,
+ * 8): the period that began at 1000 would end only at 1010, 100 s
+ * ahead of the new time.  The next tick rotates (the file has records)
+ * and periods follow the clock from there: 900-910, then 910-920.
+ */
+static int t_rotation_clock_back(void)
+{
+	char dir[256], prefix[300];
+	struct fring_stats st;
+	struct fring_cfg c;
+	struct rig r;
+
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	snprintf(prefix, sizeof(prefix), "%s/cap", dir);
+	CHECK(!rig_init(&r, 256));
+	cfg_init(&c, prefix, 1 << 20, 256);
+	c.rotate_sec = 10;
+	c.clock = fake_clock;
+	fake_now = 1003;
+	CHECK(!fring_open(&r.fr, &c, r.err));
+	CHECK(!pump(&r, 10, 100));		/* file 0: 1000-1010 */
+	fake_now = 903;				/* stepped back */
+	CHECK(fring_ms_to_rotation(r.fr) == 0);
+	CHECK(!fring_tick(r.fr, r.err));	/* file 1: 900-910 */
+	CHECK(fring_ms_to_rotation(r.fr) == 7000);
+	CHECK(!pump(&r, 10, 100));
+	fake_now = 910;
+	CHECK(!fring_tick(r.fr, r.err));	/* file 2: 910-920 */
+	CHECK(!pump(&r, 10, 100));
+	CHECK(!fring_close(r.fr, &st, r.err));
+	CHECKF(st.files == 3 && st.pkts == 30, "%llu files",
+	       (unsigned long long)st.files);
+	CHECK(!series_ok(prefix, 256, 0, 2, 30, 30, false));
+	rig_fini(&r);
+	tmpdir_remove(dir);
+	return 0;
+}
+
+/*
  * -G with a strftime prefix: a tick finds the first file empty after its
  * period and moves the period on, then records stamped before the tick
  * arrive (the ring looked empty an instant before the producer
@@ -1580,6 +1619,7 @@ const struct test file_tests[] = {
 	{ "files_packet_count", t_packet_count },
 	{ "files_rotation_by_time", t_rotation_by_time },
 	{ "files_rotation_period_back", t_rotation_period_back },
+	{ "files_rotation_clock_back", t_rotation_clock_back },
 	{ "files_ring_of_files", t_file_ring },
 	{ "files_ring_reuse", t_ring_reuse },
 	{ "files_ring_reuse_tmpfs", t_ring_reuse_tmpfs },
