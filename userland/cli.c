@@ -353,6 +353,11 @@ static int parse_one(int c, const char *arg, struct lwp_opts *o, char *err)
 		if (!*arg || strlen(arg) >= IF_NAMESIZE || strchr(arg, '/'))
 			return lwp_err(err, -EINVAL,
 				       "invalid interface name '%s'", arg);
+		/* tcpdump's pseudo-device; a ring belongs to one NIC */
+		if (!strcmp(arg, "any"))
+			return lwp_err(err, -EINVAL,
+				       "-i any: each interface has rings of its own; name them, e.g. -i eth1 -i eth2 (up to %d)",
+				       LWP_MAX_IFACES);
 		o->ifaces[o->nr_ifaces++] = arg;
 		return 0;
 	case 'w':

@@ -66,6 +66,8 @@ static int t_bad_flags(void)
 		"-i eth0 -w /tmp/x --io",
 		"-i eth0 -w /tmp/x --io fast",
 		"-i eth0 -w - --io direct",
+		"-i any -w /tmp/x",			/* no such ring */
+		"-i eth0 -w /tmp/x --file-mode 0755",
 	};
 	char out[8192];
 	unsigned int i;
