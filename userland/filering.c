@@ -1003,9 +1003,11 @@ static int spare_name(struct fring *f, char *buf)
  * into the next file, instead of being unlinked.  On a file system
  * mounted with discard, unlink() discards the blocks and the next file
  * allocates them again: that cost a quarter of this disk's write rate
- * (issue 16).  Only a file under its own name (not what -z made of it)
- * and with no other link (an operator's ln to keep it) is taken; the
- * caller still retires @seq, for any other name it has.
+ * (issue 16).  Only a file under its own name (not what -z made of it),
+ * with no other link (an operator's ln to keep it) and open in no other
+ * process (a write lease; issue 25) is taken, through the descriptor
+ * opened before the rename (not reopened by name); the caller still
+ * retires @seq, for any other name it has.
  */
 static void keep_spare(struct fring *f, unsigned int seq)
 {
@@ -1029,14 +1031,23 @@ static void keep_spare(struct fring *f, unsigned int seq)
 		    part || s != seq || nl < sl ||
 		    strcmp(de->d_name + nl - sl, f->suffix))
 			continue;
-		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
-		    !S_ISREG(st.st_mode) || st.st_nlink != 1 ||
-		    renameat(dirfd(d), de->d_name, AT_FDCWD, spare))
-			break;
-		fd = open(spare, O_RDWR | O_CLOEXEC |
-			  (f->cfg.io != LWP_IO_MMAP ? O_DIRECT : 0));
+		fd = openat(dirfd(d), de->d_name, O_RDWR | O_NOFOLLOW |
+			    O_NONBLOCK | O_CLOEXEC |
+			    (f->cfg.io != LWP_IO_MMAP ? O_DIRECT : 0));
 		if (fd < 0)
-			unlink(spare);
+			break;
+		/*
+		 * Only a file nobody else has open: a write lease is granted
+		 * only then.  An archiver still reading it keeps what it
+		 * opened: the file is unlinked (retired) instead.
+		 */
+		if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
+		    st.st_nlink != 1 || fcntl(fd, F_SETLEASE, F_WRLCK) ||
+		    fcntl(fd, F_SETLEASE, F_UNLCK) ||
+		    renameat(dirfd(d), de->d_name, AT_FDCWD, spare)) {
+			close(fd);
+			break;
+		}
 		f->spare_fd = fd;
 		break;
 	}

@@ -511,6 +511,48 @@ static int t_postrotate_bounded(void)
 	return 0;
 }
 
+/*
+ * Reuse only what nobody holds open (issue 25, 2): -W gives the oldest
+ * file's blocks to the next one, renamed and rewritten in place; an
+ * archiver (rsync, an upload, Wireshark) that has it open then reads
+ * new records or zeroes under the old name.  Here the oldest file is
+ * held open while a restart with -W 2 rotates: what the holder reads
+ * must still be the file it opened (unlinked, not reused).
+ */
+static int t_reuse_held(void)
+{
+	char dir[256], path[400], args[1024], out[16384];
+	static uint8_t before[65536], after[65536];
+	ssize_t n1, n2;
+	unsigned int lo;
+	int fd;
+
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	snprintf(args, sizeof(args),
+		 "--fake-source 3000:100 -s 128 -C 64k -w '%s/cap' -W 2 -q",
+		 dir);
+	CHECKF(rd(args, out, sizeof(out)) == 0, "%s", out);
+	for (lo = 0; lo < 100; lo++) {
+		snprintf(path, sizeof(path), "%s/cap.%06u.pcap", dir, lo);
+		if (!access(path, F_OK))
+			break;
+	}
+	CHECK(lo < 100);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	CHECK(fd >= 0);
+	n1 = pread(fd, before, sizeof(before), 0);
+	CHECK(n1 > 24);
+	CHECKF(rd(args, out, sizeof(out)) == 0, "%s", out);
+	n2 = pread(fd, after, sizeof(after), 0);
+	close(fd);
+	CHECKF(n2 == n1 && !memcmp(before, after, n1),
+	       "the held file changed under its reader: %zd bytes, then %zd",
+	       n1, n2);
+	CHECK(access(path, F_OK));	/* retired all the same */
+	tmpdir_remove(dir);
+	return 0;
+}
+
 const struct test series_tests[] = {
 	{ "series_names", t_names },
 	{ "series_overlap", t_overlap },
@@ -519,5 +561,6 @@ const struct test series_tests[] = {
 	{ "series_leftovers", t_leftovers },
 	{ "series_modes_and_json", t_modes_and_json },
 	{ "series_postrotate_bounded", t_postrotate_bounded },
+	{ "series_reuse_held", t_reuse_held },
 };
 const unsigned int series_tests_n = ARRAY_SIZE(series_tests);
