@@ -1499,6 +1499,16 @@ static int scan_series(struct fring *f, char *err)
 	while ((de = readdir(d))) {
 		if (own(f, de->d_name, &seq, &part))
 			continue;
+		/*
+		 * A billion files at one a second take 31 years: a number
+		 * this high is a stray (a copy, a test), not where the
+		 * series is; numbering on from it would soon end it.
+		 */
+		if (seq >= LWP_SEQ_STRAY) {
+			say(f, "%s/%s: a number too high to number on from; left alone, not counted as the series'",
+			    f->dir, de->d_name);
+			continue;
+		}
 		if (!part && done_push(f, seq)) {
 			closedir(d);
 			return lwp_err(err, -ENOMEM, "out of memory");
@@ -1508,10 +1518,6 @@ static int scan_series(struct fring *f, char *err)
 		any = true;
 	}
 	closedir(d);
-	if (any && max >= LWP_SEQ_MAX - 1)
-		return lwp_err(err, -EOVERFLOW,
-			       "file numbers of %s are used up; use another -w",
-			       f->cfg.prefix);
 	f->next_seq = any ? max + 1 : 0;
 	/* Sorted, one entry per file however many names it has. */
 	if (f->ndone)

@@ -31,6 +31,8 @@
 #include "util.h"
 
 #define LWP_SEQ_MAX	999999999U
+/* from here on, a number is a stray: the series does not continue it */
+#define LWP_SEQ_STRAY	999000000U
 #define LWP_SUFFIX	".pcap"
 #define LWP_PART_SUFFIX	".pcap.part"
 #define LWP_NG_SUFFIX	".pcapng"

@@ -337,8 +337,10 @@ static int t_repair_hostile(void)
  * left alone, never fatal: a dangling symlink and a directory under
  * .part names, a .part symlinked to a capture elsewhere (root must not
  * follow it: the target keeps its bytes), a .part hard-linked to a file
- * elsewhere, and a .part whose completed name exists.  The reader
- * starts, captures, exits 0, and every one of them is as it was.
+ * elsewhere, a .part whose completed name exists, and a stray file
+ * numbered 999999998 ("file numbers are used up" stopped every start).
+ * The reader starts, captures, exits 0, and every one of them is as it
+ * was.
  */
 static int t_leftovers(void)
 {
@@ -368,6 +370,9 @@ static int t_leftovers(void)
 	CHECK(!digest(target, sum_h, sizeof(sum_h)));
 	snprintf(path, sizeof(path), "%s/cap.000008.pcap.part", dir);
 	CHECK(!link(target, path));
+	/* a stray number near the end of the numbers */
+	snprintf(path, sizeof(path), "%s/cap.999999998.pcap", dir);
+	CHECK(!write_file(path, buf, n));
 	/* a .part whose completed name is taken */
 	snprintf(path, sizeof(path), "%s/cap.000009.pcap.part", dir);
 	CHECK(!write_file(path, buf, n + 100));
@@ -382,7 +387,8 @@ static int t_leftovers(void)
 	       strstr(out, "cap.000006.pcap.part") &&
 	       strstr(out, "cap.000007.pcap.part") &&
 	       strstr(out, "cap.000008.pcap.part") &&
-	       strstr(out, "cap.000009.pcap.part"),
+	       strstr(out, "cap.000009.pcap.part") &&
+	       strstr(out, "cap.999999998.pcap: a number too high"),
 	       "each leftover is named:\n%s", out);
 	snprintf(path, sizeof(path), "%s/cap.000010.pcap", dir);
 	CHECKF(file_records(path) == 500, "%s", path);
