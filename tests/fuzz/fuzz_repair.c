@@ -24,9 +24,9 @@
  *   snaplen and LWPCAP_SNAPLEN_MAX, no more than the frame's length,
  *   nanoseconds below 10^9, the file ending at a record's end; pcapng,
  *   the SHB and IDB with both lengths equal, every block after them
- *   whole (fuzz.h) with each EPB's interface defined; at least one
- *   record; and cut no earlier than a record of the writer's shape
- *   would have allowed;
+ *   whole (fuzz.h) with each EPB's interface defined and caplen within
+ *   the IDB's snaplen (0: none); at least one record; and cut no
+ *   earlier than a record of the writer's shape would have allowed;
  * - a kept file with a header our writer makes is read to its end by
  *   libpcap (what tcpdump and Wireshark use) without an error.
  *
@@ -279,6 +279,10 @@ static time_t check_pcapng(const uint8_t *k, size_t klen, const uint8_t *f,
 		FUZZ_CHECK(get32(k + off + 8) < ifaces,
 			   "kept EPB at %zu names interface %u of %u", off,
 			   get32(k + off + 8), ifaces);
+		/* as for pcap: no record has more than the snaplen */
+		FUZZ_CHECK(get32(k + off + 20) <= snaplen,
+			   "kept EPB at %zu has caplen %u over the IDB's snaplen %u",
+			   off, get32(k + off + 20), snaplen);
 		if (!pkts++)
 			ts = ((uint64_t)get32(k + off + 12) << 32 |
 			      get32(k + off + 16)) / 1000000000ULL;

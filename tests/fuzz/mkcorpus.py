@@ -167,6 +167,9 @@ def seeds():
         # both files)
         'idb-trailer': b'\1' + idb_trailer(ng_hdr(), 0) + epb(0, 60),
         'epb-interface': b'\1' + ng_hdr() + epb(0, 60, ifid=1),
+        # and an EPB whose caplen is over the IDB's snaplen (libpcap
+        # refuses it; repair of pcap cuts such a record)
+        'epb-over-snaplen': b'\1' + ng_hdr(64) + epb(0, 60) + epb(1, 100),
     }
     s['num'] = {
         'u64': num(0, '1514', 0, 65535),
