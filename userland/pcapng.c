@@ -221,12 +221,17 @@ void pcapng_put(uint8_t *dst, const uint8_t *src, size_t len)
 /**
  * pcapng_hdr_check() - a section we wrote? (SHB, then an IDB)
  * @hdr_len: bytes of the SHB and the IDB
+ * @snaplen: the IDB's snaplen (0: no limit but PCAPNG_CAPLEN_MAX)
+ *
+ * Both blocks must be whole: their trailing lengths repeat the leading
+ * ones, as every reader checks before it reads a record.
  *
  * Return: 0, or -EINVAL if @p does not start like our files.
  */
-int pcapng_hdr_check(const uint8_t *p, size_t len, size_t *hdr_len)
+int pcapng_hdr_check(const uint8_t *p, size_t len, size_t *hdr_len,
+		     uint32_t *snaplen)
 {
-	uint32_t type, bom, l1, l2;
+	uint32_t type, bom, l1, l2, t1, t2;
 
 	if (len < 28)
 		return -EINVAL;
@@ -236,51 +241,65 @@ int pcapng_hdr_check(const uint8_t *p, size_t len, size_t *hdr_len)
 	if (type != PCAPNG_SHB_TYPE || bom != PCAPNG_BOM || l1 < 28 ||
 	    (l1 & 3) || l1 > len - 12)
 		return -EINVAL;
+	memcpy(&t1, p + l1 - 4, 4);
 	memcpy(&type, p + l1, 4);
 	memcpy(&l2, p + l1 + 4, 4);
-	if (type != PCAPNG_IDB_TYPE || l2 < 20 || (l2 & 3) ||
+	if (t1 != l1 || type != PCAPNG_IDB_TYPE || l2 < 20 || (l2 & 3) ||
 	    l2 > len - l1)
 		return -EINVAL;
+	memcpy(&t2, p + l1 + l2 - 4, 4);
+	if (t2 != l2)
+		return -EINVAL;
+	memcpy(snaplen, p + l1 + 12, 4);
 	*hdr_len = l1 + l2;
 	return 0;
 }
 
 /**
  * pcapng_walk() - whole blocks from @p on
+ * @snaplen: interface 0's snaplen (0: no limit)
  * @pkts: EPBs among them
  *
- * A block is whole when its type is not 0, its two lengths agree and it
- * lies inside @len; an EPB also when its captured bytes lie inside it
- * and are no more than the frame's length and libpcap's largest
- * (PCAPNG_CAPLEN_MAX: readers refuse the file past it).  The walk
- * stops at the first block that is not whole.
+ * A block is whole when it is one the writer writes after the header
+ * (an EPB or an ISB: a further SHB or IDB starts what readers take for
+ * another section or interface, and a file of ours has one of each), its
+ * two lengths agree and it lies inside @len; an EPB also when it names
+ * interface 0, and its captured bytes lie inside it and are no more than
+ * the frame's length, @snaplen and libpcap's largest (PCAPNG_CAPLEN_MAX:
+ * readers refuse the file past it).  The walk stops at the first block
+ * that is not whole.
  *
  * Return: bytes of whole blocks.
  */
-size_t pcapng_walk(const uint8_t *p, size_t len, uint64_t *pkts)
+size_t pcapng_walk(const uint8_t *p, size_t len, uint32_t snaplen,
+		   uint64_t *pkts)
 {
 	size_t off = 0;
 
+	if (!snaplen || snaplen > PCAPNG_CAPLEN_MAX)
+		snaplen = PCAPNG_CAPLEN_MAX;
 	*pkts = 0;
 	while (len - off >= 12) {
 		uint32_t type, l1, l2;
 
 		memcpy(&type, p + off, 4);
 		memcpy(&l1, p + off + 4, 4);
-		if (!type || l1 < 12 || (l1 & 3) || l1 > len - off)
+		if ((type != PCAPNG_EPB_TYPE && type != PCAPNG_ISB_TYPE) ||
+		    l1 < 12 || (l1 & 3) || l1 > len - off)
 			break;
 		memcpy(&l2, p + off + l1 - 4, 4);
 		if (l2 != l1)
 			break;
 		if (type == PCAPNG_EPB_TYPE) {
-			uint32_t cap, orig;
+			uint32_t ifid, cap, orig;
 
 			if (l1 < 32)
 				break;
+			memcpy(&ifid, p + off + 8, 4);
 			memcpy(&cap, p + off + 20, 4);
 			memcpy(&orig, p + off + 24, 4);
-			if (cap > l1 - 32 || cap > orig ||
-			    cap > PCAPNG_CAPLEN_MAX)
+			if (ifid || cap > l1 - 32 || cap > orig ||
+			    cap > snaplen)
 				break;
 			(*pkts)++;
 		}

@@ -59,7 +59,9 @@ size_t pcapng_isb_fill(uint8_t *buf, const struct pcapng_isb *c);
 size_t pcapng_convert(uint8_t *dst, size_t room, const uint8_t *src,
 		      size_t len, uint64_t max_pkts, struct pcap_walk *w);
 void pcapng_put(uint8_t *dst, const uint8_t *src, size_t len);
-size_t pcapng_walk(const uint8_t *p, size_t len, uint64_t *pkts);
-int pcapng_hdr_check(const uint8_t *p, size_t len, size_t *hdr_len);
+size_t pcapng_walk(const uint8_t *p, size_t len, uint32_t snaplen,
+		   uint64_t *pkts);
+int pcapng_hdr_check(const uint8_t *p, size_t len, size_t *hdr_len,
+		     uint32_t *snaplen);
 
 #endif /* _TG3CAP_PCAPNG_H */

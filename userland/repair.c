@@ -124,7 +124,7 @@ int lwp_repair_one(int dfd, const char *dir, const char *name, char *final,
 		}
 		ret = pcap_hdr_check(map, st.st_size, &snaplen);
 		if (ret == -EINVAL &&
-		    !pcapng_hdr_check(map, st.st_size, &hdr_len))
+		    !pcapng_hdr_check(map, st.st_size, &hdr_len, &snaplen))
 			ret = 0;
 		else
 			hdr_len = PCAP_HDR_LEN;
@@ -137,7 +137,7 @@ int lwp_repair_one(int dfd, const char *dir, const char *name, char *final,
 	}
 	if (!ret && hdr_len != PCAP_HDR_LEN) {
 		w.bytes = pcapng_walk(map + hdr_len, st.st_size - hdr_len,
-				      &w.pkts);
+				      snaplen, &w.pkts);
 		if (!w.pkts)
 			ret = -ENODATA;
 	} else if (!ret) {

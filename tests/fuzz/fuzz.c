@@ -54,9 +54,12 @@ enum ref_rec ref_pcap_rec(const uint8_t *p, size_t avail, uint32_t snaplen,
  * pcapng block: type, total length, body, total length again; lengths
  * are multiples of 4 and at least 12.  EPB body: interface id, two
  * timestamp words, caplen, original length, data padded to 4 bytes.
+ * A reader's file is one section describing one interface, whose
+ * header is followed by EPBs and ISBs only; its EPBs name interface 0,
+ * and none holds more than that interface's snaplen (0: no limit).
  */
-enum ref_blk ref_pcapng_blk(const uint8_t *p, size_t avail, size_t *blk_len,
-			    int *epb)
+enum ref_blk ref_pcapng_blk(const uint8_t *p, size_t avail, uint32_t snaplen,
+			    size_t *blk_len, int *epb)
 {
 	uint32_t type, l1, cap, orig;
 
@@ -66,15 +69,16 @@ enum ref_blk ref_pcapng_blk(const uint8_t *p, size_t avail, size_t *blk_len,
 		return BLK_SHORT;
 	type = get32(p);
 	l1 = get32(p + 4);
-	if (!type || l1 < 12 || l1 % 4 || l1 > avail ||
-	    get32(p + l1 - 4) != l1)
+	if ((type != PCAPNG_EPB_TYPE && type != PCAPNG_ISB_TYPE) || l1 < 12 ||
+	    l1 % 4 || l1 > avail || get32(p + l1 - 4) != l1)
 		return BLK_BAD;
 	if (type == PCAPNG_EPB_TYPE) {
-		if (l1 < 32)
+		if (l1 < 32 || get32(p + 8))
 			return BLK_BAD;
 		cap = get32(p + 20);
 		orig = get32(p + 24);
-		if (cap > l1 - 32 || cap > orig || cap > PCAPNG_CAPLEN_MAX)
+		if (cap > l1 - 32 || cap > orig || cap > PCAPNG_CAPLEN_MAX ||
+		    (snaplen && cap > snaplen))
 			return BLK_BAD;
 		*epb = 1;
 	}

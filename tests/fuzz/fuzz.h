@@ -46,17 +46,18 @@ enum ref_rec ref_pcap_rec(const uint8_t *p, size_t avail, uint32_t snaplen,
 
 /* What is at some offset of a pcapng file, after the SHB and IDB. */
 enum ref_blk {
-	BLK_OK,		/* whole: type not 0, lengths agree, inside */
+	BLK_OK,		/* whole: an EPB or ISB, lengths agree, inside */
 	BLK_SHORT,	/* fewer than 12 bytes left */
 	BLK_BAD,	/* not a whole block */
 };
 
 /*
  * @epb is set when the block is an Enhanced Packet Block; an EPB is
- * whole only when its captured bytes fit in it and are no more than the
- * frame's length and PCAPNG_CAPLEN_MAX (pcapng.h, pcapng_walk()).
+ * whole only when it names interface 0 and its captured bytes fit in it
+ * and are no more than the frame's length, @snaplen (0: no limit) and
+ * PCAPNG_CAPLEN_MAX (pcapng.h, pcapng_walk()).
  */
-enum ref_blk ref_pcapng_blk(const uint8_t *p, size_t avail, size_t *blk_len,
-			    int *epb);
+enum ref_blk ref_pcapng_blk(const uint8_t *p, size_t avail, uint32_t snaplen,
+			    size_t *blk_len, int *epb);
 
 #endif /* _TG3CAP_FUZZ_H */

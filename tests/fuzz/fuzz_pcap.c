@@ -87,7 +87,7 @@ static void check_convert(const uint8_t *p, const struct pcap_walk *w)
 		   (unsigned long long)cw.pkts, cw.bytes, cw.bad,
 		   (unsigned long long)w->pkts, w->bytes);
 	FUZZ_CHECK(out <= room, "convert wrote %zu of %zu", out, room);
-	walked = pcapng_walk(ng, out, &pkts);
+	walked = pcapng_walk(ng, out, 0, &pkts);
 	FUZZ_CHECK(walked == out && pkts == w->pkts,
 		   "pcapng_walk took %zu of %zu bytes, %llu of %llu EPBs",
 		   walked, out, (unsigned long long)pkts,

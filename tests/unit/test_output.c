@@ -508,10 +508,20 @@ static int t_pcapng_blocks(void)
 	struct lwpcap_rec_hdr rh;
 	struct pcap_walk w;
 	size_t hl, n, srclen, hdr2;
+	uint32_t snap = 0, l1, one = 1;
 
 	hl = pcapng_hdr_fill(out, "eth7", 200, 1);
 	CHECK(hl <= PCAPNG_HDR_MAX && !(hl & 3));
-	CHECK(!pcapng_hdr_check(out, hl, &hdr2) && hdr2 == hl);
+	CHECK(!pcapng_hdr_check(out, hl, &hdr2, &snap) && hdr2 == hl &&
+	      snap == 200);
+	/* a block whose trailing length differs is not whole */
+	l1 = get32(out + 4);
+	out[l1 - 4] ^= 4;
+	CHECK(pcapng_hdr_check(out, hl, &hdr2, &snap) == -EINVAL);
+	out[l1 - 4] ^= 4;
+	out[hl - 4] ^= 4;
+	CHECK(pcapng_hdr_check(out, hl, &hdr2, &snap) == -EINVAL);
+	out[hl - 4] ^= 4;
 	srclen = make_records(src, 8, 101);
 	memcpy(&rh, src, sizeof(rh));
 	rh.ts_sec = 1700000000;
@@ -526,7 +536,19 @@ static int t_pcapng_blocks(void)
 	n += pcapng_isb_fill(out + hl + n, &c);
 	CHECK(check_ng(out, hl + n, "eth7", 200, 1, true, &usr, &recv) == 8);
 	CHECK(usr == 8 && recv == 9);
-	CHECK(pcapng_walk(out + hl, n, &pkts) == n && pkts == 8);
+	CHECK(pcapng_walk(out + hl, n, 200, &pkts) == n && pkts == 8);
+	/* not past the IDB's snaplen, or of another interface (EPB 5) */
+	CHECK(pcapng_walk(out + hl, n, 100, &pkts) == 0 && pkts == 0);
+	CHECK(pcapng_walk(out + hl, n, 0, &pkts) == n && pkts == 8);
+	/* a second interface or section: not of a reader's file */
+	memcpy(&l1, out + hl + 3 * PCAPNG_EPB_LEN(101), 4);
+	memcpy(out + hl + 3 * PCAPNG_EPB_LEN(101), &one, 4);	/* IDB */
+	CHECK(pcapng_walk(out + hl, n, 0, &pkts) ==
+	      3 * PCAPNG_EPB_LEN(101) && pkts == 3);
+	memcpy(out + hl + 3 * PCAPNG_EPB_LEN(101), &l1, 4);
+	memcpy(out + hl + 4 * PCAPNG_EPB_LEN(101) + 8, &one, 4);
+	CHECK(pcapng_walk(out + hl, n, 0, &pkts) ==
+	      4 * PCAPNG_EPB_LEN(101) && pkts == 4);
 
 	/* room for two and a half EPBs: two; -c 3: three */
 	n = pcapng_convert(out, 2 * PCAPNG_EPB_LEN(101) + 60, src, srclen,
@@ -538,7 +560,7 @@ static int t_pcapng_blocks(void)
 
 	/* a killed writer: first EPB's type and length still zero */
 	memset(out, 0, 8);
-	CHECK(pcapng_walk(out, n, &pkts) == 0 && pkts == 0);
+	CHECK(pcapng_walk(out, n, 0, &pkts) == 0 && pkts == 0);
 	/* a record overrunning its run */
 	memcpy(&rh, src + 117, sizeof(rh));	/* packed: unaligned */
 	rh.caplen = 4000;
