@@ -146,14 +146,20 @@ int lwp_pat_parse(struct lwp_pat *p, const char *base, bool strftime_names,
 			ret = put(p, '%', LWP_REP_ONE);
 			continue;
 		}
-		/* E and O select a locale's alternative; C has none */
-		while (*s == 'E' || *s == 'O')
+		/*
+		 * E and O select a locale's alternative, which the C locale
+		 * does not have: strftime() prints POSIX's pairs as without
+		 * them, and any other pair (%OY, %EH, %EEY) as it stands.
+		 */
+		if ((*s == 'E' && s[1] && strchr("CyY", s[1])) ||
+		    (*s == 'O' && s[1] && strchr("deHImMSuUVwWy", s[1])))
 			s++;
 		a = *s ? conv_atoms(*s) : NULL;
 		if (!a)
 			return lwp_err(err, -EINVAL,
-				       "-w %s: %%%.1s cannot be told apart from other files' names; use only %%Y %%m %%d %%H %%M %%S %%j %%s %%F %%T and the like, without flags or widths",
-				       base, *s ? s : "");
+				       "-w %s: %%%.*s cannot be told apart from other files' names; use only %%Y %%m %%d %%H %%M %%S %%j %%s %%F %%T and the like, without flags or widths",
+				       base, *s == 'E' || *s == 'O' ? 2 : 1,
+				       *s ? s : "");
 		p->time = true;
 		ret = put_conv(p, a);
 	}

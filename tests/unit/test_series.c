@@ -133,6 +133,19 @@ static int t_names(void)
 	CHECK(lwp_pat_parse(p, "t-%5H", true, err) == -EINVAL);
 	CHECK(lwp_pat_parse(p, "t-%", true, err) == -EINVAL);
 	CHECK(lwp_pat_parse(p, "t-%n", true, err) == -EINVAL);
+	/*
+	 * E and O: POSIX's pairs are the plain conversion in the C locale;
+	 * strftime() prints any other pair as it stands (fuzz_series)
+	 */
+	CHECK(!lwp_pat_parse(p, "t-%EY%Om%Od-%OH%OM%OS", true, err) &&
+	      !lwp_pat_match(p, "t-20261205-233301.000004.pcap", &nm) &&
+	      nm.seq == 4);
+	CHECK(lwp_pat_parse(p, "t-%OY", true, err) == -EINVAL &&
+	      strstr(err, "%OY cannot be told apart"));
+	CHECK(lwp_pat_parse(p, "t-%EH", true, err) == -EINVAL);
+	CHECK(lwp_pat_parse(p, "t-%EEY", true, err) == -EINVAL &&
+	      strstr(err, "%EE cannot"));
+	CHECK(lwp_pat_parse(p, "t-%E", true, err) == -EINVAL);
 	/* a literal prefix keeps its '%' */
 	CHECK(!lwp_pat_parse(p, "t-%D", false, err) && !p->time);
 	free(p);
