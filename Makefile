@@ -7,7 +7,8 @@
 #   make check        the whole test suite (what CI runs)
 #   make check-fast   unit tests and patch checks, no kernel build, no VM
 #   make soak         the reliability suite at full counts (1,000 kills,
-#                     1,000,000 ioctls, 20 lifecycle cycles), debug kernel
+#                     1,000,000 ioctls, 20 lifecycle cycles), debug kernel;
+#                     then 20 minutes of each fuzz target (tests/fuzz)
 #   make bench        benchmarks: capacity vs pcap_dump and memcpy, disk, VM loss
 #   make bench-loss   only the VM loss sweeps of docs/results.md (~80 min)
 #   make deps         install the Debian packages everything needs
@@ -94,6 +95,7 @@ check: deps
 
 soak: deps
 	tests/reliability/run.sh --soak
+	tests/fuzz/run.sh --soak --seconds 1200 --jobs 2
 
 bench: deps
 	bench/run.sh

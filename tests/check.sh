@@ -36,6 +36,7 @@ else
 	suites=("@rootfs:tests/appliance/mkrootfs.sh"
 		"hygiene:driver/hygiene.sh"
 		"unit:make -C userland check"
+		"fuzz:tests/fuzz/run.sh --seconds 20 --jobs 2"
 		"dbg-kernel:tests/vm/debug-kernel.sh"
 		"=rootfs"
 		"rig:env BUILD_DIR=$top/build/vm tests/vm/rig-selftest.sh"
