@@ -585,6 +585,38 @@ void lwpcap_flush(struct lwpcap_dev *ld, unsigned int queue)
 }
 EXPORT_SYMBOL_GPL(lwpcap_flush);
 
+/* Whether the portable points record @skb: only a frame the device
+ * received.  The receive path also carries what was never received:
+ * - PACKET_OUTGOING: the device's own transmissions, which
+ *   dev_queue_xmit_nit() hands to a packet_type that does not set
+ *   ignore_outgoing (ours sets it: this test is for any
+ *   other path that hands them on).
+ * - PACKET_LOOPBACK: dev_loopback_xmit() passes the host's own IPv4
+ *   multicast (IP_MULTICAST_LOOP, IGMP), IPv4 broadcast and IPv6
+ *   multicast to a group it is in (ff02::1) back to netif_rx() on the
+ *   output device, the "MAC header" at the IP header.  af_packet drops
+ *   these too; divert mode must pass them (the host's own listeners).
+ * - A secpath: xfrm decrypted the packet and runs it through receive
+ *   again, tunnel mode through gro_cells_receive() on the same device
+ *   (all three points), transport mode through PRE_ROUTING with in =
+ *   the device (xfrm4/6_transport_finish()), with a MAC header left
+ *   from the ESP frame; that frame was recorded when it came in.  (A
+ *   NIC that decrypts ESP itself attaches its secpath in its driver:
+ *   such frames are not recorded either, and they are no longer what
+ *   the wire carried.)
+ * - No MAC header, or one shorter than Ethernet's: whatever it is, a
+ *   record of it would not be an Ethernet frame.
+ * None of these reaches the wire inbound, so none is counted.
+ */
+static bool lwpcap_received(const struct sk_buff *skb)
+{
+	if (skb->pkt_type == PACKET_OUTGOING ||
+	    skb->pkt_type == PACKET_LOOPBACK || skb_sec_path(skb))
+		return false;
+	return skb_mac_header_was_set(skb) &&
+	       skb_mac_header_len(skb) >= ETH_HLEN;
+}
+
 /* A frame at a portable point: any CPU, any queue, BH context (receive)
  * or with BH disabled; one record, published at once since there is no
  * end of a poll to wait for.  Return: whether to consume it (divert).
@@ -597,7 +629,7 @@ static bool lwpcap_capture_portable(struct lwpcap_dev *ld,
 	unsigned int queue = 0;
 	bool wake, divert;
 
-	if (unlikely(!skb_mac_header_was_set(skb)))
+	if (unlikely(!lwpcap_received(skb)))
 		return false;
 	rcu_read_lock_bh();
 	ring = rcu_dereference_bh(ld->active);
@@ -626,8 +658,9 @@ static bool lwpcap_capture_portable(struct lwpcap_dev *ld,
 }
 
 /* ETH_P_ALL on the bound device: every frame the stack receives there,
- * after the driver built the skb, before any protocol; it also sees the
- * device's outgoing frames (dev_queue_xmit_nit()), which are not ours.
+ * after the driver built the skb, before any protocol; the device's
+ * outgoing frames are not cloned to it (ignore_outgoing), its looped
+ * back ones are left out by lwpcap_received().
  */
 static int lwpcap_ptype_rcv(struct sk_buff *skb, struct net_device *dev,
 			    struct packet_type *pt,
@@ -635,8 +668,7 @@ static int lwpcap_ptype_rcv(struct sk_buff *skb, struct net_device *dev,
 {
 	struct lwpcap_dev *ld = container_of(pt, struct lwpcap_dev, pt);
 
-	if (skb->pkt_type != PACKET_OUTGOING)
-		lwpcap_capture_portable(ld, skb);
+	lwpcap_capture_portable(ld, skb);
 	consume_skb(skb);
 	return 0;
 }
@@ -739,6 +771,8 @@ static struct lwpcap_dev *lwpcap_portable_new(struct net_device *dev,
 	ld->pt.type = htons(ETH_P_ALL);
 	ld->pt.dev = dev;
 	ld->pt.func = lwpcap_ptype_rcv;
+	/* Not a clone of every frame the device sends, only to be freed */
+	ld->pt.ignore_outgoing = true;
 	list_add(&ld->node, &lwpcap_devs);
 	return ld;
 }

@@ -75,6 +75,15 @@
 #                device: the stack drops them before IP) and the foreign
 #                unicast ones (IP drops PACKET_OTHERHOST before the hook)
 #                are expected unseen: the seed's finding
+# In ptype, ingress, ingress-divert and netfilter the guest also sends
+# on the captured interface while the host's frames arrive (selfsend,
+# self=1): UDP unicast out, IPv4 multicast with IP_MULTICAST_LOOP on,
+# IPv4 broadcast, IPv6 to ff02::1, and IGMP reports.  The device's
+# transmitted frames and the copies dev_loopback_xmit() loops back
+# (PACKET_LOOPBACK, "MAC header" = IP header) were never received: no
+# record of them (pcapcmp: no extra record, and the accounting), the
+# guest's listener gets every looped packet of its group (divert too),
+# and the IP count leaves the looped copies out (issue 26, item 1).
 #
 # Usage: run.sh [--debug-kernel] [CASE...]   (default: every case but
 # DBG_CASES, or with --debug-kernel those).  Env: BUILD_DIR.
@@ -133,6 +142,7 @@ fi
 
 # the guest's tools, for every initrd
 bins=(--bin "$B/capture/ringtest" --bin "$B/capture/xdpdrop"
+      --bin "$B/capture/selfsend"
       --bin "$(command -v ethtool)"
       --bin "$(command -v capsh)" --bin "$(command -v setpriv)"
       --bin "$(command -v unshare)" --bin "$(command -v nsenter)"
@@ -260,14 +270,14 @@ case_setup()
 	latency)
 		test=latency
 		cargs=(count=5 rate=2 sender=sendframes) ;;
-	ptype) cargs+=(point=ptype "${mix[@]}") ;;
+	ptype) cargs+=(point=ptype "${mix[@]}" self=1) ;;
 	ptype-virtio4)
 		nic=virtio:4
 		cargs=(count=8000 rate=4000 flows=64 queues=4 vlan=0
 		       point=ptype) ;;
-	ingress) cargs+=(point=ingress "${mix[@]}") ;;
-	ingress-divert) cargs+=(point=ingress mode=divert) ;;
-	netfilter) ipv6=1 cargs+=(point=netfilter "${mix[@]}") ;;
+	ingress) cargs+=(point=ingress "${mix[@]}" self=1) ;;
+	ingress-divert) cargs+=(point=ingress mode=divert self=1) ;;
+	netfilter) ipv6=1 cargs+=(point=netfilter "${mix[@]}" self=1) ;;
 	snaplen-ptype) cargs+=(point=ptype snaplen=128 snapafter=2000:80) ;;
 	overflow-ingress)
 		cargs=(count=2000 rate=5000 seg=4096 nsegs=2 hold=1
@@ -335,7 +345,10 @@ check_case()
 			"$B/capture/pcapcmp" "${args[@]}" "$out/sent.pcap" \
 				"$out"/cap.q*.pcap | sed 's/^/  /' ||
 				fail "pcapcmp"
+			# (the guest's own looped IPv4 packets left out)
 			ipd=$(val "$out/guest.env" ip_in_delta)
+			[[ ! -f $out/self.log ]] ||
+				sed 's/^/  guest: /' "$out/self.log"
 			if [[ $c == *snaplen* || $c == ptype ||
 			      $c == ingress || $c == netfilter ]]; then
 				want=$(ip_frames "$out/sent.pcap" ip)
