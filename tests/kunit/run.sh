@@ -23,7 +23,6 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 B=${BUILD_DIR:-$top/build}
-suite=tg3_lwpcap
 out=$B/kunit-run
 
 kd=$(BUILD_DIR=$B "$top/tests/vm/debug-kernel.sh")
@@ -41,7 +40,7 @@ cp "$kd/arch/x86/boot/bzImage" "$kd/drivers/net/lwpcap/lwpcap.ko" \
 	"$kd/drivers/net/ethernet/broadcom/tg3.ko" "$out/"
 "$top/tests/vm/mkinitramfs.sh" -o "$out/initrd.cpio.gz" --no-9p \
 	--module "$out/lwpcap.ko" --module "$out/tg3.ko" \
-	--tests "$top/tests/kunit/guest" >/dev/null
+	--tests "$top/tests/reliability/guest" >/dev/null
 rc=0
 "$top/tests/vm/run-vm.sh" --test kunit --kernel "$out/bzImage" \
 	--initrd "$out/initrd.cpio.gz" --nic none --debug \
@@ -50,34 +49,9 @@ if [ "$rc" != 0 ]; then
 	tail -n 30 "$out/run-vm.log" | sed 's/^/  | /' >&2
 fi
 
-# The module's suite is a subtest without a top-level plan (the plan the
-# kernel printed at boot, "1..0", counts the built-in suites): give it
-# one, and drop the printk timestamps so that the KTAP indentation stays.
-{
-	printf 'KTAP version 1\n1..1\n'
-	tr -d '\r' <"$out/console.log" | sed -E 's/^\[ *[0-9]+\.[0-9]+\] //' |
-		sed -n '/^    KTAP version/,$p'
-} >"$out/ktap.log"
-python3 "$tree/tools/testing/kunit/kunit.py" parse --json="$out/results.json" \
-	"$out/ktap.log" >"$out/parse.log" 2>&1 || rc=1
-sed -n '/Testing complete\|PASSED\|FAILED\|CRASHED/p' "$out/parse.log" >&2
-
-counts=$(python3 - "$out/results.json" "$suite" <<'PY' 2>/dev/null || echo "0 0"
-import json, sys
-
-def walk(g):
-    for c in g.get("test_cases", []):
-        yield c
-    for s in g.get("sub_groups", []):
-        yield from walk(s)
-
-with open(sys.argv[1]) as f:
-    cases = list(walk(json.load(f)))
-ok = sum(c["status"] == "PASS" for c in cases)
-print(ok, len(cases) - ok)
-PY
-)
-read -r passed failed <<<"$counts"
+. "$top/tests/kunit/ktap.sh"
+ktap_count "$out/console.log" "$tree" "$out" >&2 || rc=1
+passed=$KPASS failed=$KFAIL
 grep -h 'kmemleak:' "$out/console.log" | tr -d '\r' >&2 || true
 echo "$passed passed, $failed failed"
 if [ "$rc" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then

@@ -79,6 +79,8 @@ done
 if [[ ${#CASES[@]} == 0 ]]; then
 	CASES=(hostile-e1000 hostile-virtio4 fuzz race kill lifecycle-e1000
 	       lifecycle-virtio contend lifecycle-ingress)
+	# tg3's KUnit suite needs the debug kernel's tg3.ko
+	[[ $STOCK == 1 ]] || CASES=(kunit "${CASES[@]}")
 	# the portable points share the data path checked above; their
 	# own part (hook registration and its lifetime) is lifecycle's
 	[[ $SOAK == 0 ]] ||
@@ -124,6 +126,7 @@ else
 	kd=$(BUILD_DIR=$B "$top/tests/vm/debug-kernel.sh")
 	cp "$kd/drivers/net/lwpcap/lwpcap.ko" \
 		"$kd/drivers/net/ethernet/intel/e1000/e1000.ko" \
+		"$kd/drivers/net/ethernet/broadcom/tg3.ko" \
 		"$kd/drivers/net/virtio_net.ko" "$kd/arch/x86/boot/bzImage" "$SNAP/"
 	KVER=$(cat "$kd/include/config/kernel.release")
 	export KVER
@@ -132,12 +135,16 @@ else
 fi
 [[ -z $LWMOD ]] || cp "$LWMOD/lwpcap/lwpcap.ko" "$SNAP/"
 
-initrd()	# $1 out, $2 e1000 params, $3 virtio_net params
+initrd()	# $1 out, $2 e1000 params, $3 virtio_net params, [$4 with tg3]
 {
+	local -a tg3=()
+
+	# /init loads tg3.ko, which runs its KUnit suite before the cases
+	[[ -z ${4:-} ]] || tg3=(--module "$SNAP/tg3.ko")
 	"$VM/mkinitramfs.sh" -o "$1" "${IARGS[@]}" \
 		--module "$SNAP/lwpcap.ko" \
 		--module "$SNAP/e1000.ko:$2" \
-		--module "$SNAP/virtio_net.ko:$3" \
+		--module "$SNAP/virtio_net.ko:$3" "${tg3[@]}" \
 		--bin "$B/capture/ringtest" --bin "$B/reliability/hostile" \
 		--bin "$B/reliability/fuzz" --bin "$B/reliability/race" \
 		--bin "$top/userland/tg3cap-reader.static" \
@@ -237,6 +244,7 @@ case_setup()
 	lifecycle-virtio) test=lifecycle nic=virtio:4 drate=1000
 		cargs+=("cycles=$CYCLES" flows=64 queues=4) ;;
 	contend) test=contend nics=2 ;;
+	kunit) test=kunit ;;
 	*) echo "unknown case $1" >&2; exit 2 ;;
 	esac
 	[[ $STOCK == 1 || -z $drate ]] || cargs+=("rate=$drate")
@@ -248,6 +256,7 @@ case_setup()
 # boot) are paid once per group, not per case.
 # shellcheck source=../vm/plan-lib.sh
 . "$VM/plan-lib.sh"
+. "$top/tests/kunit/ktap.sh"
 declare -A GNIC=() GNICS=()
 for c in "${CASES[@]}"; do
 	case_setup "$c"
@@ -257,6 +266,21 @@ for c in "${CASES[@]}"; do
 done
 
 # check_case OUT CASE: the host's checks of one case's files
+# kunit_ok OUT: tg3's KUnit suite, which ran in this boot before its first
+# case, from the boot's console: every case passed, and there were some
+kunit_ok()
+{
+	local d=$1/ktap
+
+	mkdir -p "$d"
+	ktap_count "$(dirname "$1")/console.log" "$kd/source" "$d" \
+		>"$d/summary" 2>&1 || fail "kunit: the KTAP log cannot be parsed"
+	sed 's/^/  /' "$d/summary"
+	echo "  kunit: $KPASS passed, $KFAIL failed"
+	[[ $KFAIL == 0 && $KPASS -gt 0 ]] ||
+		fail "kunit: $KPASS KUnit cases passed, $KFAIL failed"
+}
+
 check_case()
 {
 	local out=$1 c=$2 g t b v
@@ -287,6 +311,7 @@ check_case()
 		esac
 	done
 	[[ -e $out/mem.guest ]] && echo "  $(cat "$out/mem.guest")"
+	[[ $c != kunit ]] || kunit_ok "$out"
 	if [[ -x $REL/check-$test.sh ]]; then
 		"$REL/check-$test.sh" "$out" || fail "check-$test.sh"
 	fi
@@ -302,7 +327,8 @@ for g in "${BOOTS[@]}"; do
 	# TMO: one case's time, boot included; the others' without it
 	tmo=$(( 60 + ${#gc[@]} * (TMO - 60) ))
 	t0=$SECONDS
-	initrd "$gout/initrd.cpio.gz" lwpcap=1 lwpcap=1
+	initrd "$gout/initrd.cpio.gz" lwpcap=1 lwpcap=1 \
+		"$([[ " ${gc[*]} " != *" kunit "* ]] || echo tg3)"
 	vmrc=0
 	"$VM/run-vm.sh" --test "rel-$g" --initrd "$gout/initrd.cpio.gz" \
 		--nic "${GNIC[$g]}" --nics "${GNICS[$g]}" --outdir "$gout" \
