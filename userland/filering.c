@@ -2,18 +2,10 @@
 /*
  * filering.c - preallocated, mmap'd, rotating pcap files.
  *
- * Threads: the drain thread owns @cur and the stats; the swapper owns
- * the list of completed files, the -z children, @next_seq and the -W
- * spare, and prepares the next file before anything else; the
- * prefaulter only serves the window of the current file and the
- * finisher only flushes completed files to the disk and unlinks what
- * -W retired, so that neither the drain thread nor the next file waits
- * behind the file system's slow calls (fallocate(), unlink(),
- * fdatasync(), writeback throttling); @lock guards the hand-over fields
- * between them (@next, @next_err, @want_next, @closing, @flushing,
- * @flushed, @fin_busy, @fin_stop, @rm, @nrm, @stop, @sw_err, @svc,
- * @svc_off, @pre_busy, @pre_stop, @fadv_pf, @fadv_from, @fadv_to, and
- * @cur and @next themselves for recycle()).
+ * The series as a whole: open, rotate, tick and close, the swapper and
+ * finisher threads behind the drain thread, and the output ops table.
+ * Its state and threads are described in fring.h; the --io direct
+ * writer is aiowrite.c.
  *
  * Memory: a file is not prefaulted whole.  The prefaulter prefaults a
  * window (@cfg.window) ahead of the writer and, behind it, unmaps the
@@ -22,21 +14,6 @@
  * is thus about one window and a quarter, and the page cache behind the writer is
  * left to writeback instead of piling up; a completed file's clean
  * pages are dropped after its fdatasync().
- *
- * --io direct (the default where the file system takes O_DIRECT): the
- * records go into anonymous memory (huge pages) mapped in place of the
- * file, at the same offsets, so that the writer is the same code; every
- * quarter window, once a second and when the ring is empty, the
- * prefaulter writes what is new to the file with O_DIRECT, in requests
- * of AIO_REQ bytes, up to AIO_DEPTH in flight (Linux AIO: a synchronous
- * write to a preallocated ext4 file holds the inode lock until it
- * completes, so only asynchronous requests keep the disk's queue full),
- * and moves the memory ahead of the writer once they complete
- * (recycle(): a fresh huge page costs a clear).  The page cache holds
- * nothing of the capture.  The drain thread waits while two windows are
- * not on the disk: memory stays bounded and a disk too slow shows as
- * ring drops (issue 16).  See aio_write_behind() for why the disk never
- * holds a torn record.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -56,143 +33,18 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "filering.h"
+#include "fring.h"
 #include "output.h"
 #include "pcapfile.h"
 #include "postrotate.h"
 #include "util.h"
 
-#define AIO_REQ		(1ULL << 20)
-#define AIO_DEPTH	64
-#define STAGE_HUGE	(2ULL << 20)
 /* --io direct: records staged at most this long before a write starts */
 #define STAGE_MAX_NS	(1000ULL * 1000 * 1000)
 
-#ifndef MREMAP_DONTUNMAP
-#define MREMAP_DONTUNMAP	4	/* Linux 5.7 */
-#endif
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE	23	/* Linux 5.14 */
 #endif
-
-/*
- * @off and @svc_at belong to the drain thread; @pop_end, @dropped and
- * @fadv_from to the prefaulter, which serves the window (see serve()).
- */
-struct pfile {
-	int fd;
-	uint8_t *map;
-	uint64_t off;
-	unsigned int seq;
-	time_t deadline;
-	time_t start;
-	struct pfile *qnext;
-	uint64_t svc_at;
-	uint64_t svc_ns;
-	uint64_t svc_off;
-	uint64_t pop_end;
-	uint64_t recv;
-	uint64_t dropped;
-	uint64_t fadv_from;
-	bool direct;
-	uint64_t written;
-	uint64_t submitted;
-	uint64_t backlog;
-	uint64_t tail_end;
-	int werr;
-	struct pfile *pnext;
-	bool staged;
-};
-
-/* An O_DIRECT write in flight; @tail: the copy of a partial page. */
-struct aio_slot {
-	struct iocb cb;
-	struct pfile *pf;
-	uint64_t off;
-	bool tail;
-	bool busy;
-};
-
-struct fring {
-	struct fring_cfg cfg;
-	struct pfile *cur;
-	uint64_t pkts_limit_left;
-
-	pthread_t swapper;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	struct pfile *next;
-	int next_err;
-	char next_msg[LWP_ERRLEN];
-	bool want_next;
-	struct pfile *closing;
-	struct pfile *flushing;
-	struct pfile *flushed;
-	pthread_t finisher;
-	bool fin_live;
-	bool fin_busy;
-	bool fin_stop;
-	unsigned int *rm;
-	size_t nrm;
-	int spare_fd;
-	bool no_spare;
-	bool stop;
-	int sw_err;
-	char sw_msg[LWP_ERRLEN];
-	struct pfile *svc;
-	uint64_t svc_off;
-	pthread_t prefaulter;
-	struct pfile *pre_busy;
-	struct pfile *pre_close;
-	bool pre_stop;
-	struct pfile *fadv_pf;
-	uint64_t fadv_from;
-	uint64_t fadv_to;
-	uint64_t window;
-	uint64_t step;
-	uint64_t reach;
-	uint64_t page;
-	uint8_t *bounce;
-	aio_context_t aio;
-	struct aio_slot slot[AIO_DEPTH];
-	unsigned int aio_n;
-	struct aio_defer {
-		struct pfile *pf;
-		uint64_t off;
-	} defer[AIO_DEPTH];
-	unsigned int ndefer;
-
-	unsigned int next_seq;
-	unsigned int *done;
-	size_t ndone;
-	size_t done_cap;
-	struct lwp_post post;
-	char dir[PATH_MAX];
-	char base[NAME_MAX + 1];
-	struct lwp_pat pat;
-	mode_t mode;
-
-	struct fring_stats st;
-	bool abort;
-	int lock_fd;
-	unsigned int first_seq;
-
-	size_t hdr_len;
-	uint32_t trailer;
-	const char *suffix;
-	const char *part_suffix;
-	uint64_t recs;
-	bool pattern;
-};
-
-#define say(f, ...) lwp_say((f)->cfg.log, (f)->cfg.log_arg, __VA_ARGS__)
-
-/* Other threads read the stats while the drain thread adds to them. */
-static inline void stat_add(uint64_t *ctr, uint64_t v)
-{
-	__atomic_store_n(ctr, __atomic_load_n(ctr, __ATOMIC_RELAXED) + v,
-			 __ATOMIC_RELAXED);
-}
 
 /*
  * Not time(): it reads the coarse clock, up to a tick behind the
@@ -228,8 +80,15 @@ static void set_deadline(struct fring *f, struct pfile *pf)
 	}
 }
 
-static int name(struct fring *f, char *buf, unsigned int seq,
-		const char *suffix)
+/**
+ * fring_name() - the name of file @seq of the series, with @suffix
+ * (f->suffix or f->part_suffix)
+ * @buf: PATH_MAX bytes
+ *
+ * Return: 0, or -ENAMETOOLONG.
+ */
+int fring_name(struct fring *f, char *buf, unsigned int seq,
+	       const char *suffix)
 {
 	return lwp_series_name(buf, PATH_MAX, f->cfg.prefix, seq, suffix);
 }
@@ -237,14 +96,14 @@ static int name(struct fring *f, char *buf, unsigned int seq,
 /*
  * The final name of @pf: with a strftime prefix (-G), the prefix as of
  * the start of the file's period; the .part files keep the prefix as
- * it is (name()).
+ * it is (fring_name()).
  */
 static int final_name(struct fring *f, char *buf, struct pfile *pf)
 {
 	char pre[PATH_MAX];
 
 	if (!f->pattern)
-		return name(f, buf, pf->seq, f->suffix);
+		return fring_name(f, buf, pf->seq, f->suffix);
 	if (lwp_expand_prefix(f->cfg.prefix, pf->start, pre, sizeof(pre)))
 		return -ENAMETOOLONG;
 	return lwp_series_name(buf, PATH_MAX, pre, pf->seq, f->suffix);
@@ -294,315 +153,6 @@ static void drop_behind(struct fring *f, struct pfile *pf, uint64_t off)
 	pf->dropped = to;
 }
 
-static void sw_fail(struct fring *f, int ret, const char *msg);
-
-static void write_fail(struct fring *f, struct pfile *pf, int ret)
-{
-	char part[PATH_MAX], msg[LWP_ERRLEN];
-
-	name(f, part, pf->seq, f->part_suffix);
-	lwp_err(msg, ret, "cannot write %s: %s", part, strerror(-ret));
-	pthread_mutex_lock(&f->lock);
-	sw_fail(f, ret, msg);
-	pthread_mutex_unlock(&f->lock);
-}
-
-/* io_getevents(); weak: the unit tests put disk errors into it. */
-__attribute__((weak)) long lwp_aio_getevents(aio_context_t ctx, long min,
-					     long nr, struct io_event *ev)
-{
-	return syscall(SYS_io_getevents, ctx, min, nr, ev, NULL);
-}
-
-/* Callers reap until a slot is free. */
-static struct iocb *aio_prep(struct fring *f, struct pfile *pf,
-			     const uint8_t *buf, uint64_t len, uint64_t off,
-			     bool tail)
-{
-	struct aio_slot *sl = f->slot;
-
-	while (sl->busy)
-		sl++;
-	if (tail) {
-		/* the page's copy, zeroed past the end: its own bounce */
-		uint8_t *b = f->bounce + (sl - f->slot) * f->page;
-
-		memcpy(b, buf, len);
-		memset(b + len, 0, f->page - len);
-		buf = b;
-		len = f->page;
-	}
-	memset(&sl->cb, 0, sizeof(sl->cb));
-	sl->cb.aio_data = (uintptr_t)sl;
-	sl->cb.aio_lio_opcode = IOCB_CMD_PWRITE;
-	sl->cb.aio_fildes = pf->fd;
-	sl->cb.aio_buf = (uintptr_t)buf;
-	sl->cb.aio_nbytes = len;
-	sl->cb.aio_offset = off;
-	sl->pf = pf;
-	sl->off = off;
-	sl->tail = tail;
-	sl->busy = true;
-	return &sl->cb;
-}
-
-/* All of @cbs in one io_submit(), which a signal does not cut short. */
-static int aio_submit(struct fring *f, struct iocb **cbs, unsigned int n)
-{
-	unsigned int i = 0;
-	long r;
-	int ret;
-
-	while (i < n) {
-		r = syscall(SYS_io_submit, f->aio, (long)(n - i), cbs + i);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			ret = r < 0 ? -errno : -EIO;
-			for (; i < n; i++)
-				((struct aio_slot *)(uintptr_t)
-				 cbs[i]->aio_data)->busy = false;
-			return ret;
-		}
-		i += r;
-		f->aio_n += r;
-	}
-	return 0;
-}
-
-/* Is the partial page @off of @pf being written? */
-static bool tail_in_flight(struct fring *f, struct pfile *pf, uint64_t off)
-{
-	unsigned int i;
-
-	for (i = 0; i < AIO_DEPTH; i++)
-		if (f->slot[i].busy && f->slot[i].tail &&
-		    f->slot[i].pf == pf && f->slot[i].off == off)
-			return true;
-	return false;
-}
-
-/* The pages tails went to, whole now, once those tails are on the disk. */
-static int defer_submit(struct fring *f)
-{
-	struct iocb *cbs[AIO_DEPTH];
-	struct aio_defer *d;
-	unsigned int i = 0, k = 0;
-
-	while (i < f->ndefer && f->aio_n + k < AIO_DEPTH) {
-		d = &f->defer[i];
-		if (tail_in_flight(f, d->pf, d->off)) {
-			i++;
-			continue;
-		}
-		cbs[k++] = aio_prep(f, d->pf, d->pf->map + d->off, f->page,
-				    d->off, false);
-		f->defer[i] = f->defer[--f->ndefer];
-	}
-	return k ? aio_submit(f, cbs, k) : 0;
-}
-
-static uint64_t huge_up(uint64_t v)
-{
-	return (v + STAGE_HUGE - 1) & ~(STAGE_HUGE - 1);
-}
-
-/*
- * --io direct: the huge page at @c in @pf is on the disk.  It moves
- * ahead of the writer instead of being freed: the kernel clears a fresh
- * huge page at its first touch, and that cost more CPU than the drain
- * thread's own copy (27 % of the machine at 1.7 GB/s, issue 16).  It
- * goes where the drain thread cannot be yet: in the current file, past
- * what was submitted by more than the drain thread may stage (@reach);
- * else in the file prepared next, which @lock keeps from becoming the
- * current one during the move.  Where neither has room, or mremap()
- * fails (the map count limit), the page is freed.
- */
-static void recycle(struct fring *f, struct pfile *pf, uint64_t c)
-{
-	uint64_t end = f->cfg.file_size & ~(STAGE_HUGE - 1), d = 0;
-	struct pfile *to;
-	void *p = MAP_FAILED;
-
-	pthread_mutex_lock(&f->lock);
-	to = f->cur;
-	if (to->direct) {
-		d = huge_up(to->submitted + f->reach);
-		d = d > to->recv ? d : to->recv;
-		d = d > huge_up(to->pop_end) ? d : huge_up(to->pop_end);
-	}
-	if (!to->direct || d + STAGE_HUGE > end) {
-		to = f->next;
-		if (to && to->direct) {
-			d = huge_up(to->pop_end);
-			d = d > to->recv ? d : to->recv;
-		}
-	}
-	if (to && to->direct && d + STAGE_HUGE <= end) {
-		/*
-		 * The source stays mapped (empty): a hole would let a new
-		 * mapping in, which this file's munmap() would then take.
-		 */
-		p = mremap(pf->map + c, STAGE_HUGE, STAGE_HUGE,
-			   MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP,
-			   to->map + d);
-		if (p != MAP_FAILED)
-			to->recv = d + STAGE_HUGE;
-	}
-	pthread_mutex_unlock(&f->lock);
-	if (p == MAP_FAILED)
-		madvise(pf->map + c, STAGE_HUGE, MADV_DONTNEED);
-}
-
-/*
- * What of @pf below @pf->submitted is not on the disk yet: @pf->backlog
- * bytes, the lowest at @pf->written.  Memory below that is freed, and a
- * drain thread waiting for the disk looks again.
- */
-static void aio_frontier(struct fring *f, struct pfile *pf)
-{
-	uint64_t lo = pf->submitted, backlog = 0;
-	struct aio_slot *sl;
-	unsigned int i;
-
-	for (i = 0; i < f->ndefer; i++) {
-		if (f->defer[i].pf != pf)
-			continue;
-		backlog += f->page;
-		if (f->defer[i].off < lo)
-			lo = f->defer[i].off;
-	}
-	for (sl = f->slot; sl < f->slot + AIO_DEPTH; sl++) {
-		if (!sl->busy || sl->tail || sl->pf != pf)
-			continue;
-		backlog += sl->cb.aio_nbytes;
-		if (sl->off < lo)
-			lo = sl->off;
-	}
-	/* whole huge pages: freeing part of one splits it */
-	for (; pf->dropped + STAGE_HUGE <= lo; pf->dropped += STAGE_HUGE)
-		recycle(f, pf, pf->dropped);
-	pthread_mutex_lock(&f->lock);
-	pf->written = lo;
-	pf->backlog = backlog;
-	pthread_cond_broadcast(&f->cond);
-	pthread_mutex_unlock(&f->lock);
-}
-
-/* Collect at least @min completed writes, and act on them. */
-static int aio_reap(struct fring *f, unsigned int min)
-{
-	struct io_event ev[AIO_DEPTH];
-	struct pfile *pf = NULL;
-	struct aio_slot *sl;
-	int n, i, r, ret = 0;
-
-	do {
-		n = lwp_aio_getevents(f->aio, min, AIO_DEPTH, ev);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0) {
-		/* Cannot happen with a valid context; never spin on it. */
-		ret = -errno;
-		for (i = 0; i < AIO_DEPTH; i++) {
-			sl = &f->slot[i];
-			if (sl->busy && !sl->pf->werr)
-				sl->pf->werr = ret;
-			if (sl->busy)
-				write_fail(f, sl->pf, ret);
-			sl->busy = false;
-		}
-		f->aio_n = 0;
-		f->ndefer = 0;
-		return ret;
-	}
-	for (i = 0; i < n; i++) {
-		sl = (struct aio_slot *)(uintptr_t)ev[i].data;
-		sl->busy = false;
-		f->aio_n--;
-		r = 0;
-		if (ev[i].res < 0)
-			r = (int)ev[i].res;
-		else if ((uint64_t)ev[i].res != sl->cb.aio_nbytes)
-			r = -EIO;
-		if (r && !sl->pf->werr)
-			sl->pf->werr = r;
-		if (r && !ret) {
-			ret = r;
-			write_fail(f, sl->pf, r);
-		}
-		if (pf && pf != sl->pf)
-			aio_frontier(f, pf);
-		pf = sl->pf;
-	}
-	r = defer_submit(f);
-	if (r && !ret) {
-		ret = r;
-		write_fail(f, pf, r);
-	}
-	if (pf)
-		aio_frontier(f, pf);
-	return ret;
-}
-
-/*
- * --io direct, behind the writer: put the records up to @end, a record
- * boundary, into the file.  Whole pages go once; the page @end falls in
- * goes as a copy zeroed past @end (a tail), and again, whole or as a
- * longer tail, once that copy is on the disk: two writes of one page
- * in flight could land in either order, writes of different pages
- * cannot harm each other.  The requests of one call go in one
- * io_submit(), which a signal does not cut, and a dying process's
- * requests all complete, so the file on the disk only ever holds whole
- * records up to a page whose tail ends them with zeroes, where repair
- * stops: a SIGKILL loses the records staged since, never tears one.
- */
-static int aio_write_behind(struct fring *f, struct pfile *pf, uint64_t end)
-{
-	uint64_t to = end & ~(f->page - 1), p = pf->submitted, req = AIO_REQ;
-	uint64_t off, whole;
-	struct iocb *cbs[AIO_DEPTH];
-	unsigned int k = 0, need;
-	bool defer = false;
-	int ret;
-
-	if (end == pf->tail_end)
-		return 0;
-	if (to == p) {
-		while (tail_in_flight(f, pf, p)) {
-			ret = aio_reap(f, 1);
-			if (ret)
-				return ret;
-		}
-	} else {
-		defer = tail_in_flight(f, pf, p);
-	}
-	off = defer ? p + f->page : p;
-	whole = to > off ? to - off : 0;
-	if (whole > (AIO_DEPTH - 2) * req)
-		req = (whole / (AIO_DEPTH - 2) + f->page - 1) & ~(f->page - 1);
-	need = (whole + req - 1) / req + 1;
-	/* a deferred page takes a slot later: keep room for them all */
-	while (f->aio_n + f->ndefer + need + defer > AIO_DEPTH) {
-		ret = aio_reap(f, 1);
-		if (ret)
-			return ret;
-	}
-	if (end > to)
-		cbs[k++] = aio_prep(f, pf, pf->map + to, end - to, to, true);
-	for (; off < to; off += req)
-		cbs[k++] = aio_prep(f, pf, pf->map + off,
-				    to - off < req ? to - off : req, off, false);
-	if (defer)
-		f->defer[f->ndefer++] = (struct aio_defer){ .pf = pf, .off = p };
-	pthread_mutex_lock(&f->lock);
-	pf->submitted = to;
-	pthread_mutex_unlock(&f->lock);
-	pf->tail_end = end;
-	ret = aio_submit(f, cbs, k);
-	aio_frontier(f, pf);
-	return ret;
-}
-
 /* The prefaulter's part of the window: @pf is written up to @off. */
 static void serve(struct fring *f, struct pfile *pf, uint64_t off)
 {
@@ -614,31 +164,10 @@ static void serve(struct fring *f, struct pfile *pf, uint64_t off)
 		return;
 	}
 	/* The disk first: populating clears huge pages, a while. */
-	ret = aio_write_behind(f, pf, off);
+	ret = fring_aio_write_behind(f, pf, off);
 	if (ret)
-		write_fail(f, pf, ret);
+		fring_write_fail(f, pf, ret);
 	populate(f, pf, off + f->window);
-}
-
-/*
- * --io direct: all of a file the writer left is on the disk before
- * anything of the next one is written, so that a crash loses only the
- * end of the series, never records in the middle of it.
- */
-static void write_out(struct fring *f, struct pfile *pf)
-{
-	int r, ret = aio_write_behind(f, pf, pf->off);
-
-	for (;;) {
-		r = f->aio_n ? aio_reap(f, 1) : defer_submit(f);
-		ret = ret ? ret : r;
-		if (!f->aio_n && !f->ndefer)
-			break;
-	}
-	if (ret && !pf->werr)
-		pf->werr = ret;
-	if (ret)
-		write_fail(f, pf, ret);
 }
 
 static void *prefaulter_main(void *arg)
@@ -654,7 +183,7 @@ static void *prefaulter_main(void *arg)
 			f->pre_close = pf->pnext;
 			f->pre_busy = pf;
 			pthread_mutex_unlock(&f->lock);
-			write_out(f, pf);
+			fring_aio_write_out(f, pf);
 			pthread_mutex_lock(&f->lock);
 			pf->staged = false;
 			f->pre_busy = NULL;
@@ -676,7 +205,7 @@ static void *prefaulter_main(void *arg)
 		if (f->aio_n) {
 			/* --io direct: free memory as the disk takes it */
 			pthread_mutex_unlock(&f->lock);
-			aio_reap(f, 1);
+			fring_aio_reap(f, 1);
 			pthread_mutex_lock(&f->lock);
 			continue;
 		}
@@ -737,31 +266,6 @@ static void window_check(struct fring *f, bool idle)
 }
 
 /*
- * --io direct: memory for a file's records, at the file's offsets, in
- * huge pages where the kernel gives them: the staging memory is faulted
- * in and freed at the disk's rate, and 4 KiB pages cost a fault, a
- * clear and a free each, half a core at 1.4 GB/s (issue 16).
- */
-static uint8_t *stage_map(struct fring *f, uint64_t size)
-{
-	uint64_t len = size + STAGE_HUGE;
-	uint64_t used = (size + f->page - 1) & ~(f->page - 1);
-	uint8_t *p, *a;
-
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (p == MAP_FAILED)
-		return p;
-	a = (uint8_t *)(((uintptr_t)p + STAGE_HUGE - 1) & ~(STAGE_HUGE - 1));
-	if (a > p)
-		munmap(p, a - p);
-	if (p + len > a + used)
-		munmap(a + used, p + len - (a + used));
-	madvise(a, size, MADV_HUGEPAGE);
-	return a;
-}
-
-/*
  * Create, preallocate and map file @seq.  fallocate() reserves the blocks
  * now, so that a full disk shows up here as an error the drain thread
  * can report instead of as SIGBUS on a store into the mapping later.
@@ -786,7 +290,7 @@ static int file_prepare(struct fring *f, unsigned int seq,
 	make_room(f, size);
 	pf->seq = seq;
 	pf->off = f->hdr_len;
-	ret = name(f, part, seq, f->part_suffix);
+	ret = fring_name(f, part, seq, f->part_suffix);
 	if (ret) {
 		lwp_err(err, ret, "file name too long for prefix %s",
 			f->cfg.prefix);
@@ -848,7 +352,7 @@ static int file_prepare(struct fring *f, unsigned int seq,
 	}
 map:
 	if (pf->direct)
-		pf->map = stage_map(f, size);
+		pf->map = fring_stage_map(f, size);
 	else
 		pf->map = mmap(NULL, size, PROT_READ | PROT_WRITE,
 			       MAP_SHARED, pf->fd, 0);
@@ -886,7 +390,7 @@ static void file_discard(struct fring *f, struct pfile *pf)
 
 	munmap(pf->map, f->cfg.file_size);
 	close(pf->fd);
-	if (!name(f, part, pf->seq, f->part_suffix))
+	if (!fring_name(f, part, pf->seq, f->part_suffix))
 		unlink(part);
 	free(pf);
 }
@@ -1251,9 +755,9 @@ static int file_flush(struct fring *f, struct pfile *pf, char *err)
 	char part[PATH_MAX];
 	int ret;
 
-	name(f, part, pf->seq, f->part_suffix);
+	fring_name(f, part, pf->seq, f->part_suffix);
 	if (pf->direct) {
-		/* written out by write_out(); a failed write fails the file */
+		/* written out by fring_aio_write_out(); a failed write fails the file */
 		ret = pf->werr;
 		if (ret) {
 			munmap(pf->map, f->cfg.file_size);
@@ -1300,7 +804,7 @@ static int file_publish(struct fring *f, struct pfile *pf, size_t current,
 	char part[PATH_MAX], final[PATH_MAX];
 	int ret = 0;
 
-	name(f, part, pf->seq, f->part_suffix);
+	fring_name(f, part, pf->seq, f->part_suffix);
 	if (final_name(f, final, pf)) {
 		ret = lwp_err(err, -ENAMETOOLONG,
 			      "cannot name %s by its time: -w pattern too long",
@@ -1330,8 +834,13 @@ static int file_finish(struct fring *f, struct pfile *pf, size_t current,
 	return ret ? ret : file_publish(f, pf, current, err);
 }
 
-/* The first error of the threads behind the writer; @lock held. */
-static void sw_fail(struct fring *f, int ret, const char *msg)
+/**
+ * fring_sw_fail() - the first error of the threads behind the writer,
+ * kept until the drain thread reports it; @lock held
+ * @ret: a negative errno
+ * @msg: its message, LWP_ERRLEN bytes
+ */
+void fring_sw_fail(struct fring *f, int ret, const char *msg)
 {
 	if (f->sw_err)
 		return;
@@ -1381,7 +890,7 @@ static void *finisher_main(void *arg)
 			pthread_mutex_lock(&f->lock);
 			f->fin_busy = false;
 			if (ret)
-				sw_fail(f, ret, msg);
+				fring_sw_fail(f, ret, msg);
 			else
 				pfile_append(&f->flushed, pf);
 			pthread_cond_broadcast(&f->cond);
@@ -1442,7 +951,7 @@ static void *swapper_main(void *arg)
 			ret = file_publish(f, pf, 1, msg);
 			pthread_mutex_lock(&f->lock);
 			if (ret)
-				sw_fail(f, ret, msg);
+				fring_sw_fail(f, ret, msg);
 			continue;
 		}
 		if (f->fadv_pf) {
@@ -1604,21 +1113,10 @@ int fring_open(struct fring **out, const struct fring_cfg *cfg, char *err)
 	f->step = f->window / 4;
 	/* how far the drain thread can be past what was submitted */
 	f->reach = 2 * f->window + LWPCAP_SEG_SIZE_MAX;
-	if (cfg->io != LWP_IO_MMAP) {
-		/* a page per request in flight */
-		ret = -posix_memalign((void **)&f->bounce, f->page,
-				      AIO_DEPTH * f->page);
-		if (ret) {
-			free(f);
-			return lwp_err(err, ret, "out of memory");
-		}
-		if (syscall(SYS_io_setup, AIO_DEPTH, &f->aio)) {
-			if (cfg->io == LWP_IO_DIRECT)
-				say(f, "--io direct: no asynchronous I/O (%s); writing through the page cache (--io mmap)",
-				    strerror(errno));
-			f->cfg.io = LWP_IO_MMAP;
-			f->aio = 0;
-		}
+	ret = fring_aio_setup(f, err);
+	if (ret) {
+		free(f);
+		return ret;
 	}
 
 	/* Before repair: the .part files of a live reader are not debris. */
@@ -1677,9 +1175,7 @@ err_free_done:
 err_unlock:
 	close(f->lock_fd);
 err_free:
-	if (f->aio)
-		syscall(SYS_io_destroy, f->aio);
-	free(f->bounce);
+	fring_aio_teardown(f);
 	free(f);
 	return ret;
 }
@@ -2173,7 +1669,7 @@ int fring_close(struct fring *f, struct fring_stats *final, char *err)
 			put_trailer(f, f->cur);
 		/* the prefaulter is gone: its writer is this thread's now */
 		if (f->cur->direct)
-			write_out(f, f->cur);
+			fring_aio_write_out(f, f->cur);
 		r = file_finish(f, f->cur, 0, msg);
 
 		if (r && !ret)
@@ -2196,9 +1692,7 @@ int fring_close(struct fring *f, struct fring_stats *final, char *err)
 	pthread_mutex_destroy(&f->lock);
 	free(f->done);
 	close(f->lock_fd);
-	if (f->aio)
-		syscall(SYS_io_destroy, f->aio);
-	free(f->bounce);
+	fring_aio_teardown(f);
 	free(f);
 	return ret;
 }

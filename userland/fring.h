@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * fring.h - the file series' insides, shared by the files that make it
+ * up; filering.h is what the rest of the reader sees.
+ *
+ *   filering.c   the series: open, rotate, tick, close, the swapper and
+ *                finisher threads, the output ops table
+ *   aiowrite.c   --io direct: staging memory and the O_DIRECT/AIO engine
+ *
+ * Threads: the drain thread owns @cur and the stats; the swapper owns
+ * the list of completed files, the -z children, @next_seq and the -W
+ * spare, and prepares the next file before anything else; the
+ * prefaulter only serves the window of the current file and the
+ * finisher only flushes completed files to the disk and unlinks what
+ * -W retired, so that neither the drain thread nor the next file waits
+ * behind the file system's slow calls (fallocate(), unlink(),
+ * fdatasync(), writeback throttling); @lock guards the hand-over fields
+ * between them (@next, @next_err, @want_next, @closing, @flushing,
+ * @flushed, @fin_busy, @fin_stop, @rm, @nrm, @stop, @sw_err, @svc,
+ * @svc_off, @pre_busy, @pre_stop, @fadv_pf, @fadv_from, @fadv_to, and
+ * @cur and @next themselves for recycle()).
+ */
+#ifndef _TG3CAP_FRING_H
+#define _TG3CAP_FRING_H
+
+#include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+#include <linux/aio_abi.h>
+
+#include "filering.h"
+#include "postrotate.h"
+#include "series.h"
+#include "util.h"
+
+#define AIO_DEPTH	64
+
+/*
+ * @off and @svc_at belong to the drain thread; @pop_end, @dropped and
+ * @fadv_from to the prefaulter, which serves the window (see serve()).
+ */
+struct pfile {
+	int fd;
+	uint8_t *map;
+	uint64_t off;
+	unsigned int seq;
+	time_t deadline;
+	time_t start;
+	struct pfile *qnext;
+	uint64_t svc_at;
+	uint64_t svc_ns;
+	uint64_t svc_off;
+	uint64_t pop_end;
+	uint64_t recv;
+	uint64_t dropped;
+	uint64_t fadv_from;
+	bool direct;
+	uint64_t written;
+	uint64_t submitted;
+	uint64_t backlog;
+	uint64_t tail_end;
+	int werr;
+	struct pfile *pnext;
+	bool staged;
+};
+
+/* An O_DIRECT write in flight; @tail: the copy of a partial page. */
+struct aio_slot {
+	struct iocb cb;
+	struct pfile *pf;
+	uint64_t off;
+	bool tail;
+	bool busy;
+};
+
+struct fring {
+	struct fring_cfg cfg;
+	struct pfile *cur;
+	uint64_t pkts_limit_left;
+
+	pthread_t swapper;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct pfile *next;
+	int next_err;
+	char next_msg[LWP_ERRLEN];
+	bool want_next;
+	struct pfile *closing;
+	struct pfile *flushing;
+	struct pfile *flushed;
+	pthread_t finisher;
+	bool fin_live;
+	bool fin_busy;
+	bool fin_stop;
+	unsigned int *rm;
+	size_t nrm;
+	int spare_fd;
+	bool no_spare;
+	bool stop;
+	int sw_err;
+	char sw_msg[LWP_ERRLEN];
+	struct pfile *svc;
+	uint64_t svc_off;
+	pthread_t prefaulter;
+	struct pfile *pre_busy;
+	struct pfile *pre_close;
+	bool pre_stop;
+	struct pfile *fadv_pf;
+	uint64_t fadv_from;
+	uint64_t fadv_to;
+	uint64_t window;
+	uint64_t step;
+	uint64_t reach;
+	uint64_t page;
+	uint8_t *bounce;
+	aio_context_t aio;
+	struct aio_slot slot[AIO_DEPTH];
+	unsigned int aio_n;
+	struct aio_defer {
+		struct pfile *pf;
+		uint64_t off;
+	} defer[AIO_DEPTH];
+	unsigned int ndefer;
+
+	unsigned int next_seq;
+	unsigned int *done;
+	size_t ndone;
+	size_t done_cap;
+	struct lwp_post post;
+	char dir[PATH_MAX];
+	char base[NAME_MAX + 1];
+	struct lwp_pat pat;
+	mode_t mode;
+
+	struct fring_stats st;
+	bool abort;
+	int lock_fd;
+	unsigned int first_seq;
+
+	size_t hdr_len;
+	uint32_t trailer;
+	const char *suffix;
+	const char *part_suffix;
+	uint64_t recs;
+	bool pattern;
+};
+
+#define say(f, ...) lwp_say((f)->cfg.log, (f)->cfg.log_arg, __VA_ARGS__)
+
+/* Other threads read the stats while the drain thread adds to them. */
+static inline void stat_add(uint64_t *ctr, uint64_t v)
+{
+	__atomic_store_n(ctr, __atomic_load_n(ctr, __ATOMIC_RELAXED) + v,
+			 __ATOMIC_RELAXED);
+}
+
+/* filering.c */
+int fring_name(struct fring *f, char *buf, unsigned int seq,
+	       const char *suffix);
+void fring_sw_fail(struct fring *f, int ret, const char *msg);
+
+/* aiowrite.c */
+int fring_aio_setup(struct fring *f, char *err);
+void fring_aio_teardown(struct fring *f);
+uint8_t *fring_stage_map(struct fring *f, uint64_t size);
+int fring_aio_write_behind(struct fring *f, struct pfile *pf, uint64_t end);
+int fring_aio_reap(struct fring *f, unsigned int min);
+void fring_aio_write_out(struct fring *f, struct pfile *pf);
+void fring_write_fail(struct fring *f, struct pfile *pf, int ret);
+
+#endif /* _TG3CAP_FRING_H */
