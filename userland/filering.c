@@ -4,16 +4,9 @@
  *
  * The series as a whole: open, rotate, tick and close, the swapper and
  * finisher threads behind the drain thread, and the output ops table.
- * Its state and threads are described in fring.h; the --io direct
- * writer is aiowrite.c.
- *
- * Memory: a file is not prefaulted whole.  The prefaulter prefaults a
- * window (@cfg.window) ahead of the writer and, behind it, unmaps the
- * pages written, and the swapper starts their writeback; the drain
- * thread asks for this every quarter window.  The mapped part of a file
- * is thus about one window and a quarter, and the page cache behind the writer is
- * left to writeback instead of piling up; a completed file's clean
- * pages are dropped after its fdatasync().
+ * Its state and threads are described in fring.h; the window around
+ * the writer and the prefaulter are mapwrite.c, the --io direct writer
+ * aiowrite.c.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -38,13 +31,6 @@
 #include "pcapfile.h"
 #include "postrotate.h"
 #include "util.h"
-
-/* --io direct: records staged at most this long before a write starts */
-#define STAGE_MAX_NS	(1000ULL * 1000 * 1000)
-
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE	23	/* Linux 5.14 */
-#endif
 
 /*
  * Not time(): it reads the coarse clock, up to a tick behind the
@@ -107,162 +93,6 @@ static int final_name(struct fring *f, char *buf, struct pfile *pf)
 	if (lwp_expand_prefix(f->cfg.prefix, pf->start, pre, sizeof(pre)))
 		return -ENAMETOOLONG;
 	return lwp_series_name(buf, PATH_MAX, pre, pf->seq, f->suffix);
-}
-
-/*
- * Take the page faults of @pf up to @end here, in the swapper, rather
- * than in the drain thread.  Older kernels lack the advice; the faults
- * then happen on first write.
- */
-static void populate(struct fring *f, struct pfile *pf, uint64_t end)
-{
-	end = (end + f->page - 1) & ~(f->page - 1);
-	if (end > f->cfg.file_size)
-		end = f->cfg.file_size;
-	if (f->cfg.no_populate || end <= pf->pop_end)
-		return;
-	madvise(pf->map + pf->pop_end, end - pf->pop_end,
-		MADV_POPULATE_WRITE);
-	pf->pop_end = end;
-}
-
-/*
- * Behind the writer at @off: unmap the whole pages written (their data
- * stays in the page cache), and have the swapper start their writeback
- * and drop those of the step before that writeback has cleaned by now
- * (posix_fadvise() may wait in the block layer's writeback throttle: not
- * here, ahead of the writer).
- */
-static void drop_behind(struct fring *f, struct pfile *pf, uint64_t off)
-{
-	uint64_t to = off & ~(f->page - 1);
-
-	if (to <= pf->dropped)
-		return;
-	madvise(pf->map + pf->dropped, to - pf->dropped, MADV_DONTNEED);
-	pthread_mutex_lock(&f->lock);
-	if (f->fadv_pf != pf) {
-		/* The previous file's request goes: its finish drops all. */
-		f->fadv_pf = pf;
-		f->fadv_from = pf->fadv_from;
-	}
-	f->fadv_to = to;
-	pthread_cond_broadcast(&f->cond);
-	pthread_mutex_unlock(&f->lock);
-	pf->fadv_from = pf->dropped;
-	pf->dropped = to;
-}
-
-/* The prefaulter's part of the window: @pf is written up to @off. */
-static void serve(struct fring *f, struct pfile *pf, uint64_t off)
-{
-	int ret;
-
-	if (!pf->direct) {
-		populate(f, pf, off + f->window);
-		drop_behind(f, pf, off);
-		return;
-	}
-	/* The disk first: populating clears huge pages, a while. */
-	ret = fring_aio_write_behind(f, pf, off);
-	if (ret)
-		fring_write_fail(f, pf, ret);
-	populate(f, pf, off + f->window);
-}
-
-static void *prefaulter_main(void *arg)
-{
-	struct fring *f = arg;
-	struct pfile *pf;
-	uint64_t off;
-
-	pthread_mutex_lock(&f->lock);
-	for (;;) {
-		if (f->pre_close) {
-			pf = f->pre_close;
-			f->pre_close = pf->pnext;
-			f->pre_busy = pf;
-			pthread_mutex_unlock(&f->lock);
-			fring_aio_write_out(f, pf);
-			pthread_mutex_lock(&f->lock);
-			pf->staged = false;
-			f->pre_busy = NULL;
-			pthread_cond_broadcast(&f->cond);
-			continue;
-		}
-		if (f->svc) {
-			pf = f->svc;
-			off = f->svc_off;
-			f->svc = NULL;
-			f->pre_busy = pf;
-			pthread_mutex_unlock(&f->lock);
-			serve(f, pf, off);
-			pthread_mutex_lock(&f->lock);
-			f->pre_busy = NULL;
-			pthread_cond_broadcast(&f->cond);
-			continue;
-		}
-		if (f->aio_n) {
-			/* --io direct: free memory as the disk takes it */
-			pthread_mutex_unlock(&f->lock);
-			fring_aio_reap(f, 1);
-			pthread_mutex_lock(&f->lock);
-			continue;
-		}
-		if (f->pre_stop)
-			break;
-		pthread_cond_wait(&f->cond, &f->lock);
-	}
-	pthread_mutex_unlock(&f->lock);
-	return NULL;
-}
-
-/*
- * --io direct: what the writer has staged and the disk does not hold
- * yet, or the disk's requests in flight; @lock held.  The memory behind
- * it is freed in order, so a request slower than those after it holds
- * some more for a while.
- */
-static uint64_t unwritten(struct pfile *pf)
-{
-	return pf->off - pf->submitted + pf->backlog;
-}
-
-/*
- * The drain thread's part: ask for serve() every quarter window.  With
- * --io direct, also once a second at low rates and whenever the ring is
- * empty (@idle), so that a crash loses at most a second of records, and
- * wait while two windows are not on the disk: the records then wait in
- * the ring (and its drops show a disk too slow) instead of piling up in
- * memory.
- */
-static void window_check(struct fring *f, bool idle)
-{
-	struct pfile *pf = f->cur;
-	uint64_t lim = 2 * f->window, t0, now = 0;
-
-	if (pf->off < pf->svc_at) {
-		if (!pf->direct || pf->off == pf->svc_off)
-			return;
-		now = lwp_now_ns();
-		if (!idle && now - pf->svc_ns < STAGE_MAX_NS)
-			return;
-	}
-	pf->svc_ns = now ? now : lwp_now_ns();
-	pf->svc_off = pf->off;
-	pf->svc_at = pf->off + f->step;
-	pthread_mutex_lock(&f->lock);
-	f->svc = pf;
-	f->svc_off = pf->off;
-	pthread_cond_broadcast(&f->cond);
-	if (pf->direct && unwritten(pf) > lim) {
-		stat_add(&f->st.waits, 1);
-		t0 = lwp_now_ns();
-		while (unwritten(pf) > lim && !f->sw_err)
-			pthread_cond_wait(&f->cond, &f->lock);
-		stat_add(&f->st.wait_ns, lwp_now_ns() - t0);
-	}
-	pthread_mutex_unlock(&f->lock);
 }
 
 /*
@@ -366,7 +196,7 @@ map:
 	 * here held the next file up behind the drain thread (issue 16);
 	 * the prefaulter populates the rest after each write.
 	 */
-	populate(f, pf, pf->direct ? f->step : f->window);
+	fring_populate(f, pf, pf->direct ? f->step : f->window);
 	pf->svc_at = f->step;
 	if (f->cfg.format == LWP_FMT_PCAPNG)
 		pcapng_hdr_fill(pf->map, f->cfg.ifname, f->cfg.snaplen,
@@ -1140,7 +970,7 @@ int fring_open(struct fring **out, const struct fring_cfg *cfg, char *err)
 	pthread_mutex_init(&f->lock, NULL);
 	pthread_cond_init(&f->cond, NULL);
 	f->want_next = true;
-	ret = -pthread_create(&f->prefaulter, NULL, prefaulter_main, f);
+	ret = -pthread_create(&f->prefaulter, NULL, fring_prefaulter_main, f);
 	if (ret) {
 		lwp_err(err, ret, "cannot start the prefaulter thread: %s",
 			strerror(-ret));
@@ -1442,7 +1272,7 @@ static int write_batch(struct fring *f, const struct lwp_batch *b,
 		 * to 128 MiB after a stall): served only once a batch, the
 		 * disk went idle for 40 ms at a time (issue 16).
 		 */
-		window_check(f, false);
+		fring_window_check(f, false);
 		lwp_batch_release(b, i + 1);
 	}
 	if (counting)
@@ -1739,7 +1569,7 @@ void fring_abort(struct fring *f)
 /* The ring is empty: a good moment to write what is staged. */
 static int out_tick(void *f, char *err)
 {
-	window_check(f, true);
+	fring_window_check(f, true);
 	return fring_tick(f, err);
 }
 

@@ -5,6 +5,8 @@
  *
  *   filering.c   the series: open, rotate, tick, close, the swapper and
  *                finisher threads, the output ops table
+ *   mapwrite.c   the window around the writer: the prefaulter thread;
+ *                the whole writer for --io mmap
  *   aiowrite.c   --io direct: staging memory and the O_DIRECT/AIO engine
  *
  * Threads: the drain thread owns @cur and the stats; the swapper owns
@@ -160,6 +162,11 @@ static inline void stat_add(uint64_t *ctr, uint64_t v)
 int fring_name(struct fring *f, char *buf, unsigned int seq,
 	       const char *suffix);
 void fring_sw_fail(struct fring *f, int ret, const char *msg);
+
+/* mapwrite.c */
+void fring_populate(struct fring *f, struct pfile *pf, uint64_t end);
+void *fring_prefaulter_main(void *arg);
+void fring_window_check(struct fring *f, bool idle);
 
 /* aiowrite.c */
 int fring_aio_setup(struct fring *f, char *err);
