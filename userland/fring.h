@@ -8,6 +8,8 @@
  *   mapwrite.c   the window around the writer: the prefaulter thread;
  *                the whole writer for --io mmap
  *   aiowrite.c   --io direct: staging memory and the O_DIRECT/AIO engine
+ *   retention.c  the scan of the series at start, -W, --min-free,
+ *                --max-disk, the spare
  *
  * Threads: the drain thread owns @cur and the stats; the swapper owns
  * the list of completed files, the -z children, @next_seq and the -W
@@ -176,5 +178,15 @@ int fring_aio_write_behind(struct fring *f, struct pfile *pf, uint64_t end);
 int fring_aio_reap(struct fring *f, unsigned int min);
 void fring_aio_write_out(struct fring *f, struct pfile *pf);
 void fring_write_fail(struct fring *f, struct pfile *pf, int ret);
+
+/* retention.c */
+int fring_scan_series(struct fring *f, char *err);
+int fring_done_push(struct fring *f, unsigned int seq);
+void fring_trim(struct fring *f, size_t current);
+void fring_retire_now(struct fring *f);
+void fring_make_room(struct fring *f, uint64_t size);
+bool fring_room_again(struct fring *f, int fd, unsigned int tries);
+int fring_spare_take(struct fring *f, const char *part, uint64_t size);
+void fring_spare_drop(struct fring *f);
 
 #endif /* _TG3CAP_FRING_H */

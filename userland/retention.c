@@ -1,0 +1,496 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * retention.c - what the series keeps on the disk: its scan at start,
+ * -W, --min-free and --max-disk, and the spare.
+ *
+ * The swapper calls these (and fring_open()/fring_close() before and
+ * after it runs): the list of completed files (@done), @next_seq and
+ * the spare are its own.  Names are the series' (series.c): a file is
+ * the series' only if lwp_pat_match() says so, and it is removed under
+ * every name -z gave it, never as a .part.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "fring.h"
+
+static int cmp_uint(const void *a, const void *b)
+{
+	unsigned int x = *(const unsigned int *)a, y = *(const unsigned int *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Is @name one of the series' files (lwp_pat_match())?  Which one? */
+static int own(struct fring *f, const char *name, unsigned int *seq,
+	       bool *part)
+{
+	struct lwp_name nm;
+
+	if (lwp_pat_match(&f->pat, name, &nm))
+		return -ENOENT;
+	*seq = nm.seq;
+	*part = nm.part;
+	return 0;
+}
+
+/*
+ * Remove every name of the files @seqs (sorted): PREFIX.NNNNNN.pcap and
+ * whatever -z made of it (PREFIX.NNNNNN.pcap.gz, ...), never a .part.
+ */
+static void remove_seqs(struct fring *f, const unsigned int *seqs, size_t n)
+{
+	struct dirent *de;
+	unsigned int seq;
+	bool part;
+	DIR *d;
+
+	d = opendir(f->dir);
+	if (!d) {
+		say(f, "-W: cannot read directory %s to remove old files: %s",
+		    f->dir, strerror(errno));
+		return;
+	}
+	while ((de = readdir(d))) {
+		if (own(f, de->d_name, &seq, &part) ||
+		    part || !bsearch(&seq, seqs, n, sizeof(*seqs), cmp_uint))
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) && errno != ENOENT)
+			say(f, "-W: cannot remove %s/%s: %s", f->dir,
+			    de->d_name, strerror(errno));
+	}
+	closedir(d);
+}
+
+/*
+ * Files -W no longer keeps go to the finisher, which unlinks them: on a
+ * file system mounted with discard, unlink() waits for the disk to
+ * discard the blocks (10-170 ms for a 128 MiB file behind 64 MiB of
+ * writes here), and in the swapper it held up the next file (issue 16).
+ * Before the finisher runs, or if memory is short, here.  @seqs sorted.
+ */
+static void retire(struct fring *f, const unsigned int *seqs, size_t n)
+{
+	unsigned int *rm = NULL;
+
+	if (f->fin_live) {
+		pthread_mutex_lock(&f->lock);
+		rm = realloc(f->rm, (f->nrm + n) * sizeof(*rm));
+		if (rm) {
+			memcpy(rm + f->nrm, seqs, n * sizeof(*seqs));
+			f->rm = rm;
+			f->nrm += n;
+			pthread_cond_broadcast(&f->cond);
+		}
+		pthread_mutex_unlock(&f->lock);
+	}
+	if (!rm)
+		remove_seqs(f, seqs, n);
+}
+
+/**
+ * fring_retire_now() - unlink what retire() queued; @lock held, dropped
+ * meanwhile
+ */
+void fring_retire_now(struct fring *f)
+{
+	unsigned int *rm = f->rm;
+	size_t n = f->nrm;
+
+	f->rm = NULL;
+	f->nrm = 0;
+	pthread_mutex_unlock(&f->lock);
+	remove_seqs(f, rm, n);
+	free(rm);
+	pthread_mutex_lock(&f->lock);
+}
+
+/* The file -W keeps for the next one's blocks: "DIR/.BASE.spare". */
+static int spare_name(struct fring *f, char *buf)
+{
+	size_t dl = strlen(f->dir), bl = strlen(f->base);
+
+	if (dl + bl + sizeof("/..spare") > PATH_MAX)
+		return -ENAMETOOLONG;
+	memcpy(buf, f->dir, dl);
+	memcpy(buf + dl, "/.", 2);
+	memcpy(buf + dl + 2, f->base, bl);
+	memcpy(buf + dl + 2 + bl, ".spare", sizeof(".spare"));
+	return 0;
+}
+
+/*
+ * -W: the oldest file, @seq, becomes the spare that file_prepare() turns
+ * into the next file, instead of being unlinked.  On a file system
+ * mounted with discard, unlink() discards the blocks and the next file
+ * allocates them again: that cost a quarter of this disk's write rate
+ * (issue 16).  Only a file under its own name (not what -z made of it),
+ * with no other link (an operator's ln to keep it) and open in no other
+ * process (a write lease; issue 25) is taken, through the descriptor
+ * opened before the rename (not reopened by name); the caller still
+ * retires @seq, for any other name it has.
+ */
+static void keep_spare(struct fring *f, unsigned int seq)
+{
+	size_t sl = strlen(f->suffix), nl;
+	char spare[PATH_MAX];
+	unsigned int s;
+	struct dirent *de;
+	struct stat st;
+	bool part;
+	DIR *d;
+	int fd;
+
+	if (f->spare_fd >= 0 || f->no_spare || spare_name(f, spare))
+		return;
+	d = opendir(f->dir);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		nl = strlen(de->d_name);
+		if (own(f, de->d_name, &s, &part) ||
+		    part || s != seq || nl < sl ||
+		    strcmp(de->d_name + nl - sl, f->suffix))
+			continue;
+		fd = openat(dirfd(d), de->d_name, O_RDWR | O_NOFOLLOW |
+			    O_NONBLOCK | O_CLOEXEC |
+			    (f->cfg.io != LWP_IO_MMAP ? O_DIRECT : 0));
+		if (fd < 0)
+			break;
+		/*
+		 * Only a file nobody else has open: a write lease is granted
+		 * only then.  An archiver still reading it keeps what it
+		 * opened: the file is unlinked (retired) instead.
+		 */
+		if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
+		    st.st_nlink != 1 || fcntl(fd, F_SETLEASE, F_WRLCK) ||
+		    fcntl(fd, F_SETLEASE, F_UNLCK) ||
+		    renameat(dirfd(d), de->d_name, AT_FDCWD, spare)) {
+			close(fd);
+			break;
+		}
+		f->spare_fd = fd;
+		break;
+	}
+	closedir(d);
+}
+
+/**
+ * fring_trim() - -W: delete the oldest completed files so that at most
+ * -W remain, counting @current
+ * @current: 1 if a file follows the completed ones (it then takes the
+ *           oldest one's blocks, keep_spare()), 0 at close
+ *
+ * A file whose -z command still runs is kept (and so is every newer
+ * one) until a later call finds the command finished.
+ */
+void fring_trim(struct fring *f, size_t current)
+{
+	size_t k = 0;
+
+	if (!f->cfg.max_files)
+		return;
+	lwp_post_reap(&f->post);
+	while (k < f->ndone && f->ndone - k + current > f->cfg.max_files &&
+	       !lwp_post_busy(&f->post, f->done[k]))
+		k++;
+	if (!k)
+		return;
+	/* a file follows (@current): the oldest lends it its blocks */
+	if (current)
+		keep_spare(f, f->done[0]);
+	retire(f, f->done, k);
+	if (k == 1)
+		say(f, "-W %u: removed the oldest file, %06u", f->cfg.max_files,
+		    f->done[0]);
+	else
+		say(f, "-W %u: removed the %zu oldest files, %06u to %06u",
+		    f->cfg.max_files, k, f->done[0], f->done[k - 1]);
+	f->ndone -= k;
+	memmove(f->done, f->done + k, f->ndone * sizeof(*f->done));
+}
+
+/* @s in bytes on a file system of @total bytes */
+static uint64_t space_bytes(const struct fring_space *s, uint64_t total)
+{
+	return s->pct ? total / 100 * s->pct : s->bytes;
+}
+
+/* Bytes the spare takes on the disk; 0 without one. */
+static uint64_t spare_bytes(struct fring *f)
+{
+	struct stat st;
+
+	if (f->spare_fd < 0 || fstat(f->spare_fd, &st))
+		return 0;
+	return (uint64_t)st.st_blocks * 512;
+}
+
+/*
+ * Bytes the series' files take on the disk, the .part ones and the
+ * spare included.
+ */
+static uint64_t series_usage(struct fring *f)
+{
+	uint64_t sum = 0;
+	struct dirent *de;
+	unsigned int seq;
+	struct stat st;
+	bool part;
+	DIR *d;
+
+	d = opendir(f->dir);
+	if (!d)
+		return 0;
+	while ((de = readdir(d)))
+		if (!own(f, de->d_name, &seq, &part) &&
+		    !fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW))
+			sum += (uint64_t)st.st_blocks * 512;
+	closedir(d);
+	return sum + spare_bytes(f);
+}
+
+/* What a next file of @size adds to the disk: less the spare's blocks. */
+static uint64_t new_bytes(struct fring *f, uint64_t size)
+{
+	uint64_t have = spare_bytes(f);
+
+	return have < size ? size - have : 0;
+}
+
+/* Whether a new file of @size needs room the retention options keep. */
+static bool short_of_room(struct fring *f, uint64_t size)
+{
+	const struct fring_cfg *c = &f->cfg;
+	struct statvfs sv;
+	uint64_t total;
+
+	if (statvfs(f->dir, &sv))
+		return false;	/* the file's own creation will say why */
+	total = (uint64_t)sv.f_blocks * sv.f_frsize;
+	if ((c->min_free.bytes || c->min_free.pct) &&
+	    (uint64_t)sv.f_bavail * sv.f_frsize <
+	    size + space_bytes(&c->min_free, total))
+		return true;
+	return (c->max_disk.bytes || c->max_disk.pct) &&
+	       series_usage(f) + size > space_bytes(&c->max_disk, total);
+}
+
+/**
+ * fring_make_room() - retention (--min-free, --max-disk): before a file
+ * of @size is made,
+ * delete the oldest completed files of the series (under any name -z
+ * gave them) until there is room for it.  The first of them becomes the
+ * spare, whose blocks the new file takes (keep_spare(): no unlink()
+ * waiting for a discard, no new allocation, in the thread that makes the
+ * next file).  A file whose -z command still runs is kept, and so is
+ * every newer one; if no room can be made, the file's creation fails as
+ * on a full disk.  Only this series' files are touched: readers sharing
+ * a file system each delete their own oldest.
+ */
+void fring_make_room(struct fring *f, uint64_t size)
+{
+	size_t k = 0;
+
+	if (!f->cfg.min_free.bytes && !f->cfg.min_free.pct &&
+	    !f->cfg.max_disk.bytes && !f->cfg.max_disk.pct)
+		return;
+	/* What -W retired still takes room: gone first, or more would go. */
+	if (f->fin_live) {
+		pthread_mutex_lock(&f->lock);
+		if (f->nrm)
+			fring_retire_now(f);
+		pthread_mutex_unlock(&f->lock);
+	}
+	lwp_post_reap(&f->post);
+	while (k < f->ndone && !lwp_post_busy(&f->post, f->done[k]) &&
+	       short_of_room(f, new_bytes(f, size))) {
+		keep_spare(f, f->done[k]);
+		remove_seqs(f, &f->done[k], 1);
+		k++;
+	}
+	if (!k)
+		return;
+	if (k == 1)
+		say(f, "retention: removed the oldest file, %06u, to make room for the next",
+		    f->done[0]);
+	else
+		say(f, "retention: removed the %zu oldest files, %06u to %06u, to make room for the next",
+		    k, f->done[0], f->done[k - 1]);
+	f->ndone -= k;
+	memmove(f->done, f->done + k, f->ndone * sizeof(*f->done));
+}
+
+/**
+ * fring_spare_take() - the spare, if -W or retention kept one, becomes
+ * file @part of @size bytes
+ *
+ * Its blocks read as zeroes again (unwritten extents: no data written,
+ * nothing discarded), so repair after a crash stops where the new
+ * records end, as in a new file.
+ *
+ * Return: the file's descriptor, or -1: there was no spare, or it could
+ * not be reused and is gone (room made again for a new file).
+ */
+int fring_spare_take(struct fring *f, const char *part, uint64_t size)
+{
+	char spare[PATH_MAX];
+	int fd = f->spare_fd;
+
+	if (fd < 0)
+		return -1;
+	f->spare_fd = -1;
+	spare_name(f, spare);
+	if (!fallocate(fd, FALLOC_FL_ZERO_RANGE, 0, size) &&
+	    !rename(spare, part))
+		return fd;
+	/* no ZERO_RANGE (tmpfs): delete, then a new file, as before */
+	if (errno == EOPNOTSUPP)
+		f->no_spare = true;
+	close(fd);
+	unlink(spare);
+	fring_make_room(f, size);
+	return -1;
+}
+
+/** fring_spare_drop() - at close: the spare is not needed any more */
+void fring_spare_drop(struct fring *f)
+{
+	char spare[PATH_MAX];
+
+	if (f->spare_fd < 0)
+		return;
+	close(f->spare_fd);
+	if (!spare_name(f, spare))
+		unlink(spare);
+}
+
+/**
+ * fring_room_again() - preallocation of a file (@fd) found the disk full
+ * although fring_make_room() saw room; @tries: the earlier calls for it
+ *
+ * The blocks of what was just unlinked or reused are freed only when the
+ * file system commits them (ext4's journal; statvfs() counted them
+ * already), and other writers share the disk.  With retention asked
+ * for, a capture must not stop for it: commit (syncfs()), then, from
+ * the second try on, remove the oldest file too.  False when there is
+ * nothing left to try.
+ */
+bool fring_room_again(struct fring *f, int fd, unsigned int tries)
+{
+	const struct fring_cfg *c = &f->cfg;
+
+	if (!c->min_free.bytes && !c->min_free.pct && !c->max_disk.bytes &&
+	    !c->max_disk.pct)
+		return false;
+	if (tries >= 8)
+		return false;
+	if (tries) {
+		if (!f->ndone || lwp_post_busy(&f->post, f->done[0]))
+			return false;
+		remove_seqs(f, f->done, 1);
+		say(f, "retention: removed the oldest file, %06u: the file system had no room for the next one",
+		    f->done[0]);
+		f->ndone--;
+		memmove(f->done, f->done + 1, f->ndone * sizeof(*f->done));
+	}
+	syncfs(fd);
+	return true;
+}
+
+/**
+ * fring_done_push() - file @seq is completed: the newest of the ones
+ * -W and retention count
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int fring_done_push(struct fring *f, unsigned int seq)
+{
+	if (f->ndone == f->done_cap) {
+		size_t cap = f->done_cap ? 2 * f->done_cap : 64;
+		unsigned int *d = realloc(f->done, cap * sizeof(*d));
+
+		if (!d)
+			return -ENOMEM;
+		f->done = d;
+		f->done_cap = cap;
+	}
+	f->done[f->ndone++] = seq;
+	return 0;
+}
+
+/**
+ * fring_scan_series() - the series' directory and pattern, and its
+ * existing files
+ *
+ * Existing files: continue their numbering and their -W ring.  A file
+ * counts under any name -z may have given it (.pcap.gz, ...); a .part
+ * that repair left alone still takes its number.
+ */
+int fring_scan_series(struct fring *f, char *err)
+{
+	unsigned int seq, max = 0;
+	char spare[PATH_MAX];
+	struct dirent *de;
+	bool any = false, part;
+	size_t i, k;
+	DIR *d;
+	int ret;
+
+	ret = lwp_split_prefix(f->cfg.prefix, f->dir, sizeof(f->dir),
+			       f->base, sizeof(f->base));
+	if (ret)
+		return lwp_err(err, ret, "bad file prefix '%s'",
+			       f->cfg.prefix);
+	ret = lwp_pat_parse(&f->pat, f->base,
+			    lwp_prefix_is_pattern(f->base), err);
+	if (ret)
+		return ret;
+	/* a crash's spare: a file -W had retired */
+	if (!spare_name(f, spare))
+		unlink(spare);
+	d = opendir(f->dir);
+	if (!d)
+		return lwp_err(err, -errno, "cannot read directory %s: %s",
+			       f->dir, strerror(errno));
+	while ((de = readdir(d))) {
+		if (own(f, de->d_name, &seq, &part))
+			continue;
+		/*
+		 * A billion files at one a second take 31 years: a number
+		 * this high is a stray (a copy, a test), not where the
+		 * series is; numbering on from it would soon end it.
+		 */
+		if (seq >= LWP_SEQ_STRAY) {
+			say(f, "%s/%s: a number too high to number on from; left alone, not counted as the series'",
+			    f->dir, de->d_name);
+			continue;
+		}
+		if (!part && fring_done_push(f, seq)) {
+			closedir(d);
+			return lwp_err(err, -ENOMEM, "out of memory");
+		}
+		if (!any || seq > max)
+			max = seq;
+		any = true;
+	}
+	closedir(d);
+	f->next_seq = any ? max + 1 : 0;
+	/* Sorted, one entry per file however many names it has. */
+	if (f->ndone)
+		qsort(f->done, f->ndone, sizeof(*f->done), cmp_uint);
+	for (i = k = 0; i < f->ndone; i++)
+		if (!k || f->done[i] != f->done[k - 1])
+			f->done[k++] = f->done[i];
+	f->ndone = k;
+	return 0;
+}
