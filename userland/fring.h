@@ -5,6 +5,8 @@
  *
  *   filering.c   the series: open, rotate, tick, close, the swapper and
  *                finisher threads, the output ops table
+ *   runsplit.c   fring_write(): batches into the current file, cut for
+ *                -C, -c and -G
  *   mapwrite.c   the window around the writer: the prefaulter thread;
  *                the whole writer for --io mmap
  *   aiowrite.c   --io direct: staging memory and the O_DIRECT/AIO engine
@@ -160,9 +162,34 @@ static inline void stat_add(uint64_t *ctr, uint64_t v)
 			 __ATOMIC_RELAXED);
 }
 
+/*
+ * Not time(): it reads the coarse clock, up to a tick behind the
+ * timestamps of the records, which -G compares with it.
+ */
+static inline time_t fring_wall(struct fring *f)
+{
+	struct timespec ts;
+
+	if (f->cfg.clock)
+		return f->cfg.clock(f->cfg.clock_arg);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec;
+}
+
+/*
+ * Is the current file's -G period over at @now?  Also when the clock
+ * stepped back before its start (NTP correcting a fast clock): its end
+ * would otherwise come only when the clock catches up.
+ */
+static inline bool fring_period_over(struct fring *f, time_t now)
+{
+	return now >= f->cur->deadline || now < f->cur->start;
+}
+
 /* filering.c */
 int fring_name(struct fring *f, char *buf, unsigned int seq,
 	       const char *suffix);
+int fring_rotate(struct fring *f, char *err);
 void fring_sw_fail(struct fring *f, int ret, const char *msg);
 
 /* mapwrite.c */
