@@ -4,33 +4,24 @@
  *
  * The series as a whole: open, rotate, tick and close, the swapper and
  * finisher threads behind the drain thread, and the output ops table.
- * Its state and threads are described in fring.h; the window around
- * the writer and the prefaulter are mapwrite.c, the --io direct writer
- * aiowrite.c.
+ * Its state and threads are described in fring.h.  The other parts:
+ * pfile.c (one file's life), runsplit.c (fring_write(): batches cut
+ * into files), mapwrite.c (the window around the writer, the
+ * prefaulter), aiowrite.c (--io direct), retention.c (-W, --min-free,
+ * --max-disk, the spare), postrotate.c (-z).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/aio_abi.h>
-#include <sys/mman.h>
-#include <sys/statvfs.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "fring.h"
 #include "output.h"
 #include "pcapfile.h"
-#include "postrotate.h"
-#include "util.h"
 
 static void set_deadline(struct fring *f, struct pfile *pf)
 {
@@ -40,237 +31,6 @@ static void set_deadline(struct fring *f, struct pfile *pf)
 		pf->deadline = (fring_wall(f) / g + 1) * g;
 		pf->start = pf->deadline - g;
 	}
-}
-
-/**
- * fring_name() - the name of file @seq of the series, with @suffix
- * (f->suffix or f->part_suffix)
- * @buf: PATH_MAX bytes
- *
- * Return: 0, or -ENAMETOOLONG.
- */
-int fring_name(struct fring *f, char *buf, unsigned int seq,
-	       const char *suffix)
-{
-	return lwp_series_name(buf, PATH_MAX, f->cfg.prefix, seq, suffix);
-}
-
-/*
- * The final name of @pf: with a strftime prefix (-G), the prefix as of
- * the start of the file's period; the .part files keep the prefix as
- * it is (fring_name()).
- */
-static int final_name(struct fring *f, char *buf, struct pfile *pf)
-{
-	char pre[PATH_MAX];
-
-	if (!f->pattern)
-		return fring_name(f, buf, pf->seq, f->suffix);
-	if (lwp_expand_prefix(f->cfg.prefix, pf->start, pre, sizeof(pre)))
-		return -ENAMETOOLONG;
-	return lwp_series_name(buf, PATH_MAX, pre, pf->seq, f->suffix);
-}
-
-/*
- * Create, preallocate and map file @seq.  fallocate() reserves the blocks
- * now, so that a full disk shows up here as an error the drain thread
- * can report instead of as SIGBUS on a store into the mapping later.
- */
-static int file_prepare(struct fring *f, unsigned int seq,
-			struct pfile **out, char *err)
-{
-	int flags = O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC;
-	uint64_t size = f->cfg.file_size;
-	unsigned int tries = 0;
-	char part[PATH_MAX];
-	struct pfile *pf;
-	int ret;
-
-	pf = calloc(1, sizeof(*pf));
-	if (!pf)
-		return lwp_err(err, -ENOMEM, "out of memory");
-	fring_make_room(f, size);
-	pf->seq = seq;
-	pf->off = f->hdr_len;
-	ret = fring_name(f, part, seq, f->part_suffix);
-	if (ret) {
-		lwp_err(err, ret, "file name too long for prefix %s",
-			f->cfg.prefix);
-		goto err_free;
-	}
-	pf->direct = f->cfg.io != LWP_IO_MMAP;
-	pf->fd = fring_spare_take(f, part, size);
-	if (pf->fd >= 0)
-		goto map;
-	pf->fd = open(part, flags | (pf->direct ? O_DIRECT : 0), f->mode);
-	if (pf->fd < 0 && pf->direct && errno == EINVAL) {
-		/* Made, then refused (tmpfs): O_EXCL says it is ours. */
-		unlink(part);
-		if (f->cfg.io == LWP_IO_DIRECT)
-			say(f, "--io direct: the file system of %s refuses O_DIRECT; writing through the page cache (--io mmap)",
-			    f->dir);
-		f->cfg.io = LWP_IO_MMAP;
-		pf->direct = false;
-		pf->fd = open(part, flags, f->mode);
-	}
-	if (pf->fd < 0) {
-		ret = lwp_err(err, -errno, "cannot create %s: %s", part,
-			      strerror(errno));
-		goto err_free;
-	}
-	/* made by root before -Z's drop: the user's file all the same */
-	if (f->cfg.owner_set && fchown(pf->fd, f->cfg.uid, f->cfg.gid)) {
-		ret = lwp_err(err, -errno, "cannot give %s to its user: %s",
-			      part, strerror(errno));
-		goto err_unlink;
-	}
-	while (fallocate(pf->fd, 0, 0, size)) {
-		ret = -errno;
-		if (ret == -EOPNOTSUPP && !ftruncate(pf->fd, size))
-			goto map;
-		if (ret == -ENOSPC && fring_room_again(f, pf->fd, tries++))
-			continue;
-		lwp_err(err, ret, "cannot preallocate %llu bytes for %s: %s",
-			(unsigned long long)size, part, strerror(-ret));
-		goto err_unlink;
-	}
-map:
-	if (pf->direct)
-		pf->map = fring_stage_map(f, size);
-	else
-		pf->map = mmap(NULL, size, PROT_READ | PROT_WRITE,
-			       MAP_SHARED, pf->fd, 0);
-	if (pf->map == MAP_FAILED) {
-		ret = lwp_err(err, -errno, "cannot map %s: %s", part,
-			      strerror(errno));
-		goto err_unlink;
-	}
-	/*
-	 * --io direct: a step, not a window: clearing 64 MiB of huge pages
-	 * here held the next file up behind the drain thread (issue 16);
-	 * the prefaulter populates the rest after each write.
-	 */
-	fring_populate(f, pf, pf->direct ? f->step : f->window);
-	pf->svc_at = f->step;
-	if (f->cfg.format == LWP_FMT_PCAPNG)
-		pcapng_hdr_fill(pf->map, f->cfg.ifname, f->cfg.snaplen,
-				f->cfg.linktype);
-	else
-		pcap_hdr_fill(pf->map, f->cfg.snaplen, f->cfg.linktype);
-	*out = pf;
-	return 0;
-
-err_unlink:
-	unlink(part);
-	close(pf->fd);
-err_free:
-	free(pf);
-	return ret;
-}
-
-static void file_discard(struct fring *f, struct pfile *pf)
-{
-	char part[PATH_MAX];
-
-	munmap(pf->map, f->cfg.file_size);
-	close(pf->fd);
-	if (!fring_name(f, part, pf->seq, f->part_suffix))
-		unlink(part);
-	free(pf);
-}
-
-/*
- * Unmap, cut to the bytes written, flush (file_flush()), then rename
- * (file_publish()).  Truncating before the rename means a crash in
- * between leaves a .part file that repair accepts as it is.
- * fdatasync() before the rename means a file never has its final name
- * before its records are on the disk (a power cut leaves a .part for
- * repair, not a "complete" file with holes), and it is where a writeback
- * error (EIO) shows: the file then keeps its .part name and the error
- * stops the capture.  On error @pf is freed and its descriptor closed.
- */
-static int file_flush(struct fring *f, struct pfile *pf, char *err)
-{
-	char part[PATH_MAX];
-	int ret;
-
-	fring_name(f, part, pf->seq, f->part_suffix);
-	if (pf->direct) {
-		/* written out by fring_aio_write_out(); a failed write fails the file */
-		ret = pf->werr;
-		if (ret) {
-			munmap(pf->map, f->cfg.file_size);
-			lwp_err(err, ret,
-				"cannot write %s: %s (it keeps its name and is repaired at the next start)",
-				part, strerror(-ret));
-			goto out_close;
-		}
-	}
-	munmap(pf->map, f->cfg.file_size);
-	if (ftruncate(pf->fd, pf->off)) {
-		ret = lwp_err(err, -errno, "cannot truncate %s: %s", part,
-			      strerror(errno));
-		goto out_close;
-	}
-	if (fdatasync(pf->fd)) {
-		ret = lwp_err(err, -errno,
-			      "cannot write %s to disk: %s (it keeps its name and is repaired at the next start)",
-			      part, strerror(errno));
-		goto out_close;
-	}
-	/* On the disk now: its pages need not stay in memory. */
-	posix_fadvise(pf->fd, 0, 0, POSIX_FADV_DONTNEED);
-	ret = close(pf->fd);
-	pf->fd = -1;
-	if (ret) {
-		ret = lwp_err(err, -errno, "error closing %s: %s", part,
-			      strerror(errno));
-		goto out_free;
-	}
-	return 0;
-
-out_close:
-	close(pf->fd);
-out_free:
-	free(pf);
-	return ret;
-}
-
-/* The flushed @pf gets its final name and joins the completed files. */
-static int file_publish(struct fring *f, struct pfile *pf, size_t current,
-			char *err)
-{
-	char part[PATH_MAX], final[PATH_MAX];
-	int ret = 0;
-
-	fring_name(f, part, pf->seq, f->part_suffix);
-	if (final_name(f, final, pf)) {
-		ret = lwp_err(err, -ENAMETOOLONG,
-			      "cannot name %s by its time: -w pattern too long",
-			      part);
-		goto out_free;
-	}
-	if (rename(part, final)) {
-		ret = lwp_err(err, -errno, "cannot rename %s to %s: %s", part,
-			      final, strerror(errno));
-		goto out_free;
-	}
-	stat_add(&f->st.files, 1);
-	lwp_post_add(&f->post, final, pf->seq);
-	if (fring_done_push(f, pf->seq))
-		ret = lwp_err(err, -ENOMEM, "out of memory");
-	fring_trim(f, current);
-out_free:
-	free(pf);
-	return ret;
-}
-
-static int file_finish(struct fring *f, struct pfile *pf, size_t current,
-		       char *err)
-{
-	int ret = file_flush(f, pf, err);
-
-	return ret ? ret : file_publish(f, pf, current, err);
 }
 
 /**
@@ -325,7 +85,7 @@ static void *finisher_main(void *arg)
 			f->flushing = pf->qnext;
 			f->fin_busy = true;
 			pthread_mutex_unlock(&f->lock);
-			ret = file_flush(f, pf, msg);
+			ret = fring_file_flush(f, pf, msg);
 			pthread_mutex_lock(&f->lock);
 			f->fin_busy = false;
 			if (ret)
@@ -361,7 +121,7 @@ static void *swapper_main(void *arg)
 			unsigned int seq = f->next_seq++;
 
 			pthread_mutex_unlock(&f->lock);
-			ret = file_prepare(f, seq, &pf, msg);
+			ret = fring_file_prepare(f, seq, &pf, msg);
 			pthread_mutex_lock(&f->lock);
 			f->want_next = false;
 			if (ret) {
@@ -387,7 +147,7 @@ static void *swapper_main(void *arg)
 			pf = f->flushed;
 			f->flushed = pf->qnext;
 			pthread_mutex_unlock(&f->lock);
-			ret = file_publish(f, pf, 1, msg);
+			ret = fring_file_publish(f, pf, 1, msg);
 			pthread_mutex_lock(&f->lock);
 			if (ret)
 				fring_sw_fail(f, ret, msg);
@@ -506,7 +266,7 @@ int fring_open(struct fring **out, const struct fring_cfg *cfg, char *err)
 		goto err_free_done;
 	fring_trim(f, 1);
 	f->first_seq = f->next_seq;
-	ret = file_prepare(f, f->next_seq++, &f->cur, err);
+	ret = fring_file_prepare(f, f->next_seq++, &f->cur, err);
 	if (ret)
 		goto err_free_done;
 	set_deadline(f, f->cur);
@@ -544,7 +304,7 @@ err_prefaulter:
 err_discard:
 	pthread_cond_destroy(&f->cond);
 	pthread_mutex_destroy(&f->lock);
-	file_discard(f, f->cur);
+	fring_file_discard(f, f->cur);
 err_free_done:
 	free(f->done);
 err_unlock:
@@ -705,7 +465,7 @@ int fring_close(struct fring *f, struct fring_stats *final, char *err)
 		lwp_err(err, ret, "%s", f->sw_msg);
 	if (f->cur->off == f->hdr_len && (f->st.files || f->abort)) {
 		f->st.file_bytes -= f->hdr_len;
-		file_discard(f, f->cur);
+		fring_file_discard(f, f->cur);
 	} else {
 		int r;
 
@@ -714,13 +474,13 @@ int fring_close(struct fring *f, struct fring_stats *final, char *err)
 		/* the prefaulter is gone: its writer is this thread's now */
 		if (f->cur->direct)
 			fring_aio_write_out(f, f->cur);
-		r = file_finish(f, f->cur, 0, msg);
+		r = fring_file_finish(f, f->cur, 0, msg);
 
 		if (r && !ret)
 			ret = lwp_err(err, r, "%s", msg);
 	}
 	if (f->next)
-		file_discard(f, f->next);
+		fring_file_discard(f, f->next);
 	lwp_post_finish(&f->post, f->cfg.postrotate_wait_ms, f->cfg.hurry);
 	fring_trim(f, 0);
 	fring_spare_drop(f);

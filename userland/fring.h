@@ -5,6 +5,7 @@
  *
  *   filering.c   the series: open, rotate, tick, close, the swapper and
  *                finisher threads, the output ops table
+ *   pfile.c      one file: prepared, discarded, flushed, published
  *   runsplit.c   fring_write(): batches into the current file, cut for
  *                -C, -c and -G
  *   mapwrite.c   the window around the writer: the prefaulter thread;
@@ -187,10 +188,20 @@ static inline bool fring_period_over(struct fring *f, time_t now)
 }
 
 /* filering.c */
-int fring_name(struct fring *f, char *buf, unsigned int seq,
-	       const char *suffix);
 int fring_rotate(struct fring *f, char *err);
 void fring_sw_fail(struct fring *f, int ret, const char *msg);
+
+/* pfile.c */
+int fring_name(struct fring *f, char *buf, unsigned int seq,
+	       const char *suffix);
+int fring_file_prepare(struct fring *f, unsigned int seq,
+		       struct pfile **out, char *err);
+void fring_file_discard(struct fring *f, struct pfile *pf);
+int fring_file_flush(struct fring *f, struct pfile *pf, char *err);
+int fring_file_publish(struct fring *f, struct pfile *pf, size_t current,
+		       char *err);
+int fring_file_finish(struct fring *f, struct pfile *pf, size_t current,
+		      char *err);
 
 /* mapwrite.c */
 void fring_populate(struct fring *f, struct pfile *pf, uint64_t end);
