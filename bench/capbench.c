@@ -5,7 +5,8 @@
  * No NIC and no copy of anything: the ring is userland/fakedev.c, which
  * runs the kernel's own producer (driver/lwpcap_ring.h through
  * userland/kshim.h); the reader is userland's ring.c (lwp_queue_drain)
- * and filering.c (fring_write, the swapper thread, rotation), linked from
+ * and the file series (filering.c and the files userland/sources.mk
+ * lists with it: fring_write, the swapper thread, rotation), linked from
  * userland's sources by bench/Makefile.
  *
  * The producer fills every queue up to what the ring holds, then three

@@ -173,11 +173,12 @@ void fring_file_discard(struct fring *f, struct pfile *pf)
  * @pf, which fring_file_publish() then renames
  *
  * Truncating before the rename means a crash in between leaves a .part
- * file that repair accepts as it is.  fdatasync() before the rename means a file never has its final name
- * before its records are on the disk (a power cut leaves a .part for
- * repair, not a "complete" file with holes), and it is where a writeback
- * error (EIO) shows: the file then keeps its .part name and the error
- * stops the capture.  On error @pf is freed and its descriptor closed.
+ * file that repair accepts as it is.  fdatasync() before the rename
+ * means a file never has its final name before its records are on the
+ * disk (a power cut leaves a .part for repair, not a "complete" file
+ * with holes), and it is where a writeback error (EIO) shows: the file
+ * then keeps its .part name and the error stops the capture.  On error
+ * @pf is freed and its descriptor closed.
  */
 int fring_file_flush(struct fring *f, struct pfile *pf, char *err)
 {

@@ -129,8 +129,8 @@ static int spare_name(struct fring *f, char *buf)
 }
 
 /*
- * -W: the oldest file, @seq, becomes the spare that file_prepare() turns
- * into the next file, instead of being unlinked.  On a file system
+ * -W: the oldest file, @seq, becomes the spare that fring_file_prepare()
+ * turns into the next file, instead of being unlinked.  On a file system
  * mounted with discard, unlink() discards the blocks and the next file
  * allocates them again: that cost a quarter of this disk's write rate
  * (issue 16).  Only a file under its own name (not what -z made of it),
