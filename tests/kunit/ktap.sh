@@ -7,8 +7,9 @@
 #
 # ktap_count CONSOLE TREE OUTDIR: the KTAP lines of CONSOLE parsed by the
 # kernel's own tools/testing/kunit/kunit.py (of TREE) into OUTDIR; sets
-# KPASS and KFAIL, the cases of every suite; returns non-zero when the
-# log cannot be parsed (then both are 0).
+# KPASS and KFAIL, the cases of every suite; returns non-zero when a
+# case failed or the log cannot be parsed (then KPASS and KFAIL may
+# both be 0).
 
 ktap_count()
 {

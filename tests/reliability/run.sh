@@ -274,7 +274,7 @@ kunit_ok()
 
 	mkdir -p "$d"
 	ktap_count "$(dirname "$1")/console.log" "$kd/source" "$d" \
-		>"$d/summary" 2>&1 || fail "kunit: the KTAP log cannot be parsed"
+		>"$d/summary" 2>&1 || fail "kunit: kunit.py parse reports a failure or cannot read the log"
 	sed 's/^/  /' "$d/summary"
 	echo "  kunit: $KPASS passed, $KFAIL failed"
 	[[ $KFAIL == 0 && $KPASS -gt 0 ]] ||
