@@ -20,6 +20,9 @@
  *               active, so the memory goes away on the last of them.
  *
  * Locking, outermost first; no lock is global across a grace period:
+ *   lwpcap_file.out_lock  a file's BIND and SETUP, from their checks to
+ *                     the commit, across the copy of their result to the
+ *                     caller: what the caller cannot be told is not done
  *   lwpcap_file.lock  a file's ring (SETUP, ACTIVATE, mmap, poll, stats);
  *                     only its own file's calls wait for it
  *   lwpcap_dev.lock   a device's active ring, owner and liveness; held
@@ -30,7 +33,8 @@
  *                     notifier to find one; never held while sleeping on
  *                     anything else
  * User memory is never touched under a file's lock: mmap() takes it with
- * mmap_lock held.  The data path runs in NAPI (softirq) context and finds
+ * mmap_lock held (out_lock is not taken there, so a fault under it is
+ * fine).  The data path runs in NAPI (softirq) context and finds
  * the active ring through an RCU pointer; deactivation clears it and
  * waits for a grace period, after which no producer touches the ring.
  *
@@ -131,8 +135,9 @@ struct lwpcap_dev {
 };
 
 struct lwpcap_file {
+	struct mutex out_lock;	/* BIND, SETUP; before lock and mmap_lock */
 	struct mutex lock;	/* ring; taken before the device's lock */
-	struct lwpcap_dev *ld;	/* set once, by BIND */
+	struct lwpcap_dev *ld;	/* set once, by BIND; out_lock and lock */
 	struct lwpcap_ring *ring;
 	struct net *net;	/* opened in; ifindexes resolve here */
 	bool gone;		/* binding ended by the notifier; ld->lock */
@@ -295,7 +300,8 @@ void lwpcap_detach(struct lwpcap_dev *ld)
 	mutex_unlock(&lwpcap_list_lock);
 	mutex_lock(&ld->lock);
 	lwpcap_deactivate(ld);
-	ld->netdev = NULL;
+	/* Read under the list's lock by BIND and the notifier */
+	WRITE_ONCE(ld->netdev, NULL);
 	WRITE_ONCE(ld->dead, true);
 	mutex_unlock(&ld->lock);
 	wake_up_interruptible_poll(&ld->wq, EPOLLHUP | EPOLLERR);
@@ -788,7 +794,7 @@ static bool lwpcap_portable_end(struct lwpcap_dev *ld)
 		return false;
 	lwpcap_deactivate(ld);
 	netdev_put(ld->netdev, &ld->tracker);
-	ld->netdev = NULL;
+	WRITE_ONCE(ld->netdev, NULL);
 	WRITE_ONCE(ld->dead, true);
 	return true;
 }
@@ -814,6 +820,7 @@ static int lwpcap_open(struct inode *inode, struct file *file)
 	lf = kzalloc(sizeof(*lf), GFP_KERNEL);
 	if (!lf)
 		return -ENOMEM;
+	mutex_init(&lf->out_lock);
 	mutex_init(&lf->lock);
 	/* Like a socket's sock_net(): the file stays in the namespace it
 	 * was opened in, whichever process it is passed to later.
@@ -850,6 +857,7 @@ static int lwpcap_release(struct inode *inode, struct file *file)
 	lwpcap_ring_put(lf->ring);
 	put_net(lf->net);
 	mutex_destroy(&lf->lock);
+	mutex_destroy(&lf->out_lock);
 	kfree(lf);
 	return 0;
 }
@@ -859,61 +867,58 @@ static bool lwpcap_resv_zero(const void *p, size_t n)
 	return !memchr_inv(p, 0, n);
 }
 
-static int lwpcap_bind(struct file *file, void __user *arg)
+/* The checks and the taking of BIND: on success @b holds the result and
+ * *@taken the device, owned by @lf but not yet the file's (lf->ld), with a
+ * reference for it.  Called with lf->out_lock held.
+ */
+static int lwpcap_bind_take(struct file *file, struct lwpcap_bind *b,
+			    struct lwpcap_dev **taken)
 {
 	struct lwpcap_file *lf = file->private_data;
 	struct lwpcap_dev *ld, *found = NULL;
-	struct lwpcap_bind b;
 	struct net_device *dev;
 	bool allowed, driver = false, ended = false;
 	int err;
 
-	if (copy_from_user(&b, arg, sizeof(b)))
-		return -EFAULT;
-	if (!lwpcap_resv_zero(b.resv, sizeof(b.resv)) || b.nr_queues ||
-	    b.features || b.mode || b.points || b.point > LWPCAP_POINT_MAX)
-		return -EINVAL;
-	if (b.abi_version != LWPCAP_ABI_VERSION)
-		return -EPROTO;
-
-	mutex_lock(&lf->lock);
-	err = -EISCONN;
+	lockdep_assert_held(&lf->out_lock);
 	if (lf->ld)
-		goto out_unlock;
-	err = -ENODEV;
-	dev = dev_get_by_index(lf->net, b.ifindex);
+		return -EISCONN;
+	dev = dev_get_by_index(lf->net, b->ifindex);
 	if (!dev)
-		goto out_unlock;
+		return -ENODEV;
 	/* With the opener's credentials, in the user namespace owning the
-	 * device's netns: a file passed to another process carries its
-	 * opener's rights, and no more, as a packet socket does.
+	 * file's netns: a file passed to another process carries its
+	 * opener's rights, and no more, as a packet socket does.  Not the
+	 * device's netns: the device may move out and back before the
+	 * check below that it is still in ours, and a check against the
+	 * namespace it visited would be a check against the wrong one.
+	 * Where BIND succeeds the two are the same.
 	 */
-	allowed = file_ns_capable(file, dev_net(dev)->user_ns, CAP_NET_RAW);
+	allowed = file_ns_capable(file, lf->net->user_ns, CAP_NET_RAW);
 	mutex_lock(&lwpcap_list_lock);
 	list_for_each_entry(ld, &lwpcap_devs, node) {
-		if (ld->netdev != dev)
+		if (READ_ONCE(ld->netdev) != dev)
 			continue;
 		if (ld->point == LWPCAP_POINT_DRIVER)
 			driver = true;
-		if (ld->point == b.point)
+		if (ld->point == b->point)
 			found = ld;
 	}
-	b.points = lwpcap_points(dev, driver);
+	b->points = lwpcap_points(dev, driver);
 	if (found)
 		kref_get(&found->kref);
-	else if (allowed && (b.points & BIT(b.point)))
-		found = lwpcap_portable_new(dev, b.point);
+	else if (allowed && (b->points & BIT(b->point)))
+		found = lwpcap_portable_new(dev, b->point);
 	mutex_unlock(&lwpcap_list_lock);
 	dev_put(dev);
 	err = -EPERM;
 	if (!allowed)
 		goto out_put;
 	err = -EOPNOTSUPP;
-	if (!(b.points & BIT(b.point)))
+	if (!(b->points & BIT(b->point)))
 		goto out_put;
-	err = -ENOMEM;
 	if (!found)
-		goto out_unlock;
+		return -ENOMEM;
 
 	mutex_lock(&found->lock);
 	/* Still there, and still in our namespace?  A move unlists the
@@ -924,7 +929,7 @@ static int lwpcap_bind(struct file *file, void __user *arg)
 	if (found->dead)
 		goto out_unlock_dev;
 	rcu_read_lock();
-	if (dev_get_by_index_rcu(lf->net, b.ifindex) != found->netdev)
+	if (dev_get_by_index_rcu(lf->net, b->ifindex) != found->netdev)
 		err = -ENODEV;
 	else if (found->owner)
 		err = -EBUSY;
@@ -934,21 +939,17 @@ static int lwpcap_bind(struct file *file, void __user *arg)
 	if (err)
 		goto out_unlock_dev;
 	found->owner = lf;
-	b.nr_queues = found->nr_queues;
-	b.features = LWPCAP_FEAT_ALL;
+	b->nr_queues = found->nr_queues;
+	b->features = LWPCAP_FEAT_ALL;
 	/* Only the driver and netdev ingress can keep a frame from the
 	 * stack; a packet_type gets a reference to a frame the stack
 	 * delivers anyway, and PRE_ROUTING sees only what IP takes.
 	 */
-	if (b.point != LWPCAP_POINT_DRIVER && b.point != LWPCAP_POINT_INGRESS)
-		b.features &= ~LWPCAP_FEAT_DIVERT;
-	b.mode = found->mode;
+	if (b->point != LWPCAP_POINT_DRIVER && b->point != LWPCAP_POINT_INGRESS)
+		b->features &= ~LWPCAP_FEAT_DIVERT;
+	b->mode = found->mode;
 	mutex_unlock(&found->lock);
-	/* Read without the file's lock by DEACTIVATE and poll(). */
-	smp_store_release(&lf->ld, found);
-	mutex_unlock(&lf->lock);
-	if (copy_to_user(arg, &b, sizeof(b)))
-		return -EFAULT;
+	*taken = found;
 	return 0;
 
 out_unlock_dev:
@@ -963,8 +964,62 @@ out_unlock_dev:
 out_put:
 	if (found)
 		lwpcap_dev_put(found);
-out_unlock:
+	return err;
+}
+
+/* Give back what lwpcap_bind_take() took: the device is free to bind and
+ * the file unbound, as if the call had never been made.
+ */
+static void lwpcap_bind_undo(struct lwpcap_file *lf, struct lwpcap_dev *ld)
+{
+	bool ended = false;
+
+	mutex_lock(&ld->lock);
+	/* Unless the notifier has ended the binding meanwhile */
+	if (ld->owner == lf)
+		ld->owner = NULL;
+	WRITE_ONCE(lf->gone, false);
+	if (lwpcap_portable(ld) && !ld->owner)
+		ended = lwpcap_portable_end(ld);
+	mutex_unlock(&ld->lock);
+	if (ended)
+		lwpcap_portable_unlist(ld);
+	lwpcap_dev_put(ld);
+}
+
+static int lwpcap_bind(struct file *file, void __user *arg)
+{
+	struct lwpcap_file *lf = file->private_data;
+	struct lwpcap_dev *ld;
+	struct lwpcap_bind b;
+	int err;
+
+	if (copy_from_user(&b, arg, sizeof(b)))
+		return -EFAULT;
+	if (!lwpcap_resv_zero(b.resv, sizeof(b.resv)) || b.nr_queues ||
+	    b.features || b.mode || b.points || b.point > LWPCAP_POINT_MAX)
+		return -EINVAL;
+	if (b.abi_version != LWPCAP_ABI_VERSION)
+		return -EPROTO;
+
+	/* The result goes out before the file is bound: a caller that
+	 * cannot be told gets EFAULT and a file it can bind again.
+	 */
+	mutex_lock(&lf->out_lock);
+	err = lwpcap_bind_take(file, &b, &ld);
+	if (err)
+		goto out_unlock;
+	if (copy_to_user(arg, &b, sizeof(b))) {
+		lwpcap_bind_undo(lf, ld);
+		err = -EFAULT;
+		goto out_unlock;
+	}
+	mutex_lock(&lf->lock);
+	/* Read without the file's lock by DEACTIVATE and poll(). */
+	smp_store_release(&lf->ld, ld);
 	mutex_unlock(&lf->lock);
+out_unlock:
+	mutex_unlock(&lf->out_lock);
 	return err;
 }
 
@@ -1076,27 +1131,17 @@ err_uncharge:
 	return ERR_PTR(-ENOMEM);
 }
 
-static int lwpcap_setup(struct lwpcap_file *lf, void __user *arg)
+/* Whether @lf's ring may be replaced now: bound, not gone, and its ring
+ * (if any) neither mapped nor active.  ACTIVATE and mmap() need the file's
+ * lock, which the caller holds: what is checked here stays so until it
+ * drops it.
+ */
+static int lwpcap_setup_check(struct lwpcap_file *lf)
 {
-	struct lwpcap_ring *ring;
-	struct lwpcap_dev *ld;
-	struct lwpcap_setup s;
+	struct lwpcap_dev *ld = lf->ld;
 	int err;
 
-	if (copy_from_user(&s, arg, sizeof(s)))
-		return -EFAULT;
-	err = lwpcap_check_setup(&s);
-	if (err)
-		return err;
-
-	mutex_lock(&lf->lock);
-	ld = lf->ld;
-	err = -EBADFD;
-	if (!ld)
-		goto out_unlock;
-	/* ACTIVATE and mmap() need the file's lock we hold: what is
-	 * checked here stays so until the new ring is in place.
-	 */
+	lockdep_assert_held(&lf->lock);
 	mutex_lock(&ld->lock);
 	if (lwpcap_file_gone(lf))
 		err = -ENODEV;
@@ -1106,23 +1151,59 @@ static int lwpcap_setup(struct lwpcap_file *lf, void __user *arg)
 	else
 		err = 0;
 	mutex_unlock(&ld->lock);
+	return err;
+}
+
+static int lwpcap_setup(struct lwpcap_file *lf, void __user *arg)
+{
+	struct lwpcap_ring *ring, *old = NULL;
+	struct lwpcap_setup s;
+	int err;
+
+	if (copy_from_user(&s, arg, sizeof(s)))
+		return -EFAULT;
+	err = lwpcap_check_setup(&s);
+	if (err)
+		return err;
+
+	/* BIND writes lf->ld under out_lock only once; SETUPs take turns. */
+	mutex_lock(&lf->out_lock);
+	err = -EBADFD;
+	if (!lf->ld)
+		goto out_unlock;
+	mutex_lock(&lf->lock);
+	err = lwpcap_setup_check(lf);
+	mutex_unlock(&lf->lock);
 	if (err)
 		goto out_unlock;
-
-	err = lwpcap_layout(&s, ld->nr_queues);
+	err = lwpcap_layout(&s, lf->ld->nr_queues);
 	if (err)
 		goto out_unlock;
 	ring = lwpcap_ring_alloc(&s);
 	err = PTR_ERR(ring);
 	if (IS_ERR(ring))
 		goto out_unlock;
-	lwpcap_ring_put(lf->ring);
-	lf->ring = ring;
-	err = 0;
-out_unlock:
+	/* The layout goes out before the ring is the file's: a caller that
+	 * cannot be told gets EFAULT and keeps the ring it had.  Not under
+	 * the file's lock, which mmap() takes under mmap_lock.
+	 */
+	err = -EFAULT;
+	if (copy_to_user(arg, &s, sizeof(s)))
+		goto out_put;
+	/* An mmap() or ACTIVATE of the old ring may have come meanwhile. */
+	mutex_lock(&lf->lock);
+	err = lwpcap_setup_check(lf);
+	if (!err) {
+		old = lf->ring;
+		lf->ring = ring;
+		ring = NULL;
+	}
 	mutex_unlock(&lf->lock);
-	if (!err && copy_to_user(arg, &s, sizeof(s)))
-		err = -EFAULT;
+	lwpcap_ring_put(old);
+out_put:
+	lwpcap_ring_put(ring);
+out_unlock:
+	mutex_unlock(&lf->out_lock);
 	return err;
 }
 
@@ -1492,7 +1573,8 @@ static int lwpcap_netdev_event(struct notifier_block *nb,
 		return NOTIFY_DONE;
 	mutex_lock(&lwpcap_list_lock);
 	list_for_each_entry(ld, &lwpcap_devs, node) {
-		if (ld->netdev == dev && !WARN_ON_ONCE(n == ARRAY_SIZE(found))) {
+		if (READ_ONCE(ld->netdev) == dev &&
+		    !WARN_ON_ONCE(n == ARRAY_SIZE(found))) {
 			found[n++] = ld;
 			kref_get(&ld->kref);
 		}

@@ -547,7 +547,7 @@ static int cmd_errnos(struct opts *o)
 	uint32_t snap, nq = 0;
 	size_t msize = 0;
 	struct pollfd p;
-	void *m;
+	void *m, *ro;
 	int fd, fd2;
 
 	bgood.ifindex = if_nametoindex(o->ifname);
@@ -598,6 +598,30 @@ static int cmd_errnos(struct opts *o)
 	/* no portable point either: loopback records are not Ethernet */
 	b.point = LWPCAP_POINT_PTYPE;
 	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_BIND, &b), EOPNOTSUPP);
+	/* a result that cannot be copied out binds nothing (issue 26 #7):
+	 * the argument is readable, its page read-only
+	 */
+	ro = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(ro != MAP_FAILED, "mmap: %s", strerror(errno));
+	if (ro == MAP_FAILED)
+		return 1;
+	*(struct lwpcap_bind *)ro = bgood;
+	EXPECT_OK(mprotect(ro, 4096, PROT_READ));
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_BIND, ro), EFAULT);
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SETUP, &s), EBADFD);
+	/* the same at a portable point, whose device BIND makes */
+	fd2 = open(DEV, O_RDWR);
+	EXPECT_OK(mprotect(ro, 4096, PROT_READ | PROT_WRITE));
+	b = bgood, b.point = LWPCAP_POINT_PTYPE;
+	*(struct lwpcap_bind *)ro = b;
+	EXPECT_OK(mprotect(ro, 4096, PROT_READ));
+	EXPECT_ERR(ioctl(fd2, LWPCAP_IOC_BIND, ro), EFAULT);
+	EXPECT_OK(ioctl(fd2, LWPCAP_IOC_BIND, &b));
+	CHECK(b.point == LWPCAP_POINT_PTYPE && b.nr_queues >= 1,
+	      "ptype bind after EFAULT reported point %u, %u queues",
+	      b.point, b.nr_queues);
+	close(fd2);
 	b = bgood;
 	EXPECT_OK(ioctl(fd, LWPCAP_IOC_BIND, &b));
 	CHECK(b.nr_queues >= 1 && b.features == LWPCAP_FEAT_ALL,
@@ -642,6 +666,14 @@ static int cmd_errnos(struct opts *o)
 	s = good, s.seg_size = 1u << 20, s.nr_segs = 1024;
 	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SETUP, &s), ENOMEM);
 	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SETUP, (void *)16), EFAULT);
+	/* a layout that cannot be copied out makes no ring (issue 26 #7) */
+	EXPECT_OK(mprotect(ro, 4096, PROT_READ | PROT_WRITE));
+	s = good, s.nr_segs = 8;
+	*(struct lwpcap_setup *)ro = s;
+	EXPECT_OK(mprotect(ro, 4096, PROT_READ));
+	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SETUP, ro), EFAULT);
+	EXPECT_ERR(mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0) ==
+		   MAP_FAILED ? -1 : 0, EBADFD);
 	s = good;
 	EXPECT_OK(ioctl(fd, LWPCAP_IOC_SETUP, &s));
 	CHECK(s.nr_queues == nq && s.mmap_size &&

@@ -41,7 +41,9 @@
 #               (xdpdrop): the hook runs after XDP, so nothing is
 #               captured, and every frame is a ring drop the reader sees
 #               (lwpcap_missed()), none vanishes silently
-#   errnos      every bad ioctl/mmap argument gets its documented errno
+#   errnos      every bad ioctl/mmap argument gets its documented errno;
+#               a BIND or SETUP whose result cannot be written back
+#               (read-only page) binds or sets up nothing
 #   privs       tap needs CAP_NET_RAW, divert CAP_NET_ADMIN (capsh --drop)
 #   netns       a file is tied to the namespace it was opened in: one
 #               passed from an unprivileged user+net namespace cannot
