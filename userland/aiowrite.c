@@ -41,6 +41,9 @@
 /**
  * fring_write_fail() - a write to @pf failed with @ret: the series'
  * error (fring_sw_fail()), which stops the capture
+ * @f: the series
+ * @pf: the file whose write failed
+ * @ret: the negative errno
  */
 void fring_write_fail(struct fring *f, struct pfile *pf, int ret)
 {
@@ -238,6 +241,8 @@ static void aio_frontier(struct fring *f, struct pfile *pf)
 /**
  * fring_aio_reap() - collect at least @min completed writes, and act on
  * them: free or recycle the memory on the disk, submit deferred pages
+ * @f: the series
+ * @min: completions to wait for (0: only those already in)
  *
  * Return: 0, or the first write error (reported as the series' error).
  */
@@ -298,6 +303,9 @@ int fring_aio_reap(struct fring *f, unsigned int min)
 /**
  * fring_aio_write_behind() - --io direct, behind the writer: put the
  * records of @pf up to @end, a record boundary, into the file
+ * @f: the series
+ * @pf: the file, --io direct
+ * @end: the writer's offset in @pf, a record boundary
  *
  * Whole pages go once; the page @end falls in goes as a copy zeroed
  * past @end (a tail), and again, whole or as a longer tail, once that
@@ -361,6 +369,8 @@ int fring_aio_write_behind(struct fring *f, struct pfile *pf, uint64_t end)
 /**
  * fring_aio_write_out() - --io direct: all of @pf, which the writer
  * left, onto the disk; an error goes to @pf->werr and the series
+ * @f: the series
+ * @pf: the file the writer left
  *
  * Done before anything of the next file is written, so that a crash
  * loses only the end of the series, never records in the middle of it.
@@ -384,10 +394,12 @@ void fring_aio_write_out(struct fring *f, struct pfile *pf)
 /**
  * fring_stage_map() - --io direct: memory for a file's records, @size
  * bytes at the file's offsets
+ * @f: the series
+ * @size: the file's size
  *
  * In huge pages where the kernel gives them: the staging memory is
- * faulted in and freed at the disk's rate, and 4 KiB pages cost a fault, a
- * clear and a free each, half a core at 1.4 GB/s (issue 16).
+ * faulted in and freed at the disk's rate, and 4 KiB pages cost a
+ * fault, a clear and a free each, half a core at 1.4 GB/s (issue 16).
  */
 uint8_t *fring_stage_map(struct fring *f, uint64_t size)
 {
@@ -411,6 +423,8 @@ uint8_t *fring_stage_map(struct fring *f, uint64_t size)
 /**
  * fring_aio_setup() - the bounce pages and the AIO context of --io
  * direct or auto
+ * @f: the series, @f->cfg.io as asked for
+ * @err: the message on failure, LWP_ERRLEN bytes
  *
  * Without asynchronous I/O the series writes through the page cache
  * (--io mmap), with a message if --io direct was asked for.
@@ -438,7 +452,10 @@ int fring_aio_setup(struct fring *f, char *err)
 	return 0;
 }
 
-/** fring_aio_teardown() - undo fring_aio_setup(); nothing in flight */
+/**
+ * fring_aio_teardown() - undo fring_aio_setup(); nothing in flight
+ * @f: the series
+ */
 void fring_aio_teardown(struct fring *f)
 {
 	if (f->aio)

@@ -36,6 +36,7 @@ static void set_deadline(struct fring *f, struct pfile *pf)
 /**
  * fring_sw_fail() - the first error of the threads behind the writer,
  * kept until the drain thread reports it; @lock held
+ * @f: the series
  * @ret: a negative errno
  * @msg: its message, LWP_ERRLEN bytes
  */
@@ -338,6 +339,8 @@ static void put_trailer(struct fring *f, struct pfile *pf)
 /**
  * fring_rotate() - make the prepared file current; wait for the swapper
  * if it is late
+ * @f: the series; called by the drain thread
+ * @err: the message on failure, LWP_ERRLEN bytes
  *
  * Return: 0, or the error that kept the swapper from preparing it.
  */

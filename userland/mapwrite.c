@@ -32,6 +32,9 @@
 /**
  * fring_populate() - take the page faults of @pf up to @end here, in the
  * swapper or the prefaulter, rather than in the drain thread
+ * @f: the series
+ * @pf: the file
+ * @end: the offset to prefault up to
  *
  * Older kernels lack the advice; the faults then happen on first write.
  */
@@ -95,6 +98,7 @@ static void serve(struct fring *f, struct pfile *pf, uint64_t off)
  * fring_prefaulter_main() - the prefaulter thread (@arg: the series):
  * writes out the files the writer left (--io direct), serves the
  * current file's window, reaps the disk's writes; ends on @pre_stop
+ * @arg: the series
  */
 void *fring_prefaulter_main(void *arg)
 {
@@ -156,6 +160,7 @@ static uint64_t unwritten(struct pfile *pf)
 
 /**
  * fring_window_check() - the drain thread's part of the window
+ * @f: the series; called by the drain thread
  * @idle: the ring is empty
  *
  * Ask for serve() every quarter window.  With --io direct, also once a

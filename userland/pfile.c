@@ -21,9 +21,12 @@
 #include "pcapfile.h"
 
 /**
- * fring_name() - the name of file @seq of the series, with @suffix
- * (f->suffix or f->part_suffix)
+ * fring_name() - the .part or completed name of file @seq, as the -w
+ * prefix is written (not expanded)
+ * @f: the series
  * @buf: PATH_MAX bytes
+ * @seq: the file's number
+ * @suffix: @f->suffix or @f->part_suffix
  *
  * Return: 0, or -ENAMETOOLONG.
  */
@@ -53,7 +56,10 @@ static int final_name(struct fring *f, char *buf, struct pfile *pf)
  * fring_file_prepare() - create, preallocate and map file @seq, with
  * its header; room made first (retention), the spare reused if there is
  * one
+ * @f: the series
+ * @seq: the file's number
  * @out: the file
+ * @err: the message on failure, LWP_ERRLEN bytes
  *
  * fallocate() reserves the blocks now, so that a full disk shows up
  * here as an error the drain thread can report instead of as SIGBUS on
@@ -156,6 +162,8 @@ err_free:
 /**
  * fring_file_discard() - unmap, close and unlink @pf, a file that gets
  * no records (never published); @pf is freed
+ * @f: the series
+ * @pf: the file; freed
  */
 void fring_file_discard(struct fring *f, struct pfile *pf)
 {
@@ -171,6 +179,9 @@ void fring_file_discard(struct fring *f, struct pfile *pf)
 /**
  * fring_file_flush() - unmap, cut to the bytes written and fdatasync()
  * @pf, which fring_file_publish() then renames
+ * @f: the series
+ * @pf: the file the writer left
+ * @err: the message on failure, LWP_ERRLEN bytes
  *
  * Truncating before the rename means a crash in between leaves a .part
  * file that repair accepts as it is.  fdatasync() before the rename
@@ -231,6 +242,10 @@ out_free:
  * fring_file_publish() - the flushed @pf gets its final name and joins
  * the completed files: its -z command, -W (fring_trim(), @current as
  * there); @pf is freed
+ * @f: the series
+ * @pf: the file fring_file_flush() flushed; freed
+ * @current: as for fring_trim()
+ * @err: the message on failure, LWP_ERRLEN bytes
  *
  * Return: 0, or a negative errno with @err set.
  */
@@ -264,6 +279,10 @@ out_free:
 
 /**
  * fring_file_finish() - fring_file_flush(), then fring_file_publish()
+ * @f: the series
+ * @pf: the file the writer left; freed
+ * @current: as for fring_trim()
+ * @err: the message on failure, LWP_ERRLEN bytes
  *
  * Return: 0, or a negative errno with @err set.
  */

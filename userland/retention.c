@@ -100,6 +100,7 @@ static void retire(struct fring *f, const unsigned int *seqs, size_t n)
 /**
  * fring_retire_now() - unlink what retire() queued; @lock held, dropped
  * meanwhile
+ * @f: the series
  */
 void fring_retire_now(struct fring *f)
 {
@@ -187,8 +188,9 @@ static void keep_spare(struct fring *f, unsigned int seq)
 /**
  * fring_trim() - -W: delete the oldest completed files so that at most
  * -W remain, counting @current
- * @current: 1 if a file follows the completed ones (it then takes the
- *           oldest one's blocks, keep_spare()), 0 at close
+ * @f: the series
+ * @current: 1 if a file follows the completed ones (it then takes the oldest
+ *           one's blocks, keep_spare()), 0 at close
  *
  * A file whose -z command still runs is kept (and so is every newer
  * one) until a later call finds the command finished.
@@ -286,16 +288,20 @@ static bool short_of_room(struct fring *f, uint64_t size)
 }
 
 /**
- * fring_make_room() - retention (--min-free, --max-disk): before a file
- * of @size is made,
- * delete the oldest completed files of the series (under any name -z
- * gave them) until there is room for it.  The first of them becomes the
- * spare, whose blocks the new file takes (keep_spare(): no unlink()
- * waiting for a discard, no new allocation, in the thread that makes the
- * next file).  A file whose -z command still runs is kept, and so is
- * every newer one; if no room can be made, the file's creation fails as
- * on a full disk.  Only this series' files are touched: readers sharing
- * a file system each delete their own oldest.
+ * fring_make_room() - retention (--min-free, --max-disk): room for the
+ * next file
+ * @f: the series
+ * @size: the new file's size
+ *
+ * Before a file of @size is made, delete the oldest completed files of
+ * the series (under any name -z gave them) until there is room for it.
+ * The first of them becomes the spare, whose blocks the new file takes
+ * (keep_spare(): no unlink() waiting for a discard, no new allocation,
+ * in the thread that makes the next file).  A file whose -z command
+ * still runs is kept, and so is every newer one; if no room can be
+ * made, the file's creation fails as on a full disk.  Only this series'
+ * files are touched: readers sharing a file system each delete their
+ * own oldest.
  */
 void fring_make_room(struct fring *f, uint64_t size)
 {
@@ -333,6 +339,9 @@ void fring_make_room(struct fring *f, uint64_t size)
 /**
  * fring_spare_take() - the spare, if -W or retention kept one, becomes
  * file @part of @size bytes
+ * @f: the series
+ * @part: the new file's .part name
+ * @size: the new file's size
  *
  * Its blocks read as zeroes again (unwritten extents: no data written,
  * nothing discarded), so repair after a crash stops where the new
@@ -362,7 +371,10 @@ int fring_spare_take(struct fring *f, const char *part, uint64_t size)
 	return -1;
 }
 
-/** fring_spare_drop() - at close: the spare is not needed any more */
+/**
+ * fring_spare_drop() - at close: the spare is not needed any more
+ * @f: the series
+ */
 void fring_spare_drop(struct fring *f)
 {
 	char spare[PATH_MAX];
@@ -375,8 +387,11 @@ void fring_spare_drop(struct fring *f)
 }
 
 /**
- * fring_room_again() - preallocation of a file (@fd) found the disk full
- * although fring_make_room() saw room; @tries: the earlier calls for it
+ * fring_room_again() - preallocation of a file found the disk full
+ * although fring_make_room() saw room
+ * @f: the series
+ * @fd: the file being preallocated
+ * @tries: the earlier calls for it
  *
  * The blocks of what was just unlinked or reused are freed only when the
  * file system commits them (ext4's journal; statvfs() counted them
@@ -410,6 +425,8 @@ bool fring_room_again(struct fring *f, int fd, unsigned int tries)
 /**
  * fring_done_push() - file @seq is completed: the newest of the ones
  * -W and retention count
+ * @f: the series
+ * @seq: the file's number
  *
  * Return: 0, or -ENOMEM.
  */
@@ -431,6 +448,8 @@ int fring_done_push(struct fring *f, unsigned int seq)
 /**
  * fring_scan_series() - the series' directory and pattern, and its
  * existing files
+ * @f: the series, @f->cfg as fring_open() got it
+ * @err: the message on failure, LWP_ERRLEN bytes
  *
  * Existing files: continue their numbering and their -W ring.  A file
  * counts under any name -z may have given it (.pcap.gz, ...); a .part
