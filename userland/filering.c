@@ -104,6 +104,84 @@ static void *finisher_main(void *arg)
 	return NULL;
 }
 
+/*
+ * The oldest closing file goes to the finisher, once its writes are
+ * done and the prefaulter is not in it (not unmapped under its feet).
+ * @lock held.
+ */
+static bool hand_closing(struct fring *f)
+{
+	struct pfile *pf = f->closing;
+
+	if (!pf || f->pre_busy == pf || pf->staged)
+		return false;
+	if (f->fadv_pf == pf)
+		f->fadv_pf = NULL;
+	f->closing = pf->qnext;
+	pfile_append(&f->flushing, pf);
+	pthread_cond_broadcast(&f->cond);
+	return true;
+}
+
+/* The oldest flushed file gets its final name; @lock held, dropped. */
+static bool publish_flushed(struct fring *f)
+{
+	struct pfile *pf = f->flushed;
+	char msg[LWP_ERRLEN];
+	int ret;
+
+	if (!pf)
+		return false;
+	f->flushed = pf->qnext;
+	pthread_mutex_unlock(&f->lock);
+	ret = fring_file_publish(f, pf, 1, msg);
+	pthread_mutex_lock(&f->lock);
+	if (ret)
+		fring_sw_fail(f, ret, msg);
+	return true;
+}
+
+/**
+ * fring_catch_up() - the swapper found no room for the next file:
+ * complete the files that are closing, waiting for the finisher
+ * @f: the series; @lock not held; only from the swapper
+ *
+ * A completed file is among the ones retention may remove only once
+ * this thread has published it; while it prepares the next file it
+ * publishes none.  On a small disk under load the finisher fell behind,
+ * the files in flight took the room, and the capture stopped on ENOSPC
+ * with nothing to remove (issue 25, item 5).  Waits at most a second
+ * for the finisher.
+ *
+ * Return: whether a file was published.
+ */
+bool fring_catch_up(struct fring *f)
+{
+	bool any = false;
+	struct timespec ts;
+
+	if (!f->fin_live)
+		return false;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec++;
+	pthread_mutex_lock(&f->lock);
+	for (;;) {
+		if (hand_closing(f))
+			continue;
+		if (publish_flushed(f)) {
+			any = true;
+			continue;
+		}
+		if (any || f->sw_err ||
+		    (!f->closing && !f->flushing && !f->fin_busy))
+			break;
+		if (pthread_cond_timedwait(&f->cond, &f->lock, &ts))
+			break;
+	}
+	pthread_mutex_unlock(&f->lock);
+	return any;
+}
+
 static void *swapper_main(void *arg)
 {
 	struct fring *f = arg;
@@ -134,26 +212,8 @@ static void *swapper_main(void *arg)
 			pthread_cond_broadcast(&f->cond);
 			continue;
 		}
-		/* Not unmapped under the prefaulter's feet. */
-		pf = f->closing;
-		if (pf && f->pre_busy != pf && !pf->staged) {
-			if (f->fadv_pf == pf)
-				f->fadv_pf = NULL;
-			f->closing = pf->qnext;
-			pfile_append(&f->flushing, pf);
-			pthread_cond_broadcast(&f->cond);
+		if (hand_closing(f) || publish_flushed(f))
 			continue;
-		}
-		if (f->flushed) {
-			pf = f->flushed;
-			f->flushed = pf->qnext;
-			pthread_mutex_unlock(&f->lock);
-			ret = fring_file_publish(f, pf, 1, msg);
-			pthread_mutex_lock(&f->lock);
-			if (ret)
-				fring_sw_fail(f, ret, msg);
-			continue;
-		}
 		if (f->fadv_pf) {
 			uint64_t from = f->fadv_from, to = f->fadv_to;
 

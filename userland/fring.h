@@ -190,6 +190,7 @@ static inline bool fring_period_over(struct fring *f, time_t now)
 /* filering.c */
 int fring_rotate(struct fring *f, char *err);
 void fring_sw_fail(struct fring *f, int ret, const char *msg);
+bool fring_catch_up(struct fring *f);
 
 /* pfile.c */
 int fring_name(struct fring *f, char *buf, unsigned int seq,

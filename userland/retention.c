@@ -397,8 +397,9 @@ void fring_spare_drop(struct fring *f)
  * file system commits them (ext4's journal; statvfs() counted them
  * already), and other writers share the disk.  With retention asked
  * for, a capture must not stop for it: commit (syncfs()), then, from
- * the second try on, remove the oldest file too.  False when there is
- * nothing left to try.
+ * the second try on, complete the files in flight (fring_catch_up())
+ * and remove the oldest file too.  False when there is nothing left to
+ * try.
  */
 bool fring_room_again(struct fring *f, int fd, unsigned int tries)
 {
@@ -410,6 +411,8 @@ bool fring_room_again(struct fring *f, int fd, unsigned int tries)
 	if (tries >= 8)
 		return false;
 	if (tries) {
+		/* the files in flight, completed: then the oldest can go */
+		fring_catch_up(f);
 		if (!f->ndone || lwp_post_busy(&f->post, f->done[0]))
 			return false;
 		remove_seqs(f, f->done, 1);
