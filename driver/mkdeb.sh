@@ -41,7 +41,7 @@ mkdir -p "$src/debian/source"
 "$top/driver/stage-modules.sh" "$tree" "$src/dkms" "$ver"
 install -m 755 "$top/driver/kernel-fits.sh" "$src/dkms/kernel-fits.sh"
 mkdir -p "$src/userland" "$src/driver/include/uapi/linux"
-cp "$top"/userland/*.[ch] "$top/userland/Makefile" \
+cp "$top"/userland/*.[ch] "$top/userland/Makefile" "$top/userland/sources.mk" \
 	"$top/userland/tg3cap-reader.8" "$top/userland/tg3cap@.service" \
 	"$top/userland/tg3cap.conf.example" "$src/userland/"
 cp "$top/driver/include/uapi/linux/lwpcap.h" "$src/driver/include/uapi/linux/"
