@@ -235,7 +235,12 @@ static int iface_setup(struct iface *f, const struct lwp_opts *o,
 		fc.wake = lwp_cap_kick;
 		fc.wake_arg = &f->cap;
 		f->cap.out_ops = &fring_out_ops;
-		ret = fring_open(&fr, &fc, err);
+		/* -Z: the series' files with the rights of their user */
+		ret = u ? lwp_user_fs_as(u, err) : 0;
+		if (!ret)
+			ret = fring_open(&fr, &fc, err);
+		if (u && lwp_user_fs_as(NULL, ret ? NULL : err) && !ret)
+			ret = -EPERM;
 		if (ret)
 			return ret;
 		f->cap.out = fr;
@@ -646,7 +651,14 @@ int main(int argc, char **argv)
 		lwp_usage_short(stderr);
 		return 2;
 	}
-	ret = lwp_check_paths(&o, err);
+	ret = o.user ? lwp_user_lookup(o.user, &user, err) : 0;
+	/* -Z: what the user's files will be, seen with the user's rights */
+	if (!ret && o.user)
+		ret = lwp_user_fs_as(&user, err);
+	if (!ret)
+		ret = lwp_check_paths(&o, err);
+	if (o.user && lwp_user_fs_as(NULL, ret ? NULL : err) && !ret)
+		ret = -EPERM;
 	if (!ret && o.user)
 		ret = user_check(&o, &user, err);
 	if (!ret && (o.filter_file || o.filter_argc)) {

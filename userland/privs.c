@@ -8,7 +8,12 @@
  * files of the series (rotation), their renames, -W deletions and the
  * --stats-json file are made by USER: their directories must be
  * writable by USER, which lwp_user_check_dirs() checks before anything
- * is set up.
+ * is set up.  The series' work before the drop (its checks, lock,
+ * repair, scan and first files) is done with USER's rights on files too
+ * (lwp_user_fs_as()), as tcpdump opens its output only after its drop:
+ * a link USER put in the directory leads nowhere USER could not write,
+ * and a unit without CAP_DAC_OVERRIDE can still make and repair USER's
+ * files there.
  */
 #include <errno.h>
 #include <grp.h>
@@ -16,6 +21,7 @@
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -151,5 +157,33 @@ int lwp_user_check_dirs(const struct lwp_user *u, const char *const *dirs,
 			       "-Z %s: %s is not writable by %s, who creates, renames and removes files there after the drop; make it writable by %s (e.g. chown %s %s)",
 			       u->name, dirs[i - 1], u->name, u->name,
 			       u->name, dirs[i - 1]);
+	return 0;
+}
+
+/**
+ * lwp_user_fs_as() - this thread's file system calls with the rights of
+ * @u, or of root again (@u NULL)
+ * @u:   the account, or NULL
+ * @err: the message on failure, LWP_ERRLEN bytes (may be NULL)
+ *
+ * Only the calling thread's fsuid and fsgid change (and with them its
+ * file capabilities: CAP_DAC_OVERRIDE and the like are off while the
+ * fsuid is not 0); threads it starts meanwhile inherit them.  The
+ * supplementary groups stay root's.
+ *
+ * Return: 0, or -EPERM with @err.
+ */
+int lwp_user_fs_as(const struct lwp_user *u, char *err)
+{
+	uid_t uid = u ? u->uid : 0;
+	gid_t gid = u ? u->gid : 0;
+
+	setfsgid(gid);
+	setfsuid(uid);
+	/* each returns the previous id: an invalid one (-1) only asks */
+	if ((uid_t)setfsuid(-1) != uid || (gid_t)setfsgid(-1) != gid)
+		return lwp_err(err, -EPERM,
+			       "-Z: cannot use the rights of %s on files (-Z needs root)",
+			       u ? u->name : "root");
 	return 0;
 }

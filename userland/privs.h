@@ -23,5 +23,6 @@ int lwp_user_lookup(const char *name, struct lwp_user *u, char *err);
 int lwp_user_check_dirs(const struct lwp_user *u, const char *const *dirs,
 			unsigned int n, char *err);
 int lwp_user_drop(const struct lwp_user *u, char *err);
+int lwp_user_fs_as(const struct lwp_user *u, char *err);
 
 #endif /* _TG3CAP_PRIVS_H */

@@ -1221,6 +1221,62 @@ static int t_drop_privileges(void)
 }
 
 /*
+ * -Z in a unit without CAP_DAC_OVERRIDE (tg3cap@.service bounds the
+ * capabilities): root cannot read, write or search a 0700 directory of
+ * nobody's, so the series' checks, lock, repair and first files are
+ * done with nobody's rights on files.  A .part nobody left there
+ * (killed) is repaired or removed, the capture goes on, every file is
+ * nobody's.  Before: "cannot read directory", exit 2, at every start.
+ */
+static int t_drop_privileges_no_dac(void)
+{
+	char dir[256], prefix[300], cmd[1024], out[16384], path[400];
+	unsigned int n, lo, hi, files, seq;
+	char err[LWP_ERRLEN];
+	uint8_t hdr[PCAP_HDR_LEN];
+	struct lwp_user u;
+	struct checker ck;
+	struct stat st;
+	int status, fd;
+
+	CHECKF(!lwp_user_lookup("nobody", &u, err), "%s", err);
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	snprintf(prefix, sizeof(prefix), "%s/cap", dir);
+	/* a header and no record: what a killed reader's next file holds */
+	lwp_series_name(path, sizeof(path), prefix, 3, LWP_SUFFIX ".part");
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	CHECK(fd >= 0);
+	pcap_hdr_fill(hdr, 256, PCAP_LINKTYPE_ETHERNET);
+	CHECK(write(fd, hdr, sizeof(hdr)) == (ssize_t)sizeof(hdr));
+	CHECK(!fchown(fd, u.uid, u.gid));
+	close(fd);
+	CHECK(!chown(dir, u.uid, u.gid) && !chmod(dir, 0700));
+	snprintf(cmd, sizeof(cmd),
+		 "capsh --drop=cap_dac_override,cap_dac_read_search,cap_fowner -- -c '%s --fake-source 20000:100:1:100000 -s 256 -C 64k -w %s --summary-interval 0 -Z nobody' 2>&1",
+		 reader(), prefix);
+	status = run_sh(cmd, out, sizeof(out));
+	CHECKF(status == 0 && strstr(out, "running as nobody") &&
+	       strstr(out, "no records, removed"), "exit %d:\n%s", status,
+	       out);
+	CHECK(count_files(dir, ".part") == 0);
+	n = series_range(dir, &lo, &hi);
+	CHECKF(n >= 10 && hi - lo + 1 == n, "%u files, %06u to %06u", n, lo,
+	       hi);
+	checker_init(&ck, 256, 1, NULL);
+	CHECK(!check_series(prefix, &ck, &files, lo, hi));
+	CHECKF(ck.pkts == 20000, "%llu records",
+	       (unsigned long long)ck.pkts);
+	for (seq = lo; seq <= hi; seq++) {
+		lwp_series_name(path, sizeof(path), prefix, seq, LWP_SUFFIX);
+		CHECK(!stat(path, &st));
+		CHECKF(st.st_uid == u.uid, "%s is uid %u's", path,
+		       (unsigned int)st.st_uid);
+	}
+	tmpdir_remove(dir);
+	return 0;
+}
+
+/*
  * Run the reader as systemd would, with NOTIFY_SOCKET=@addr (and
  * WATCHDOG_USEC=@wd if not NULL), collecting every datagram into @got
  * ("|" after each) while it runs.  The socket is read all along: the
@@ -1386,6 +1442,7 @@ const struct test cli_tests[] = {
 	{ "cli_stream_stdout", t_stream_stdout },
 	{ "cli_list_interfaces", t_list_interfaces },
 	{ "cli_drop_privileges", t_drop_privileges },
+	{ "cli_drop_privileges_no_dac", t_drop_privileges_no_dac },
 	{ "cli_sd_notify", t_sd_notify },
 };
 const unsigned int cli_tests_n = ARRAY_SIZE(cli_tests);
