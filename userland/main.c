@@ -544,20 +544,16 @@ static int supervise(struct iface *ifs, unsigned int n,
 }
 
 /*
- * -Z: the account, and whether it can make files where the reader makes
- * them after the drop; 0 or a negative errno with @err (exit 2).
+ * -Z: whether the account @u can make files where the reader makes them
+ * after the drop; 0 or a negative errno with @err (exit 2).
  */
-static int user_check(const struct lwp_opts *o, struct lwp_user *u,
+static int user_check(const struct lwp_opts *o, const struct lwp_user *u,
 		      char *err)
 {
 	char dirs[2][PATH_MAX], base[NAME_MAX + 1];
 	const char *list[2];
 	unsigned int n = 0;
-	int ret;
 
-	ret = lwp_user_lookup(o->user, u, err);
-	if (ret)
-		return ret;
 	if (!o->stream && !lwp_split_prefix(o->prefix, dirs[n], PATH_MAX,
 					    base, sizeof(base))) {
 		list[n] = dirs[n];
