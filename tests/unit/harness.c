@@ -358,6 +358,7 @@ int main(int argc, char **argv)
 		{ cli_tests, &cli_tests_n },
 		{ out_tests, &out_tests_n },
 		{ series_tests, &series_tests_n },
+		{ index_tests, &index_tests_n },
 	};
 	const char *tag = getenv("TG3CAP_TEST_TAG");
 	unsigned int g, i, pass = 0, fail = 0;

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * catalog.c - the catalog of a series (catalog.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "catalog.h"
+#include "util.h"
+
+#define LINE_MAX_LEN	(NAME_MAX + 128)
+
+/** lwp_catalog_name() - ".BASE.catalog" for the series DIR/BASE */
+int lwp_catalog_name(char *buf, size_t len, const char *base)
+{
+	if (snprintf(buf, len, ".%s%s", base, LWP_CATALOG_SUFFIX) >= (int)len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/**
+ * lwp_catalog_append() - add the completed file @e to the catalog of the
+ * series @base in the directory @dfd
+ *
+ * One write() of one line with O_APPEND: lines of a crash are whole or
+ * cut at the end, never mixed.
+ *
+ * Return: 0 or a negative errno.
+ */
+int lwp_catalog_append(int dfd, const char *base,
+		       const struct lwp_cat_entry *e, char *err)
+{
+	char name[NAME_MAX + 1], line[LINE_MAX_LEN];
+	int fd, n, ret = 0;
+
+	if (lwp_catalog_name(name, sizeof(name), base) || strchr(e->name, '/'))
+		return lwp_err(err, -ENAMETOOLONG, "bad catalog entry name");
+	n = snprintf(line, sizeof(line),
+		     "tg3cap-catalog 1 %u %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %s\n",
+		     e->seq, e->first_ns, e->last_ns, e->records, e->bytes,
+		     e->name);
+	if (n >= (int)sizeof(line))
+		return lwp_err(err, -ENAMETOOLONG, "catalog line too long");
+	fd = openat(dfd, name, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
+		    O_CLOEXEC, 0600);
+	if (fd < 0)
+		return lwp_err(err, -errno, "cannot open %s: %s", name,
+			       strerror(errno));
+	if (write(fd, line, n) != n)
+		ret = lwp_err(err, -EIO, "cannot append to %s", name);
+	close(fd);
+	return ret;
+}
+
+static int parse_line(char *s, struct lwp_cat_entry *e)
+{
+	int used = 0;
+
+	if (sscanf(s, "tg3cap-catalog 1 %u %" SCNu64 " %" SCNu64 " %" SCNu64
+		   " %" SCNu64 " %n", &e->seq, &e->first_ns, &e->last_ns,
+		   &e->records, &e->bytes, &used) != 5 || !used)
+		return -EINVAL;
+	s += used;
+	if (!*s || strlen(s) > NAME_MAX || strchr(s, '/') ||
+	    e->first_ns > e->last_ns)
+		return -EINVAL;
+	strcpy(e->name, s);
+	return 0;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	const struct lwp_cat_entry *x = a, *y = b;
+	int c;
+
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	c = strcmp(x->name, y->name);
+	if (c)
+		return c;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/**
+ * lwp_catalog_read() - the files the catalog of the series @base names,
+ * the last line of each name winning, in the order of their numbers
+ * @out: malloc()ed array
+ * @n: its entries
+ *
+ * Return: 0, -ENOENT (no catalog), or another negative errno.
+ */
+int lwp_catalog_read(int dfd, const char *base, struct lwp_cat_entry **out,
+		     size_t *n, char *err)
+{
+	char name[NAME_MAX + 1], line[LINE_MAX_LEN];
+	struct lwp_cat_entry e, *v = NULL, *nv;
+	size_t cnt = 0, cap = 0, i, k;
+	FILE *f;
+	int fd;
+
+	*out = NULL;
+	*n = 0;
+	if (lwp_catalog_name(name, sizeof(name), base))
+		return lwp_err(err, -ENAMETOOLONG, "series name too long");
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return lwp_err(err, -errno, "cannot open %s: %s", name,
+			       strerror(errno));
+	f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return lwp_err(err, -ENOMEM, "out of memory");
+	}
+	while (fgets(line, sizeof(line), f)) {
+		size_t l = strlen(line);
+
+		if (!l || line[l - 1] != '\n')
+			continue;	/* cut, or longer than any of ours */
+		line[l - 1] = '\0';
+		if (parse_line(line, &e))
+			continue;
+		if (cnt == cap) {
+			cap = cap ? 2 * cap : 64;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				fclose(f);
+				free(v);
+				return lwp_err(err, -ENOMEM, "out of memory");
+			}
+			v = nv;
+		}
+		e.line = cnt;
+		v[cnt++] = e;
+	}
+	/* by number and name, the last line of a name last: keep that one */
+	if (cnt)
+		qsort(v, cnt, sizeof(*v), cmp_entry);
+	for (i = k = 0; i < cnt; i++) {
+		if (k && v[k - 1].seq == v[i].seq &&
+		    !strcmp(v[k - 1].name, v[i].name))
+			k--;
+		v[k++] = v[i];
+	}
+	cnt = k;
+	fclose(f);
+	*out = v;
+	*n = cnt;
+	return 0;
+}

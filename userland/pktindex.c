@@ -1,0 +1,570 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pktindex.c - the index of one capture file (pktindex.h): built record
+ * by record, written beside its file, read back and checked.
+ *
+ * The keys of a frame are what a tcpdump filter names and libpcap
+ * matches at fixed places: the addresses of IPv4, IPv6 and ARP, the
+ * ports of TCP, UDP and SCTP (IPv4 first fragments; IPv6 after the
+ * extension headers), the IP protocol (IPv6: the first next header and
+ * the last), the VLAN ids of up to two tags.  Keys are taken wherever a
+ * filter could find them (inside VLAN tags too): an index that lists a
+ * block too many costs a read, one that lists a block too few loses a
+ * packet.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <limits.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "capfile.h"
+#include "pktindex.h"
+#include "util.h"
+
+#define KEYS_MAX	16	/* of one frame */
+
+static uint32_t crc_table[256];
+
+static void crc_init(void)
+{
+	uint32_t c;
+	unsigned int i, k;
+
+	for (i = 0; i < 256; i++) {
+		c = i;
+		for (k = 0; k < 8; k++)
+			c = c & 1 ? (c >> 1) ^ 0x82f63b78U : c >> 1;
+		crc_table[i] = c;
+	}
+}
+
+/**
+ * lwp_crc32c() - CRC-32C (Castagnoli) of @len bytes at @buf, continuing
+ * @crc (0 to start)
+ */
+uint32_t lwp_crc32c(uint32_t crc, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	if (!crc_table[1])
+		crc_init();
+	crc = ~crc;
+	while (len--)
+		crc = crc_table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+	return ~crc;
+}
+
+/**
+ * lwp_idx_key() - the key of a value a filter can name
+ * @kind: enum lwp_idx_kind
+ * @val: the value as the frame carries it (network byte order)
+ * @len: its bytes: 4 (IPv4), 16 (IPv6), 2 (port, VLAN id), 1 (protocol)
+ *
+ * FNV-1a over the kind and the bytes; never 0 (the builder's empty slot).
+ */
+uint32_t lwp_idx_key(unsigned int kind, const void *val, size_t len)
+{
+	const uint8_t *p = val;
+	uint32_t h = 2166136261U;
+
+	h = (h ^ kind) * 16777619U;
+	while (len--)
+		h = (h ^ *p++) * 16777619U;
+	return h ? h : 1;
+}
+
+struct keys {
+	uint32_t k[KEYS_MAX];
+	unsigned int n;
+};
+
+static void put(struct keys *ks, unsigned int kind, const void *v, size_t len)
+{
+	if (ks->n < KEYS_MAX)
+		ks->k[ks->n++] = lwp_idx_key(kind, v, len);
+}
+
+static void l4_keys(struct keys *ks, uint8_t proto, const uint8_t *p,
+		    size_t len)
+{
+	if ((proto == 6 || proto == 17 || proto == 132) && len >= 4) {
+		put(ks, LWP_IDX_PORT, p, 2);
+		put(ks, LWP_IDX_PORT, p + 2, 2);
+	}
+}
+
+static void ip4_keys(struct keys *ks, const uint8_t *p, size_t len)
+{
+	size_t ihl;
+
+	if (len < 20 || (p[0] >> 4) != 4)
+		return;
+	put(ks, LWP_IDX_HOST4, p + 12, 4);
+	put(ks, LWP_IDX_HOST4, p + 16, 4);
+	put(ks, LWP_IDX_PROTO, p + 9, 1);
+	ihl = (p[0] & 0xf) * 4U;
+	/* ports only in a first fragment, as libpcap looks for them */
+	if (ihl >= 20 && ihl <= len && !((p[6] << 8 | p[7]) & 0x1fff))
+		l4_keys(ks, p[9], p + ihl, len - ihl);
+}
+
+static void ip6_keys(struct keys *ks, const uint8_t *p, size_t len)
+{
+	uint8_t nh;
+	size_t off = 40, hl;
+	unsigned int n;
+
+	if (len < 40 || (p[0] >> 4) != 6)
+		return;
+	put(ks, LWP_IDX_HOST6, p + 8, 16);
+	put(ks, LWP_IDX_HOST6, p + 24, 16);
+	nh = p[6];
+	put(ks, LWP_IDX_PROTO, &nh, 1);
+	/* hop-by-hop, routing, destination options, fragment */
+	for (n = 0; n < 8; n++) {
+		if (nh != 0 && nh != 43 && nh != 60 && nh != 44)
+			break;
+		if (len - off < 8)
+			return;
+		if (nh == 44 && ((p[off + 2] << 8 | p[off + 3]) & 0xfff8))
+			return;	/* not a first fragment: no ports */
+		hl = nh == 44 ? 8 : (p[off + 1] + 1U) * 8;
+		nh = p[off];
+		if (hl > len - off)
+			return;
+		off += hl;
+	}
+	if (n)
+		put(ks, LWP_IDX_PROTO, &nh, 1);
+	l4_keys(ks, nh, p + off, len - off);
+}
+
+/* The keys of the Ethernet frame @f of @len captured bytes. */
+static void frame_keys(struct keys *ks, const uint8_t *f, size_t len)
+{
+	size_t off = 12;
+	uint16_t type, vid;
+	unsigned int tags = 0;
+
+	ks->n = 0;
+	if (len < 14)
+		return;
+	type = f[12] << 8 | f[13];
+	while ((type == 0x8100 || type == 0x88a8 || type == 0x9100) &&
+	       tags < 2 && len - off >= 6) {
+		vid = htobe16((f[off + 2] << 8 | f[off + 3]) & 0xfff);
+		put(ks, LWP_IDX_VLAN, &vid, 2);
+		off += 4;
+		type = f[off] << 8 | f[off + 1];
+		tags++;
+	}
+	off += 2;
+	if (type == 0x0800) {
+		ip4_keys(ks, f + off, len - off);
+	} else if (type == 0x86dd) {
+		ip6_keys(ks, f + off, len - off);
+	} else if ((type == 0x0806 || type == 0x8035) && len - off >= 28 &&
+		   f[off + 4] == 6 && f[off + 5] == 4) {
+		/* ARP/RARP over Ethernet and IPv4: "host" matches them */
+		put(ks, LWP_IDX_HOST4, f + off + 14, 4);
+		put(ks, LWP_IDX_HOST4, f + off + 24, 4);
+	}
+}
+
+/**
+ * lwp_idx_init() - an empty index
+ * @b: the builder
+ * @shift: blocks of 1 << @shift bytes (LWP_IDX_SHIFT_MIN..MAX)
+ * @pcapng: the data file is pcapng
+ *
+ * Return: 0, or -EINVAL.
+ */
+int lwp_idx_init(struct lwp_idx_builder *b, unsigned int shift, bool pcapng)
+{
+	memset(b, 0, sizeof(*b));
+	if (shift < LWP_IDX_SHIFT_MIN || shift > LWP_IDX_SHIFT_MAX)
+		return -EINVAL;
+	b->shift = shift;
+	b->pcapng = pcapng;
+	b->first_ns = UINT64_MAX;
+	return 0;
+}
+
+/* Blocks up to @bi exist; new ones start at @off, the next record. */
+static int blocks_to(struct lwp_idx_builder *b, uint64_t bi, uint64_t off)
+{
+	struct lwp_idx_block *n;
+	uint32_t cap;
+
+	if (bi >= UINT32_MAX - 1)
+		return -EFBIG;
+	while (b->nblk <= bi) {
+		if (b->nblk == b->blk_cap) {
+			cap = b->blk_cap ? 2 * b->blk_cap : 64;
+			n = realloc(b->blk, (size_t)cap * sizeof(*n));
+			if (!n)
+				return -ENOMEM;
+			b->blk = n;
+			b->blk_cap = cap;
+		}
+		b->blk[b->nblk].off = off;
+		b->blk[b->nblk].min_ns = UINT64_MAX;
+		b->blk[b->nblk].max_ns = 0;
+		b->nblk++;
+	}
+	return 0;
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+	const struct lwp_idx_key *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->block < y->block ? -1 : x->block > y->block;
+}
+
+/* Sort and unique the keys added since the last time. */
+static void keys_settle(struct lwp_idx_builder *b)
+{
+	size_t i, k;
+
+	if (b->nkey == b->sorted)
+		return;
+	qsort(b->key, b->nkey, sizeof(*b->key), cmp_key);
+	for (i = k = 0; i < b->nkey; i++)
+		if (!k || cmp_key(&b->key[i], &b->key[k - 1]))
+			b->key[k++] = b->key[i];
+	b->nkey = k;
+	b->sorted = k;
+}
+
+/*
+ * A (key, block) pair.  Records of a block come together, so a pair
+ * already added is most often among the last few hundred: those are
+ * looked at before adding; the rest of the repeats go at the next
+ * settle, which runs when the array would have to grow.
+ */
+static int key_add(struct lwp_idx_builder *b, uint32_t key, uint32_t bi)
+{
+	struct lwp_idx_key *n;
+	size_t i, from = b->nkey > 256 ? b->nkey - 256 : 0;
+
+	if (from < b->sorted)
+		from = b->sorted;
+	for (i = b->nkey; i > from; i--)
+		if (b->key[i - 1].key == key && b->key[i - 1].block == bi)
+			return 0;
+	if (b->nkey == b->key_cap) {
+		keys_settle(b);
+		if (b->nkey > b->key_cap / 2 || !b->key_cap) {
+			size_t cap = b->key_cap ? 2 * b->key_cap : 1024;
+
+			n = realloc(b->key, cap * sizeof(*n));
+			if (!n)
+				return -ENOMEM;
+			b->key = n;
+			b->key_cap = cap;
+		}
+	}
+	b->key[b->nkey].key = key;
+	b->key[b->nkey].block = bi;
+	b->nkey++;
+	return 0;
+}
+
+/**
+ * lwp_idx_add() - one more record, after those added before it
+ * @b: the builder
+ * @off: the record's offset in the data file
+ * @ts_ns: its timestamp
+ * @frame: its captured bytes (an Ethernet frame)
+ * @caplen: how many
+ *
+ * Return: 0, -ENOMEM, or -EFBIG (a file too large for the block size).
+ */
+int lwp_idx_add(struct lwp_idx_builder *b, uint64_t off, uint64_t ts_ns,
+		const uint8_t *frame, uint32_t caplen)
+{
+	uint64_t bi = off >> b->shift;
+	struct lwp_idx_block *blk;
+	struct keys ks;
+	unsigned int i;
+	int ret;
+
+	ret = blocks_to(b, bi, off);
+	if (ret)
+		return ret;
+	blk = &b->blk[bi];
+	if (ts_ns < blk->min_ns)
+		blk->min_ns = ts_ns;
+	if (ts_ns > blk->max_ns)
+		blk->max_ns = ts_ns;
+	if (ts_ns < b->first_ns)
+		b->first_ns = ts_ns;
+	if (ts_ns > b->last_ns)
+		b->last_ns = ts_ns;
+	b->records++;
+	frame_keys(&ks, frame, caplen);
+	for (i = 0; i < ks.n; i++) {
+		ret = key_add(b, ks.k[i], bi);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/**
+ * lwp_idx_finish() - the index of the data file of @data_len bytes, as
+ * the bytes of the .idx file
+ * @b: the builder, with every record added; emptied (lwp_idx_free())
+ * @data_len: the data file's bytes
+ * @buf: the index, malloc()ed
+ * @len: its bytes
+ *
+ * Return: 0, -ENOMEM or -EFBIG.
+ */
+int lwp_idx_finish(struct lwp_idx_builder *b, uint64_t data_len,
+		   uint8_t **buf, size_t *len)
+{
+	struct lwp_idx_hdr h = { .magic = LWP_IDX_MAGIC };
+	size_t blen, klen;
+	uint8_t *p;
+	int ret;
+
+	ret = blocks_to(b, data_len >> b->shift, data_len);
+	if (ret)
+		goto out;
+	keys_settle(b);
+	b->nblk = (data_len >> b->shift) + 1;
+	blen = (size_t)b->nblk * sizeof(*b->blk);
+	klen = b->nkey * sizeof(*b->key);
+	ret = -EFBIG;
+	if (b->nkey > UINT32_MAX)
+		goto out;
+	ret = -ENOMEM;
+	p = malloc(sizeof(h) + blen + klen);
+	if (!p)
+		goto out;
+	h.version = LWP_IDX_VERSION;
+	h.hdr_len = sizeof(h);
+	h.data_len = data_len;
+	h.records = b->records;
+	h.first_ns = b->records ? b->first_ns : 0;
+	h.last_ns = b->last_ns;
+	h.block_shift = b->shift;
+	h.nblocks = b->nblk;
+	h.nkeys = b->nkey;
+	h.pcapng = b->pcapng;
+	memcpy(p, &h, sizeof(h));
+	memcpy(p + sizeof(h), b->blk, blen);
+	memcpy(p + sizeof(h) + blen, b->key, klen);
+	h.crc = lwp_crc32c(0, p, sizeof(h) + blen + klen);
+	memcpy(p, &h, sizeof(h));
+	*buf = p;
+	*len = sizeof(h) + blen + klen;
+	ret = 0;
+out:
+	lwp_idx_free(b);
+	return ret;
+}
+
+/** lwp_idx_free() - what a builder holds; it can be freed twice */
+void lwp_idx_free(struct lwp_idx_builder *b)
+{
+	free(b->blk);
+	free(b->key);
+	b->blk = NULL;
+	b->key = NULL;
+	b->nblk = b->blk_cap = 0;
+	b->nkey = b->key_cap = b->sorted = 0;
+}
+
+/* The CRC of a whole index, as if its @crc field were 0. */
+static uint32_t idx_crc(const uint8_t *buf, size_t len)
+{
+	struct lwp_idx_hdr h;
+
+	memcpy(&h, buf, sizeof(h));
+	h.crc = 0;
+	return lwp_crc32c(lwp_crc32c(0, &h, sizeof(h)), buf + sizeof(h),
+			  len - sizeof(h));
+}
+
+/**
+ * lwp_idx_parse() - check the index in @buf and point @x into it
+ * @x: filled in
+ * @buf: the .idx file's bytes, 8-byte aligned
+ * @len: how many
+ *
+ * Everything is checked that a reader of the index relies on: sizes,
+ * the CRC, block offsets in order within the data file, keys sorted
+ * and naming existing blocks.
+ *
+ * Return: 0, or -EINVAL.
+ */
+int lwp_idx_parse(struct lwp_idx *x, const uint8_t *buf, size_t len)
+{
+	const struct lwp_idx_hdr *h = (const void *)buf;
+	const struct lwp_idx_block *blk;
+	const struct lwp_idx_key *key;
+	uint64_t need;
+	uint32_t i;
+
+	if (len < sizeof(*h) || memcmp(h->magic, LWP_IDX_MAGIC, 8) ||
+	    h->version != LWP_IDX_VERSION || h->hdr_len != sizeof(*h) ||
+	    h->block_shift < LWP_IDX_SHIFT_MIN ||
+	    h->block_shift > LWP_IDX_SHIFT_MAX ||
+	    h->data_len >> h->block_shift >= UINT32_MAX - 1 ||
+	    h->nblocks != (h->data_len >> h->block_shift) + 1 ||
+	    h->pcapng > 1 || (h->records && h->first_ns > h->last_ns))
+		return -EINVAL;
+	need = sizeof(*h) + (uint64_t)h->nblocks * sizeof(*blk) +
+	       (uint64_t)h->nkeys * sizeof(*key);
+	if (need != len || idx_crc(buf, len) != h->crc)
+		return -EINVAL;
+	blk = (const void *)(buf + sizeof(*h));
+	key = (const void *)(blk + h->nblocks);
+	for (i = 0; i < h->nblocks; i++)
+		if (blk[i].off > h->data_len ||
+		    (i && blk[i].off < blk[i - 1].off))
+			return -EINVAL;
+	for (i = 0; i < h->nkeys; i++)
+		if (key[i].block >= h->nblocks ||
+		    (i && cmp_key(&key[i - 1], &key[i]) >= 0))
+			return -EINVAL;
+	x->h = h;
+	x->blk = blk;
+	x->key = key;
+	return 0;
+}
+
+/**
+ * lwp_idx_blocks() - mark the blocks that may hold @key
+ * @x: the index
+ * @key: lwp_idx_key()
+ * @map: a bit per block, @x->h->nblocks bits; bits are set, never cleared
+ *
+ * Return: how many blocks have it.
+ */
+size_t lwp_idx_blocks(const struct lwp_idx *x, uint32_t key, uint8_t *map)
+{
+	size_t lo = 0, hi = x->h->nkeys, n = 0;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (x->key[mid].key < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < x->h->nkeys && x->key[lo].key == key; lo++, n++)
+		map[x->key[lo].block / 8] |= 1U << (x->key[lo].block % 8);
+	return n;
+}
+
+/**
+ * lwp_idx_build_mem() - the index of a whole data file in memory
+ * @p: the file's bytes
+ * @len: how many
+ * @shift: the block size's shift
+ * @buf: the index (lwp_idx_finish())
+ * @blen: its bytes
+ * @err: the reason on failure, LWP_ERRLEN bytes
+ *
+ * A damaged tail (a record that is not whole) ends the records indexed;
+ * the index still covers the file's length.
+ *
+ * Return: 0, -EINVAL (not a file of ours), -ENOMEM or -EFBIG.
+ */
+int lwp_idx_build_mem(const uint8_t *p, size_t len, unsigned int shift,
+		      uint8_t **buf, size_t *blen, char *err)
+{
+	struct lwp_idx_builder b;
+	struct lwp_capfile c;
+	struct lwp_rec r;
+	uint64_t off;
+	int ret;
+
+	if (lwp_capf_init(&c, p, len))
+		return lwp_err(err, -EINVAL, "not a capture file of ours");
+	ret = lwp_idx_init(&b, shift, c.pcapng);
+	if (ret)
+		return lwp_err(err, ret, "bad index block size");
+	for (off = c.hdr_len; !lwp_capf_rec(&c, off, &r); off = r.off + r.size) {
+		ret = lwp_idx_add(&b, r.off, r.ts_ns, r.data, r.caplen);
+		if (ret) {
+			lwp_idx_free(&b);
+			return lwp_err(err, ret, "cannot index: %s",
+				       strerror(-ret));
+		}
+	}
+	ret = lwp_idx_finish(&b, len, buf, blen);
+	if (ret)
+		return lwp_err(err, ret, "cannot index: %s", strerror(-ret));
+	return 0;
+}
+
+/**
+ * lwp_idx_write() - write the index @buf as @name in @dfd, whole or not
+ * at all
+ * @dfd: the directory
+ * @name: the index's name (DATA.idx)
+ * @buf: its bytes
+ * @len: how many
+ * @mode: the file's mode
+ * @err: the reason on failure, LWP_ERRLEN bytes
+ *
+ * Written to a hidden temporary, fsync()ed, then renamed over @name: a
+ * crash leaves the old index or none, never half of one.
+ *
+ * Return: 0 or a negative errno.
+ */
+int lwp_idx_write(int dfd, const char *name, const uint8_t *buf, size_t len,
+		  mode_t mode, char *err)
+{
+	char tmp[NAME_MAX + 1];
+	size_t done = 0;
+	ssize_t n;
+	int fd, ret;
+
+	if (snprintf(tmp, sizeof(tmp), ".%s.tmp", name) >= (int)sizeof(tmp))
+		return lwp_err(err, -ENAMETOOLONG, "%s: name too long", name);
+	unlinkat(dfd, tmp, 0);	/* a crash's */
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, mode);
+	if (fd < 0)
+		return lwp_err(err, -errno, "cannot create %s: %s", tmp,
+			       strerror(errno));
+	while (done < len) {
+		n = write(fd, buf + done, len - done);
+		if (n < 0) {
+			ret = -errno;
+			goto err_unlink;
+		}
+		done += n;
+	}
+	if (fsync(fd)) {
+		ret = -errno;
+		goto err_unlink;
+	}
+	close(fd);
+	if (renameat(dfd, tmp, dfd, name)) {
+		ret = -errno;
+		unlinkat(dfd, tmp, 0);
+		return lwp_err(err, ret, "cannot rename %s to %s: %s", tmp,
+			       name, strerror(-ret));
+	}
+	return 0;
+
+err_unlink:
+	close(fd);
+	unlinkat(dfd, tmp, 0);
+	return lwp_err(err, ret, "cannot write %s: %s", tmp, strerror(-ret));
+}

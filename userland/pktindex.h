@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pktindex.h - the index of one capture file: where its records are in
+ * time, and which blocks of it hold a host, a port, a protocol or a VLAN.
+ *
+ * A file NAME.pcap (or .pcapng) of a series gets NAME.pcap.idx when it
+ * is completed.  The data file is cut into blocks of 1 << @block_shift
+ * bytes; a record belongs to the block its first byte is in.  The index
+ * holds, little-endian:
+ *
+ *   struct lwp_idx_hdr                     64 bytes
+ *   struct lwp_idx_block  x @nblocks       where each block's first
+ *                                          record starts, its time span
+ *   struct lwp_idx_key    x @nkeys         (key, block) pairs, sorted
+ *
+ * A key is a 32-bit hash of what a filter can name (lwp_idx_key()):
+ * IPv4 and IPv6 addresses (source or destination, and ARP's), TCP, UDP
+ * and SCTP ports, the IP protocol, VLAN ids.  The index only narrows a
+ * search: a block that can hold a match is listed, and a hash collision
+ * costs a block read, never a missed record; the filter itself decides
+ * (tg3cap-extract).
+ */
+#ifndef _TG3CAP_PKTINDEX_H
+#define _TG3CAP_PKTINDEX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define LWP_IDX_MAGIC		"TG3CIDX1"
+#define LWP_IDX_VERSION		1
+#define LWP_IDX_SUFFIX		".idx"
+/* 64 KiB: a block read costs about what a seek does */
+#define LWP_IDX_SHIFT_DEFAULT	16
+#define LWP_IDX_SHIFT_MIN	12
+#define LWP_IDX_SHIFT_MAX	30
+
+enum lwp_idx_kind {
+	LWP_IDX_HOST4 = 1,
+	LWP_IDX_HOST6,
+	LWP_IDX_PORT,
+	LWP_IDX_PROTO,
+	LWP_IDX_VLAN,
+};
+
+/**
+ * struct lwp_idx_hdr - the first 64 bytes of an index
+ * @magic:       LWP_IDX_MAGIC
+ * @version:     LWP_IDX_VERSION
+ * @hdr_len:     sizeof(struct lwp_idx_hdr)
+ * @data_len:    bytes of the data file indexed, its header included: an
+ *               index of another length is stale
+ * @records:     records in it
+ * @first_ns:    the earliest timestamp (0 without records)
+ * @last_ns:     the latest
+ * @block_shift: blocks of 1 << @block_shift bytes of the data file
+ * @nblocks:     block entries, (@data_len >> @block_shift) + 1
+ * @nkeys:       key entries
+ * @crc:         CRC-32C of the whole index with this field 0
+ * @pcapng:      the data file is pcapng
+ */
+struct lwp_idx_hdr {
+	char magic[8];
+	uint32_t version;
+	uint32_t hdr_len;
+	uint64_t data_len;
+	uint64_t records;
+	uint64_t first_ns;
+	uint64_t last_ns;
+	uint32_t block_shift;
+	uint32_t nblocks;
+	uint32_t nkeys;
+	uint32_t crc;
+	uint32_t pcapng;
+	uint32_t pad;
+};
+
+/**
+ * struct lwp_idx_block - one block of the data file
+ * @off:    offset of the first record that starts in it, or of the
+ *          first one after it (@data_len when none follows): the records
+ *          of block i are [@off of i, @off of i + 1)
+ * @min_ns: the earliest timestamp of its records (UINT64_MAX: none)
+ * @max_ns: the latest (0: none)
+ */
+struct lwp_idx_block {
+	uint64_t off;
+	uint64_t min_ns;
+	uint64_t max_ns;
+};
+
+/* Block @block holds at least one record with key @key. */
+struct lwp_idx_key {
+	uint32_t key;
+	uint32_t block;
+};
+
+/**
+ * struct lwp_idx_builder - an index being built, record by record
+ *
+ * Records must come in file order (lwp_idx_add()).
+ */
+struct lwp_idx_builder {
+	unsigned int shift;
+	uint64_t records;
+	uint64_t first_ns;
+	uint64_t last_ns;
+	struct lwp_idx_block *blk;
+	uint32_t nblk;
+	uint32_t blk_cap;
+	struct lwp_idx_key *key;
+	size_t nkey;
+	size_t key_cap;
+	size_t sorted;		/* keys before this are sorted and unique */
+	bool pcapng;
+};
+
+/**
+ * struct lwp_idx - a parsed and checked index; views into its buffer
+ */
+struct lwp_idx {
+	const struct lwp_idx_hdr *h;
+	const struct lwp_idx_block *blk;
+	const struct lwp_idx_key *key;
+};
+
+uint32_t lwp_idx_key(unsigned int kind, const void *val, size_t len);
+uint32_t lwp_crc32c(uint32_t crc, const void *buf, size_t len);
+
+int lwp_idx_init(struct lwp_idx_builder *b, unsigned int shift, bool pcapng);
+int lwp_idx_add(struct lwp_idx_builder *b, uint64_t off, uint64_t ts_ns,
+		const uint8_t *frame, uint32_t caplen);
+int lwp_idx_finish(struct lwp_idx_builder *b, uint64_t data_len,
+		   uint8_t **buf, size_t *len);
+void lwp_idx_free(struct lwp_idx_builder *b);
+
+int lwp_idx_parse(struct lwp_idx *x, const uint8_t *buf, size_t len);
+size_t lwp_idx_blocks(const struct lwp_idx *x, uint32_t key, uint8_t *map);
+
+int lwp_idx_build_mem(const uint8_t *p, size_t len, unsigned int shift,
+		      uint8_t **buf, size_t *blen, char *err);
+int lwp_idx_write(int dfd, const char *name, const uint8_t *buf, size_t len,
+		  mode_t mode, char *err);
+
+#endif /* _TG3CAP_PKTINDEX_H */
