@@ -14,7 +14,7 @@
  * (recycle(): a fresh huge page costs a clear).  The page cache holds
  * nothing of the capture.  The drain thread waits while two windows are
  * not on the disk: memory stays bounded and a disk too slow shows as
- * ring drops (issue 16).  See fring_aio_write_behind() for why the disk
+ * ring drops (issue 16).  See write_behind() for why the disk
  * never holds a torn record.
  *
  * Only the prefaulter submits and reaps, and the drain thread once the
@@ -22,6 +22,7 @@
  * are theirs.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,19 +34,21 @@
 
 #define AIO_REQ		(1ULL << 20)
 #define STAGE_HUGE	(2ULL << 20)
+/* records staged at most this long before a write starts */
+#define STAGE_MAX_NS	(1000ULL * 1000 * 1000)
 
 #ifndef MREMAP_DONTUNMAP
 #define MREMAP_DONTUNMAP	4	/* Linux 5.7 */
 #endif
 
 /**
- * fring_write_fail() - a write to @pf failed with @ret: the series'
+ * write_fail() - a write to @pf failed with @ret: the series'
  * error (fring_sw_fail()), which stops the capture
  * @f: the series
  * @pf: the file whose write failed
  * @ret: the negative errno
  */
-void fring_write_fail(struct fring *f, struct pfile *pf, int ret)
+static void write_fail(struct fring *f, struct pfile *pf, int ret)
 {
 	char part[PATH_MAX], msg[LWP_ERRLEN];
 
@@ -167,6 +170,11 @@ static uint64_t huge_up(uint64_t v)
  * current one during the move.  Where neither has room, or mremap()
  * fails (the map count limit), the page is freed.
  */
+static bool is_direct(const struct pfile *pf)
+{
+	return pf->w == &fring_direct_wops;
+}
+
 static void recycle(struct fring *f, struct pfile *pf, uint64_t c)
 {
 	uint64_t end = f->cfg.file_size & ~(STAGE_HUGE - 1), d = 0;
@@ -175,19 +183,19 @@ static void recycle(struct fring *f, struct pfile *pf, uint64_t c)
 
 	pthread_mutex_lock(&f->lock);
 	to = f->cur;
-	if (to->direct) {
+	if (is_direct(to)) {
 		d = huge_up(to->submitted + f->reach);
 		d = d > to->recv ? d : to->recv;
 		d = d > huge_up(to->pop_end) ? d : huge_up(to->pop_end);
 	}
-	if (!to->direct || d + STAGE_HUGE > end) {
+	if (!is_direct(to) || d + STAGE_HUGE > end) {
 		to = f->next;
-		if (to && to->direct) {
+		if (to && is_direct(to)) {
 			d = huge_up(to->pop_end);
 			d = d > to->recv ? d : to->recv;
 		}
 	}
-	if (to && to->direct && d + STAGE_HUGE <= end) {
+	if (to && is_direct(to) && d + STAGE_HUGE <= end) {
 		/*
 		 * The source stays mapped (empty): a hole would let a new
 		 * mapping in, which this file's munmap() would then take.
@@ -264,7 +272,7 @@ int fring_aio_reap(struct fring *f, unsigned int min)
 			if (sl->busy && !sl->pf->werr)
 				sl->pf->werr = ret;
 			if (sl->busy)
-				fring_write_fail(f, sl->pf, ret);
+				write_fail(f, sl->pf, ret);
 			sl->busy = false;
 		}
 		f->aio_n = 0;
@@ -284,7 +292,7 @@ int fring_aio_reap(struct fring *f, unsigned int min)
 			sl->pf->werr = r;
 		if (r && !ret) {
 			ret = r;
-			fring_write_fail(f, sl->pf, r);
+			write_fail(f, sl->pf, r);
 		}
 		if (pf && pf != sl->pf)
 			aio_frontier(f, pf);
@@ -293,7 +301,7 @@ int fring_aio_reap(struct fring *f, unsigned int min)
 	r = defer_submit(f);
 	if (r && !ret) {
 		ret = r;
-		fring_write_fail(f, pf, r);
+		write_fail(f, pf, r);
 	}
 	if (pf)
 		aio_frontier(f, pf);
@@ -301,7 +309,7 @@ int fring_aio_reap(struct fring *f, unsigned int min)
 }
 
 /**
- * fring_aio_write_behind() - --io direct, behind the writer: put the
+ * write_behind() - --io direct, behind the writer: put the
  * records of @pf up to @end, a record boundary, into the file
  * @f: the series
  * @pf: the file, --io direct
@@ -319,7 +327,7 @@ int fring_aio_reap(struct fring *f, unsigned int min)
  *
  * Return: 0, or a negative errno from the disk or io_submit().
  */
-int fring_aio_write_behind(struct fring *f, struct pfile *pf, uint64_t end)
+static int write_behind(struct fring *f, struct pfile *pf, uint64_t end)
 {
 	uint64_t to = end & ~(f->page - 1), p = pf->submitted, req = AIO_REQ;
 	uint64_t off, whole;
@@ -367,7 +375,7 @@ int fring_aio_write_behind(struct fring *f, struct pfile *pf, uint64_t end)
 }
 
 /**
- * fring_aio_write_out() - --io direct: all of @pf, which the writer
+ * direct_write_out() - --io direct: all of @pf, which the writer
  * left, onto the disk; an error goes to @pf->werr and the series
  * @f: the series
  * @pf: the file the writer left
@@ -375,9 +383,9 @@ int fring_aio_write_behind(struct fring *f, struct pfile *pf, uint64_t end)
  * Done before anything of the next file is written, so that a crash
  * loses only the end of the series, never records in the middle of it.
  */
-void fring_aio_write_out(struct fring *f, struct pfile *pf)
+static void direct_write_out(struct fring *f, struct pfile *pf)
 {
-	int r, ret = fring_aio_write_behind(f, pf, pf->off);
+	int r, ret = write_behind(f, pf, pf->off);
 
 	for (;;) {
 		r = f->aio_n ? fring_aio_reap(f, 1) : defer_submit(f);
@@ -388,11 +396,11 @@ void fring_aio_write_out(struct fring *f, struct pfile *pf)
 	if (ret && !pf->werr)
 		pf->werr = ret;
 	if (ret)
-		fring_write_fail(f, pf, ret);
+		write_fail(f, pf, ret);
 }
 
 /**
- * fring_stage_map() - --io direct: memory for a file's records, @size
+ * stage_map() - --io direct: memory for a file's records, @size
  * bytes at the file's offsets
  * @f: the series
  * @size: the file's size
@@ -401,7 +409,7 @@ void fring_aio_write_out(struct fring *f, struct pfile *pf)
  * faulted in and freed at the disk's rate, and 4 KiB pages cost a
  * fault, a clear and a free each, half a core at 1.4 GB/s (issue 16).
  */
-uint8_t *fring_stage_map(struct fring *f, uint64_t size)
+static uint8_t *stage_map(struct fring *f, uint64_t size)
 {
 	uint64_t len = size + STAGE_HUGE;
 	uint64_t used = (size + f->page - 1) & ~(f->page - 1);
@@ -420,9 +428,74 @@ uint8_t *fring_stage_map(struct fring *f, uint64_t size)
 	return a;
 }
 
+/* The file's offsets in staging memory; a step of it faulted in. */
+static uint8_t *direct_map(struct fring *f, struct pfile *pf, uint64_t size)
+{
+	pf->map = stage_map(f, size);
+	/*
+	 * A step, not a window: clearing 64 MiB of huge pages here held
+	 * the next file up behind the drain thread (issue 16); the
+	 * prefaulter populates the rest after each write.
+	 */
+	if (pf->map != MAP_FAILED)
+		fring_populate(f, pf, f->step);
+	return pf->map;
+}
+
+/* The prefaulter's part of the window: @pf is written up to @off. */
+static void direct_serve(struct fring *f, struct pfile *pf, uint64_t off)
+{
+	int ret;
+
+	/* The disk first: populating clears huge pages, a while. */
+	ret = write_behind(f, pf, off);
+	if (ret)
+		write_fail(f, pf, ret);
+	fring_populate(f, pf, off + f->window);
+}
+
+/*
+ * What the writer has staged and the disk does not hold yet, or the
+ * disk's requests in flight; @lock held.  The memory behind it is freed
+ * in order, so a request slower than those after it holds some more for
+ * a while.
+ */
+static uint64_t unwritten(struct pfile *pf)
+{
+	return pf->off - pf->submitted + pf->backlog;
+}
+
+/*
+ * The drain thread waits while two windows are not on the disk: the
+ * records then wait in the ring (and its drops show a disk too slow)
+ * instead of piling up in memory.  @lock held.
+ */
+static void direct_hold(struct fring *f, struct pfile *pf)
+{
+	uint64_t lim = 2 * f->window, t0;
+
+	if (unwritten(pf) <= lim)
+		return;
+	stat_add(&f->st.waits, 1);
+	t0 = lwp_now_ns();
+	while (unwritten(pf) > lim && !f->sw_err)
+		pthread_cond_wait(&f->cond, &f->lock);
+	stat_add(&f->st.wait_ns, lwp_now_ns() - t0);
+}
+
+const struct fring_wops fring_direct_wops = {
+	.name		= "direct",
+	.open_flags	= O_DIRECT,
+	.stage_ns	= STAGE_MAX_NS,
+	.map		= direct_map,
+	.serve		= direct_serve,
+	.hold		= direct_hold,
+	.write_out	= direct_write_out,
+};
+
 /**
- * fring_aio_setup() - the bounce pages and the AIO context of --io
- * direct or auto
+ * fring_aio_setup() - the series' writer (@f->w): the bounce pages and
+ * the AIO context of --io direct or auto
  * @f: the series, @f->cfg.io as asked for
  * @err: the message on failure, LWP_ERRLEN bytes
  *
@@ -435,6 +508,7 @@ int fring_aio_setup(struct fring *f, char *err)
 {
 	int ret;
 
+	f->w = &fring_map_wops;
 	if (f->cfg.io == LWP_IO_MMAP)
 		return 0;
 	/* a page per request in flight */
@@ -448,7 +522,9 @@ int fring_aio_setup(struct fring *f, char *err)
 			    strerror(errno));
 		f->cfg.io = LWP_IO_MMAP;
 		f->aio = 0;
+		return 0;
 	}
+	f->w = &fring_direct_wops;
 	return 0;
 }
 

@@ -23,6 +23,19 @@ int lwp_catalog_name(char *buf, size_t len, const char *base)
 	return 0;
 }
 
+static int entry_line(char *line, size_t len, const struct lwp_cat_entry *e)
+{
+	int n;
+
+	if (strchr(e->name, '/') || !e->name[0])
+		return -EINVAL;
+	n = snprintf(line, len,
+		     "tg3cap-catalog 1 %u %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %s\n",
+		     e->seq, e->first_ns, e->last_ns, e->records, e->bytes,
+		     e->name);
+	return n < (int)len ? n : -ENAMETOOLONG;
+}
+
 /**
  * lwp_catalog_append() - add the completed file @e to the catalog of the
  * series @base in the directory @dfd
@@ -38,14 +51,11 @@ int lwp_catalog_append(int dfd, const char *base,
 	char name[NAME_MAX + 1], line[LINE_MAX_LEN];
 	int fd, n, ret = 0;
 
-	if (lwp_catalog_name(name, sizeof(name), base) || strchr(e->name, '/'))
-		return lwp_err(err, -ENAMETOOLONG, "bad catalog entry name");
-	n = snprintf(line, sizeof(line),
-		     "tg3cap-catalog 1 %u %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %s\n",
-		     e->seq, e->first_ns, e->last_ns, e->records, e->bytes,
-		     e->name);
-	if (n >= (int)sizeof(line))
-		return lwp_err(err, -ENAMETOOLONG, "catalog line too long");
+	if (lwp_catalog_name(name, sizeof(name), base))
+		return lwp_err(err, -ENAMETOOLONG, "series name too long");
+	n = entry_line(line, sizeof(line), e);
+	if (n < 0)
+		return lwp_err(err, n, "bad catalog entry %s", e->name);
 	fd = openat(dfd, name, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
 		    O_CLOEXEC, 0600);
 	if (fd < 0)
@@ -150,5 +160,59 @@ int lwp_catalog_read(int dfd, const char *base, struct lwp_cat_entry **out,
 	fclose(f);
 	*out = v;
 	*n = cnt;
+	return 0;
+}
+
+/**
+ * lwp_catalog_write() - the catalog of the series @base made anew from
+ * @n entries @e, whole or not at all (temporary, fsync, rename)
+ * @dfd: the series' directory
+ * @base: the series
+ * @e: the entries
+ * @n: how many
+ * @err: the reason on failure, LWP_ERRLEN bytes
+ *
+ * Return: 0 or a negative errno.
+ */
+int lwp_catalog_write(int dfd, const char *base,
+		      const struct lwp_cat_entry *e, size_t n, char *err)
+{
+	char name[NAME_MAX + 1], tmp[NAME_MAX + 1], line[LINE_MAX_LEN];
+	size_t i;
+	FILE *f;
+	int fd, l;
+
+	if (lwp_catalog_name(name, sizeof(name), base) ||
+	    snprintf(tmp, sizeof(tmp), "%s.tmp", name) >= (int)sizeof(tmp))
+		return lwp_err(err, -ENAMETOOLONG, "series name too long");
+	unlinkat(dfd, tmp, 0);	/* a crash's */
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0600);
+	if (fd < 0)
+		return lwp_err(err, -errno, "cannot create %s: %s", tmp,
+			       strerror(errno));
+	f = fdopen(fd, "w");
+	if (!f) {
+		close(fd);
+		unlinkat(dfd, tmp, 0);
+		return lwp_err(err, -ENOMEM, "out of memory");
+	}
+	for (i = 0; i < n; i++) {
+		l = entry_line(line, sizeof(line), &e[i]);
+		if (l > 0)
+			fwrite(line, 1, l, f);
+	}
+	if (fflush(f) || fsync(fileno(f)) || ferror(f)) {
+		fclose(f);
+		unlinkat(dfd, tmp, 0);
+		return lwp_err(err, -EIO, "cannot write %s", tmp);
+	}
+	fclose(f);
+	if (renameat(dfd, tmp, dfd, name)) {
+		l = -errno;
+		unlinkat(dfd, tmp, 0);
+		return lwp_err(err, l, "cannot rename %s: %s", tmp,
+			       strerror(-l));
+	}
 	return 0;
 }

@@ -46,6 +46,8 @@ struct lwp_cat_entry {
 int lwp_catalog_name(char *buf, size_t len, const char *base);
 int lwp_catalog_append(int dfd, const char *base,
 		       const struct lwp_cat_entry *e, char *err);
+int lwp_catalog_write(int dfd, const char *base,
+		      const struct lwp_cat_entry *e, size_t n, char *err);
 int lwp_catalog_read(int dfd, const char *base, struct lwp_cat_entry **out,
 		     size_t *n, char *err);
 

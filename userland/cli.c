@@ -49,6 +49,7 @@ enum {
 	OPT_BUFFER_TIMEOUT,
 	OPT_IO,
 	OPT_FILE_MODE,
+	OPT_INDEX,
 };
 
 static const struct option long_opts[] = {
@@ -82,6 +83,7 @@ static const struct option long_opts[] = {
 	{ "buffer-timeout",	required_argument, NULL, OPT_BUFFER_TIMEOUT },
 	{ "io",			required_argument, NULL, OPT_IO },
 	{ "file-mode",		required_argument, NULL, OPT_FILE_MODE },
+	{ "index",		required_argument, NULL, OPT_INDEX },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ "version",		no_argument,	   NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -99,7 +101,8 @@ void lwp_usage_short(FILE *out)
 	      "         [--hook driver|ptype|netfilter|ingress]\n"
 	      "         [--stats-interval S] [--summary-interval S]\n"
 	      "         [--buffer-timeout MS] [--format pcap|pcapng] [--io mmap|direct]\n"
-	      "         [--merge|--no-merge] [--file-mode MODE] [-F FILE]\n"
+	      "         [--merge|--no-merge] [--file-mode MODE] [--index on|off]\n"
+	      "         [-F FILE]\n"
 	      "         [FILTER EXPRESSION]\n"
 	      "       tg3cap-reader -D\n"
 	      "Try 'tg3cap-reader --help' for more information.\n", out);
@@ -145,6 +148,11 @@ void lwp_usage(FILE *out)
 	      "                 the page cache; a killed reader loses what was\n"
 	      "                 staged (at most a second, or 32 MiB); mmap: into\n"
 	      "                 the file's pages, left to the kernel's writeback\n"
+	      "  --index on|off\n"
+	      "                 on (the default): each completed file gets an index,\n"
+	      "                 NAME.idx (time, hosts, ports, protocols, VLANs),\n"
+	      "                 and a line in the series' catalog, for\n"
+	      "                 tg3cap-extract\n"
 	      "  --merge        write the records of an interface's RX queues in time\n"
 	      "                 order (a reorder window of 10 ms, 8 MiB per queue);\n"
 	      "                 costs a copy per frame\n"
@@ -516,6 +524,16 @@ static int parse_one(int c, const char *arg, struct lwp_opts *o, char *err)
 				       arg);
 		o->io_set = 1;
 		return 0;
+	case OPT_INDEX:
+		if (!strcmp(arg, "on"))
+			o->no_index = 0;
+		else if (!strcmp(arg, "off"))
+			o->no_index = 1;
+		else
+			return lwp_err(err, -EINVAL,
+				       "invalid --index '%s': on or off", arg);
+		o->index_set = 1;
+		return 0;
 	case OPT_FILE_MODE:
 		/* rw for the owner at least, never executable or set-id */
 		v = strtoul(arg, NULL, 8);
@@ -550,6 +568,8 @@ static int check_stream(const struct lwp_opts *o, char *err)
 		opt = "--max-disk";
 	else if (o->io_set)
 		opt = "--io";
+	else if (o->index_set)
+		opt = "--index";
 	if (opt)
 		return lwp_err(err, -EINVAL,
 			       "%s needs files: -w - writes one pcap stream to standard output; give -w PREFIX for rotating files",

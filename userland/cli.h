@@ -38,6 +38,7 @@
  * @io:         --io: LWP_IO_MMAP, LWP_IO_DIRECT, or LWP_IO_AUTO (not
  *              given: direct where the file system takes it); @io_set:
  *              it was given
+ * @no_index:   --index off; @index_set: --index was given
  */
 struct lwp_opts {
 	const char *ifaces[LWP_MAX_IFACES];
@@ -75,6 +76,8 @@ struct lwp_opts {
 	unsigned int buffer_ms;
 	int io;
 	int io_set;
+	int no_index;
+	int index_set;
 };
 
 int lwp_parse_args(int argc, char **argv, struct lwp_opts *o, char *err);

@@ -303,6 +303,7 @@ int fring_open(struct fring **out, const struct fring_cfg *cfg, char *err)
 	}
 	f->pkts_limit_left = cfg->max_pkts;
 	f->spare_fd = -1;
+	f->dfd = -1;
 	f->page = sysconf(_SC_PAGESIZE);
 	f->window = cfg->window ? cfg->window : FRING_WINDOW_DEFAULT;
 	f->window = (f->window + f->page - 1) & ~(f->page - 1);
@@ -319,12 +320,14 @@ int fring_open(struct fring **out, const struct fring_cfg *cfg, char *err)
 	ret = lwp_series_lock(cfg->prefix, &f->lock_fd, err);
 	if (ret)
 		goto err_free;
-	ret = lwp_repair(cfg->prefix, cfg->log, cfg->log_arg, NULL, err);
+	ret = lwp_repair(cfg->prefix, cfg->no_index ? 0 : LWP_REPAIR_INDEX,
+			 cfg->log, cfg->log_arg, NULL, err);
 	if (ret)
 		goto err_unlock;
 	ret = fring_scan_series(f, err);
 	if (ret)
 		goto err_free_done;
+	fring_catalog_rebuild(f);
 	fring_trim(f, 1);
 	f->first_seq = f->next_seq;
 	ret = fring_file_prepare(f, f->next_seq++, &f->cur, err);
@@ -368,6 +371,8 @@ err_discard:
 	fring_file_discard(f, f->cur);
 err_free_done:
 	free(f->done);
+	if (f->dfd >= 0)
+		close(f->dfd);
 err_unlock:
 	close(f->lock_fd);
 err_free:
@@ -431,13 +436,12 @@ int fring_rotate(struct fring *f, char *err)
 		;
 	*tail = f->cur;
 	f->cur->qnext = NULL;
-	if (f->cur->direct) {
-		for (tail = &f->pre_close; *tail; tail = &(*tail)->pnext)
-			;
-		*tail = f->cur;
-		f->cur->pnext = NULL;
-		f->cur->staged = true;
-	}
+	/* the prefaulter finishes its part of the file first */
+	for (tail = &f->pre_close; *tail; tail = &(*tail)->pnext)
+		;
+	*tail = f->cur;
+	f->cur->pnext = NULL;
+	f->cur->staged = true;
 	f->cur = f->next;
 	f->next = NULL;
 	f->want_next = true;
@@ -534,9 +538,10 @@ int fring_close(struct fring *f, struct fring_stats *final, char *err)
 
 		if (!f->abort)
 			put_trailer(f, f->cur);
-		/* the prefaulter is gone: its writer is this thread's now */
-		if (f->cur->direct)
-			fring_aio_write_out(f, f->cur);
+		/* the prefaulter is gone: its work is this thread's now */
+		fring_index_upto(f, f->cur, f->cur->off);
+		if (f->cur->w->write_out)
+			f->cur->w->write_out(f, f->cur);
 		r = fring_file_finish(f, f->cur, 0, msg);
 
 		if (r && !ret)
@@ -553,6 +558,7 @@ int fring_close(struct fring *f, struct fring_stats *final, char *err)
 	pthread_mutex_destroy(&f->lock);
 	free(f->done);
 	close(f->lock_fd);
+	close(f->dfd);
 	fring_aio_teardown(f);
 	free(f);
 	return ret;
@@ -567,6 +573,8 @@ void fring_get_stats(struct fring *f, struct fring_stats *st)
 	st->files = __atomic_load_n(&f->st.files, __ATOMIC_RELAXED);
 	st->waits = __atomic_load_n(&f->st.waits, __ATOMIC_RELAXED);
 	st->wait_ns = __atomic_load_n(&f->st.wait_ns, __ATOMIC_RELAXED);
+	st->indexed = __atomic_load_n(&f->st.indexed, __ATOMIC_RELAXED);
+	st->index_ns = __atomic_load_n(&f->st.index_ns, __ATOMIC_RELAXED);
 }
 
 /** fring_first_seq() - the number of the series' first file of this run */

@@ -66,6 +66,8 @@
  * @isb:        pcapng: fills the capture's counters for the ISB that
  *              ends a file; called by the thread that writes records
  *              (and at close), must not block on the capture's locks
+ * @no_index:   no NAME.idx for the completed files, no catalog
+ *              (--index off; fileindex.c)
  */
 #define FRING_WINDOW_DEFAULT	(16ULL << 20)
 
@@ -119,6 +121,7 @@ struct fring_cfg {
 	const char *ifname;
 	void (*isb)(void *arg, struct pcapng_isb *c);
 	void *isb_arg;
+	bool no_index;
 };
 
 /**
@@ -134,6 +137,8 @@ struct fring_cfg {
  * @stream:     the output is a stream on standard output, not files
  * @merge_on:   the queues are merged into time order (merge.c)
  * @merge_forced: records the merge handed on early (a full buffer)
+ * @indexed:    files whose index was written
+ * @index_ns:   time the prefaulter spent indexing records
  */
 struct fring_stats {
 	uint64_t pkts;
@@ -147,6 +152,8 @@ struct fring_stats {
 	int stream;
 	int merge_on;
 	uint64_t merge_forced;
+	uint64_t indexed;
+	uint64_t index_ns;
 };
 
 struct fring;

@@ -9,8 +9,11 @@
  *   runsplit.c   fring_write(): batches into the current file, cut for
  *                -C, -c and -G
  *   mapwrite.c   the window around the writer: the prefaulter thread;
- *                the whole writer for --io mmap
- *   aiowrite.c   --io direct: staging memory and the O_DIRECT/AIO engine
+ *                the --io mmap writer (fring_map_wops)
+ *   aiowrite.c   the --io direct writer (fring_direct_wops): staging
+ *                memory and the O_DIRECT/AIO engine
+ *   fileindex.c  each file's index, built behind the writer, and the
+ *                series' catalog
  *   retention.c  the scan of the series at start, -W, --min-free,
  *                --max-disk, the spare
  *
@@ -32,17 +35,54 @@
 
 #include <limits.h>
 #include <pthread.h>
+#include <string.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 #include <linux/aio_abi.h>
 
 #include "filering.h"
+#include "pktindex.h"
 #include "postrotate.h"
 #include "series.h"
 #include "util.h"
 
 #define AIO_DEPTH	64
+
+struct fring;
+struct pfile;
+
+/**
+ * struct fring_wops - a writer: how the records of a file reach the disk
+ * @name:       for messages ("mmap", "direct")
+ * @open_flags: added to a new file's open() flags
+ * @stage_ns:   0, or how long records may wait in memory before a write
+ *              starts (the drain thread then asks for one at low rates)
+ * @map:        the memory the records go into at the file's offsets,
+ *              prefaulted as far as the writer wants before the first
+ *              record; MAP_FAILED and errno on failure
+ * @serve:      the prefaulter's turn at the window: @pf written to @off
+ * @hold:       NULL, or the drain thread's wait while too much is not on
+ *              the disk; @lock held
+ * @write_out:  NULL, or everything of @pf, which the writer left, onto
+ *              the disk (by the prefaulter, before anything of the next
+ *              file); a failure goes to @pf->werr and the series
+ *
+ * One per file: mapwrite.c's fring_map_wops (--io mmap) and aiowrite.c's
+ * fring_direct_wops (--io direct); a file system that refuses O_DIRECT
+ * moves the series to the first.
+ */
+struct fring_wops {
+	const char *name;
+	int open_flags;
+	uint64_t stage_ns;
+	uint8_t *(*map)(struct fring *f, struct pfile *pf, uint64_t size);
+	void (*serve)(struct fring *f, struct pfile *pf, uint64_t off);
+	void (*hold)(struct fring *f, struct pfile *pf);
+	void (*write_out)(struct fring *f, struct pfile *pf);
+};
+
+extern const struct fring_wops fring_map_wops, fring_direct_wops;
 
 /*
  * @off and @svc_at belong to the drain thread; @pop_end, @dropped and
@@ -63,7 +103,7 @@ struct pfile {
 	uint64_t recv;
 	uint64_t dropped;
 	uint64_t fadv_from;
-	bool direct;
+	const struct fring_wops *w;
 	uint64_t written;
 	uint64_t submitted;
 	uint64_t backlog;
@@ -71,6 +111,13 @@ struct pfile {
 	int werr;
 	struct pfile *pnext;
 	bool staged;
+	struct lwp_idx_builder *ib;
+	uint64_t idx_off;
+	uint64_t idx_first;
+	uint64_t idx_last;
+	uint64_t idx_records;
+	uint64_t idx_resv;
+	bool idx_done;
 };
 
 /* An O_DIRECT write in flight; @tail: the copy of a partial page. */
@@ -84,6 +131,7 @@ struct aio_slot {
 
 struct fring {
 	struct fring_cfg cfg;
+	const struct fring_wops *w;
 	struct pfile *cur;
 	uint64_t pkts_limit_left;
 
@@ -137,6 +185,7 @@ struct fring {
 	size_t done_cap;
 	struct lwp_post post;
 	char dir[PATH_MAX];
+	int dfd;
 	char base[NAME_MAX + 1];
 	struct lwp_pat pat;
 	mode_t mode;
@@ -152,6 +201,9 @@ struct fring {
 	const char *part_suffix;
 	uint64_t recs;
 	bool pattern;
+	bool idx_warned;
+	uint32_t idx_share;
+	uint64_t idx_pending;
 };
 
 #define say(f, ...) lwp_say((f)->cfg.log, (f)->cfg.log_arg, __VA_ARGS__)
@@ -187,6 +239,18 @@ static inline bool fring_period_over(struct fring *f, time_t now)
 	return now >= f->cur->deadline || now < f->cur->start;
 }
 
+/*
+ * @path, a name fring_name() made, relative to the series' directory
+ * (@dfd): the series opens, renames and removes its files with the *at()
+ * calls, never by a path that could lead elsewhere since it was checked.
+ */
+static inline const char *fring_at(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
 /* filering.c */
 int fring_rotate(struct fring *f, char *err);
 void fring_sw_fail(struct fring *f, int ret, const char *msg);
@@ -212,11 +276,17 @@ void fring_window_check(struct fring *f, bool idle);
 /* aiowrite.c */
 int fring_aio_setup(struct fring *f, char *err);
 void fring_aio_teardown(struct fring *f);
-uint8_t *fring_stage_map(struct fring *f, uint64_t size);
-int fring_aio_write_behind(struct fring *f, struct pfile *pf, uint64_t end);
 int fring_aio_reap(struct fring *f, unsigned int min);
-void fring_aio_write_out(struct fring *f, struct pfile *pf);
-void fring_write_fail(struct fring *f, struct pfile *pf, int ret);
+
+/* fileindex.c */
+void fring_index_start(struct fring *f, struct pfile *pf);
+uint64_t fring_index_estimate(struct fring *f, uint64_t size);
+void fring_index_drop(struct fring *f, struct pfile *pf);
+void fring_index_upto(struct fring *f, struct pfile *pf, uint64_t end);
+void fring_index_write(struct fring *f, struct pfile *pf, const char *final);
+void fring_index_catalog(struct fring *f, struct pfile *pf,
+			 const char *final);
+void fring_catalog_rebuild(struct fring *f);
 
 /* retention.c */
 int fring_scan_series(struct fring *f, char *err);

@@ -157,6 +157,7 @@ static int iface_setup(struct iface *f, const struct lwp_opts *o,
 		.postrotate_wait_ms = POSTROTATE_WAIT_MS,
 		.no_populate	= o->no_populate,
 		.io		= o->io,
+		.no_index	= o->no_index,
 		.file_mode	= o->file_mode,
 		.owner_set	= u != NULL,
 		.uid		= u ? u->uid : 0,
@@ -385,8 +386,9 @@ static void start_line(struct iface *ifs, unsigned int n,
 			o->format == LWP_FMT_PCAPNG ? "pcapng" : "pcap",
 			(unsigned long long)o->file_size);
 	if (!o->stream)
-		fprintf(stderr, ", --io %s",
-			fring_io(ifs[0].fr) == LWP_IO_DIRECT ? "direct" : "mmap");
+		fprintf(stderr, ", --io %s, --index %s",
+			fring_io(ifs[0].fr) == LWP_IO_DIRECT ? "direct" : "mmap",
+			o->no_index ? "off" : "on");
 	if (o->max_files)
 		fprintf(stderr, ", -W %u", o->max_files);
 	if (o->min_free.pct)

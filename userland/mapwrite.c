@@ -1,19 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mapwrite.c - the window around the writer, and the prefaulter thread
- * that serves it.
+ * mapwrite.c - the window around the writer, the prefaulter thread that
+ * serves it, and the --io mmap writer (fring_map_wops).
  *
- * --io mmap: the records go into the file's own pages (MAP_SHARED), and
- * this is the whole writer.  A file is not prefaulted whole.  The
- * prefaulter prefaults a window (@cfg.window) ahead of the writer and,
- * behind it, unmaps the pages written, and the swapper starts their
- * writeback; the drain thread asks for this every quarter window.  The
- * mapped part of a file is thus about one window and a quarter, and the
- * page cache behind the writer is left to writeback instead of piling
- * up; a completed file's clean pages are dropped after its fdatasync().
+ * --io mmap: the records go into the file's own pages (MAP_SHARED).  A
+ * file is not prefaulted whole.  The prefaulter prefaults a window
+ * (@cfg.window) ahead of the writer and, behind it, unmaps the pages
+ * written, and the swapper starts their writeback; the drain thread
+ * asks for this every quarter window.  The mapped part of a file is thus
+ * about one window and a quarter, and the page cache behind the writer
+ * is left to writeback instead of piling up; a completed file's clean
+ * pages are dropped after its fdatasync().
  *
  * --io direct: the same window over the staging memory, and behind the
- * writer the prefaulter hands what is new to aiowrite.c.
+ * writer the prefaulter hands what is new to aiowrite.c; the prefaulter
+ * runs whichever writer's ops a file has.
  */
 #include <pthread.h>
 #include <stdbool.h>
@@ -21,9 +22,6 @@
 #include <sys/mman.h>
 
 #include "fring.h"
-
-/* --io direct: records staged at most this long before a write starts */
-#define STAGE_MAX_NS	(1000ULL * 1000 * 1000)
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE	23	/* Linux 5.14 */
@@ -77,27 +75,34 @@ static void drop_behind(struct fring *f, struct pfile *pf, uint64_t off)
 	pf->dropped = to;
 }
 
-/* The prefaulter's part of the window: @pf is written up to @off. */
-static void serve(struct fring *f, struct pfile *pf, uint64_t off)
+/* --io mmap: the prefaulter's part of the window, @pf written to @off */
+static void map_serve(struct fring *f, struct pfile *pf, uint64_t off)
 {
-	int ret;
-
-	if (!pf->direct) {
-		fring_populate(f, pf, off + f->window);
-		drop_behind(f, pf, off);
-		return;
-	}
-	/* The disk first: populating clears huge pages, a while. */
-	ret = fring_aio_write_behind(f, pf, off);
-	if (ret)
-		fring_write_fail(f, pf, ret);
 	fring_populate(f, pf, off + f->window);
+	drop_behind(f, pf, off);
 }
+
+/* The file's own pages, a window of them faulted in ahead. */
+static uint8_t *map_map(struct fring *f, struct pfile *pf, uint64_t size)
+{
+	pf->map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       pf->fd, 0);
+	if (pf->map != MAP_FAILED)
+		fring_populate(f, pf, f->window);
+	return pf->map;
+}
+
+const struct fring_wops fring_map_wops = {
+	.name		= "mmap",
+	.map		= map_map,
+	.serve		= map_serve,
+};
 
 /**
  * fring_prefaulter_main() - the prefaulter thread (@arg: the series):
- * writes out the files the writer left (--io direct), serves the
- * current file's window, reaps the disk's writes; ends on @pre_stop
+ * finishes the files the writer left (their index, and --io direct
+ * writes them out), serves the current file's window (fileindex.c
+ * first), reaps the disk's writes; ends on @pre_stop
  * @arg: the series
  */
 void *fring_prefaulter_main(void *arg)
@@ -113,7 +118,9 @@ void *fring_prefaulter_main(void *arg)
 			f->pre_close = pf->pnext;
 			f->pre_busy = pf;
 			pthread_mutex_unlock(&f->lock);
-			fring_aio_write_out(f, pf);
+			fring_index_upto(f, pf, pf->off);
+			if (pf->w->write_out)
+				pf->w->write_out(f, pf);
 			pthread_mutex_lock(&f->lock);
 			pf->staged = false;
 			f->pre_busy = NULL;
@@ -126,7 +133,9 @@ void *fring_prefaulter_main(void *arg)
 			f->svc = NULL;
 			f->pre_busy = pf;
 			pthread_mutex_unlock(&f->lock);
-			serve(f, pf, off);
+			/* before the writer moves or unmaps them */
+			fring_index_upto(f, pf, off);
+			pf->w->serve(f, pf, off);
 			pthread_mutex_lock(&f->lock);
 			f->pre_busy = NULL;
 			pthread_cond_broadcast(&f->cond);
@@ -147,38 +156,26 @@ void *fring_prefaulter_main(void *arg)
 	return NULL;
 }
 
-/*
- * --io direct: what the writer has staged and the disk does not hold
- * yet, or the disk's requests in flight; @lock held.  The memory behind
- * it is freed in order, so a request slower than those after it holds
- * some more for a while.
- */
-static uint64_t unwritten(struct pfile *pf)
-{
-	return pf->off - pf->submitted + pf->backlog;
-}
-
 /**
  * fring_window_check() - the drain thread's part of the window
  * @f: the series; called by the drain thread
  * @idle: the ring is empty
  *
- * Ask for serve() every quarter window.  With --io direct, also once a
- * second at low rates and whenever the ring is empty (@idle), so that a
- * crash loses at most a second of records, and wait while two windows
- * are not on the disk: the records then wait in the ring (and its drops
- * show a disk too slow) instead of piling up in memory.
+ * Ask for the writer's serve() every quarter window; a writer that
+ * stages records (@stage_ns) is also asked once in that time at low
+ * rates and whenever the ring is empty (@idle), so that a crash loses
+ * at most that much, and may hold the drain thread (@hold).
  */
 void fring_window_check(struct fring *f, bool idle)
 {
 	struct pfile *pf = f->cur;
-	uint64_t lim = 2 * f->window, t0, now = 0;
+	uint64_t now = 0;
 
 	if (pf->off < pf->svc_at) {
-		if (!pf->direct || pf->off == pf->svc_off)
+		if (!pf->w->stage_ns || pf->off == pf->svc_off)
 			return;
 		now = lwp_now_ns();
-		if (!idle && now - pf->svc_ns < STAGE_MAX_NS)
+		if (!idle && now - pf->svc_ns < pf->w->stage_ns)
 			return;
 	}
 	pf->svc_ns = now ? now : lwp_now_ns();
@@ -188,12 +185,7 @@ void fring_window_check(struct fring *f, bool idle)
 	f->svc = pf;
 	f->svc_off = pf->off;
 	pthread_cond_broadcast(&f->cond);
-	if (pf->direct && unwritten(pf) > lim) {
-		stat_add(&f->st.waits, 1);
-		t0 = lwp_now_ns();
-		while (unwritten(pf) > lim && !f->sw_err)
-			pthread_cond_wait(&f->cond, &f->lock);
-		stat_add(&f->st.wait_ns, lwp_now_ns() - t0);
-	}
+	if (pf->w->hold)
+		pf->w->hold(f, pf);
 	pthread_mutex_unlock(&f->lock);
 }

@@ -89,20 +89,22 @@ int fring_file_prepare(struct fring *f, unsigned int seq,
 			f->cfg.prefix);
 		goto err_free;
 	}
-	pf->direct = f->cfg.io != LWP_IO_MMAP;
+	pf->w = f->w;
 	pf->fd = fring_spare_take(f, part, size);
 	if (pf->fd >= 0)
 		goto map;
-	pf->fd = open(part, flags | (pf->direct ? O_DIRECT : 0), f->mode);
-	if (pf->fd < 0 && pf->direct && errno == EINVAL) {
+	pf->fd = openat(f->dfd, fring_at(part), flags | pf->w->open_flags,
+			f->mode);
+	if (pf->fd < 0 && pf->w->open_flags && errno == EINVAL) {
 		/* Made, then refused (tmpfs): O_EXCL says it is ours. */
-		unlink(part);
+		unlinkat(f->dfd, fring_at(part), 0);
 		if (f->cfg.io == LWP_IO_DIRECT)
 			say(f, "--io direct: the file system of %s refuses O_DIRECT; writing through the page cache (--io mmap)",
 			    f->dir);
 		f->cfg.io = LWP_IO_MMAP;
-		pf->direct = false;
-		pf->fd = open(part, flags, f->mode);
+		f->w = &fring_map_wops;
+		pf->w = f->w;
+		pf->fd = openat(f->dfd, fring_at(part), flags, f->mode);
 	}
 	if (pf->fd < 0) {
 		ret = lwp_err(err, -errno, "cannot create %s: %s", part,
@@ -126,33 +128,23 @@ int fring_file_prepare(struct fring *f, unsigned int seq,
 		goto err_unlink;
 	}
 map:
-	if (pf->direct)
-		pf->map = fring_stage_map(f, size);
-	else
-		pf->map = mmap(NULL, size, PROT_READ | PROT_WRITE,
-			       MAP_SHARED, pf->fd, 0);
-	if (pf->map == MAP_FAILED) {
+	if (pf->w->map(f, pf, size) == MAP_FAILED) {
 		ret = lwp_err(err, -errno, "cannot map %s: %s", part,
 			      strerror(errno));
 		goto err_unlink;
 	}
-	/*
-	 * --io direct: a step, not a window: clearing 64 MiB of huge pages
-	 * here held the next file up behind the drain thread (issue 16);
-	 * the prefaulter populates the rest after each write.
-	 */
-	fring_populate(f, pf, pf->direct ? f->step : f->window);
 	pf->svc_at = f->step;
 	if (f->cfg.format == LWP_FMT_PCAPNG)
 		pcapng_hdr_fill(pf->map, f->cfg.ifname, f->cfg.snaplen,
 				f->cfg.linktype);
 	else
 		pcap_hdr_fill(pf->map, f->cfg.snaplen, f->cfg.linktype);
+	fring_index_start(f, pf);
 	*out = pf;
 	return 0;
 
 err_unlink:
-	unlink(part);
+	unlinkat(f->dfd, fring_at(part), 0);
 	close(pf->fd);
 err_free:
 	free(pf);
@@ -172,7 +164,8 @@ void fring_file_discard(struct fring *f, struct pfile *pf)
 	munmap(pf->map, f->cfg.file_size);
 	close(pf->fd);
 	if (!fring_name(f, part, pf->seq, f->part_suffix))
-		unlink(part);
+		unlinkat(f->dfd, fring_at(part), 0);
+	fring_index_drop(f, pf);
 	free(pf);
 }
 
@@ -193,22 +186,19 @@ void fring_file_discard(struct fring *f, struct pfile *pf)
  */
 int fring_file_flush(struct fring *f, struct pfile *pf, char *err)
 {
-	char part[PATH_MAX];
+	char part[PATH_MAX], final[PATH_MAX];
 	int ret;
 
 	fring_name(f, part, pf->seq, f->part_suffix);
-	if (pf->direct) {
-		/* written out by fring_aio_write_out(); a failed write fails the file */
-		ret = pf->werr;
-		if (ret) {
-			munmap(pf->map, f->cfg.file_size);
-			lwp_err(err, ret,
-				"cannot write %s: %s (it keeps its name and is repaired at the next start)",
-				part, strerror(-ret));
-			goto out_close;
-		}
-	}
 	munmap(pf->map, f->cfg.file_size);
+	/* a writer's failed write (the writer's write_out()) fails the file */
+	ret = pf->werr;
+	if (ret) {
+		lwp_err(err, ret,
+			"cannot write %s: %s (it keeps its name and is repaired at the next start)",
+			part, strerror(-ret));
+		goto out_close;
+	}
 	if (ftruncate(pf->fd, pf->off)) {
 		ret = lwp_err(err, -errno, "cannot truncate %s: %s", part,
 			      strerror(errno));
@@ -229,11 +219,15 @@ int fring_file_flush(struct fring *f, struct pfile *pf, char *err)
 			      strerror(errno));
 		goto out_free;
 	}
+	/* its index before its final name: a complete file has one */
+	if (!final_name(f, final, pf))
+		fring_index_write(f, pf, final);
 	return 0;
 
 out_close:
 	close(pf->fd);
 out_free:
+	fring_index_drop(f, pf);
 	free(pf);
 	return ret;
 }
@@ -262,17 +256,19 @@ int fring_file_publish(struct fring *f, struct pfile *pf, size_t current,
 			      part);
 		goto out_free;
 	}
-	if (rename(part, final)) {
+	if (renameat(f->dfd, fring_at(part), f->dfd, fring_at(final))) {
 		ret = lwp_err(err, -errno, "cannot rename %s to %s: %s", part,
 			      final, strerror(errno));
 		goto out_free;
 	}
 	stat_add(&f->st.files, 1);
+	fring_index_catalog(f, pf, final);
 	lwp_post_add(&f->post, final, pf->seq);
 	if (fring_done_push(f, pf->seq))
 		ret = lwp_err(err, -ENOMEM, "out of memory");
 	fring_trim(f, current);
 out_free:
+	fring_index_drop(f, pf);
 	free(pf);
 	return ret;
 }

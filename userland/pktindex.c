@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -92,24 +93,35 @@ static void put(struct keys *ks, unsigned int kind, const void *v, size_t len)
 static void l4_keys(struct keys *ks, uint8_t proto, const uint8_t *p,
 		    size_t len)
 {
-	if ((proto == 6 || proto == 17 || proto == 132) && len >= 4) {
+	if (proto != 6 && proto != 17 && proto != 132)
+		return;
+	if (len >= 2)
 		put(ks, LWP_IDX_PORT, p, 2);
+	if (len >= 4)
 		put(ks, LWP_IDX_PORT, p + 2, 2);
-	}
 }
 
+/*
+ * The IP fields are keys as soon as the captured bytes hold them,
+ * whatever the version nibble or the header length say: libpcap's code
+ * loads each field at its offset after the EtherType and checks nothing
+ * else (tcpdump -d), so a frame cut by the snaplen or a malformed header
+ * can still match, and a key left out would hide it from the index.
+ */
 static void ip4_keys(struct keys *ks, const uint8_t *p, size_t len)
 {
 	size_t ihl;
 
-	if (len < 20 || (p[0] >> 4) != 4)
+	if (len < 10)
 		return;
-	put(ks, LWP_IDX_HOST4, p + 12, 4);
-	put(ks, LWP_IDX_HOST4, p + 16, 4);
 	put(ks, LWP_IDX_PROTO, p + 9, 1);
+	if (len >= 16)
+		put(ks, LWP_IDX_HOST4, p + 12, 4);
+	if (len >= 20)
+		put(ks, LWP_IDX_HOST4, p + 16, 4);
 	ihl = (p[0] & 0xf) * 4U;
 	/* ports only in a first fragment, as libpcap looks for them */
-	if (ihl >= 20 && ihl <= len && !((p[6] << 8 | p[7]) & 0x1fff))
+	if (ihl < len && !((p[6] << 8 | p[7]) & 0x1fff))
 		l4_keys(ks, p[9], p + ihl, len - ihl);
 }
 
@@ -119,12 +131,22 @@ static void ip6_keys(struct keys *ks, const uint8_t *p, size_t len)
 	size_t off = 40, hl;
 	unsigned int n;
 
-	if (len < 40 || (p[0] >> 4) != 6)
+	if (len < 7)
 		return;
-	put(ks, LWP_IDX_HOST6, p + 8, 16);
-	put(ks, LWP_IDX_HOST6, p + 24, 16);
 	nh = p[6];
 	put(ks, LWP_IDX_PROTO, &nh, 1);
+	if (len >= 24)
+		put(ks, LWP_IDX_HOST6, p + 8, 16);
+	if (len >= 40)
+		put(ks, LWP_IDX_HOST6, p + 24, 16);
+	if (len <= 40)
+		return;
+	/*
+	 * "ip6 proto N" (and tcp, udp, icmp6) also matches N after a first
+	 * header that is a fragment header, of any fragment
+	 */
+	if (nh == 44)
+		put(ks, LWP_IDX_PROTO, p + 40, 1);
 	/* hop-by-hop, routing, destination options, fragment */
 	for (n = 0; n < 8; n++) {
 		if (nh != 0 && nh != 43 && nh != 60 && nh != 44)
@@ -156,9 +178,11 @@ static void frame_keys(struct keys *ks, const uint8_t *f, size_t len)
 		return;
 	type = f[12] << 8 | f[13];
 	while ((type == 0x8100 || type == 0x88a8 || type == 0x9100) &&
-	       tags < 2 && len - off >= 6) {
+	       tags < 2 && len - off >= 4) {
 		vid = htobe16((f[off + 2] << 8 | f[off + 3]) & 0xfff);
 		put(ks, LWP_IDX_VLAN, &vid, 2);
+		if (len - off < 6)
+			return;	/* "vlan N" can match the TCI alone */
 		off += 4;
 		type = f[off] << 8 | f[off + 1];
 		tags++;
@@ -168,11 +192,15 @@ static void frame_keys(struct keys *ks, const uint8_t *f, size_t len)
 		ip4_keys(ks, f + off, len - off);
 	} else if (type == 0x86dd) {
 		ip6_keys(ks, f + off, len - off);
-	} else if ((type == 0x0806 || type == 0x8035) && len - off >= 28 &&
-		   f[off + 4] == 6 && f[off + 5] == 4) {
-		/* ARP/RARP over Ethernet and IPv4: "host" matches them */
-		put(ks, LWP_IDX_HOST4, f + off + 14, 4);
-		put(ks, LWP_IDX_HOST4, f + off + 24, 4);
+	} else if (type == 0x0806 || type == 0x8035) {
+		/*
+		 * ARP/RARP: "host" matches the addresses at 14 and 24,
+		 * without looking at the lengths the header gives
+		 */
+		if (len - off >= 18)
+			put(ks, LWP_IDX_HOST4, f + off + 14, 4);
+		if (len - off >= 28)
+			put(ks, LWP_IDX_HOST4, f + off + 24, 4);
 	}
 }
 
@@ -192,6 +220,7 @@ int lwp_idx_init(struct lwp_idx_builder *b, unsigned int shift, bool pcapng)
 	b->shift = shift;
 	b->pcapng = pcapng;
 	b->first_ns = UINT64_MAX;
+	b->set_block = UINT32_MAX;
 	return 0;
 }
 
@@ -245,21 +274,29 @@ static void keys_settle(struct lwp_idx_builder *b)
 }
 
 /*
- * A (key, block) pair.  Records of a block come together, so a pair
- * already added is most often among the last few hundred: those are
- * looked at before adding; the rest of the repeats go at the next
- * settle, which runs when the array would have to grow.
+ * A (key, block) pair, once per block: the keys of the current block are
+ * in a small open-addressing set, emptied when the next block starts.  A
+ * block with more distinct keys than the set holds adds its repeats,
+ * which the next settle removes (it runs when the array must grow).
  */
 static int key_add(struct lwp_idx_builder *b, uint32_t key, uint32_t bi)
 {
 	struct lwp_idx_key *n;
-	size_t i, from = b->nkey > 256 ? b->nkey - 256 : 0;
+	uint32_t h;
 
-	if (from < b->sorted)
-		from = b->sorted;
-	for (i = b->nkey; i > from; i--)
-		if (b->key[i - 1].key == key && b->key[i - 1].block == bi)
-			return 0;
+	if (bi != b->set_block) {
+		memset(b->set, 0, sizeof(b->set));
+		b->set_n = 0;
+		b->set_block = bi;
+	}
+	if (b->set_n < LWP_IDX_SET / 4 * 3) {
+		for (h = key * 2654435761U >> (32 - LWP_IDX_SET_BITS);
+		     b->set[h]; h = (h + 1) & (LWP_IDX_SET - 1))
+			if (b->set[h] == key)
+				return 0;
+		b->set[h] = key;
+		b->set_n++;
+	}
 	if (b->nkey == b->key_cap) {
 		keys_settle(b);
 		if (b->nkey > b->key_cap / 2 || !b->key_cap) {
@@ -363,7 +400,8 @@ int lwp_idx_finish(struct lwp_idx_builder *b, uint64_t data_len,
 	h.pcapng = b->pcapng;
 	memcpy(p, &h, sizeof(h));
 	memcpy(p + sizeof(h), b->blk, blen);
-	memcpy(p + sizeof(h) + blen, b->key, klen);
+	if (klen)
+		memcpy(p + sizeof(h) + blen, b->key, klen);
 	h.crc = lwp_crc32c(0, p, sizeof(h) + blen + klen);
 	memcpy(p, &h, sizeof(h));
 	*buf = p;
@@ -567,4 +605,50 @@ err_unlink:
 	close(fd);
 	unlinkat(dfd, tmp, 0);
 	return lwp_err(err, ret, "cannot write %s: %s", tmp, strerror(-ret));
+}
+
+/**
+ * lwp_idx_build_file() - (re)build the index of the data file @name in
+ * the directory @dfd, as @name.idx with the file's mode
+ * @dfd: the directory
+ * @name: the data file
+ * @err: the reason on failure, LWP_ERRLEN bytes
+ *
+ * For a file the reader did not index as it wrote it: one repaired after
+ * a crash.
+ *
+ * Return: 0 or a negative errno.
+ */
+int lwp_idx_build_file(int dfd, const char *name, char *err)
+{
+	char idx[NAME_MAX + 1];
+	struct stat st;
+	uint8_t *map, *buf;
+	size_t len;
+	int fd, ret;
+
+	if (snprintf(idx, sizeof(idx), "%s%s", name, LWP_IDX_SUFFIX) >=
+	    (int)sizeof(idx))
+		return lwp_err(err, -ENAMETOOLONG, "%s: name too long", name);
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return lwp_err(err, -errno, "cannot open %s: %s", name,
+			       strerror(errno));
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || !st.st_size) {
+		close(fd);
+		return lwp_err(err, -EINVAL, "%s: not a capture file", name);
+	}
+	map = mmap(NULL, st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED)
+		return lwp_err(err, -errno, "cannot map %s: %s", name,
+			       strerror(errno));
+	ret = lwp_idx_build_mem(map, st.st_size, LWP_IDX_SHIFT_DEFAULT, &buf,
+				&len, err);
+	munmap(map, st.st_size);
+	if (ret)
+		return ret;
+	ret = lwp_idx_write(dfd, idx, buf, len, st.st_mode & 0666, err);
+	free(buf);
+	return ret;
 }

@@ -35,6 +35,9 @@
 #define LWP_IDX_SHIFT_DEFAULT	16
 #define LWP_IDX_SHIFT_MIN	12
 #define LWP_IDX_SHIFT_MAX	30
+/* the distinct keys of one block a builder tells apart without sorting */
+#define LWP_IDX_SET_BITS	11
+#define LWP_IDX_SET		(1U << LWP_IDX_SET_BITS)
 
 enum lwp_idx_kind {
 	LWP_IDX_HOST4 = 1,
@@ -114,6 +117,9 @@ struct lwp_idx_builder {
 	size_t key_cap;
 	size_t sorted;		/* keys before this are sorted and unique */
 	bool pcapng;
+	uint32_t set_block;	/* the block the set's keys are of */
+	uint32_t set_n;
+	uint32_t set[LWP_IDX_SET];
 };
 
 /**
@@ -140,6 +146,7 @@ size_t lwp_idx_blocks(const struct lwp_idx *x, uint32_t key, uint8_t *map);
 
 int lwp_idx_build_mem(const uint8_t *p, size_t len, unsigned int shift,
 		      uint8_t **buf, size_t *blen, char *err);
+int lwp_idx_build_file(int dfd, const char *name, char *err);
 int lwp_idx_write(int dfd, const char *name, const uint8_t *buf, size_t len,
 		  mode_t mode, char *err);
 

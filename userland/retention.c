@@ -9,7 +9,6 @@
  * the series' only if lwp_pat_match() says so, and it is removed under
  * every name -z gave it, never as a .part.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -30,16 +29,23 @@ static int cmp_uint(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Is @name one of the series' files (lwp_pat_match())?  Which one? */
-static int own(struct fring *f, const char *name, unsigned int *seq,
-	       bool *part)
-{
-	struct lwp_name nm;
+struct seqs {
+	struct fring *f;
+	const unsigned int *seq;
+	size_t n;
+};
 
-	if (lwp_pat_match(&f->pat, name, &nm))
-		return -ENOENT;
-	*seq = nm.seq;
-	*part = nm.part;
+static int remove_name(int dfd, const char *name, const struct lwp_name *nm,
+		       void *arg)
+{
+	struct seqs *s = arg;
+
+	if (nm->part || !bsearch(&nm->seq, s->seq, s->n, sizeof(*s->seq),
+				 cmp_uint))
+		return 0;
+	if (unlinkat(dfd, name, 0) && errno != ENOENT)
+		say(s->f, "-W: cannot remove %s/%s: %s", s->f->dir, name,
+		    strerror(errno));
 	return 0;
 }
 
@@ -49,26 +55,13 @@ static int own(struct fring *f, const char *name, unsigned int *seq,
  */
 static void remove_seqs(struct fring *f, const unsigned int *seqs, size_t n)
 {
-	struct dirent *de;
-	unsigned int seq;
-	bool part;
-	DIR *d;
+	struct seqs s = { .f = f, .seq = seqs, .n = n };
+	int ret;
 
-	d = opendir(f->dir);
-	if (!d) {
+	ret = lwp_series_scan(f->dfd, &f->pat, remove_name, &s);
+	if (ret)
 		say(f, "-W: cannot read directory %s to remove old files: %s",
-		    f->dir, strerror(errno));
-		return;
-	}
-	while ((de = readdir(d))) {
-		if (own(f, de->d_name, &seq, &part) ||
-		    part || !bsearch(&seq, seqs, n, sizeof(*seqs), cmp_uint))
-			continue;
-		if (unlinkat(dirfd(d), de->d_name, 0) && errno != ENOENT)
-			say(f, "-W: cannot remove %s/%s: %s", f->dir,
-			    de->d_name, strerror(errno));
-	}
-	closedir(d);
+		    f->dir, strerror(-ret));
 }
 
 /*
@@ -115,18 +108,55 @@ void fring_retire_now(struct fring *f)
 	pthread_mutex_lock(&f->lock);
 }
 
-/* The file -W keeps for the next one's blocks: "DIR/.BASE.spare". */
+/* The file -W keeps for the next one's blocks: ".BASE.spare" in @dfd. */
 static int spare_name(struct fring *f, char *buf)
 {
-	size_t dl = strlen(f->dir), bl = strlen(f->base);
+	size_t bl = strlen(f->base);
 
-	if (dl + bl + sizeof("/..spare") > PATH_MAX)
+	if (bl + sizeof("..spare") > NAME_MAX + 1)
 		return -ENAMETOOLONG;
-	memcpy(buf, f->dir, dl);
-	memcpy(buf + dl, "/.", 2);
-	memcpy(buf + dl + 2, f->base, bl);
-	memcpy(buf + dl + 2 + bl, ".spare", sizeof(".spare"));
+	buf[0] = '.';
+	memcpy(buf + 1, f->base, bl);
+	memcpy(buf + 1 + bl, ".spare", sizeof(".spare"));
 	return 0;
+}
+
+struct spare_scan {
+	struct fring *f;
+	unsigned int seq;
+	const char *spare;
+};
+
+/* keep_spare(): @name if it is the file the spare is to be made of. */
+static int spare_from(int dfd, const char *name, const struct lwp_name *nm,
+		      void *arg)
+{
+	struct spare_scan *ss = arg;
+	struct fring *f = ss->f;
+	size_t sl = strlen(f->suffix), nl = strlen(name);
+	struct stat st;
+	int fd;
+
+	if (nm->part || nm->seq != ss->seq || nl < sl ||
+	    strcmp(name + nl - sl, f->suffix))
+		return 0;
+	fd = openat(dfd, name, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC |
+		    f->w->open_flags);
+	if (fd < 0)
+		return 1;
+	/*
+	 * Only a file nobody else has open: a write lease is granted only
+	 * then.  An archiver still reading it keeps what it opened: the
+	 * file is unlinked (retired) instead.
+	 */
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_nlink != 1 ||
+	    fcntl(fd, F_SETLEASE, F_WRLCK) || fcntl(fd, F_SETLEASE, F_UNLCK) ||
+	    renameat(dfd, name, dfd, ss->spare)) {
+		close(fd);
+		return 1;
+	}
+	f->spare_fd = fd;
+	return 1;
 }
 
 /*
@@ -142,47 +172,12 @@ static int spare_name(struct fring *f, char *buf)
  */
 static void keep_spare(struct fring *f, unsigned int seq)
 {
-	size_t sl = strlen(f->suffix), nl;
-	char spare[PATH_MAX];
-	unsigned int s;
-	struct dirent *de;
-	struct stat st;
-	bool part;
-	DIR *d;
-	int fd;
+	char spare[NAME_MAX + 1];
+	struct spare_scan ss = { .f = f, .seq = seq, .spare = spare };
 
 	if (f->spare_fd >= 0 || f->no_spare || spare_name(f, spare))
 		return;
-	d = opendir(f->dir);
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		nl = strlen(de->d_name);
-		if (own(f, de->d_name, &s, &part) ||
-		    part || s != seq || nl < sl ||
-		    strcmp(de->d_name + nl - sl, f->suffix))
-			continue;
-		fd = openat(dirfd(d), de->d_name, O_RDWR | O_NOFOLLOW |
-			    O_NONBLOCK | O_CLOEXEC |
-			    (f->cfg.io != LWP_IO_MMAP ? O_DIRECT : 0));
-		if (fd < 0)
-			break;
-		/*
-		 * Only a file nobody else has open: a write lease is granted
-		 * only then.  An archiver still reading it keeps what it
-		 * opened: the file is unlinked (retired) instead.
-		 */
-		if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
-		    st.st_nlink != 1 || fcntl(fd, F_SETLEASE, F_WRLCK) ||
-		    fcntl(fd, F_SETLEASE, F_UNLCK) ||
-		    renameat(dirfd(d), de->d_name, AT_FDCWD, spare)) {
-			close(fd);
-			break;
-		}
-		f->spare_fd = fd;
-		break;
-	}
-	closedir(d);
+	lwp_series_scan(f->dfd, &f->pat, spare_from, &ss);
 }
 
 /**
@@ -241,32 +236,42 @@ static uint64_t spare_bytes(struct fring *f)
  * Bytes the series' files take on the disk, the .part ones and the
  * spare included.
  */
+static int add_usage(int dfd, const char *name, const struct lwp_name *nm,
+		     void *arg)
+{
+	uint64_t *sum = arg;
+	struct stat st;
+
+	(void)nm;
+	if (!fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW))
+		*sum += (uint64_t)st.st_blocks * 512;
+	return 0;
+}
+
 static uint64_t series_usage(struct fring *f)
 {
 	uint64_t sum = 0;
-	struct dirent *de;
-	unsigned int seq;
-	struct stat st;
-	bool part;
-	DIR *d;
 
-	d = opendir(f->dir);
-	if (!d)
-		return 0;
-	while ((de = readdir(d)))
-		if (!own(f, de->d_name, &seq, &part) &&
-		    !fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW))
-			sum += (uint64_t)st.st_blocks * 512;
-	closedir(d);
+	lwp_series_scan(f->dfd, &f->pat, add_usage, &sum);
 	return sum + spare_bytes(f);
 }
 
-/* What a next file of @size adds to the disk: less the spare's blocks. */
+/*
+ * What a next file of @size adds to the disk with the indexes to come:
+ * less the spare's blocks.
+ */
 static uint64_t new_bytes(struct fring *f, uint64_t size)
 {
 	uint64_t have = spare_bytes(f);
 
-	return have < size ? size - have : 0;
+	/*
+	 * Indexes are written after their files are made: room for this
+	 * file's and for those of the files still in flight, or they would
+	 * eat into the floor once written (fileindex.c).
+	 */
+	have = have < size ? size - have : 0;
+	return have + fring_index_estimate(f, size) +
+	       __atomic_load_n(&f->idx_pending, __ATOMIC_RELAXED);
 }
 
 /* Whether a new file of @size needs room the retention options keep. */
@@ -276,7 +281,7 @@ static bool short_of_room(struct fring *f, uint64_t size)
 	struct statvfs sv;
 	uint64_t total;
 
-	if (statvfs(f->dir, &sv))
+	if (fstatvfs(f->dfd, &sv))
 		return false;	/* the file's own creation will say why */
 	total = (uint64_t)sv.f_blocks * sv.f_frsize;
 	if ((c->min_free.bytes || c->min_free.pct) &&
@@ -285,6 +290,29 @@ static bool short_of_room(struct fring *f, uint64_t size)
 		return true;
 	return (c->max_disk.bytes || c->max_disk.pct) &&
 	       series_usage(f) + size > space_bytes(&c->max_disk, total);
+}
+
+/* Remove the oldest published files while the next one lacks room. */
+static void remove_oldest(struct fring *f, uint64_t size)
+{
+	size_t k = 0;
+
+	while (k < f->ndone && !lwp_post_busy(&f->post, f->done[k]) &&
+	       short_of_room(f, new_bytes(f, size))) {
+		keep_spare(f, f->done[k]);
+		remove_seqs(f, &f->done[k], 1);
+		k++;
+	}
+	if (!k)
+		return;
+	if (k == 1)
+		say(f, "retention: removed the oldest file, %06u, to make room for the next",
+		    f->done[0]);
+	else
+		say(f, "retention: removed the %zu oldest files, %06u to %06u, to make room for the next",
+		    k, f->done[0], f->done[k - 1]);
+	f->ndone -= k;
+	memmove(f->done, f->done + k, f->ndone * sizeof(*f->done));
 }
 
 /**
@@ -305,8 +333,6 @@ static bool short_of_room(struct fring *f, uint64_t size)
  */
 void fring_make_room(struct fring *f, uint64_t size)
 {
-	size_t k = 0;
-
 	if (!f->cfg.min_free.bytes && !f->cfg.min_free.pct &&
 	    !f->cfg.max_disk.bytes && !f->cfg.max_disk.pct)
 		return;
@@ -318,22 +344,17 @@ void fring_make_room(struct fring *f, uint64_t size)
 		pthread_mutex_unlock(&f->lock);
 	}
 	lwp_post_reap(&f->post);
-	while (k < f->ndone && !lwp_post_busy(&f->post, f->done[k]) &&
-	       short_of_room(f, new_bytes(f, size))) {
-		keep_spare(f, f->done[k]);
-		remove_seqs(f, &f->done[k], 1);
-		k++;
-	}
-	if (!k)
-		return;
-	if (k == 1)
-		say(f, "retention: removed the oldest file, %06u, to make room for the next",
-		    f->done[0]);
-	else
-		say(f, "retention: removed the %zu oldest files, %06u to %06u, to make room for the next",
-		    k, f->done[0], f->done[k - 1]);
-	f->ndone -= k;
-	memmove(f->done, f->done + k, f->ndone * sizeof(*f->done));
+	remove_oldest(f, size);
+	/*
+	 * Completed files the finisher has not flushed yet take room too,
+	 * and only published ones can go: with the finisher behind (a slow
+	 * or busy disk), they took all the room down to nothing (issue 25,
+	 * item 5).  Wait for them here, in the thread that prepares the
+	 * next file: the floor holds, and a disk slower than the capture
+	 * shows as the writer waiting, not as a full file system.
+	 */
+	while (short_of_room(f, new_bytes(f, size)) && fring_catch_up(f))
+		remove_oldest(f, size);
 }
 
 /**
@@ -352,7 +373,7 @@ void fring_make_room(struct fring *f, uint64_t size)
  */
 int fring_spare_take(struct fring *f, const char *part, uint64_t size)
 {
-	char spare[PATH_MAX];
+	char spare[NAME_MAX + 1];
 	int fd = f->spare_fd;
 
 	if (fd < 0)
@@ -360,13 +381,13 @@ int fring_spare_take(struct fring *f, const char *part, uint64_t size)
 	f->spare_fd = -1;
 	spare_name(f, spare);
 	if (!fallocate(fd, FALLOC_FL_ZERO_RANGE, 0, size) &&
-	    !rename(spare, part))
+	    !renameat(f->dfd, spare, f->dfd, fring_at(part)))
 		return fd;
 	/* no ZERO_RANGE (tmpfs): delete, then a new file, as before */
 	if (errno == EOPNOTSUPP)
 		f->no_spare = true;
 	close(fd);
-	unlink(spare);
+	unlinkat(f->dfd, spare, 0);
 	fring_make_room(f, size);
 	return -1;
 }
@@ -377,13 +398,13 @@ int fring_spare_take(struct fring *f, const char *part, uint64_t size)
  */
 void fring_spare_drop(struct fring *f)
 {
-	char spare[PATH_MAX];
+	char spare[NAME_MAX + 1];
 
 	if (f->spare_fd < 0)
 		return;
 	close(f->spare_fd);
 	if (!spare_name(f, spare))
-		unlink(spare);
+		unlinkat(f->dfd, spare, 0);
 }
 
 /**
@@ -448,6 +469,37 @@ int fring_done_push(struct fring *f, unsigned int seq)
 	return 0;
 }
 
+struct number_scan {
+	struct fring *f;
+	unsigned int max;
+	bool any;
+};
+
+static int number_from(int dfd, const char *name, const struct lwp_name *nm,
+		       void *arg)
+{
+	struct number_scan *ns = arg;
+	struct fring *f = ns->f;
+
+	(void)dfd;
+	/*
+	 * A billion files at one a second take 31 years: a number this
+	 * high is a stray (a copy, a test), not where the series is;
+	 * numbering on from it would soon end it.
+	 */
+	if (nm->seq >= LWP_SEQ_STRAY) {
+		say(f, "%s/%s: a number too high to number on from; left alone, not counted as the series'",
+		    f->dir, name);
+		return 0;
+	}
+	if (!nm->part && fring_done_push(f, nm->seq))
+		return -ENOMEM;
+	if (!ns->any || nm->seq > ns->max)
+		ns->max = nm->seq;
+	ns->any = true;
+	return 0;
+}
+
 /**
  * fring_scan_series() - the series' directory and pattern, and its
  * existing files
@@ -456,16 +508,14 @@ int fring_done_push(struct fring *f, unsigned int seq)
  *
  * Existing files: continue their numbering and their -W ring.  A file
  * counts under any name -z may have given it (.pcap.gz, ...); a .part
- * that repair left alone still takes its number.
+ * that repair left alone still takes its number.  @f->dfd is the
+ * directory from here on, closed by fring_close().
  */
 int fring_scan_series(struct fring *f, char *err)
 {
-	unsigned int seq, max = 0;
-	char spare[PATH_MAX];
-	struct dirent *de;
-	bool any = false, part;
+	struct number_scan ns = { .f = f };
+	char spare[NAME_MAX + 1];
 	size_t i, k;
-	DIR *d;
 	int ret;
 
 	ret = lwp_split_prefix(f->cfg.prefix, f->dir, sizeof(f->dir),
@@ -477,36 +527,23 @@ int fring_scan_series(struct fring *f, char *err)
 			    lwp_prefix_is_pattern(f->base), err);
 	if (ret)
 		return ret;
-	/* a crash's spare: a file -W had retired */
-	if (!spare_name(f, spare))
-		unlink(spare);
-	d = opendir(f->dir);
-	if (!d)
+	f->dfd = open(f->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (f->dfd < 0)
 		return lwp_err(err, -errno, "cannot read directory %s: %s",
 			       f->dir, strerror(errno));
-	while ((de = readdir(d))) {
-		if (own(f, de->d_name, &seq, &part))
-			continue;
-		/*
-		 * A billion files at one a second take 31 years: a number
-		 * this high is a stray (a copy, a test), not where the
-		 * series is; numbering on from it would soon end it.
-		 */
-		if (seq >= LWP_SEQ_STRAY) {
-			say(f, "%s/%s: a number too high to number on from; left alone, not counted as the series'",
-			    f->dir, de->d_name);
-			continue;
-		}
-		if (!part && fring_done_push(f, seq)) {
-			closedir(d);
-			return lwp_err(err, -ENOMEM, "out of memory");
-		}
-		if (!any || seq > max)
-			max = seq;
-		any = true;
+	/* a crash's spare: a file -W had retired */
+	if (!spare_name(f, spare))
+		unlinkat(f->dfd, spare, 0);
+	ret = lwp_series_scan(f->dfd, &f->pat, number_from, &ns);
+	if (ret) {
+		close(f->dfd);
+		f->dfd = -1;
+		if (ret == -ENOMEM)
+			return lwp_err(err, ret, "out of memory");
+		return lwp_err(err, ret, "cannot read directory %s: %s",
+			       f->dir, strerror(-ret));
 	}
-	closedir(d);
-	f->next_seq = any ? max + 1 : 0;
+	f->next_seq = ns.any ? ns.max + 1 : 0;
 	/* Sorted, one entry per file however many names it has. */
 	if (f->ndone)
 		qsort(f->done, f->ndone, sizeof(*f->done), cmp_uint);

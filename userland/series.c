@@ -19,6 +19,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "pktindex.h"
 #include "repair.h"
 #include "series.h"
 #include "util.h"
@@ -565,8 +566,85 @@ int lwp_series_lock(const char *prefix, int *fd, char *err)
 }
 
 /**
+ * lwp_series_scan() - call @fn for every name in the directory @dfd that
+ * the series' pattern @pat owns (lwp_pat_match()), and for no other
+ * @dfd:  the series' directory
+ * @pat:  the series' names
+ * @fn:   called with each name the series owns
+ * @arg:  passed to @fn
+ *
+ * The one walk of a series' directory: numbering, retention, the spare
+ * and repair all see the same names.  Each scan reads the directory
+ * through its own open file (the threads of a series scan at once, and
+ * a dup() would share one position); @dfd keeps the directory the
+ * series was started in even if its path is renamed or replaced.
+ *
+ * Return: 0, a negative errno if the directory cannot be read, or what
+ * @fn returned to stop the scan.
+ */
+int lwp_series_scan(int dfd, const struct lwp_pat *pat, lwp_series_fn fn,
+		    void *arg)
+{
+	struct lwp_name nm;
+	struct dirent *de;
+	int fd, ret = 0;
+	DIR *d;
+
+	fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	while (!ret && (de = readdir(d)))
+		if (!lwp_pat_match(pat, de->d_name, &nm))
+			ret = fn(dfd, de->d_name, &nm, arg);
+	closedir(d);
+	return ret;
+}
+
+struct repair_scan {
+	unsigned int flags;
+	const char *dir;
+	const char *base;
+	bool pattern;
+	unsigned int kept;
+	lwp_log_fn log;
+	void *log_arg;
+};
+
+static int repair_name(int dfd, const char *name, const struct lwp_name *nm,
+		       void *arg)
+{
+	struct repair_scan *rs = arg;
+	char final[NAME_MAX + 1], msg[LWP_ERRLEN];
+	const char *fs;
+
+	if (!nm->part)
+		return 0;
+	fs = nm->ng ? LWP_NG_SUFFIX : LWP_SUFFIX;
+	if (lwp_series_name(final, sizeof(final), rs->base, nm->seq, fs))
+		return 0;
+	if (!lwp_repair_one(dfd, rs->dir, name, final,
+			    rs->pattern ? rs->base : NULL, nm->seq, fs,
+			    rs->log, rs->log_arg))
+		return 0;
+	rs->kept++;
+	/* whole again, with an index of what it holds now */
+	if ((rs->flags & LWP_REPAIR_INDEX) &&
+	    lwp_idx_build_file(dfd, final, msg))
+		lwp_say(rs->log, rs->log_arg, "%s/%s: no index: %s", rs->dir,
+			final, msg);
+	return 0;
+}
+
+/**
  * lwp_repair() - repair every .part of the series @prefix
  * @prefix:   series prefix
+ * @flags:    LWP_REPAIR_INDEX: (re)build the index of each file kept
  * @log:      receives one message per file touched, may be NULL
  * @repaired: files kept, may be NULL
  *
@@ -577,17 +655,17 @@ int lwp_series_lock(const char *prefix, int *fd, char *err)
  *
  * Return: 0, or a negative errno when the directory cannot be read.
  */
-int lwp_repair(const char *prefix, lwp_log_fn log, void *log_arg,
-	       unsigned int *repaired, char *err)
+int lwp_repair(const char *prefix, unsigned int flags, lwp_log_fn log,
+	       void *log_arg, unsigned int *repaired, char *err)
 {
-	char dir[PATH_MAX], base[NAME_MAX + 1], final[NAME_MAX + 1];
-	bool pattern = lwp_prefix_is_pattern(prefix);
-	unsigned int kept = 0;
-	struct lwp_name nm;
+	char dir[PATH_MAX], base[NAME_MAX + 1];
+	struct repair_scan rs = {
+		.flags = flags, .dir = dir, .base = base, .log = log,
+		.log_arg = log_arg,
+		.pattern = lwp_prefix_is_pattern(prefix),
+	};
 	struct lwp_pat *pat;
-	struct dirent *de;
 	int ret, dfd;
-	DIR *d;
 
 	ret = lwp_split_prefix(prefix, dir, sizeof(dir), base, sizeof(base));
 	if (ret)
@@ -595,31 +673,20 @@ int lwp_repair(const char *prefix, lwp_log_fn log, void *log_arg,
 	pat = malloc(sizeof(*pat));
 	if (!pat)
 		return lwp_err(err, -ENOMEM, "out of memory");
-	ret = lwp_pat_parse(pat, base, pattern, err);
+	ret = lwp_pat_parse(pat, base, rs.pattern, err);
 	if (ret)
 		goto out_free;
-	d = opendir(dir);
-	if (!d) {
-		ret = lwp_err(err, -errno, "cannot read directory %s: %s",
-			      dir, strerror(errno));
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ret = dfd < 0 ? -errno : lwp_series_scan(dfd, pat, repair_name, &rs);
+	if (dfd >= 0)
+		close(dfd);
+	if (ret) {
+		lwp_err(err, ret, "cannot read directory %s: %s", dir,
+			strerror(-ret));
 		goto out_free;
 	}
-	dfd = dirfd(d);
-	while ((de = readdir(d))) {
-		const char *fs;
-
-		if (lwp_pat_match(pat, de->d_name, &nm) || !nm.part)
-			continue;
-		fs = nm.ng ? LWP_NG_SUFFIX : LWP_SUFFIX;
-		if (lwp_series_name(final, sizeof(final), base, nm.seq, fs))
-			continue;
-		kept += lwp_repair_one(dfd, dir, de->d_name, final,
-				       pattern ? base : NULL, nm.seq, fs,
-				       log, log_arg);
-	}
-	closedir(d);
 	if (repaired)
-		*repaired = kept;
+		*repaired = rs.kept;
 out_free:
 	free(pat);
 	return ret;

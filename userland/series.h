@@ -109,9 +109,20 @@ int lwp_series_name(char *buf, size_t len, const char *prefix,
 		    unsigned int seq, const char *suffix);
 bool lwp_prefix_is_pattern(const char *prefix);
 int lwp_expand_prefix(const char *prefix, time_t t, char *buf, size_t len);
+/*
+ * lwp_series_fn - called by lwp_series_scan() for a name the series
+ * owns; @dfd: the directory, for the *at() calls.  Nonzero stops the
+ * scan and is what lwp_series_scan() returns.
+ */
+typedef int (*lwp_series_fn)(int dfd, const char *name,
+			     const struct lwp_name *nm, void *arg);
+
+int lwp_series_scan(int dfd, const struct lwp_pat *pat, lwp_series_fn fn,
+		    void *arg);
 int lwp_series_check(const char *prefix, char *err);
 int lwp_series_lock(const char *prefix, int *fd, char *err);
-int lwp_repair(const char *prefix, lwp_log_fn log, void *log_arg,
-	       unsigned int *repaired, char *err);
+#define LWP_REPAIR_INDEX	1U
+int lwp_repair(const char *prefix, unsigned int flags, lwp_log_fn log,
+	       void *log_arg, unsigned int *repaired, char *err);
 
 #endif /* _TG3CAP_SERIES_H */

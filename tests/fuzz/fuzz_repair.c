@@ -51,6 +51,7 @@
 #include "fuzz.h"
 #include "pcapfile.h"
 #include "pcapng.h"
+#include "pktindex.h"
 #include "repair.h"
 #include "util.h"
 
@@ -348,6 +349,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char prefix[PATH_MAX], part[PATH_MAX], path[PATH_MAX * 2];
 	char final[NAME_MAX + 1], occupied[NAME_MAX + 1] = "";
 	char names[4][NAME_MAX + 1], err[LWP_ERRLEN] = "";
+	char idxname[NAME_MAX + 1] = "";
+	size_t nl;
 	const char *suffix, *partname, *kname;
 	unsigned int kept = ~0U, logs = 0, n = 0;
 	int sel, pattern, ret, hc, nc = -EINVAL, ours;
@@ -387,7 +390,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		put_file(path, other, sizeof(other), sizeof(other));
 	}
 
-	ret = lwp_repair(prefix, log_msg, &logs, &kept, err);
+	ret = lwp_repair(prefix, LWP_REPAIR_INDEX, log_msg, &logs, &kept,
+			 err);
 	FUZZ_CHECK(!ret, "lwp_repair: %d: %s", ret, err);
 	FUZZ_CHECK(kept <= 1, "%u files kept of 1", kept);
 
@@ -399,6 +403,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(n < 3, "more files after repair than before");
 		if (*occupied && !strcmp(de->d_name, occupied))
 			continue;
+		nl = strlen(de->d_name);
+		if (nl > 4 && !strcmp(de->d_name + nl - 4, LWP_IDX_SUFFIX)) {
+			snprintf(idxname, sizeof(idxname), "%s", de->d_name);
+			continue;
+		}
 		snprintf(names[n++], sizeof(names[0]), "%s", de->d_name);
 	}
 	closedir(d);
@@ -422,6 +431,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			   "a foreign file was changed");
 		FUZZ_CHECK(!kept, "a foreign file counted as kept");
 		goto out;
+	}
+	/* a file kept has its index, of what it holds now */
+	FUZZ_CHECK(!*idxname || kept, "an index '%s' of nothing kept",
+		   idxname);
+	if (kept) {
+		uint8_t *x = NULL;
+		struct lwp_idx ix;
+		struct stat st;
+		size_t xl;
+
+		FUZZ_CHECK(n == 1 && *idxname &&
+			   !strncmp(idxname, names[0], strlen(names[0])),
+			   "kept '%s' with the index '%s'", n ? names[0] : "",
+			   idxname);
+		snprintf(path, sizeof(path), "%s/%s", dir, idxname);
+		xl = read_file(path, &x);
+		FUZZ_CHECK(xl > 0 && !lwp_idx_parse(&ix, x, xl),
+			   "the index of the kept file does not parse");
+		snprintf(path, sizeof(path), "%s/%s", dir, names[0]);
+		FUZZ_CHECK(!stat(path, &st) &&
+			   ix.h->data_len == (uint64_t)st.st_size,
+			   "the index is of %llu bytes, the file %lld",
+			   (unsigned long long)ix.h->data_len,
+			   (long long)st.st_size);
+		free(x);
 	}
 	if (!n) {
 		FUZZ_CHECK(!kept, "nothing kept, %u counted", kept);

@@ -39,11 +39,13 @@ srcs_of() {
 	case $1 in
 	pcap)	echo "pcapfile.c pcapng.c" ;;
 	pcapng)	echo "pcapng.c" ;;
-	repair)	echo "repair.c series.c? pcapfile.c pcapng.c util.c" ;;
+	repair)	echo "repair.c series.c? pcapfile.c pcapng.c util.c" \
+		     "pktindex.c capfile.c" ;;
 	num)	echo "util.c" ;;
 	cli)	echo "cli.c device.c repair.c series.c? pcapfile.c pcapng.c" \
-		     "util.c" ;;
-	series)	echo "series.c repair.c pcapfile.c pcapng.c util.c" ;;
+		     "util.c pktindex.c capfile.c" ;;
+	series)	echo "series.c repair.c pcapfile.c pcapng.c util.c" \
+		     "pktindex.c capfile.c" ;;
 	esac
 }
 

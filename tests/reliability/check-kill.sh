@@ -8,8 +8,9 @@ d=$1/kill-files
 n=0 bad=0 pk=0
 shopt -s nullglob
 for f in "$d"/*; do
-	# the series' lock file (tg3cap-reader keeps PREFIX.lock)
-	case $f in *.lock) continue ;; esac
+	# the series' lock file (tg3cap-reader keeps PREFIX.lock), and the
+	# indexes of the completed files (checked by the unit tests)
+	case $f in *.lock | *.idx) continue ;; esac
 	n=$((n + 1))
 	case $f in *.part) echo "  left as .part: ${f##*/}"; bad=$((bad + 1)); continue ;; esac
 	if ! capinfos -M "$f" >/dev/null 2>"$1/capinfos.err"; then

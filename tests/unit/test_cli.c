@@ -309,13 +309,17 @@ static unsigned int series_range(const char *dir, unsigned int *lo,
 	*hi = 0;
 	if (!d)
 		return 0;
-	while ((de = readdir(d)))
-		if (sscanf(de->d_name, "cap.%u.pcap", &seq) == 1 &&
-		    !strstr(de->d_name, ".part")) {
+	while ((de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+
+		/* the files, not their indexes (NAME.idx) nor .part files */
+		if (sscanf(de->d_name, "cap.%u.pcap", &seq) == 1 && l > 5 &&
+		    !strcmp(de->d_name + l - 5, ".pcap")) {
 			n++;
 			*lo = seq < *lo ? seq : *lo;
 			*hi = seq > *hi ? seq : *hi;
 		}
+	}
 	closedir(d);
 	return n;
 }
@@ -528,7 +532,8 @@ static int t_stats(void)
 static int t_man_page(void)
 {
 	const char *page = getenv("TG3CAP_MANPAGE");
-	char cmd[1024], out[32768];
+	static char out[262144];	/* the whole page, EXIT STATUS is late */
+	char cmd[1024];
 
 	CHECK(page);
 	snprintf(cmd, sizeof(cmd), "MANWIDTH=80 man -l %s 2>&1 >/dev/null",

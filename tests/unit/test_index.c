@@ -409,6 +409,13 @@ static int t_catalog(void)
 	      !strcmp(v[0].name, "cap.000001.pcap"));
 	CHECK(v[1].seq == 2 && v[1].first_ns == 200 && v[1].records == 5 &&
 	      v[1].bytes == 1000 && !strcmp(v[1].name, "cap.000002.pcap"));
+	/* made anew: exactly these lines, the junk gone */
+	CHECKF(!lwp_catalog_write(dfd, "cap", v + 1, 1, err), "%s", err);
+	free(v);
+	CHECKF(!lwp_catalog_read(dfd, "cap", &v, &n, err), "%s", err);
+	CHECK(n == 1 && v[0].seq == 2 && !strcmp(v[0].name, "cap.000002.pcap"));
+	snprintf(path, sizeof(path), "%s/.cap.catalog.tmp", dir);
+	CHECK(access(path, F_OK));
 	free(v);
 	close(dfd);
 	tmpdir_remove(dir);

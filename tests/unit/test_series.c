@@ -310,7 +310,7 @@ static int t_repair_hostile(void)
 	snprintf(path, sizeof(path), "%s.000001.pcapng.part", prefix);
 	CHECK(!write_file(path, buf, n + 4096));
 
-	CHECKF(!lwp_repair(prefix, NULL, NULL, &kept, err), "%s", err);
+	CHECKF(!lwp_repair(prefix, 0, NULL, NULL, &kept, err), "%s", err);
 	CHECK(kept == 2);
 	snprintf(path, sizeof(path), "%s.000000.pcap", prefix);
 	CHECKF(!stat(path, &st) && st.st_size == 24 + 2 * 76,
@@ -338,7 +338,7 @@ static int t_repair_hostile(void)
 	snprintf(path, sizeof(path), "%s.000002.pcapng.part", prefix);
 	CHECK(!write_file(path, buf, n));
 	kept = 9;
-	CHECKF(!lwp_repair(prefix, NULL, NULL, &kept, err), "%s", err);
+	CHECKF(!lwp_repair(prefix, 0, NULL, NULL, &kept, err), "%s", err);
 	CHECKF(kept == 0 && stat(path, &st) && errno == ENOENT,
 	       "kept %u", kept);
 	tmpdir_remove(dir);
