@@ -35,6 +35,13 @@
 #include "fring.h"
 #include "pktindex.h"
 
+/* the largest share of a core indexing may take, in %, judged after... */
+#define IDX_SHARE_MAX	30
+/* ...this long of a file: the first records come in a burst */
+#define IDX_SETTLE_NS	(20ULL * 1000 * 1000)
+/* after a file given up on, the next ones go without for this long */
+#define IDX_PAUSE_NS	(5ULL * 1000 * 1000 * 1000)
+
 /**
  * fring_index_estimate() - what the index of a file of @size will take
  * on the disk: the largest share of its file an index of this run has
@@ -71,8 +78,14 @@ static void unreserve(struct fring *f, struct pfile *pf)
 void fring_index_start(struct fring *f, struct pfile *pf)
 {
 	pf->idx_off = f->hdr_len;
+	pf->idx_t0 = lwp_now_ns();
 	if (f->cfg.no_index)
 		return;
+	/* a file given up on lately: the rate is still too high, likely */
+	if (pf->idx_t0 < __atomic_load_n(&f->idx_pause, __ATOMIC_RELAXED)) {
+		stat_add_mt(&f->st.index_skipped, 1);
+		return;
+	}
 	pf->ib = malloc(sizeof(*pf->ib));
 	if (pf->ib && !lwp_idx_init(pf->ib, LWP_IDX_SHIFT_DEFAULT,
 				    f->cfg.format == LWP_FMT_PCAPNG)) {
@@ -109,18 +122,20 @@ void fring_index_drop(struct fring *f, struct pfile *pf)
  * @pf: the file; the records before @end are whole and stay where they
  *      are until this returns
  * @end: a record boundary the writer has passed
+ * @last: the writer has left the file: @end is its end
  *
  * Only the prefaulter calls it while the file is written, and the
  * thread that closes the series after the prefaulter is gone.
  */
-void fring_index_upto(struct fring *f, struct pfile *pf, uint64_t end)
+void fring_index_upto(struct fring *f, struct pfile *pf, uint64_t end,
+		      bool last)
 {
 	struct lwp_capfile c = {
 		.p = pf->map, .len = end, .hdr_len = f->hdr_len,
 		.snaplen = f->cfg.snaplen,
 		.pcapng = f->cfg.format == LWP_FMT_PCAPNG,
 	};
-	uint64_t off = pf->idx_off, t0;
+	uint64_t off = pf->idx_off, t0, t1;
 	struct lwp_rec r;
 	int ret = 0;
 
@@ -134,7 +149,29 @@ void fring_index_upto(struct fring *f, struct pfile *pf, uint64_t end)
 		off = r.off + r.size;
 	}
 	pf->idx_off = off;
-	stat_add(&f->st.index_ns, lwp_now_ns() - t0);
+	t1 = lwp_now_ns();
+	pf->idx_ns += t1 - t0;
+	stat_add(&f->st.index_ns, t1 - t0);
+	/*
+	 * Indexing took more than IDX_SHARE_MAX of this thread's time since
+	 * the file began: at this rate it would hold the writer up (the
+	 * prefaulter writes out behind it; --io direct stops the drain at two
+	 * windows not on the disk).  The capture comes first: the file goes
+	 * without an index, which tg3cap-extract makes when it needs it.
+	 */
+	if (!last && t1 - pf->idx_t0 > IDX_SETTLE_NS &&
+	    pf->idx_ns * 100 > (t1 - pf->idx_t0) * IDX_SHARE_MAX) {
+		if (!f->idx_behind)
+			say(f, "index: records come faster than they can be indexed (file %06u: %llu%% of a core); such files go without one (tg3cap-extract makes it)",
+			    pf->seq, (unsigned long long)(pf->idx_ns * 100 /
+							  (t1 - pf->idx_t0)));
+		f->idx_behind = true;
+		__atomic_store_n(&f->idx_pause, t1 + IDX_PAUSE_NS,
+				 __ATOMIC_RELAXED);
+		stat_add_mt(&f->st.index_skipped, 1);
+		fring_index_drop(f, pf);
+		return;
+	}
 	if (ret == -ENODATA)
 		return;
 	/* our own records: only memory runs out, or a bug shows */

@@ -539,7 +539,7 @@ int fring_close(struct fring *f, struct fring_stats *final, char *err)
 		if (!f->abort)
 			put_trailer(f, f->cur);
 		/* the prefaulter is gone: its work is this thread's now */
-		fring_index_upto(f, f->cur, f->cur->off);
+		fring_index_upto(f, f->cur, f->cur->off, true);
 		if (f->cur->w->write_out)
 			f->cur->w->write_out(f, f->cur);
 		r = fring_file_finish(f, f->cur, 0, msg);
@@ -575,6 +575,8 @@ void fring_get_stats(struct fring *f, struct fring_stats *st)
 	st->wait_ns = __atomic_load_n(&f->st.wait_ns, __ATOMIC_RELAXED);
 	st->indexed = __atomic_load_n(&f->st.indexed, __ATOMIC_RELAXED);
 	st->index_ns = __atomic_load_n(&f->st.index_ns, __ATOMIC_RELAXED);
+	st->index_skipped = __atomic_load_n(&f->st.index_skipped,
+					    __ATOMIC_RELAXED);
 }
 
 /** fring_first_seq() - the number of the series' first file of this run */

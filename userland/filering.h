@@ -139,6 +139,8 @@ struct fring_cfg {
  * @merge_forced: records the merge handed on early (a full buffer)
  * @indexed:    files whose index was written
  * @index_ns:   time the prefaulter spent indexing records
+ * @index_skipped: files left without an index: written faster than
+ *              they could be indexed
  */
 struct fring_stats {
 	uint64_t pkts;
@@ -154,6 +156,7 @@ struct fring_stats {
 	uint64_t merge_forced;
 	uint64_t indexed;
 	uint64_t index_ns;
+	uint64_t index_skipped;
 };
 
 struct fring;

@@ -117,6 +117,8 @@ struct pfile {
 	uint64_t idx_last;
 	uint64_t idx_records;
 	uint64_t idx_resv;
+	uint64_t idx_t0;
+	uint64_t idx_ns;
 	bool idx_done;
 };
 
@@ -202,8 +204,10 @@ struct fring {
 	uint64_t recs;
 	bool pattern;
 	bool idx_warned;
+	bool idx_behind;
 	uint32_t idx_share;
 	uint64_t idx_pending;
+	uint64_t idx_pause;
 };
 
 #define say(f, ...) lwp_say((f)->cfg.log, (f)->cfg.log_arg, __VA_ARGS__)
@@ -213,6 +217,12 @@ static inline void stat_add(uint64_t *ctr, uint64_t v)
 {
 	__atomic_store_n(ctr, __atomic_load_n(ctr, __ATOMIC_RELAXED) + v,
 			 __ATOMIC_RELAXED);
+}
+
+/* The same for a counter two threads add to (fileindex.c's skips). */
+static inline void stat_add_mt(uint64_t *ctr, uint64_t v)
+{
+	__atomic_fetch_add(ctr, v, __ATOMIC_RELAXED);
 }
 
 /*
@@ -282,7 +292,8 @@ int fring_aio_reap(struct fring *f, unsigned int min);
 void fring_index_start(struct fring *f, struct pfile *pf);
 uint64_t fring_index_estimate(struct fring *f, uint64_t size);
 void fring_index_drop(struct fring *f, struct pfile *pf);
-void fring_index_upto(struct fring *f, struct pfile *pf, uint64_t end);
+void fring_index_upto(struct fring *f, struct pfile *pf, uint64_t end,
+		      bool last);
 void fring_index_write(struct fring *f, struct pfile *pf, const char *final);
 void fring_index_catalog(struct fring *f, struct pfile *pf,
 			 const char *final);

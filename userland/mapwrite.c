@@ -118,7 +118,7 @@ void *fring_prefaulter_main(void *arg)
 			f->pre_close = pf->pnext;
 			f->pre_busy = pf;
 			pthread_mutex_unlock(&f->lock);
-			fring_index_upto(f, pf, pf->off);
+			fring_index_upto(f, pf, pf->off, true);
 			if (pf->w->write_out)
 				pf->w->write_out(f, pf);
 			pthread_mutex_lock(&f->lock);
@@ -134,7 +134,7 @@ void *fring_prefaulter_main(void *arg)
 			f->pre_busy = pf;
 			pthread_mutex_unlock(&f->lock);
 			/* before the writer moves or unmaps them */
-			fring_index_upto(f, pf, off);
+			fring_index_upto(f, pf, off, false);
 			pf->w->serve(f, pf, off);
 			pthread_mutex_lock(&f->lock);
 			f->pre_busy = NULL;

@@ -256,9 +256,10 @@ void lwp_report(FILE *out, const struct lwp_ifstat *s, unsigned int n,
 				(unsigned long long)s[i].fs.waits,
 				s[i].fs.wait_ns / 1e6);
 		if (!s[i].fs.stream && (s[i].fs.indexed || s[i].fs.index_ns))
-			fprintf(out, "  indexed:      %14llu  files (%.3f ms indexing records, behind the writer)\n",
+			fprintf(out, "  indexed:      %14llu  files (%.3f ms indexing records, behind the writer; %llu left without: written too fast)\n",
 				(unsigned long long)s[i].fs.indexed,
-				s[i].fs.index_ns / 1e6);
+				s[i].fs.index_ns / 1e6,
+				(unsigned long long)s[i].fs.index_skipped);
 	}
 }
 
@@ -283,7 +284,7 @@ static void json_if(FILE *out, const struct lwp_ifstat *s)
 		(unsigned long long)(s->nic.rx_missed - s->nic0.rx_missed),
 		(unsigned long long)(s->nic.rx_fifo - s->nic0.rx_fifo),
 		s->nic.ok && s->nic0.ok ? "true" : "false");
-	fprintf(out, "\"files\":%llu,\"file_bytes\":%llu,\"caplen_bytes\":%llu,\"swapper_waits\":%llu,\"swapper_wait_ns\":%llu,\"counter_retries\":%llu,\"record_walks\":%llu,\"wakeups\":%llu,\"pass_max_ns\":%llu,\"slow_passes\":%llu,\"merge_forced\":%llu,\"indexed\":%llu,\"index_ns\":%llu,\"queues\":[",
+	fprintf(out, "\"files\":%llu,\"file_bytes\":%llu,\"caplen_bytes\":%llu,\"swapper_waits\":%llu,\"swapper_wait_ns\":%llu,\"counter_retries\":%llu,\"record_walks\":%llu,\"wakeups\":%llu,\"pass_max_ns\":%llu,\"slow_passes\":%llu,\"merge_forced\":%llu,\"indexed\":%llu,\"index_ns\":%llu,\"index_skipped\":%llu,\"queues\":[",
 		(unsigned long long)s->fs.files,
 		(unsigned long long)s->fs.file_bytes,
 		(unsigned long long)s->fs.caplen,
@@ -296,7 +297,8 @@ static void json_if(FILE *out, const struct lwp_ifstat *s)
 		(unsigned long long)s->slow_passes,
 		(unsigned long long)s->fs.merge_forced,
 		(unsigned long long)s->fs.indexed,
-		(unsigned long long)s->fs.index_ns);
+		(unsigned long long)s->fs.index_ns,
+		(unsigned long long)s->fs.index_skipped);
 	for (k = 0; k < s->nr_queues; k++)
 		fprintf(out, "%s{\"packets\":%llu,\"bytes\":%llu,\"drops\":%llu,\"bad_cons\":%llu}",
 			k ? "," : "", (unsigned long long)s->q[k].packets,
