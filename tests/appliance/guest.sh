@@ -100,4 +100,54 @@ check no-part "$parts .part files left" test "$parts" = 0
 mkdir -p /out/cap
 cp /var/lib/tg3cap/eth0/*.pcap /out/cap/
 ls -l /var/lib/tg3cap/eth0/
+
+# ---- -Z USER under the unit, killed and restarted (issue 25, 9 and 10) -----
+# The drop-in docs/operations.md gives for -Z; the unit gives root no
+# CAP_DAC_OVERRIDE, so the lock, the repair and the first files must be
+# made with USER's rights in USER's 0700 directory.  SIGKILL leaves USER's
+# .part; systemd restarts the reader, whose start repairs it.
+Z=/srv/tg3cap-z
+useradd --system --no-create-home --shell /usr/sbin/nologin tg3capz
+mkdir -p $Z && chown tg3capz: $Z && chmod 0700 $Z
+printf 'CAPTURE_PREFIX=%s/cap\nOPTIONS=-C 1m -Z tg3capz\n' $Z >/etc/tg3cap/eth0.conf
+printf '[Service]\nReadWritePaths=%s\nCapabilityBoundingSet=CAP_NET_RAW CAP_NET_ADMIN CAP_SETUID CAP_SETGID\n' \
+	$Z >/etc/systemd/system/$UNIT.service.d/z.conf
+systemctl daemon-reload
+systemctl start "$UNIT"
+check z-start "-Z under the unit: $(prop $UNIT ActiveState), journal: $(journalctl -b -u $UNIT -o cat -n 3 --no-pager | tr '\n' ' ')" \
+	test "$(prop $UNIT ActiveState)" = active
+pid=$(prop $UNIT MainPID)
+# real, effective, saved and file system uid (not /proc/PID's owner:
+# root's after a change of user, which makes the process undumpable)
+uids=$(awk '/^Uid:/ { print $2, $3, $4, $5 }' "/proc/$pid/status")
+u=$(id -u tg3capz)
+check z-user "the reader's uids: $uids, want $u" test "$uids" = "$u $u $u $u"
+
+tg3cap_rxmode_wait
+tg3cap_ready z
+tg3cap_wait_done z || bad z-traffic "the host's traffic command failed"
+tg3cap_settle "$IF" rx_packets 1000 >/dev/null
+sleep 3	# written out (the direct writer stages for up to a second)
+ls -ln $Z/
+check z-files "files: $(stat -c '%n %U %a' $Z/cap.* | tr '\n' ' ')" \
+	test -z "$(find $Z -name 'cap.*' \( ! -user tg3capz -o -perm /077 \))"
+systemctl kill -s KILL --kill-who=main "$UNIT"
+n=0
+until [ "$(prop $UNIT NRestarts)" = 1 ] &&
+	[ "$(prop $UNIT ActiveState)" = active ] || [ $n -ge 300 ]; do
+	sleep 0.1; n=$((n + 1))
+done
+check z-restarted "after SIGKILL: NRestarts=$(prop $UNIT NRestarts) $(prop $UNIT ActiveState)" \
+	test "$(prop $UNIT NRestarts)/$(prop $UNIT ActiveState)" = 1/active
+systemctl stop "$UNIT"
+check z-stop-clean "Result=$(prop $UNIT Result) ExecMainStatus=$(prop $UNIT ExecMainStatus)" \
+	test "$(prop $UNIT Result)/$(prop $UNIT ExecMainStatus)" = success/0
+journalctl -b -u "$UNIT" -o cat --no-pager >/out/journal-z.txt
+check z-repaired "no repair in the journal after the restart" \
+	grep -q "repaired $Z/cap.000000.pcap: " /out/journal-z.txt
+parts=$(find $Z -name '*.part' | wc -l)
+check z-no-part "$parts .part files left" test "$parts" = 0
+mkdir -p /out/capz
+cp $Z/*.pcap /out/capz/
+ls -l $Z/
 finish

@@ -220,14 +220,20 @@ grep -aq '^APPLIANCE-CHECK ok stop-clean' "$log" ||
 	fail "the guest did not get to the stop"
 
 shopt -s nullglob
-caps=("$out"/cap/*.pcap)
-if [ "${#caps[@]}" -ge 2 ] &&
-	"$B/capture/pcapcmp" "$out/sent.pcap" "${caps[@]}" >"$A/pcapcmp.log" 2>&1; then
-	pass "all $count frames captured once, byte for byte, in ${#caps[@]} valid files"
-else
-	cat "$A/pcapcmp.log" 2>/dev/null
-	fail "capture files (${#caps[@]} files) against sent.pcap"
-fi
+# same SENT DIR MIN WHAT: DIR's files (at least MIN) hold every frame of
+# SENT once, byte for byte, and are valid
+same() {
+	local files=("$out/$2"/*.pcap)
+	if [ "${#files[@]}" -ge "$3" ] &&
+		"$B/capture/pcapcmp" "$out/$1" "${files[@]}" >"$A/pcapcmp-$2.log" 2>&1; then
+		pass "$4: every frame of $1 once, byte for byte, in ${#files[@]} valid files"
+	else
+		cat "$A/pcapcmp-$2.log" 2>/dev/null
+		fail "$4: $2/ (${#files[@]} files) against $1"
+	fi
+}
+same sent.pcap cap 2 "the service, $count frames"
+same sent-z.pcap capz 1 "-Z service killed and restarted, 500 frames"
 j=$out/journal.txt
 if grep -q '^tg3cap-reader: capturing on eth0 ' "$j" 2>/dev/null; then
 	pass "journal: start line"
