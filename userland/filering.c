@@ -552,6 +552,8 @@ int fring_close(struct fring *f, struct fring_stats *final, char *err)
 	lwp_post_finish(&f->post, f->cfg.postrotate_wait_ms, f->cfg.hurry);
 	fring_trim(f, 0);
 	fring_spare_drop(f);
+	/* what the last files in flight took of the floor, given back */
+	fring_make_room(f, 0);
 	if (final)
 		fring_get_stats(f, final);
 	pthread_cond_destroy(&f->cond);
