@@ -67,15 +67,45 @@ int lwp_catalog_append(int dfd, const char *base,
 	return ret;
 }
 
-static int parse_line(char *s, struct lwp_cat_entry *e)
+/* A number of @max at most, written as entry_line() writes it, then @end. */
+static const char *parse_u64(const char *s, uint64_t max, char end,
+			     uint64_t *v)
 {
-	int used = 0;
+	uint64_t x = 0;
+	const char *p = s;
 
-	if (sscanf(s, "tg3cap-catalog 1 %u %" SCNu64 " %" SCNu64 " %" SCNu64
-		   " %" SCNu64 " %n", &e->seq, &e->first_ns, &e->last_ns,
-		   &e->records, &e->bytes, &used) != 5 || !used)
+	if (*p < '0' || *p > '9' || (*p == '0' && p[1] != end))
+		return NULL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (x > (max - (*p - '0')) / 10)
+			return NULL;
+		x = x * 10 + (*p - '0');
+	}
+	if (*p != end)
+		return NULL;
+	*v = x;
+	return p + 1;
+}
+
+/*
+ * One line, as entry_line() writes it and nothing else: a catalog is
+ * ours, and a line another way is damage, skipped.
+ */
+static int parse_line(const char *s, struct lwp_cat_entry *e)
+{
+	static const char magic[] = "tg3cap-catalog 1 ";
+	uint64_t seq;
+
+	if (strncmp(s, magic, sizeof(magic) - 1))
 		return -EINVAL;
-	s += used;
+	s += sizeof(magic) - 1;
+	if (!(s = parse_u64(s, UINT32_MAX, ' ', &seq)) ||
+	    !(s = parse_u64(s, UINT64_MAX, ' ', &e->first_ns)) ||
+	    !(s = parse_u64(s, UINT64_MAX, ' ', &e->last_ns)) ||
+	    !(s = parse_u64(s, UINT64_MAX, ' ', &e->records)) ||
+	    !(s = parse_u64(s, UINT64_MAX, ' ', &e->bytes)))
+		return -EINVAL;
+	e->seq = seq;
 	if (!*s || strlen(s) > NAME_MAX || strchr(s, '/') ||
 	    e->first_ns > e->last_ns)
 		return -EINVAL;
