@@ -86,19 +86,52 @@ void fring_index_start(struct fring *f, struct pfile *pf)
 		stat_add_mt(&f->st.index_skipped, 1);
 		return;
 	}
+	/* the last file's builder, with its memory, if it is free */
+	pf->ib = __atomic_exchange_n(&f->idx_spare, NULL, __ATOMIC_ACQ_REL);
+	if (pf->ib) {
+		lwp_idx_reset(pf->ib, LWP_IDX_SHIFT_DEFAULT,
+			      f->cfg.format == LWP_FMT_PCAPNG);
+		goto reserve;
+	}
 	pf->ib = malloc(sizeof(*pf->ib));
 	if (pf->ib && !lwp_idx_init(pf->ib, LWP_IDX_SHIFT_DEFAULT,
-				    f->cfg.format == LWP_FMT_PCAPNG)) {
-		pf->idx_resv = fring_index_estimate(f, f->cfg.file_size);
-		__atomic_fetch_add(&f->idx_pending, pf->idx_resv,
-				   __ATOMIC_RELAXED);
-		return;
-	}
+				    f->cfg.format == LWP_FMT_PCAPNG))
+		goto reserve;
 	free(pf->ib);
 	pf->ib = NULL;
 	if (!f->idx_warned)
 		say(f, "index: out of memory; files go without one");
 	f->idx_warned = true;
+	return;
+
+reserve:
+	pf->idx_resv = fring_index_estimate(f, f->cfg.file_size);
+	__atomic_fetch_add(&f->idx_pending, pf->idx_resv, __ATOMIC_RELAXED);
+}
+
+/* @b is done with: the next file's, or freed if one waits already. */
+static void builder_put(struct fring *f, struct lwp_idx_builder *b)
+{
+	b = __atomic_exchange_n(&f->idx_spare, b, __ATOMIC_ACQ_REL);
+	if (b) {
+		lwp_idx_free(b);
+		free(b);
+	}
+}
+
+/**
+ * fring_index_close() - at close: the spare builder's memory
+ * @f: the series
+ */
+void fring_index_close(struct fring *f)
+{
+	struct lwp_idx_builder *b = f->idx_spare;
+
+	f->idx_spare = NULL;
+	if (b) {
+		lwp_idx_free(b);
+		free(b);
+	}
 }
 
 /**
@@ -111,8 +144,7 @@ void fring_index_drop(struct fring *f, struct pfile *pf)
 	unreserve(f, pf);
 	if (!pf->ib)
 		return;
-	lwp_idx_free(pf->ib);
-	free(pf->ib);
+	builder_put(f, pf->ib);
 	pf->ib = NULL;
 }
 
@@ -193,9 +225,9 @@ void fring_index_write(struct fring *f, struct pfile *pf, const char *final)
 {
 	char name[NAME_MAX + 1], msg[LWP_ERRLEN];
 	struct lwp_idx_builder *b = pf->ib;
+	struct lwp_idx_hdr h;
 	uint32_t share;
-	uint8_t *buf;
-	size_t len;
+	uint64_t len;
 	int ret;
 
 	if (!b)
@@ -203,31 +235,29 @@ void fring_index_write(struct fring *f, struct pfile *pf, const char *final)
 	pf->idx_first = b->records ? b->first_ns : 0;
 	pf->idx_last = b->last_ns;
 	pf->idx_records = b->records;
-	ret = lwp_idx_finish(b, pf->off, &buf, &len);
-	free(b);
-	pf->ib = NULL;
-	unreserve(f, pf);
+	ret = lwp_idx_seal(b, pf->off, &h);
 	if (ret) {
-		say(f, "index: file %06u goes without one: %s", pf->seq,
-		    strerror(-ret));
-		return;
-	}
-	/* for retention: the largest share of its file an index took */
-	share = pf->off ? len * 65536 / pf->off + 1 : 0;
-	if (share > __atomic_load_n(&f->idx_share, __ATOMIC_RELAXED))
-		__atomic_store_n(&f->idx_share, share, __ATOMIC_RELAXED);
-	if (snprintf(name, sizeof(name), "%s%s", fring_at(final),
-		     LWP_IDX_SUFFIX) >= (int)sizeof(name))
+		lwp_err(msg, ret, "file %06u goes without one: %s", pf->seq,
+			strerror(-ret));
+	} else if (snprintf(name, sizeof(name), "%s%s", fring_at(final),
+			    LWP_IDX_SUFFIX) >= (int)sizeof(name)) {
 		ret = lwp_err(msg, -ENAMETOOLONG, "%s: name too long",
 			      final);
-	else
-		ret = lwp_idx_write(f->dfd, name, buf, len,
-				    f->mode & 0666, msg);
-	free(buf);
+	} else {
+		ret = lwp_idx_write_sealed(f->dfd, name, &h, b,
+					   f->mode & 0666, msg);
+	}
+	fring_index_drop(f, pf);
 	if (ret) {
 		say(f, "index: %s", msg);
 		return;
 	}
+	/* for retention: the largest share of its file an index took */
+	len = sizeof(h) + (uint64_t)h.nblocks * sizeof(struct lwp_idx_block) +
+	      (uint64_t)h.nkeys * sizeof(struct lwp_idx_key);
+	share = pf->off ? len * 65536 / pf->off + 1 : 0;
+	if (share > __atomic_load_n(&f->idx_share, __ATOMIC_RELAXED))
+		__atomic_store_n(&f->idx_share, share, __ATOMIC_RELAXED);
 	if (f->cfg.owner_set && fchownat(f->dfd, name, f->cfg.uid, f->cfg.gid,
 					 AT_SYMLINK_NOFOLLOW))
 		say(f, "index: cannot give %s to its user: %s", name,

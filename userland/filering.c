@@ -376,6 +376,7 @@ err_free_done:
 err_unlock:
 	close(f->lock_fd);
 err_free:
+	fring_index_close(f);
 	fring_aio_teardown(f);
 	free(f);
 	return ret;
@@ -561,6 +562,7 @@ int fring_close(struct fring *f, struct fring_stats *final, char *err)
 	free(f->done);
 	close(f->lock_fd);
 	close(f->dfd);
+	fring_index_close(f);
 	fring_aio_teardown(f);
 	free(f);
 	return ret;

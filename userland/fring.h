@@ -208,6 +208,7 @@ struct fring {
 	uint32_t idx_share;
 	uint64_t idx_pending;
 	uint64_t idx_pause;
+	struct lwp_idx_builder *idx_spare;
 };
 
 #define say(f, ...) lwp_say((f)->cfg.log, (f)->cfg.log_arg, __VA_ARGS__)
@@ -298,6 +299,7 @@ void fring_index_write(struct fring *f, struct pfile *pf, const char *final);
 void fring_index_catalog(struct fring *f, struct pfile *pf,
 			 const char *final);
 void fring_catalog_rebuild(struct fring *f);
+void fring_index_close(struct fring *f);
 
 /* retention.c */
 int fring_scan_series(struct fring *f, char *err);

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "capfile.h"
@@ -236,11 +237,31 @@ static void frame_keys(struct keys *ks, const uint8_t *f, size_t len)
 int lwp_idx_init(struct lwp_idx_builder *b, unsigned int shift, bool pcapng)
 {
 	memset(b, 0, sizeof(*b));
+	return lwp_idx_reset(b, shift, pcapng);
+}
+
+/**
+ * lwp_idx_reset() - empty the builder @b for another file, keeping its
+ * memory: the next file's arrays need not be faulted in and cleared by
+ * the kernel again (11 % of a capture's CPU at 1.488 Mpps)
+ * @b: a builder lwp_idx_init() made
+ * @shift: as for lwp_idx_init()
+ * @pcapng: as for lwp_idx_init()
+ *
+ * Return: 0, or -EINVAL.
+ */
+int lwp_idx_reset(struct lwp_idx_builder *b, unsigned int shift, bool pcapng)
+{
 	if (shift < LWP_IDX_SHIFT_MIN || shift > LWP_IDX_SHIFT_MAX)
 		return -EINVAL;
 	b->shift = shift;
 	b->pcapng = pcapng;
+	b->records = 0;
 	b->first_ns = UINT64_MAX;
+	b->last_ns = 0;
+	b->nblk = 0;
+	b->nkey = 0;
+	b->sorted = 0;
 	b->set_block = UINT32_MAX;
 	return 0;
 }
@@ -294,9 +315,14 @@ static int keys_settle(struct lwp_idx_builder *b)
 
 	if (b->nkey == b->sorted)
 		return 0;
-	tmp = malloc(b->nkey * sizeof(*tmp));
-	if (!tmp)
-		return -ENOMEM;
+	if (b->tmp_cap < b->nkey) {
+		free(b->tmp);
+		b->tmp = malloc(b->key_cap * sizeof(*tmp));
+		b->tmp_cap = b->tmp ? b->key_cap : 0;
+		if (!b->tmp)
+			return -ENOMEM;
+	}
+	tmp = b->tmp;
 	dst = tmp;
 	for (pass = 0, shift = 0; pass < 3; pass++, shift += 11) {
 		size_t sum = 0, c;
@@ -319,7 +345,6 @@ static int keys_settle(struct lwp_idx_builder *b)
 		if (!k || src[i].key != b->key[k - 1].key ||
 		    src[i].block != b->key[k - 1].block)
 			b->key[k++] = src[i];
-	free(tmp);
 	b->nkey = k;
 	b->sorted = k;
 	return 0;
@@ -406,6 +431,51 @@ int lwp_idx_add(struct lwp_idx_builder *b, uint64_t off, uint64_t ts_ns,
 }
 
 /**
+ * lwp_idx_seal() - the index of the data file of @data_len bytes: its
+ * header, and in @b its blocks and keys (@b->blk, @b->nblk, @b->key,
+ * @b->nkey), which follow the header in the .idx file
+ * @b: the builder, with every record added
+ * @data_len: the data file's bytes
+ * @h: the header, CRC included
+ *
+ * Return: 0, -ENOMEM or -EFBIG.
+ */
+int lwp_idx_seal(struct lwp_idx_builder *b, uint64_t data_len,
+		 struct lwp_idx_hdr *h)
+{
+	uint32_t crc;
+	int ret;
+
+	ret = blocks_to(b, data_len >> b->shift, data_len);
+	if (ret)
+		return ret;
+	ret = keys_settle(b);
+	if (ret)
+		return ret;
+	if (b->nkey > UINT32_MAX)
+		return -EFBIG;
+	b->nblk = (data_len >> b->shift) + 1;
+	memset(h, 0, sizeof(*h));
+	memcpy(h->magic, LWP_IDX_MAGIC, sizeof(h->magic));
+	h->version = LWP_IDX_VERSION;
+	h->hdr_len = sizeof(*h);
+	h->data_len = data_len;
+	h->records = b->records;
+	h->first_ns = b->records ? b->first_ns : 0;
+	h->last_ns = b->last_ns;
+	h->block_shift = b->shift;
+	h->nblocks = b->nblk;
+	h->nkeys = b->nkey;
+	h->pcapng = b->pcapng;
+	crc = lwp_crc32c(0, h, sizeof(*h));
+	crc = lwp_crc32c(crc, b->blk, (size_t)b->nblk * sizeof(*b->blk));
+	if (b->nkey)
+		crc = lwp_crc32c(crc, b->key, b->nkey * sizeof(*b->key));
+	h->crc = crc;
+	return 0;
+}
+
+/**
  * lwp_idx_finish() - the index of the data file of @data_len bytes, as
  * the bytes of the .idx file
  * @b: the builder, with every record added; emptied (lwp_idx_free())
@@ -418,43 +488,24 @@ int lwp_idx_add(struct lwp_idx_builder *b, uint64_t off, uint64_t ts_ns,
 int lwp_idx_finish(struct lwp_idx_builder *b, uint64_t data_len,
 		   uint8_t **buf, size_t *len)
 {
-	struct lwp_idx_hdr h = { .magic = LWP_IDX_MAGIC };
+	struct lwp_idx_hdr h;
 	size_t blen, klen;
 	uint8_t *p;
 	int ret;
 
-	ret = blocks_to(b, data_len >> b->shift, data_len);
+	ret = lwp_idx_seal(b, data_len, &h);
 	if (ret)
 		goto out;
-	ret = keys_settle(b);
-	if (ret)
-		goto out;
-	b->nblk = (data_len >> b->shift) + 1;
 	blen = (size_t)b->nblk * sizeof(*b->blk);
 	klen = b->nkey * sizeof(*b->key);
-	ret = -EFBIG;
-	if (b->nkey > UINT32_MAX)
-		goto out;
 	ret = -ENOMEM;
 	p = malloc(sizeof(h) + blen + klen);
 	if (!p)
 		goto out;
-	h.version = LWP_IDX_VERSION;
-	h.hdr_len = sizeof(h);
-	h.data_len = data_len;
-	h.records = b->records;
-	h.first_ns = b->records ? b->first_ns : 0;
-	h.last_ns = b->last_ns;
-	h.block_shift = b->shift;
-	h.nblocks = b->nblk;
-	h.nkeys = b->nkey;
-	h.pcapng = b->pcapng;
 	memcpy(p, &h, sizeof(h));
 	memcpy(p + sizeof(h), b->blk, blen);
 	if (klen)
 		memcpy(p + sizeof(h) + blen, b->key, klen);
-	h.crc = lwp_crc32c(0, p, sizeof(h) + blen + klen);
-	memcpy(p, &h, sizeof(h));
 	*buf = p;
 	*len = sizeof(h) + blen + klen;
 	ret = 0;
@@ -468,10 +519,12 @@ void lwp_idx_free(struct lwp_idx_builder *b)
 {
 	free(b->blk);
 	free(b->key);
+	free(b->tmp);
 	b->blk = NULL;
 	b->key = NULL;
+	b->tmp = NULL;
 	b->nblk = b->blk_cap = 0;
-	b->nkey = b->key_cap = b->sorted = 0;
+	b->nkey = b->key_cap = b->sorted = b->tmp_cap = 0;
 }
 
 /* The CRC of a whole index, as if its @crc field were 0. */
@@ -600,27 +653,12 @@ int lwp_idx_build_mem(const uint8_t *p, size_t len, unsigned int shift,
 	return 0;
 }
 
-/**
- * lwp_idx_write() - write the index @buf as @name in @dfd, whole or not
- * at all
- * @dfd: the directory
- * @name: the index's name (DATA.idx)
- * @buf: its bytes
- * @len: how many
- * @mode: the file's mode
- * @err: the reason on failure, LWP_ERRLEN bytes
- *
- * Written to a hidden temporary, fsync()ed, then renamed over @name: a
- * crash leaves the old index or none, never half of one.
- *
- * Return: 0 or a negative errno.
- */
-int lwp_idx_write(int dfd, const char *name, const uint8_t *buf, size_t len,
-		  mode_t mode, char *err)
+/* @iov, @n parts, as @name in @dfd: temporary, fsync, rename. */
+static int write_parts(int dfd, const char *name, struct iovec *iov, int n,
+		       mode_t mode, char *err)
 {
 	char tmp[NAME_MAX + 1];
-	size_t done = 0;
-	ssize_t n;
+	ssize_t w;
 	int fd, ret;
 
 	if (snprintf(tmp, sizeof(tmp), ".%s.tmp", name) >= (int)sizeof(tmp))
@@ -631,13 +669,21 @@ int lwp_idx_write(int dfd, const char *name, const uint8_t *buf, size_t len,
 	if (fd < 0)
 		return lwp_err(err, -errno, "cannot create %s: %s", tmp,
 			       strerror(errno));
-	while (done < len) {
-		n = write(fd, buf + done, len - done);
-		if (n < 0) {
+	while (n) {
+		w = writev(fd, iov, n);
+		if (w < 0) {
 			ret = -errno;
 			goto err_unlink;
 		}
-		done += n;
+		while (n && (size_t)w >= iov->iov_len) {
+			w -= iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n) {
+			iov->iov_base = (uint8_t *)iov->iov_base + w;
+			iov->iov_len -= w;
+		}
 	}
 	if (fsync(fd)) {
 		ret = -errno;
@@ -656,6 +702,55 @@ err_unlink:
 	close(fd);
 	unlinkat(dfd, tmp, 0);
 	return lwp_err(err, ret, "cannot write %s: %s", tmp, strerror(-ret));
+}
+
+/**
+ * lwp_idx_write() - write the index @buf as @name in @dfd, whole or not
+ * at all
+ * @dfd: the directory
+ * @name: the index's name (DATA.idx)
+ * @buf: its bytes
+ * @len: how many
+ * @mode: the file's mode
+ * @err: the reason on failure, LWP_ERRLEN bytes
+ *
+ * Written to a hidden temporary, fsync()ed, then renamed over @name: a
+ * crash leaves the old index or none, never half of one.
+ *
+ * Return: 0 or a negative errno.
+ */
+int lwp_idx_write(int dfd, const char *name, const uint8_t *buf, size_t len,
+		  mode_t mode, char *err)
+{
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+
+	return write_parts(dfd, name, &iov, 1, mode, err);
+}
+
+/**
+ * lwp_idx_write_sealed() - lwp_idx_write() of the index @h and @b
+ * sealed (lwp_idx_seal()), from where they are: no copy of the whole
+ * @dfd: the directory
+ * @name: the index's name
+ * @h: the header
+ * @b: the blocks and keys
+ * @mode: the file's mode
+ * @err: the reason on failure, LWP_ERRLEN bytes
+ *
+ * Return: 0 or a negative errno.
+ */
+int lwp_idx_write_sealed(int dfd, const char *name,
+			 const struct lwp_idx_hdr *h,
+			 const struct lwp_idx_builder *b, mode_t mode,
+			 char *err)
+{
+	struct iovec iov[3] = {
+		{ (void *)h, sizeof(*h) },
+		{ b->blk, (size_t)b->nblk * sizeof(*b->blk) },
+		{ b->key, b->nkey * sizeof(*b->key) },
+	};
+
+	return write_parts(dfd, name, iov, b->nkey ? 3 : 2, mode, err);
 }
 
 /**

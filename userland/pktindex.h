@@ -117,6 +117,8 @@ struct lwp_idx_builder {
 	size_t key_cap;
 	size_t sorted;		/* keys before this are sorted and unique */
 	bool pcapng;
+	struct lwp_idx_key *tmp;	/* keys_settle()'s */
+	size_t tmp_cap;
 	uint32_t set_block;	/* the block the set's keys are of */
 	uint32_t set_n;
 	uint32_t set[LWP_IDX_SET];
@@ -135,6 +137,9 @@ uint32_t lwp_idx_key(unsigned int kind, const void *val, size_t len);
 uint32_t lwp_crc32c(uint32_t crc, const void *buf, size_t len);
 
 int lwp_idx_init(struct lwp_idx_builder *b, unsigned int shift, bool pcapng);
+int lwp_idx_reset(struct lwp_idx_builder *b, unsigned int shift, bool pcapng);
+int lwp_idx_seal(struct lwp_idx_builder *b, uint64_t data_len,
+		 struct lwp_idx_hdr *h);
 int lwp_idx_add(struct lwp_idx_builder *b, uint64_t off, uint64_t ts_ns,
 		const uint8_t *frame, uint32_t caplen);
 int lwp_idx_finish(struct lwp_idx_builder *b, uint64_t data_len,
@@ -149,5 +154,9 @@ int lwp_idx_build_mem(const uint8_t *p, size_t len, unsigned int shift,
 int lwp_idx_build_file(int dfd, const char *name, char *err);
 int lwp_idx_write(int dfd, const char *name, const uint8_t *buf, size_t len,
 		  mode_t mode, char *err);
+int lwp_idx_write_sealed(int dfd, const char *name,
+			 const struct lwp_idx_hdr *h,
+			 const struct lwp_idx_builder *b, mode_t mode,
+			 char *err);
 
 #endif /* _TG3CAP_PKTINDEX_H */
