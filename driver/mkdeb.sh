@@ -11,8 +11,9 @@
 #                  built by DKMS for each installed 6.1 kernel into
 #                  /lib/modules/KVER/updates/dkms/, where modprobe finds
 #                  them before the kernel's own drivers
-#   tg3cap-reader  /usr/sbin/tg3cap-reader, its man page, the template
-#                  unit tg3cap@.service, /etc/tg3cap/example.conf
+#   tg3cap-reader  /usr/sbin/tg3cap-reader, /usr/bin/tg3cap-extract, their
+#                  man pages, the template unit tg3cap@.service,
+#                  /etc/tg3cap/example.conf
 #
 # usage: driver/mkdeb.sh            packages in build/deb/ (BUILD_DIR)
 # Prints the paths of the .deb files last.
@@ -42,7 +43,8 @@ mkdir -p "$src/debian/source"
 install -m 755 "$top/driver/kernel-fits.sh" "$src/dkms/kernel-fits.sh"
 mkdir -p "$src/userland" "$src/driver/include/uapi/linux"
 cp "$top"/userland/*.[ch] "$top/userland/Makefile" "$top/userland/sources.mk" \
-	"$top/userland/tg3cap-reader.8" "$top/userland/tg3cap@.service" \
+	"$top/userland/tg3cap-reader.8" "$top/userland/tg3cap-extract.1" \
+	"$top/userland/tg3cap@.service" \
 	"$top/userland/tg3cap.conf.example" "$src/userland/"
 cp "$top/driver/include/uapi/linux/lwpcap.h" "$src/driver/include/uapi/linux/"
 cp "$top/driver/lwpcap_ring.h" "$src/driver/"
@@ -102,6 +104,10 @@ Description: capture from lwpcap rings into rotating pcap files
  .
  The template unit tg3cap@.service runs one capture per interface, with
  options from /etc/tg3cap/IFACE.conf.
+ .
+ tg3cap-extract answers queries on the files: the packets of a time
+ window that a tcpdump filter accepts, across the series, in time order,
+ reading only what the files' indexes say can match.
 EOF
 
 cat >"$src/debian/copyright" <<EOF
@@ -144,7 +150,7 @@ include /usr/share/dpkg/pkg-info.mk
 
 # userland/Makefile sets its own CFLAGS; Debian's go on top.
 override_dh_auto_build:
-	$(MAKE) -C userland tg3cap-reader \
+	$(MAKE) -C userland tg3cap-reader tg3cap-extract \
 		EXTRA_CFLAGS="$(CPPFLAGS) $(CFLAGS)" EXTRA_LDFLAGS="$(LDFLAGS)"
 
 # The unit tests need ASan and valgrind: they run in the tree (make check).
@@ -169,10 +175,12 @@ chmod 755 "$src/debian/rules"
 
 cat >"$src/debian/tg3cap-reader.install" <<'EOF'
 userland/tg3cap-reader usr/sbin
+userland/tg3cap-extract usr/bin
 userland/tg3cap@.service lib/systemd/system
 EOF
 cat >"$src/debian/tg3cap-reader.manpages" <<'EOF'
 userland/tg3cap-reader.8
+userland/tg3cap-extract.1
 EOF
 cat >"$src/debian/tg3cap-reader.docs" <<'EOF'
 docs/operations.md

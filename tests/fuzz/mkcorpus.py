@@ -226,7 +226,97 @@ def seeds():
         # found by the fuzzer: glibc writes %OY as it is, not a year
         'modifier-OY': series(0, 'cap-%OY', 'cap', t=1764003600, seq=1),
     }
+    s['index'] = index_seeds()
     return s
+
+
+def crc32c(b):
+    crc = 0xffffffff
+    for x in b:
+        crc ^= x
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0x82f63b78 if crc & 1 else crc >> 1
+    return crc ^ 0xffffffff
+
+
+def index(data_len, shift, blocks, keys, records=0, first=0, last=0):
+    """an index (pktindex.h): @blocks (off, min_ns, max_ns), @keys
+    (key, block)"""
+    body = b''.join(struct.pack('<QQQ', *b) for b in blocks)
+    body += b''.join(struct.pack('<II', *k) for k in sorted(keys))
+
+    def hdr(crc):
+        return b'TG3CIDX1' + struct.pack('<IIQQQQIIIIII', 1, 72, data_len,
+                                         records, first, last, shift,
+                                         len(blocks), len(keys), crc, 0, 0)
+    # the CRC of the whole index, its own field 0
+    return hdr(crc32c(hdr(0) + body)) + body
+
+
+def rich_frame(n):
+    """frames with what the index keys: VLAN, IPv4/IPv6, ports, ARP"""
+    eth = bytes([0xff] * 6 + [2, 0, 0, 0, 0, 1])
+    v4 = bytes([10, 0, 0, n & 7])
+    if n % 4 == 0:
+        return eth + b'\x08\x00' + bytes([0x45, 0, 0, 40, 0, 0, 0, 0, 64,
+                                          6, 0, 0]) + v4 + \
+            bytes([10, 0, 1, 1]) + struct.pack('>HH', 80, 1024 + n) + \
+            bytes(16 + 8 * n)
+    if n % 4 == 1:
+        return eth + b'\x81\x00' + struct.pack('>H', 100) + b'\x86\xdd' + \
+            bytes([0x60, 0, 0, 0, 0, 8, 17, 64]) + \
+            bytes(15) + bytes([n]) + bytes(15) + bytes([1]) + \
+            struct.pack('>HHHH', 53, 2000 + n, 8, 0) + bytes(8 * n)
+    if n % 4 == 2:
+        return eth + b'\x08\x06' + struct.pack('>HHBBH', 1, 0x800, 6, 4, 1) + \
+            bytes(6) + v4 + bytes(6) + bytes([10, 0, 1, 1]) + bytes(18)
+    return eth + b'\x08\x00' + bytes([0x45, 0, 0, 40, 0, 0, 0x20, 1, 64,
+                                      17, 0, 0]) + v4 + bytes(4 + 8 * n)
+
+
+def rich_pcap(count):
+    b = pcap_hdr(262144)
+    for n in range(count):
+        f = rich_frame(n)
+        b += struct.pack('<IIII', T0 + n // 3, (n * 7919) % 10**9,
+                         len(f), len(f)) + f
+    return b
+
+
+def rich_ng(count):
+    b = ng_hdr(262144)
+    for n in range(count):
+        f = rich_frame(n)
+        ns = T0 * 10**9 + n * 1000
+        b += block(EPB, struct.pack('<IIIII', 0, ns >> 32, ns & 0xffffffff,
+                                    len(f), len(f)) + f +
+                   bytes((4 - len(f) % 4) % 4))
+        if n == 20:
+            b += isb(n, 0, n)
+    return b + isb(count, 0, count)
+
+
+def index_seeds():
+    """fuzz_index.c: byte 0 picks the mode, then 4 edits of 3 bytes"""
+    pc = rich_pcap(60)
+    ng = rich_ng(50)
+    no_edits = bytes(12)
+    edits = struct.pack('<HBHBHBHB', 80, 1, 100, 0x80, 30, 1, 20, 2)
+    t = T0 * 10**9
+    small = index(4200, 12, [(24, t, t + 5), (4200, 2**64 - 1, 0)],
+                  [(0x1234, 0), (0x9999, 0), (0x9999, 1)], 3, t, t + 5)
+    return {
+        'capture-pcap': bytes([0x01]) + no_edits + pc,
+        'capture-pcap-blocks-8k': bytes([0x03]) + no_edits + pc,
+        'capture-pcapng': bytes([0x05]) + no_edits + ng,
+        'capture-cut': bytes([0x01]) + no_edits + pc[:len(pc) - 7],
+        'capture-edited': bytes([0x09]) + edits + pc,
+        'capture-edited-crc': bytes([0x19]) + edits + pc,
+        'index-small': b'\x00' + small,
+        'index-no-records': b'\x00' + index(24, 12, [(24, 2**64 - 1, 0)], []),
+        'index-bad-crc': b'\x00' + small[:60] + b'\0\0\0\0' + small[64:],
+        'index-cut': b'\x00' + small[:len(small) - 8],
+    }
 
 
 def series(zone, *tok, t=T0 + 3600, seq=123):

@@ -360,6 +360,7 @@ int main(int argc, char **argv)
 		{ series_tests, &series_tests_n },
 		{ index_tests, &index_tests_n },
 		{ fileindex_tests, &fileindex_tests_n },
+		{ extract_tests, &extract_tests_n },
 	};
 	const char *tag = getenv("TG3CAP_TEST_TAG");
 	unsigned int g, i, pass = 0, fail = 0;

@@ -54,6 +54,8 @@ extern const struct test index_tests[];
 extern const unsigned int index_tests_n;
 extern const struct test fileindex_tests[];
 extern const unsigned int fileindex_tests_n;
+extern const struct test extract_tests[];
+extern const unsigned int extract_tests_n;
 
 /* Sizes shrink under valgrind, which is ~50x slower. */
 uint64_t scaled(uint64_t n);
