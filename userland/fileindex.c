@@ -208,7 +208,10 @@ void fring_index_upto(struct fring *f, struct pfile *pf, uint64_t end,
 		return;
 	/* our own records: only memory runs out, or a bug shows */
 	say(f, "index: file %06u goes without one: %s", pf->seq,
-	    ret == -EINVAL ? "a record it cannot read" : strerror(-ret));
+	    ret == -EINVAL ? "a record it cannot read" :
+	    ret == -E2BIG ? "more hosts and ports than its memory holds" :
+	    strerror(-ret));
+	stat_add_mt(&f->st.index_skipped, 1);
 	fring_index_drop(f, pf);
 }
 

@@ -237,6 +237,7 @@ static void frame_keys(struct keys *ks, const uint8_t *f, size_t len)
 int lwp_idx_init(struct lwp_idx_builder *b, unsigned int shift, bool pcapng)
 {
 	memset(b, 0, sizeof(*b));
+	b->pairs_max = LWP_IDX_PAIRS_MAX;
 	return lwp_idx_reset(b, shift, pcapng);
 }
 
@@ -377,6 +378,8 @@ static int key_add(struct lwp_idx_builder *b, uint32_t key, uint32_t bi)
 	if (b->nkey == b->key_cap) {
 		size_t cap = b->key_cap ? 2 * b->key_cap : 1024;
 
+		if (cap > b->pairs_max)
+			return -E2BIG;
 		n = realloc(b->key, cap * sizeof(*n));
 		if (!n)
 			return -ENOMEM;
@@ -397,7 +400,8 @@ static int key_add(struct lwp_idx_builder *b, uint32_t key, uint32_t bi)
  * @frame: its captured bytes (an Ethernet frame)
  * @caplen: how many
  *
- * Return: 0, -ENOMEM, or -EFBIG (a file too large for the block size).
+ * Return: 0, -ENOMEM, -E2BIG (more pairs than @b->pairs_max), or
+ * -EFBIG (a file too large for the block size).
  */
 int lwp_idx_add(struct lwp_idx_builder *b, uint64_t off, uint64_t ts_ns,
 		const uint8_t *frame, uint32_t caplen)

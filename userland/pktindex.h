@@ -35,6 +35,12 @@
 #define LWP_IDX_SHIFT_DEFAULT	16
 #define LWP_IDX_SHIFT_MIN	12
 #define LWP_IDX_SHIFT_MAX	30
+/*
+ * The most (key, block) pairs of one file: 32 MiB, and as much again to
+ * sort them.  A file with more (a new host in nearly every record of a
+ * GB of 64-byte records) goes without an index.
+ */
+#define LWP_IDX_PAIRS_MAX	(4U << 20)
 /* the distinct keys of one block a builder tells apart without sorting */
 #define LWP_IDX_SET_BITS	11
 #define LWP_IDX_SET		(1U << LWP_IDX_SET_BITS)
@@ -117,6 +123,7 @@ struct lwp_idx_builder {
 	size_t key_cap;
 	size_t sorted;		/* keys before this are sorted and unique */
 	bool pcapng;
+	size_t pairs_max;	/* LWP_IDX_PAIRS_MAX; tests set less */
 	struct lwp_idx_key *tmp;	/* keys_settle()'s */
 	size_t tmp_cap;
 	uint32_t set_block;	/* the block the set's keys are of */

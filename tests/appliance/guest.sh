@@ -75,7 +75,7 @@ check status-running "systemctl status: $(sed -n 3p /out/status-start.txt)" \
 check watchdog "WatchdogUSec=$(prop $UNIT WatchdogUSec)" \
 	test "$(prop $UNIT WatchdogUSec)" = 4s
 check memorymax "MemoryMax=$(prop $UNIT MemoryMax)" \
-	test "$(prop $UNIT MemoryMax)" = $((192 * 1024 * 1024))
+	test "$(prop $UNIT MemoryMax)" = $((256 * 1024 * 1024))
 
 tg3cap_ready 1
 tg3cap_wait_done 1 || bad traffic "the host's traffic command failed"

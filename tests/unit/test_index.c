@@ -332,6 +332,44 @@ static int t_index_damaged(void)
 	return 0;
 }
 
+/*
+ * A file with more (key, block) pairs than the builder may hold: -E2BIG
+ * once the keys would grow past the cap, never more memory; a reset
+ * builder then indexes the next file whole.
+ */
+static int t_index_cap(void)
+{
+	struct lwp_idx_builder b;
+	uint8_t frame[64], *buf;
+	char src[32];
+	size_t len, o;
+	struct lwp_idx x;
+	int ret = 0;
+	unsigned int i;
+
+	CHECK(!lwp_idx_init(&b, SHIFT, false));
+	b.pairs_max = 4096;
+	for (i = 0; i < 100000 && !ret; i++) {
+		o = eth(frame, 0x0800, -1);
+		snprintf(src, sizeof(src), "10.%u.%u.%u", i >> 16,
+			 (i >> 8) & 0xff, i & 0xff);
+		o += ip4(frame + o, src, "10.255.0.1", 17, 0, 1000, 53);
+		ret = lwp_idx_add(&b, 24 + 100ULL * i, i, frame, o);
+	}
+	CHECKF(ret == -E2BIG && b.key_cap <= 4096,
+	       "ret %d after %u records, %zu pairs held", ret, i, b.key_cap);
+	CHECK(!lwp_idx_reset(&b, SHIFT, false));
+	for (i = 0; i < 100; i++) {
+		o = eth(frame, 0x0800, -1);
+		o += ip4(frame + o, "10.0.0.1", "10.255.0.1", 17, 0, 1000, 53);
+		CHECK(!lwp_idx_add(&b, 24 + 100ULL * i, i, frame, o));
+	}
+	CHECK(!lwp_idx_finish(&b, 24 + 100 * 100, &buf, &len));
+	CHECK(!lwp_idx_parse(&x, buf, len) && x.h->records == 100);
+	free(buf);
+	return 0;
+}
+
 /* Written whole under its name, with the mode asked, no temporary left. */
 static int t_index_write(void)
 {
@@ -425,6 +463,7 @@ static int t_catalog(void)
 const struct test index_tests[] = {
 	{ "index_build", t_index_build },
 	{ "index_damaged", t_index_damaged },
+	{ "index_cap", t_index_cap },
 	{ "index_write", t_index_write },
 	{ "index_catalog", t_catalog },
 };
