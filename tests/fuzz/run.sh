@@ -31,7 +31,7 @@ CC=${FUZZ_CC:-clang-14}
 SYMBOLIZER=/usr/lib/llvm-14/bin/llvm-symbolizer
 [ -x "$SYMBOLIZER" ] || SYMBOLIZER=$(command -v llvm-symbolizer)
 
-ALL_TARGETS="pcap pcapng repair num cli series index"
+ALL_TARGETS="pcap pcapng repair num cli series index catalog"
 
 # The userland sources each target links ("?": only if it exists; the
 # file naming code moves from repair.c to series.c).
@@ -47,6 +47,7 @@ srcs_of() {
 	series)	echo "series.c repair.c pcapfile.c pcapng.c util.c" \
 		     "pktindex.c capfile.c" ;;
 	index)	echo "pktindex.c capfile.c pcapfile.c pcapng.c util.c" ;;
+	catalog) echo "catalog.c util.c" ;;
 	esac
 }
 
