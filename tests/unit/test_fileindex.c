@@ -138,7 +138,7 @@ static int t_files_indexed(void)
 	for (i = 0; i < ARRAY_SIZE(runs); i++) {
 		CHECK(!tmpdir_make(dir, sizeof(dir)));
 		snprintf(args, sizeof(args),
-			 "--fake-source %llu:300:2%s -w %s/cap -C 1m",
+			 "--fake-source %llu:300:2%s -w %s/cap -C 256k",
 			 (unsigned long long)scaled(40000), runs[i], dir);
 		CHECKF(rd(args, out, sizeof(out)) == 0, "%s", out);
 		CHECKF(strstr(out, "--index on"), "%s", out);
