@@ -31,7 +31,7 @@ CC=${FUZZ_CC:-clang-14}
 SYMBOLIZER=/usr/lib/llvm-14/bin/llvm-symbolizer
 [ -x "$SYMBOLIZER" ] || SYMBOLIZER=$(command -v llvm-symbolizer)
 
-ALL_TARGETS="pcap pcapng repair num cli series index catalog"
+ALL_TARGETS="pcap pcapng repair num cli series index catalog xquery"
 
 # The userland sources each target links ("?": only if it exists; the
 # file naming code moves from repair.c to series.c).
@@ -48,12 +48,14 @@ srcs_of() {
 		     "pktindex.c capfile.c" ;;
 	index)	echo "pktindex.c capfile.c pcapfile.c pcapng.c util.c" ;;
 	catalog) echo "catalog.c util.c" ;;
+	xquery)	echo "extract_query.c pktindex.c capfile.c pcapfile.c" \
+		     "pcapng.c util.c" ;;
 	esac
 }
 
 libs_of() {
 	case $1 in
-	repair)	echo "-lpcap" ;;
+	repair | xquery) echo "-lpcap" ;;
 	esac
 }
 
