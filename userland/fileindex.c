@@ -19,16 +19,17 @@
  * logged and costs nothing but speed (tg3cap-extract rebuilds a missing
  * or stale index from its file).  The swapper appends the catalog line
  * after the rename.  -W and retention remove NAME.idx with NAME (it is
- * one of the series' names, series.h); a crash leaves a .part, whose
- * repair makes a file without an index.
+ * one of the series' names, series.h); a crash leaves a .part, which
+ * the next start repairs and indexes (series.c), and the start makes the
+ * catalog anew from the indexes there (fring_catalog_rebuild()).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "capfile.h"
 #include "catalog.h"
