@@ -191,6 +191,38 @@ static int t_index_retention(void)
 }
 
 /*
+ * -z runs on NAME once NAME.idx is there: a command that archives both
+ * finds both.  The script keeps a line per file in a log beside the
+ * capture directory, "idx" or "none".
+ */
+static int t_index_postrotate(void)
+{
+	char dir[256], cap[300], script[400], args[1024], out[16384];
+	char log[400], text[8192], *p;
+	unsigned int files, n;
+
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	snprintf(cap, sizeof(cap), "%s/cap", dir);
+	CHECK(!mkdir(cap, 0700));
+	snprintf(log, sizeof(log), "%s/z.log", dir);
+	CHECK(!write_script(script, sizeof(script), dir,
+			    "if [ -f \"$1.idx\" ]; then echo idx; else echo none; fi >>%s\n",
+			    log));
+	snprintf(args, sizeof(args),
+		 "--fake-source 20000:300:1:100000 -w %s/cap -C 256k -z %s",
+		 cap, script);
+	CHECKF(rd(args, out, sizeof(out)) == 0, "%s", out);
+	CHECK(!dir_ok(cap, &files, true));
+	CHECK(!read_text(log, text, sizeof(text)));
+	for (n = 0, p = text; (p = strstr(p, "idx\n")); p += 4)
+		n++;
+	CHECKF(!strstr(text, "none") && n == files, "%u files, -z saw: %s",
+	       files, text);
+	tmpdir_remove(dir);
+	return 0;
+}
+
+/*
  * A reader killed mid-file leaves a .part; the next start repairs it,
  * indexes it and rebuilds the catalog from the indexes: every file there
  * afterwards has its index and its line.
@@ -222,5 +254,6 @@ const struct test fileindex_tests[] = {
 	{ "fileindex_files_indexed", t_files_indexed },
 	{ "fileindex_retention", t_index_retention },
 	{ "fileindex_after_kill", t_index_after_kill },
+	{ "fileindex_postrotate", t_index_postrotate },
 };
 const unsigned int fileindex_tests_n = ARRAY_SIZE(fileindex_tests);
