@@ -410,7 +410,7 @@ enum damage {
 	CUT,		/* half of it */
 	EMPTY,
 	STALE,		/* whole, of the first half of the file */
-	MISFIT,		/* whole, CRC right, a block offset wrong */
+	MISFIT,		/* whole, of another file of the same length */
 	NDAMAGE,
 };
 
@@ -423,9 +423,8 @@ static int damage(const struct series *s, enum damage how)
 {
 	const struct file *f = &s->f[2];
 	char path[PATH_MAX + NAME_MAX + 16], err[LWP_ERRLEN];
-	struct lwp_idx_hdr h;
-	uint64_t off, next;
-	uint8_t *p;
+	uint32_t first;
+	uint8_t *p, *q;
 	size_t n, i;
 
 	snprintf(path, sizeof(path), "%s/a/%.255s.idx", s->dir, f->name);
@@ -446,29 +445,22 @@ static int damage(const struct series *s, enum damage how)
 					  err), "%s", err);
 		break;
 	default:
-		/* 4 KiB blocks again (extract rebuilt it with 64 KiB) */
+		/*
+		 * the index of another file of the same length: this one
+		 * without its first record, zeroes at the end
+		 */
 		free(p);
-		CHECKF(!lwp_idx_build_mem(f->p, f->len, SHIFT, &p, &n, err),
-		       "%s", err);
-		memcpy(&h, p, sizeof(h));
-		/* a block with records: its first one moves 7 bytes in */
-		for (i = h.nblocks / 2; i + 1 < h.nblocks; i++) {
-			memcpy(&off, p + sizeof(h) + i * 24, 8);
-			memcpy(&next, p + sizeof(h) + (i + 1) * 24, 8);
-			if (next > off + 7)
-				break;
-		}
-		if (i + 1 >= h.nblocks) {
-			free(p);
-			CHECKF(0, "no block to move in %u", h.nblocks);
-		}
-		off += 7;
-		memcpy(p + sizeof(h) + i * 24, &off, 8);
-		/* the CRC of the whole, its own field 0 */
-		h.crc = 0;
-		memcpy(p, &h, sizeof(h));
-		h.crc = lwp_crc32c(0, p, n);
-		memcpy(p, &h, sizeof(h));
+		memcpy(&first, f->p + PCAP_HDR_LEN + 8, 4);
+		first += 16;
+		q = malloc(f->len);
+		CHECK(q);
+		memcpy(q, f->p, PCAP_HDR_LEN);
+		memcpy(q + PCAP_HDR_LEN, f->p + PCAP_HDR_LEN + first,
+		       f->len - PCAP_HDR_LEN - first);
+		memset(q + f->len - first, 0, first);
+		i = lwp_idx_build_mem(q, f->len, SHIFT, &p, &n, err);
+		free(q);
+		CHECKF(!i, "%s", err);
 	}
 	i = xt_write_bytes(path, p, n);
 	free(p);
