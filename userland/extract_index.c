@@ -121,6 +121,40 @@ static void idx_write_back(struct xctx *x, struct xfile *f,
 }
 
 /*
+ * NAME.idx of @f into @idx (its bytes in *@buf, to be freed either way):
+ * 0 if it is whole and indexes this file, else -EINVAL and why not in
+ * @reason.
+ */
+static int idx_load(const struct xfile *f, const struct stat *st,
+		    const char *iname, uint8_t **buf, struct lwp_idx *idx,
+		    char *reason, size_t rlen)
+{
+	size_t len = 0;
+	int ret;
+
+	ret = idx_read(f->s->dfd, iname, buf, &len);
+	if (ret) {
+		snprintf(reason, rlen, "%s",
+			 ret == -ENOENT ? "missing" : strerror(-ret));
+		return -EINVAL;
+	}
+	if (lwp_idx_parse(idx, *buf, len)) {
+		snprintf(reason, rlen, "damaged");
+		return -EINVAL;
+	}
+	if (idx->h->data_len != (uint64_t)st->st_size ||
+	    idx->h->pcapng != f->cap.pcapng) {
+		snprintf(reason, rlen,
+			 "stale (it indexes %" PRIu64 " bytes of %s, the file has %" PRIu64 " of %s)",
+			 idx->h->data_len, idx->h->pcapng ? "pcapng" : "pcap",
+			 (uint64_t)st->st_size,
+			 f->cap.pcapng ? "pcapng" : "pcap");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
  * The index of @f into @idx (its bytes in *@buf): NAME.idx if it is
  * whole and indexes this file, else rebuilt from the file (@why says
  * why when the caller found the loaded one wrong).
@@ -140,19 +174,8 @@ static int idx_get(struct xctx *x, struct xfile *f, const struct stat *st,
 		snprintf(reason, sizeof(reason), "%s", why);
 	} else if (!named) {
 		snprintf(reason, sizeof(reason), "cannot be named");
-	} else if ((ret = idx_read(f->s->dfd, iname, buf, &len))) {
-		snprintf(reason, sizeof(reason), "%s",
-			 ret == -ENOENT ? "missing" : strerror(-ret));
-	} else if (lwp_idx_parse(idx, *buf, len)) {
-		snprintf(reason, sizeof(reason), "damaged");
-	} else if (idx->h->data_len != (uint64_t)st->st_size ||
-		   idx->h->pcapng != f->cap.pcapng) {
-		snprintf(reason, sizeof(reason),
-			 "stale (it indexes %" PRIu64 " bytes of %s, the file has %" PRIu64 " of %s)",
-			 idx->h->data_len, idx->h->pcapng ? "pcapng" : "pcap",
-			 (uint64_t)st->st_size,
-			 f->cap.pcapng ? "pcapng" : "pcap");
-	} else {
+	} else if (!idx_load(f, st, iname, buf, idx, reason,
+			     sizeof(reason))) {
 		x->st->idx_loaded++;
 		return 0;
 	}

@@ -97,53 +97,86 @@ static void time_args(struct rng *r, uint64_t ns, char *arg, size_t alen,
 	}
 }
 
-/* A filter: one the index narrows by, or one it must not. */
+/*
+ * The filters of the queries: ones the index narrows by and ones it
+ * must not (or, not, unknown words, three VLAN tags deep), with values
+ * drawn each time for the capitals: A and B IPv4 hosts, A6 an IPv6 one,
+ * P and Q ports, V a VLAN id, N an IP protocol.
+ */
+static const char *const filters[] = {
+	"",
+	"host A",
+	"src host A",
+	"dst A",
+	"src A and dst B",
+	"tcp port P",
+	"udp dst port P",
+	"port P",
+	"host A and port P",
+	"host A and B",
+	"port P and Q",
+	"icmp",
+	"icmp6",
+	"tcp and src port P",
+	"sctp",
+	"ip6 proto N",
+	"vlan V",
+	"vlan V and host A",
+	"vlan and vlan and udp",
+	"host A6",
+	"host A or host B",
+	"not host A",
+	"arp and host A",
+	"tcp && host A&&port P",
+	"ip6 and dst host A6",
+	"greater 300 and host A",
+	"ip proto N and port P",
+	"vlan and vlan and vlan and host A",
+	"host 10.99.99.99 or 10.99.99.98 or 10.99.99.97",
+	"icmp6 and src host A6",
+};
+
+/* A filter of the table above with its values, into @f. */
 static void filter_make(struct rng *r, const struct pools *pl, char *f,
 			size_t len)
 {
-	unsigned int p = pl->port[xt_below(r, 12)];
-	unsigned int q = pl->port[xt_below(r, 12)];
-	unsigned int v = pl->vlan[xt_below(r, 4)];
 	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], a6[INET6_ADDRSTRLEN];
+	const char *t = filters[xt_below(r, ARRAY_SIZE(filters))];
+	char num[4][8];
+	size_t n = 0;
 
 	inet_ntop(AF_INET, pl->v4[xt_below(r, 40)], a, sizeof(a));
 	inet_ntop(AF_INET, pl->v4[xt_below(r, 40)], b, sizeof(b));
 	inet_ntop(AF_INET6, pl->v6[xt_below(r, 10)], a6, sizeof(a6));
-	switch (xt_below(r, 30)) {
-	case 0:	snprintf(f, len, "%s", ""); break;
-	case 1:	snprintf(f, len, "host %s", a); break;
-	case 2:	snprintf(f, len, "src host %s", a); break;
-	case 3:	snprintf(f, len, "dst %s", a); break;
-	case 4:	snprintf(f, len, "src %s and dst %s", a, b); break;
-	case 5:	snprintf(f, len, "tcp port %u", p); break;
-	case 6:	snprintf(f, len, "udp dst port %u", p); break;
-	case 7:	snprintf(f, len, "port %u", p); break;
-	case 8:	snprintf(f, len, "host %s and port %u", a, p); break;
-	case 9:	snprintf(f, len, "host %s and %s", a, b); break;
-	case 10: snprintf(f, len, "port %u and %u", p, q); break;
-	case 11: snprintf(f, len, "icmp"); break;
-	case 12: snprintf(f, len, "icmp6"); break;
-	case 13: snprintf(f, len, "tcp and src port %u", p); break;
-	case 14: snprintf(f, len, "sctp"); break;
-	case 15: snprintf(f, len, "ip6 proto %u", xt_below(r, 2) ? 6 : 17); break;
-	case 16: snprintf(f, len, "vlan %u", v); break;
-	case 17: snprintf(f, len, "vlan %u and host %s", v, a); break;
-	case 18: snprintf(f, len, "vlan and vlan and udp"); break;
-	case 19: snprintf(f, len, "host %s", a6); break;
-	case 20: snprintf(f, len, "host %s or host %s", a, b); break;
-	case 21: snprintf(f, len, "not host %s", a); break;
-	case 22: snprintf(f, len, "arp and host %s", a); break;
-	case 23: snprintf(f, len, "tcp && host %s&&port %u", a, p); break;
-	case 24: snprintf(f, len, "ip6 and dst host %s", a6); break;
-	case 25: snprintf(f, len, "greater 300 and host %s", a); break;
-	case 26: snprintf(f, len, "ip proto %u and port %u",
-			  xt_below(r, 2) ? 6 : 17, p); break;
-	case 27: snprintf(f, len, "vlan and vlan and vlan and host %s", a);
-		break;
-	case 28: snprintf(f, len, "host 10.99.99.99 or 10.99.99.98 or 10.99.99.97");
-		break;
-	default: snprintf(f, len, "icmp6 and src host %s", a6); break;
+	snprintf(num[0], sizeof(num[0]), "%u", pl->port[xt_below(r, 12)]);
+	snprintf(num[1], sizeof(num[1]), "%u", pl->port[xt_below(r, 12)]);
+	snprintf(num[2], sizeof(num[2]), "%u", pl->vlan[xt_below(r, 4)]);
+	snprintf(num[3], sizeof(num[3]), "%u", xt_below(r, 2) ? 6 : 17);
+	for (; *t && n + INET6_ADDRSTRLEN < len; t++) {
+		const char *v = NULL;
+
+		if (t[0] == 'A' && t[1] == '6') {
+			v = a6;
+			t++;
+		} else if (*t == 'A') {
+			v = a;
+		} else if (*t == 'B') {
+			v = b;
+		} else if (*t == 'P') {
+			v = num[0];
+		} else if (*t == 'Q') {
+			v = num[1];
+		} else if (*t == 'V') {
+			v = num[2];
+		} else if (*t == 'N') {
+			v = num[3];
+		}
+		if (v)
+			n += snprintf(f + n, len - n, "%s", v);
+		else
+			f[n++] = *t;
 	}
+	f[n] = '\0';
 }
 
 /* Files @a and @b are equal, byte for byte. */
