@@ -272,6 +272,11 @@ static bool is_value(const char *t)
 
 static void add_key(struct lwp_narrow *nw, uint32_t key)
 {
+	unsigned int i;
+
+	for (i = 0; i < nw->n; i++)
+		if (nw->key[i] == key)
+			return;	/* "tcp port 80 and 443": tcp once */
 	if (nw->n < LWP_NARROW_MAX)
 		nw->key[nw->n++] = key;
 }

@@ -796,5 +796,7 @@ const struct test extract_tests[] = {
 	{ "extract_bad_args", t_extract_bad_args },
 	{ "extract_stream", t_extract_stream },
 	{ "extract_manpage", t_extract_manpage },
+	{ "extract_time", xt_test_time },
+	{ "extract_narrow", xt_test_narrow },
 };
 const unsigned int extract_tests_n = ARRAY_SIZE(extract_tests);

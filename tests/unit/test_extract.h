@@ -58,4 +58,8 @@ int xt_series_make(struct series *s, unsigned int recs);
 void xt_series_free(struct series *s);
 const char *xt_extract_bin(void);
 
+/* test_extract_query.c */
+int xt_test_time(void);
+int xt_test_narrow(void);
+
 #endif /* _TG3CAP_TEST_EXTRACT_H */
