@@ -9,7 +9,8 @@
  * Frames are told apart by the sequence number tests/vm/frame.h puts at
  * the start of the UDP payload.  Every captured record must be a sent
  * frame, byte for byte up to its caplen, with the sent length, caplen =
- * min(len, snaplen) for one of the given snaplens, seen once, and in
+ * min(len, snaplen) for one of the given snaplens, seen once (another
+ * record of a frame already seen is counted in "dup="), and in
  * increasing order within its file (one file per ring queue).  With
  * --per-flow only frames of one flow (IP version, VLAN tag or not, UDP
  * source port; frame.h's non-IP frames, tagged or not) must be in order: a reader that merges several queues
@@ -202,7 +203,7 @@ int main(int argc, char **argv)
 	long missing_want = 0, min_files = 1, flows = 1;
 	bool per_flow = false;
 	bool prefix = false, late_ok = false;
-	size_t i, got = 0, bad = 0, late = 0, files_used = 0;
+	size_t i, got = 0, bad = 0, late = 0, dup = 0, files_used = 0;
 	size_t minseq = SIZE_MAX, maxseq = 0, span;
 	struct pcap sent;
 	ssize_t *by_seq;
@@ -305,6 +306,7 @@ int main(int argc, char **argv)
 			}
 			o = &sent.r[by_seq[s - minseq]];
 			if (seen[s - minseq]) {
+				dup++;
 				if (bad++ < 10)
 					printf("%s #%zu: seq %lld seen twice\n",
 					       argv[f], i, (long long)s);
@@ -351,8 +353,8 @@ int main(int argc, char **argv)
 			}
 		}
 	}
-	printf("PCAPCMP sent=%zu captured=%zu missing=%zu bad=%zu files=%zu late=%zu\n",
-	       sent.n, got, sent.n - got, bad, files_used, late);
+	printf("PCAPCMP sent=%zu captured=%zu missing=%zu bad=%zu files=%zu late=%zu dup=%zu\n",
+	       sent.n, got, sent.n - got, bad, files_used, late, dup);
 	unload(&sent);
 	free(by_seq);
 	free(seen);

@@ -13,7 +13,9 @@
 # IPv6 all-nodes packets on the interface while the host's frames
 # arrive, selfsend: none may be captured, the multicast listener must
 # get every one of its group's looped packets, and the IP layer's count
-# leaves the looped copies out).
+# leaves the looped copies out), failslab (PCT: atomic allocations
+# from skbuff_head_cache fail with PCT % while the host's frames
+# arrive; the boot must mark the cache, slub_debug=A,skbuff_head_cache).
 . /lib/tg3cap/lib.sh
 
 IF=${TG3CAP_IF:-eth0}
@@ -103,6 +105,30 @@ while [ ! -e /tmp/rt.ready ]; do
 done
 
 [ "${TG3CAP_PERQUEUE:-0}" = 1 ] && ethtool -S "$IF" > /tmp/nic0.txt
+# failslab=PCT: the driver's skb allocation fails now and then, and e1000
+# leaves such a frame in its ring for the next poll.  Unless that
+# happened (alloc_rx_buff_failed), the case proves nothing.
+FS=/sys/kernel/debug/failslab
+FS_TIMES=1000000	# the failures left to inject: counts them
+allocfail() {
+	ethtool -S "$IF" | awk '$1 == "alloc_rx_buff_failed:" { print $2 }'
+}
+quiet=500
+if [ -n "${TG3CAP_FAILSLAB:-}" ]; then
+	[ "$(cat /sys/kernel/slab/skbuff_head_cache/failslab)" = 1 ] ||
+		tg3cap_fail "skbuff_head_cache not marked for failslab"
+	# verbose 0: a stack dump per failure would fail the run
+	for kv in verbose=0 cache-filter=Y ignore-gfp-wait=Y interval=1 \
+		  "times=$FS_TIMES"; do
+		echo "${kv#*=}" > "$FS/${kv%%=*}" ||
+			tg3cap_fail "failslab: cannot set $kv"
+	done
+	af0=$(allocfail)
+	# a frame left in the ring waits for the next interrupt: once the
+	# traffic ends, e1000's watchdog raises one every 2 s
+	quiet=2500
+	echo "$TG3CAP_FAILSLAB" > "$FS/probability"
+fi
 rx0=$(tg3cap_stat "$IF" rx_packets)
 # Frames the NIC itself did not take (QEMU's e1000: a frame needing more
 # free descriptors than the ring has), counted in rx_missed_errors, more
@@ -118,6 +144,7 @@ ip0=${c% *} self0=${c#* }
 tg3cap_ready 1
 [ -z "$self" ] || kill -USR1 "$self"
 tg3cap_wait_done 1 || tg3cap_fail "host traffic command failed"
+[ -z "${TG3CAP_FAILSLAB:-}" ] || echo 0 > "$FS/probability"
 if [ -n "$self" ]; then
 	kill -USR2 "$self"
 	n=0
@@ -126,7 +153,7 @@ if [ -n "$self" ]; then
 		sleep 0.1
 	done
 fi
-rx1=$(tg3cap_settle "$IF" rx_packets 500)
+rx1=$(tg3cap_settle "$IF" rx_packets "$quiet")
 [ "${TG3CAP_PERQUEUE:-0}" = 1 ] && ethtool -S "$IF" > /tmp/nic1.txt
 c=$(ipin)
 ip1=${c% *} self1=${c#* }
@@ -160,9 +187,17 @@ tot=$(grep '^TOTAL' /tmp/ringtest.log)
 	echo "captured=$(echo "$tot" | sed -n 's/.*captured=\([0-9]*\).*/\1/p')"
 	echo "drops=$(echo "$tot" | sed -n 's/.*drops=\([0-9]*\).*/\1/p')"
 	echo "ringtest_rc=$rc"
+	if [ -n "${TG3CAP_FAILSLAB:-}" ]; then
+		echo "failslab_injected=$((FS_TIMES - $(cat "$FS/times")))"
+		echo "alloc_rx_buff_failed=$(($(allocfail) - af0))"
+	fi
 } > /out/guest.env
 tg3cap_log "figures: $(tr '\n' ' ' < /out/guest.env)"
 [ "$rc" = 0 ] || tg3cap_fail "ringtest capture failed ($rc)"
+if [ -n "${TG3CAP_FAILSLAB:-}" ] &&
+   ! grep -q '^alloc_rx_buff_failed=[1-9]' /out/guest.env; then
+	tg3cap_fail "failslab never failed the driver's skb allocation"
+fi
 if [ -n "$self" ]; then
 	cat /tmp/self.log
 	cp /tmp/self.log /out/ || tg3cap_fail "cannot copy to /out"
