@@ -8,7 +8,7 @@
  * bytes; a record belongs to the block its first byte is in.  The index
  * holds, little-endian:
  *
- *   struct lwp_idx_hdr                     64 bytes
+ *   struct lwp_idx_hdr                     72 bytes
  *   struct lwp_idx_block  x @nblocks       where each block's first
  *                                          record starts, its time span
  *   struct lwp_idx_key    x @nkeys         (key, block) pairs, sorted
@@ -54,7 +54,7 @@ enum lwp_idx_kind {
 };
 
 /**
- * struct lwp_idx_hdr - the first 64 bytes of an index
+ * struct lwp_idx_hdr - the first 72 bytes of an index
  * @magic:       LWP_IDX_MAGIC
  * @version:     LWP_IDX_VERSION
  * @hdr_len:     sizeof(struct lwp_idx_hdr)
