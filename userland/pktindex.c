@@ -665,9 +665,15 @@ static int write_parts(int dfd, const char *name, struct iovec *iov, int n,
 	ssize_t w;
 	int fd, ret;
 
-	if (snprintf(tmp, sizeof(tmp), ".%s.tmp", name) >= (int)sizeof(tmp))
+	/*
+	 * The writer's own temporary: two tg3cap-extract runs rebuilding
+	 * one index at once must not cut each other's.  A crash's is left
+	 * (hidden, not one of the series' names).
+	 */
+	if (snprintf(tmp, sizeof(tmp), ".%s.%d.tmp", name, (int)getpid()) >=
+	    (int)sizeof(tmp))
 		return lwp_err(err, -ENAMETOOLONG, "%s: name too long", name);
-	unlinkat(dfd, tmp, 0);	/* a crash's */
+	unlinkat(dfd, tmp, 0);	/* a crash's, of a process of this pid */
 	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 		    O_CLOEXEC, mode);
 	if (fd < 0)
