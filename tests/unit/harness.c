@@ -2,6 +2,7 @@
 /*
  * harness.c - runner and shared checks.
  */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "pktindex.h"
 #include "util.h"
 #include "pcapfile.h"
 #include "repair.h"
@@ -449,4 +451,30 @@ int read_text(const char *path, char *buf, size_t len)
 	buf[n] = '\0';
 	fclose(f);
 	return 0;
+}
+
+uint32_t key_host(const char *addr)
+{
+	uint8_t b[16];
+
+	if (strchr(addr, ':')) {
+		inet_pton(AF_INET6, addr, b);
+		return lwp_idx_key(LWP_IDX_HOST6, b, 16);
+	}
+	inet_pton(AF_INET, addr, b);
+	return lwp_idx_key(LWP_IDX_HOST4, b, 4);
+}
+
+uint32_t key_be16(unsigned int kind, unsigned int v)
+{
+	uint8_t b[2] = { v >> 8, v & 0xff };
+
+	return lwp_idx_key(kind, b, 2);
+}
+
+uint32_t key_proto(unsigned int proto)
+{
+	uint8_t b = proto;
+
+	return lwp_idx_key(LWP_IDX_PROTO, &b, 1);
 }

@@ -57,6 +57,14 @@ extern const unsigned int fileindex_tests_n;
 extern const struct test extract_tests[];
 extern const unsigned int extract_tests_n;
 
+/*
+ * The index keys (pktindex.h) of an address ("10.0.0.1", "2001:db8::1"),
+ * of a 16-bit value (a port, a VLAN id) and of an IP protocol.
+ */
+uint32_t key_host(const char *addr);
+uint32_t key_be16(unsigned int kind, unsigned int v);
+uint32_t key_proto(unsigned int proto);
+
 /* Sizes shrink under valgrind, which is ~50x slower. */
 uint64_t scaled(uint64_t n);
 bool under_valgrind(void);

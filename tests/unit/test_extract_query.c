@@ -85,36 +85,6 @@ int xt_test_time(void)
 	return ret;
 }
 
-static uint32_t host4(const char *a)
-{
-	uint8_t b[4];
-
-	inet_pton(AF_INET, a, b);
-	return lwp_idx_key(LWP_IDX_HOST4, b, 4);
-}
-
-static uint32_t host6(const char *a)
-{
-	uint8_t b[16];
-
-	inet_pton(AF_INET6, a, b);
-	return lwp_idx_key(LWP_IDX_HOST6, b, 16);
-}
-
-static uint32_t be16(unsigned int kind, unsigned int v)
-{
-	uint8_t b[2] = { v >> 8, v & 0xff };
-
-	return lwp_idx_key(kind, b, 2);
-}
-
-static uint32_t proto(unsigned int v)
-{
-	uint8_t b = v;
-
-	return lwp_idx_key(LWP_IDX_PROTO, &b, 1);
-}
-
 /* @nw has exactly the @n keys of @want (in any order). */
 static bool keys_are(const struct lwp_narrow *nw, const uint32_t *want,
 		     unsigned int n)
@@ -139,30 +109,30 @@ int xt_test_narrow(void)
 		uint32_t k[3];
 		unsigned int n;
 	} yes[] = {
-		{ "host 10.0.0.1", { host4("10.0.0.1") }, 1 },
-		{ "src 10.0.0.1", { host4("10.0.0.1") }, 1 },
-		{ "ip dst host 10.0.0.1", { host4("10.0.0.1") }, 1 },
-		{ "arp host 10.0.0.1", { host4("10.0.0.1") }, 1 },
-		{ "host 2001:db8::1", { host6("2001:db8::1") }, 1 },
-		{ "port 80", { be16(LWP_IDX_PORT, 80) }, 1 },
-		{ "tcp dst port 443", { be16(LWP_IDX_PORT, 443), proto(6) },
+		{ "host 10.0.0.1", { key_host("10.0.0.1") }, 1 },
+		{ "src 10.0.0.1", { key_host("10.0.0.1") }, 1 },
+		{ "ip dst host 10.0.0.1", { key_host("10.0.0.1") }, 1 },
+		{ "arp host 10.0.0.1", { key_host("10.0.0.1") }, 1 },
+		{ "host 2001:db8::1", { key_host("2001:db8::1") }, 1 },
+		{ "port 80", { key_be16(LWP_IDX_PORT, 80) }, 1 },
+		{ "tcp dst port 443", { key_be16(LWP_IDX_PORT, 443), key_proto(6) },
 		  2 },
-		{ "udp", { proto(17) }, 1 },
-		{ "icmp6", { proto(58) }, 1 },
-		{ "ip6 proto 132", { proto(132) }, 1 },
-		{ "vlan 100", { be16(LWP_IDX_VLAN, 100) }, 1 },
+		{ "udp", { key_proto(17) }, 1 },
+		{ "icmp6", { key_proto(58) }, 1 },
+		{ "ip6 proto 132", { key_proto(132) }, 1 },
+		{ "vlan 100", { key_be16(LWP_IDX_VLAN, 100) }, 1 },
 		/* a bare value repeats the primitive before it */
 		{ "host 10.0.0.1 and 10.0.0.2",
-		  { host4("10.0.0.1"), host4("10.0.0.2") }, 2 },
+		  { key_host("10.0.0.1"), key_host("10.0.0.2") }, 2 },
 		{ "tcp port 80 and 443",
-		  { be16(LWP_IDX_PORT, 80), proto(6),
-		    be16(LWP_IDX_PORT, 443) }, 3 },
+		  { key_be16(LWP_IDX_PORT, 80), key_proto(6),
+		    key_be16(LWP_IDX_PORT, 443) }, 3 },
 		{ "host 10.0.0.1&&port 53",
-		  { host4("10.0.0.1"), be16(LWP_IDX_PORT, 53) }, 2 },
+		  { key_host("10.0.0.1"), key_be16(LWP_IDX_PORT, 53) }, 2 },
 		/* known words that narrow nothing: not used, no harm */
-		{ "ip and host 10.0.0.1", { host4("10.0.0.1") }, 1 },
-		{ "src and dst host 10.0.0.1", { host4("10.0.0.1") }, 1 },
-		{ "vlan and vlan 20", { be16(LWP_IDX_VLAN, 20) }, 1 },
+		{ "ip and host 10.0.0.1", { key_host("10.0.0.1") }, 1 },
+		{ "src and dst host 10.0.0.1", { key_host("10.0.0.1") }, 1 },
+		{ "vlan and vlan 20", { key_be16(LWP_IDX_VLAN, 20) }, 1 },
 	};
 	static const char *const no[] = {
 		"", "ip", "arp",

@@ -87,41 +87,6 @@ static size_t ip4(uint8_t *b, const char *src, const char *dst,
 	return 28;
 }
 
-static uint32_t k4(const char *a)
-{
-	uint8_t v[4];
-
-	inet_pton(AF_INET, a, v);
-	return lwp_idx_key(LWP_IDX_HOST4, v, 4);
-}
-
-static uint32_t k6(const char *a)
-{
-	uint8_t v[16];
-
-	inet_pton(AF_INET6, a, v);
-	return lwp_idx_key(LWP_IDX_HOST6, v, 16);
-}
-
-static uint32_t kport(uint16_t port)
-{
-	uint8_t v[2] = { port >> 8, port & 0xff };
-
-	return lwp_idx_key(LWP_IDX_PORT, v, 2);
-}
-
-static uint32_t kproto(uint8_t proto)
-{
-	return lwp_idx_key(LWP_IDX_PROTO, &proto, 1);
-}
-
-static uint32_t kvlan(uint16_t vid)
-{
-	uint8_t v[2] = { vid >> 8, vid & 0xff };
-
-	return lwp_idx_key(LWP_IDX_VLAN, v, 2);
-}
-
 /* Which records a key must find (by number), and the offsets. */
 struct want {
 	uint32_t key;
@@ -140,17 +105,17 @@ static int t_index_build(void)
 {
 	uint8_t frame[128], *buf, *map;
 	struct want w[] = {
-		{ k4("10.0.0.1"), "host 10.0.0.1", 0 },
-		{ k4("10.0.0.2"), "host 10.0.0.2", 0 },
-		{ kport(80), "port 80", 0 },
-		{ kport(53), "port 53", 0 },
-		{ kproto(6), "proto 6", 0 },
-		{ kproto(17), "proto 17", 0 },
-		{ k6("2001:db8::1"), "host 2001:db8::1", 0 },
-		{ k4("192.168.9.9"), "arp host 192.168.9.9", 0 },
-		{ kvlan(100), "vlan 100", 0 },
-		{ kport(443), "port 443", 0 },
-		{ kproto(0), "ip6 hop-by-hop", 0 },
+		{ key_host("10.0.0.1"), "host 10.0.0.1", 0 },
+		{ key_host("10.0.0.2"), "host 10.0.0.2", 0 },
+		{ key_be16(LWP_IDX_PORT, 80), "port 80", 0 },
+		{ key_be16(LWP_IDX_PORT, 53), "port 53", 0 },
+		{ key_proto(6), "proto 6", 0 },
+		{ key_proto(17), "proto 17", 0 },
+		{ key_host("2001:db8::1"), "host 2001:db8::1", 0 },
+		{ key_host("192.168.9.9"), "arp host 192.168.9.9", 0 },
+		{ key_be16(LWP_IDX_VLAN, 100), "vlan 100", 0 },
+		{ key_be16(LWP_IDX_PORT, 443), "port 443", 0 },
+		{ key_proto(0), "ip6 hop-by-hop", 0 },
 	};
 	uint64_t off[40], ts, bi;
 	struct lwp_capfile c;
