@@ -150,7 +150,8 @@ point() {
 	if [ "$TABLE" = count ]; then
 		written=$captured
 	else
-		written=$(pcapcount /tmp/cap/*) || tg3cap_fail "$2: bad capture file ($1)"
+		# the capture files, not the reader's indexes (NAME.idx)
+		written=$(pcapcount /tmp/cap/*.pcap) || tg3cap_fail "$2: bad capture file ($1)"
 	fi
 	{
 		echo "rx_delta=$((rx1 - rx0))"
