@@ -520,7 +520,6 @@ int fring_aio_setup(struct fring *f, char *err)
 		if (f->cfg.io == LWP_IO_DIRECT)
 			say(f, "--io direct: no asynchronous I/O (%s); writing through the page cache (--io mmap)",
 			    strerror(errno));
-		f->cfg.io = LWP_IO_MMAP;
 		f->aio = 0;
 		return 0;
 	}

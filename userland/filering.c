@@ -596,7 +596,7 @@ unsigned int fring_first_seq(struct fring *f)
  */
 int fring_io(struct fring *f)
 {
-	return f->cfg.io == LWP_IO_MMAP ? LWP_IO_MMAP : LWP_IO_DIRECT;
+	return f->w == &fring_direct_wops ? LWP_IO_DIRECT : LWP_IO_MMAP;
 }
 
 /**

@@ -101,7 +101,6 @@ int fring_file_prepare(struct fring *f, unsigned int seq,
 		if (f->cfg.io == LWP_IO_DIRECT)
 			say(f, "--io direct: the file system of %s refuses O_DIRECT; writing through the page cache (--io mmap)",
 			    f->dir);
-		f->cfg.io = LWP_IO_MMAP;
 		f->w = &fring_map_wops;
 		pf->w = f->w;
 		pf->fd = openat(f->dfd, fring_at(part), flags, f->mode);
