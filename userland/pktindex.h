@@ -140,7 +140,16 @@ struct lwp_idx {
 	const struct lwp_idx_key *key;
 };
 
+/* the keys of one frame (framekeys.c) */
+#define LWP_IDX_FKEYS_MAX	16
+struct lwp_idx_fkeys {
+	uint32_t k[LWP_IDX_FKEYS_MAX];
+	unsigned int n;
+};
+
 uint32_t lwp_idx_key(unsigned int kind, const void *val, size_t len);
+void lwp_idx_frame_keys(struct lwp_idx_fkeys *ks, const uint8_t *f,
+			size_t len);
 uint32_t lwp_crc32c(uint32_t crc, const void *buf, size_t len);
 
 int lwp_idx_init(struct lwp_idx_builder *b, unsigned int shift, bool pcapng);

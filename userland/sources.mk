@@ -7,7 +7,7 @@
 # The file series and what it needs: names, repair, writers, -z commands.
 LWP_SERIES_SRCS = util.c pcapfile.c pcapng.c series.c repair.c \
 		  postrotate.c filering.c mapwrite.c aiowrite.c \
-		  pfile.c retention.c runsplit.c capfile.c pktindex.c \
+		  pfile.c retention.c runsplit.c capfile.c pktindex.c framekeys.c \
 		  catalog.c fileindex.c
 
 LWP_LIB_SRCS = $(LWP_SERIES_SRCS) ring.c pcapstream.c stats.c capture.c \

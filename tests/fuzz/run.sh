@@ -40,15 +40,15 @@ srcs_of() {
 	pcap)	echo "pcapfile.c pcapng.c" ;;
 	pcapng)	echo "pcapng.c" ;;
 	repair)	echo "repair.c series.c? pcapfile.c pcapng.c util.c" \
-		     "pktindex.c capfile.c" ;;
+		     "pktindex.c framekeys.c capfile.c" ;;
 	num)	echo "util.c" ;;
 	cli)	echo "cli.c device.c repair.c series.c? pcapfile.c pcapng.c" \
-		     "util.c pktindex.c capfile.c" ;;
+		     "util.c pktindex.c framekeys.c capfile.c" ;;
 	series)	echo "series.c repair.c pcapfile.c pcapng.c util.c" \
-		     "pktindex.c capfile.c" ;;
-	index)	echo "pktindex.c capfile.c pcapfile.c pcapng.c util.c" ;;
+		     "pktindex.c framekeys.c capfile.c" ;;
+	index)	echo "pktindex.c framekeys.c capfile.c pcapfile.c pcapng.c util.c" ;;
 	catalog) echo "catalog.c util.c" ;;
-	xquery)	echo "extract_query.c pktindex.c capfile.c pcapfile.c" \
+	xquery)	echo "extract_query.c pktindex.c framekeys.c capfile.c pcapfile.c" \
 		     "pcapng.c util.c" ;;
 	esac
 }
