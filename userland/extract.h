@@ -82,6 +82,9 @@ struct lwp_extract_opts {
  * @idx_loaded:     indexes loaded and used as they were
  * @idx_rebuilt:    indexes missing, damaged or stale, rebuilt in memory
  * @idx_written:    of those, written back beside their file
+ * @idx_bytes:      bytes of the indexes loaded
+ * @idx_bytes_read: of those, read (heads, and the parts of the pairs the
+ *                  query's keys can be in)
  * @blocks:         blocks with records in the files opened
  * @blocks_read:    of those, read
  * @bytes:          bytes of the files opened
@@ -99,6 +102,8 @@ struct lwp_extract_stats {
 	uint64_t idx_loaded;
 	uint64_t idx_rebuilt;
 	uint64_t idx_written;
+	uint64_t idx_bytes;
+	uint64_t idx_bytes_read;
 	uint64_t blocks;
 	uint64_t blocks_read;
 	uint64_t bytes;

@@ -132,8 +132,10 @@ static void stats(const struct lwp_extract_stats *st, bool no_index)
 	fprintf(stderr, PROG ": files   %10" PRIu64 " in the series, %" PRIu64 " skipped by the catalog, %" PRIu64 " opened\n",
 		st->files, st->files_skipped, st->files_read);
 	if (!no_index) {
-		fprintf(stderr, PROG ": indexes %10" PRIu64 " loaded, %" PRIu64 " rebuilt, %" PRIu64 " written back\n",
-			st->idx_loaded, st->idx_rebuilt, st->idx_written);
+		fprintf(stderr, PROG ": indexes %10" PRIu64 " loaded, %" PRIu64 " rebuilt, %" PRIu64 " written back; %" PRIu64 " of %" PRIu64 " bytes read (%.2f %%)\n",
+			st->idx_loaded, st->idx_rebuilt, st->idx_written,
+			st->idx_bytes_read, st->idx_bytes,
+			pct(st->idx_bytes_read, st->idx_bytes));
 		fprintf(stderr, PROG ": blocks  %10" PRIu64 " of %" PRIu64 " read (%.2f %%)\n",
 			st->blocks_read, st->blocks,
 			pct(st->blocks_read, st->blocks));

@@ -257,8 +257,7 @@ void fring_index_write(struct fring *f, struct pfile *pf, const char *final)
 		return;
 	}
 	/* for retention: the largest share of its file an index took */
-	len = sizeof(h) + (uint64_t)h.nblocks * sizeof(struct lwp_idx_block) +
-	      (uint64_t)h.nkeys * sizeof(struct lwp_idx_key);
+	len = lwp_idx_len(&h);
 	share = pf->off ? len * 65536 / pf->off + 1 : 0;
 	if (share > __atomic_load_n(&f->idx_share, __ATOMIC_RELAXED))
 		__atomic_store_n(&f->idx_share, share, __ATOMIC_RELAXED);

@@ -1,75 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pktindex.c - the index of one capture file (pktindex.h): built record
- * by record, written beside its file, read back and checked.  A frame's
- * keys come from framekeys.c.
+ * by record, sealed, read back and checked, looked up.  A frame's keys
+ * come from framekeys.c, the checksum from crc32c.c; idxwrite.c puts
+ * indexes on the disk.
  */
 #include <errno.h>
-#include <limits.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <sys/uio.h>
-#include <unistd.h>
 
-#include "capfile.h"
 #include "pktindex.h"
-#include "util.h"
-
-static uint32_t crc_table[256];
-
-static void crc_init(void)
-{
-	uint32_t c;
-	unsigned int i, k;
-
-	for (i = 0; i < 256; i++) {
-		c = i;
-		for (k = 0; k < 8; k++)
-			c = c & 1 ? (c >> 1) ^ 0x82f63b78U : c >> 1;
-		crc_table[i] = c;
-	}
-}
-
-#if defined(__x86_64__)
-/* The same CRC with the instruction: an index of 16 MB costs 2 ms, not 40. */
-__attribute__((target("sse4.2")))
-static uint32_t crc32c_sse42(uint32_t crc, const uint8_t *p, size_t len)
-{
-	uint64_t c = ~crc, v;
-
-	for (; len >= 8; len -= 8, p += 8) {
-		memcpy(&v, p, 8);
-		c = __builtin_ia32_crc32di(c, v);
-	}
-	while (len--)
-		c = __builtin_ia32_crc32qi(c, *p++);
-	return ~c;
-}
-#endif
-
-/**
- * lwp_crc32c() - CRC-32C (Castagnoli) of @len bytes at @buf, continuing
- * @crc (0 to start)
- */
-uint32_t lwp_crc32c(uint32_t crc, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-
-#if defined(__x86_64__)
-	if (__builtin_cpu_supports("sse4.2"))
-		return crc32c_sse42(crc, p, len);
-#endif
-	if (!crc_table[1])
-		crc_init();
-	crc = ~crc;
-	while (len--)
-		crc = crc_table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
-	return ~crc;
-}
 
 /**
  * lwp_idx_init() - an empty index
@@ -83,6 +23,7 @@ int lwp_idx_init(struct lwp_idx_builder *b, unsigned int shift, bool pcapng)
 {
 	memset(b, 0, sizeof(*b));
 	b->pairs_max = LWP_IDX_PAIRS_MAX;
+	b->part_shift = LWP_IDX_PART_SHIFT_DEFAULT;
 	return lwp_idx_reset(b, shift, pcapng);
 }
 
@@ -279,15 +220,44 @@ int lwp_idx_add(struct lwp_idx_builder *b, uint64_t off, uint64_t ts_ns,
 	return 0;
 }
 
+/* The part table of the settled pairs: each part's first key and CRC. */
+static int parts_make(struct lwp_idx_builder *b)
+{
+	size_t per = (size_t)1 << b->part_shift, i, n;
+	struct lwp_idx_part *p;
+	uint32_t np;
+
+	if (b->part_shift < LWP_IDX_PART_SHIFT_MIN ||
+	    b->part_shift > LWP_IDX_PART_SHIFT_MAX)
+		return -EINVAL;
+	np = (b->nkey + per - 1) >> b->part_shift;
+	if (np > b->part_cap) {
+		p = realloc(b->part, (size_t)np * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		b->part = p;
+		b->part_cap = np;
+	}
+	for (i = 0; i < np; i++) {
+		n = b->nkey - i * per < per ? b->nkey - i * per : per;
+		b->part[i].first_key = b->key[i * per].key;
+		b->part[i].crc = lwp_crc32c(0, b->key + i * per,
+					    n * sizeof(*b->key));
+	}
+	b->npart = np;
+	return 0;
+}
+
 /**
  * lwp_idx_seal() - the index of the data file of @data_len bytes: its
- * header, and in @b its blocks and keys (@b->blk, @b->nblk, @b->key,
- * @b->nkey), which follow the header in the .idx file
+ * header, and in @b its blocks, parts and keys (@b->blk, @b->nblk,
+ * @b->part, @b->npart, @b->key, @b->nkey), which follow the header in
+ * the .idx file in that order
  * @b: the builder, with every record added
  * @data_len: the data file's bytes
  * @h: the header, CRC included
  *
- * Return: 0, -ENOMEM or -EFBIG.
+ * Return: 0, -ENOMEM, -EFBIG, or -EINVAL (a bad @b->part_shift).
  */
 int lwp_idx_seal(struct lwp_idx_builder *b, uint64_t data_len,
 		 struct lwp_idx_hdr *h)
@@ -303,6 +273,9 @@ int lwp_idx_seal(struct lwp_idx_builder *b, uint64_t data_len,
 		return ret;
 	if (b->nkey > UINT32_MAX)
 		return -EFBIG;
+	ret = parts_make(b);
+	if (ret)
+		return ret;
 	b->nblk = (data_len >> b->shift) + 1;
 	memset(h, 0, sizeof(*h));
 	memcpy(h->magic, LWP_IDX_MAGIC, sizeof(h->magic));
@@ -316,10 +289,12 @@ int lwp_idx_seal(struct lwp_idx_builder *b, uint64_t data_len,
 	h->nblocks = b->nblk;
 	h->nkeys = b->nkey;
 	h->pcapng = b->pcapng;
+	h->part_shift = b->part_shift;
+	h->nparts = b->npart;
 	crc = lwp_crc32c(0, h, sizeof(*h));
 	crc = lwp_crc32c(crc, b->blk, (size_t)b->nblk * sizeof(*b->blk));
-	if (b->nkey)
-		crc = lwp_crc32c(crc, b->key, b->nkey * sizeof(*b->key));
+	if (b->npart)
+		crc = lwp_crc32c(crc, b->part, b->npart * sizeof(*b->part));
 	h->crc = crc;
 	return 0;
 }
@@ -337,8 +312,8 @@ int lwp_idx_seal(struct lwp_idx_builder *b, uint64_t data_len,
 int lwp_idx_finish(struct lwp_idx_builder *b, uint64_t data_len,
 		   uint8_t **buf, size_t *len)
 {
+	size_t blen, plen, klen;
 	struct lwp_idx_hdr h;
-	size_t blen, klen;
 	uint8_t *p;
 	int ret;
 
@@ -346,17 +321,20 @@ int lwp_idx_finish(struct lwp_idx_builder *b, uint64_t data_len,
 	if (ret)
 		goto out;
 	blen = (size_t)b->nblk * sizeof(*b->blk);
+	plen = (size_t)b->npart * sizeof(*b->part);
 	klen = b->nkey * sizeof(*b->key);
 	ret = -ENOMEM;
-	p = malloc(sizeof(h) + blen + klen);
+	p = malloc(sizeof(h) + blen + plen + klen);
 	if (!p)
 		goto out;
 	memcpy(p, &h, sizeof(h));
 	memcpy(p + sizeof(h), b->blk, blen);
-	if (klen)
-		memcpy(p + sizeof(h) + blen, b->key, klen);
+	if (plen) {
+		memcpy(p + sizeof(h) + blen, b->part, plen);
+		memcpy(p + sizeof(h) + blen + plen, b->key, klen);
+	}
 	*buf = p;
-	*len = sizeof(h) + blen + klen;
+	*len = sizeof(h) + blen + plen + klen;
 	ret = 0;
 out:
 	lwp_idx_free(b);
@@ -369,43 +347,58 @@ void lwp_idx_free(struct lwp_idx_builder *b)
 	free(b->blk);
 	free(b->key);
 	free(b->tmp);
+	free(b->part);
 	b->blk = NULL;
 	b->key = NULL;
 	b->tmp = NULL;
+	b->part = NULL;
+	b->npart = b->part_cap = 0;
 	b->nblk = b->blk_cap = 0;
 	b->nkey = b->key_cap = b->sorted = b->tmp_cap = 0;
 }
 
-/* The CRC of a whole index, as if its @crc field were 0. */
-static uint32_t idx_crc(const uint8_t *buf, size_t len)
+/**
+ * lwp_idx_head_len() - the bytes of the index's head: its header, blocks
+ * and part table, which its CRC covers
+ * @h: the header, its sizes not yet trusted
+ */
+uint64_t lwp_idx_head_len(const struct lwp_idx_hdr *h)
 {
-	struct lwp_idx_hdr h;
+	return sizeof(*h) + (uint64_t)h->nblocks * sizeof(struct lwp_idx_block) +
+	       (uint64_t)h->nparts * sizeof(struct lwp_idx_part);
+}
 
-	memcpy(&h, buf, sizeof(h));
-	h.crc = 0;
-	return lwp_crc32c(lwp_crc32c(0, &h, sizeof(h)), buf + sizeof(h),
-			  len - sizeof(h));
+/** lwp_idx_len() - the bytes of the whole index of header @h */
+uint64_t lwp_idx_len(const struct lwp_idx_hdr *h)
+{
+	return lwp_idx_head_len(h) +
+	       (uint64_t)h->nkeys * sizeof(struct lwp_idx_key);
 }
 
 /**
- * lwp_idx_parse() - check the index in @buf and point @x into it
- * @x: filled in
- * @buf: the .idx file's bytes, 8-byte aligned
- * @len: how many
+ * lwp_idx_parse_head() - check the head of an index (header, blocks,
+ * part table) and point @x into it; the pairs are not looked at
+ * @x: filled in; @x->key is NULL
+ * @buf: the index's first bytes, 8-byte aligned
+ * @len: how many: at least the head (lwp_idx_head_len())
+ * @file_len: the whole index's bytes, which the header must account for
  *
- * Everything is checked that a reader of the index relies on: sizes,
- * the CRC, block offsets in order within the data file, keys sorted
- * and naming existing blocks.
+ * Everything is checked that a reader of the head relies on: sizes,
+ * the head's CRC, block offsets in order within the data file, the
+ * parts' first keys in order.  A part is checked when it is read
+ * (lwp_idx_parts_check()).
  *
  * Return: 0, or -EINVAL.
  */
-int lwp_idx_parse(struct lwp_idx *x, const uint8_t *buf, size_t len)
+int lwp_idx_parse_head(struct lwp_idx *x, const uint8_t *buf, size_t len,
+		       uint64_t file_len)
 {
 	const struct lwp_idx_hdr *h = (const void *)buf;
 	const struct lwp_idx_block *blk;
-	const struct lwp_idx_key *key;
-	uint64_t need;
-	uint32_t i;
+	const struct lwp_idx_part *part;
+	struct lwp_idx_hdr hc;
+	uint64_t head;
+	uint32_t i, crc;
 
 	if (len < sizeof(*h) || memcmp(h->magic, LWP_IDX_MAGIC, 8) ||
 	    h->version != LWP_IDX_VERSION || h->hdr_len != sizeof(*h) ||
@@ -413,31 +406,180 @@ int lwp_idx_parse(struct lwp_idx *x, const uint8_t *buf, size_t len)
 	    h->block_shift > LWP_IDX_SHIFT_MAX ||
 	    h->data_len >> h->block_shift >= UINT32_MAX - 1 ||
 	    h->nblocks != (h->data_len >> h->block_shift) + 1 ||
-	    h->pcapng > 1 || (h->records && h->first_ns > h->last_ns))
+	    h->pcapng > 1 || (h->records && h->first_ns > h->last_ns) ||
+	    h->part_shift < LWP_IDX_PART_SHIFT_MIN ||
+	    h->part_shift > LWP_IDX_PART_SHIFT_MAX || h->pad ||
+	    h->nparts != ((uint64_t)h->nkeys + (1U << h->part_shift) - 1) >>
+			 h->part_shift)
 		return -EINVAL;
-	need = sizeof(*h) + (uint64_t)h->nblocks * sizeof(*blk) +
-	       (uint64_t)h->nkeys * sizeof(*key);
-	if (need != len || idx_crc(buf, len) != h->crc)
+	head = lwp_idx_head_len(h);
+	if (lwp_idx_len(h) != file_len || head > len)
+		return -EINVAL;
+	hc = *h;
+	hc.crc = 0;
+	crc = lwp_crc32c(0, &hc, sizeof(hc));
+	if (lwp_crc32c(crc, buf + sizeof(*h), head - sizeof(*h)) != h->crc)
 		return -EINVAL;
 	blk = (const void *)(buf + sizeof(*h));
-	key = (const void *)(blk + h->nblocks);
+	part = (const void *)(blk + h->nblocks);
 	for (i = 0; i < h->nblocks; i++)
 		if (blk[i].off > h->data_len ||
 		    (i && blk[i].off < blk[i - 1].off))
 			return -EINVAL;
-	for (i = 0; i < h->nkeys; i++)
-		if (key[i].block >= h->nblocks ||
-		    (i && cmp_key(&key[i - 1], &key[i]) >= 0))
+	for (i = 1; i < h->nparts; i++)
+		if (part[i].first_key < part[i - 1].first_key)
 			return -EINVAL;
 	x->h = h;
 	x->blk = blk;
-	x->key = key;
+	x->part = part;
+	x->key = NULL;
+	return 0;
+}
+
+/* The pairs of part @i of @x. */
+static size_t part_keys(const struct lwp_idx *x, uint32_t i)
+{
+	uint64_t per = 1ULL << x->h->part_shift, at = i * per;
+
+	return x->h->nkeys - at < per ? x->h->nkeys - at : per;
+}
+
+/**
+ * lwp_idx_part_off() - where part @part's pairs start in the index
+ * @x: the index (its head)
+ * @part: a part, or @x->h->nparts for the end
+ */
+uint64_t lwp_idx_part_off(const struct lwp_idx *x, uint32_t part)
+{
+	uint64_t at = (uint64_t)part << x->h->part_shift;
+
+	if (at > x->h->nkeys)
+		at = x->h->nkeys;
+	return lwp_idx_head_len(x->h) + at * sizeof(struct lwp_idx_key);
+}
+
+/**
+ * lwp_idx_parts_check() - check the pairs of parts [@first, @end) of
+ * @x, read into @k
+ * @x: the index (its head)
+ * @first: the first part
+ * @end: the part after the last
+ * @k: their pairs, (lwp_idx_part_off(@end) - lwp_idx_part_off(@first)) / 8
+ *
+ * Each part's CRC and first key, the pairs in order and naming blocks
+ * that exist, and none after the next part's first key.
+ *
+ * Return: 0, or -EINVAL.
+ */
+int lwp_idx_parts_check(const struct lwp_idx *x, uint32_t first,
+			uint32_t end, const struct lwp_idx_key *k)
+{
+	const struct lwp_idx_key *pk = k;
+	size_t n, j, all = 0;
+	uint32_t i;
+
+	if (first > end || end > x->h->nparts)
+		return -EINVAL;
+	for (i = first; i < end; i++) {
+		n = part_keys(x, i);
+		if (lwp_crc32c(0, pk, n * sizeof(*pk)) != x->part[i].crc ||
+		    pk[0].key != x->part[i].first_key)
+			return -EINVAL;
+		pk += n;
+		all += n;
+	}
+	for (j = 0; j < all; j++)
+		if (k[j].block >= x->h->nblocks ||
+		    (j && cmp_key(&k[j - 1], &k[j]) >= 0))
+			return -EINVAL;
+	if (all && end < x->h->nparts &&
+	    k[all - 1].key > x->part[end].first_key)
+		return -EINVAL;
 	return 0;
 }
 
 /**
- * lwp_idx_blocks() - mark the blocks that may hold @key
+ * lwp_idx_parse() - check the whole index in @buf and point @x into it
+ * @x: filled in
+ * @buf: the .idx file's bytes, 8-byte aligned
+ * @len: how many
+ *
+ * The head (lwp_idx_parse_head()) and every part of the pairs, which
+ * must be in order across parts too.
+ *
+ * Return: 0, or -EINVAL.
+ */
+int lwp_idx_parse(struct lwp_idx *x, const uint8_t *buf, size_t len)
+{
+	if (lwp_idx_parse_head(x, buf, len, len) ||
+	    lwp_idx_parts_check(x, 0, x->h->nparts,
+				(const void *)(buf + lwp_idx_head_len(x->h))))
+		return -EINVAL;
+	x->key = (const void *)(buf + lwp_idx_head_len(x->h));
+	return 0;
+}
+
+/**
+ * lwp_idx_key_parts() - the parts that can hold @key: [@first, @end)
+ * @x: the index (its head)
+ * @key: lwp_idx_key()
+ * @first: the first
+ * @end: the one after the last; @first == @end when none can
+ *
+ * Pairs of @key start in the last part whose first key is below it (or
+ * in the first part whose first key it is) and end before the first
+ * part whose first key is above it.
+ */
+void lwp_idx_key_parts(const struct lwp_idx *x, uint32_t key,
+		       uint32_t *first, uint32_t *end)
+{
+	uint32_t lo = 0, hi = x->h->nparts, mid, np = x->h->nparts;
+
+	while (lo < hi) {		/* the first part starting >= key */
+		mid = lo + (hi - lo) / 2;
+		if (x->part[mid].first_key < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*first = lo ? lo - 1 : 0;
+	while (lo < np && x->part[lo].first_key == key)
+		lo++;
+	*end = lo;
+}
+
+/**
+ * lwp_idx_blocks_in() - mark the blocks that @n pairs at @k say hold @key
  * @x: the index
+ * @k: sorted pairs (checked parts)
+ * @n: how many
+ * @key: lwp_idx_key()
+ * @map: a bit per block, @x->h->nblocks bits; bits are set, never cleared
+ *
+ * Return: how many blocks have it.
+ */
+size_t lwp_idx_blocks_in(const struct lwp_idx *x, const struct lwp_idx_key *k,
+			 size_t n, uint32_t key, uint8_t *map)
+{
+	size_t lo = 0, hi = n, cnt = 0;
+
+	(void)x;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (k[mid].key < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < n && k[lo].key == key; lo++, cnt++)
+		map[k[lo].block / 8] |= 1U << (k[lo].block % 8);
+	return cnt;
+}
+
+/**
+ * lwp_idx_blocks() - mark the blocks that may hold @key
+ * @x: the whole index (lwp_idx_parse())
  * @key: lwp_idx_key()
  * @map: a bit per block, @x->h->nblocks bits; bits are set, never cleared
  *
@@ -445,211 +587,5 @@ int lwp_idx_parse(struct lwp_idx *x, const uint8_t *buf, size_t len)
  */
 size_t lwp_idx_blocks(const struct lwp_idx *x, uint32_t key, uint8_t *map)
 {
-	size_t lo = 0, hi = x->h->nkeys, n = 0;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (x->key[mid].key < key)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (; lo < x->h->nkeys && x->key[lo].key == key; lo++, n++)
-		map[x->key[lo].block / 8] |= 1U << (x->key[lo].block % 8);
-	return n;
-}
-
-/**
- * lwp_idx_build_mem() - the index of a whole data file in memory
- * @p: the file's bytes
- * @len: how many
- * @shift: the block size's shift
- * @buf: the index (lwp_idx_finish())
- * @blen: its bytes
- * @err: the reason on failure, LWP_ERRLEN bytes
- *
- * A damaged tail (a record that is not whole) ends the records indexed;
- * the index still covers the file's length.
- *
- * Return: 0, -EINVAL (not a file of ours), -ENOMEM or -EFBIG.
- */
-int lwp_idx_build_mem(const uint8_t *p, size_t len, unsigned int shift,
-		      uint8_t **buf, size_t *blen, char *err)
-{
-	struct lwp_idx_builder b;
-	struct lwp_capfile c;
-	struct lwp_rec r;
-	uint64_t off;
-	int ret;
-
-	if (lwp_capf_init(&c, p, len))
-		return lwp_err(err, -EINVAL, "not a capture file of ours");
-	ret = lwp_idx_init(&b, shift, c.pcapng);
-	if (ret)
-		return lwp_err(err, ret, "bad index block size");
-	for (off = c.hdr_len; !lwp_capf_rec(&c, off, &r); off = r.off + r.size) {
-		ret = lwp_idx_add(&b, r.off, r.ts_ns, r.data, r.caplen);
-		if (ret) {
-			lwp_idx_free(&b);
-			return lwp_err(err, ret, "cannot index: %s",
-				       strerror(-ret));
-		}
-	}
-	ret = lwp_idx_finish(&b, len, buf, blen);
-	if (ret)
-		return lwp_err(err, ret, "cannot index: %s", strerror(-ret));
-	return 0;
-}
-
-/* @iov, @n parts, as @name in @dfd: temporary, fsync, rename. */
-static int write_parts(int dfd, const char *name, struct iovec *iov, int n,
-		       mode_t mode, char *err)
-{
-	char tmp[NAME_MAX + 1];
-	ssize_t w;
-	int fd, ret;
-
-	/*
-	 * The writer's own temporary: two tg3cap-extract runs rebuilding
-	 * one index at once must not cut each other's.  A crash's is left
-	 * (hidden, not one of the series' names).
-	 */
-	if (snprintf(tmp, sizeof(tmp), ".%s.%d.tmp", name, (int)getpid()) >=
-	    (int)sizeof(tmp))
-		return lwp_err(err, -ENAMETOOLONG, "%s: name too long", name);
-	unlinkat(dfd, tmp, 0);	/* a crash's, of a process of this pid */
-	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-		    O_CLOEXEC, mode);
-	if (fd < 0)
-		return lwp_err(err, -errno, "cannot create %s: %s", tmp,
-			       strerror(errno));
-	while (n) {
-		w = writev(fd, iov, n);
-		if (w < 0) {
-			ret = -errno;
-			goto err_unlink;
-		}
-		while (n && (size_t)w >= iov->iov_len) {
-			w -= iov->iov_len;
-			iov++;
-			n--;
-		}
-		if (n) {
-			iov->iov_base = (uint8_t *)iov->iov_base + w;
-			iov->iov_len -= w;
-		}
-	}
-	if (fsync(fd)) {
-		ret = -errno;
-		goto err_unlink;
-	}
-	close(fd);
-	if (renameat(dfd, tmp, dfd, name)) {
-		ret = -errno;
-		unlinkat(dfd, tmp, 0);
-		return lwp_err(err, ret, "cannot rename %s to %s: %s", tmp,
-			       name, strerror(-ret));
-	}
-	return 0;
-
-err_unlink:
-	close(fd);
-	unlinkat(dfd, tmp, 0);
-	return lwp_err(err, ret, "cannot write %s: %s", tmp, strerror(-ret));
-}
-
-/**
- * lwp_idx_write() - write the index @buf as @name in @dfd, whole or not
- * at all
- * @dfd: the directory
- * @name: the index's name (DATA.idx)
- * @buf: its bytes
- * @len: how many
- * @mode: the file's mode
- * @err: the reason on failure, LWP_ERRLEN bytes
- *
- * Written to a hidden temporary, fsync()ed, then renamed over @name: a
- * crash leaves the old index or none, never half of one.
- *
- * Return: 0 or a negative errno.
- */
-int lwp_idx_write(int dfd, const char *name, const uint8_t *buf, size_t len,
-		  mode_t mode, char *err)
-{
-	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
-
-	return write_parts(dfd, name, &iov, 1, mode, err);
-}
-
-/**
- * lwp_idx_write_sealed() - lwp_idx_write() of the index @h and @b
- * sealed (lwp_idx_seal()), from where they are: no copy of the whole
- * @dfd: the directory
- * @name: the index's name
- * @h: the header
- * @b: the blocks and keys
- * @mode: the file's mode
- * @err: the reason on failure, LWP_ERRLEN bytes
- *
- * Return: 0 or a negative errno.
- */
-int lwp_idx_write_sealed(int dfd, const char *name,
-			 const struct lwp_idx_hdr *h,
-			 const struct lwp_idx_builder *b, mode_t mode,
-			 char *err)
-{
-	struct iovec iov[3] = {
-		{ (void *)h, sizeof(*h) },
-		{ b->blk, (size_t)b->nblk * sizeof(*b->blk) },
-		{ b->key, b->nkey * sizeof(*b->key) },
-	};
-
-	return write_parts(dfd, name, iov, b->nkey ? 3 : 2, mode, err);
-}
-
-/**
- * lwp_idx_build_file() - (re)build the index of the data file @name in
- * the directory @dfd, as @name.idx with the file's mode
- * @dfd: the directory
- * @name: the data file
- * @err: the reason on failure, LWP_ERRLEN bytes
- *
- * For a file the reader did not index as it wrote it: one repaired after
- * a crash.
- *
- * Return: 0 or a negative errno.
- */
-int lwp_idx_build_file(int dfd, const char *name, char *err)
-{
-	char idx[NAME_MAX + 1];
-	struct stat st;
-	uint8_t *map, *buf;
-	size_t len;
-	int fd, ret;
-
-	if (snprintf(idx, sizeof(idx), "%s%s", name, LWP_IDX_SUFFIX) >=
-	    (int)sizeof(idx))
-		return lwp_err(err, -ENAMETOOLONG, "%s: name too long", name);
-	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return lwp_err(err, -errno, "cannot open %s: %s", name,
-			       strerror(errno));
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || !st.st_size) {
-		close(fd);
-		return lwp_err(err, -EINVAL, "%s: not a capture file", name);
-	}
-	map = mmap(NULL, st.st_size, PROT_READ, MAP_SHARED, fd, 0);
-	close(fd);
-	if (map == MAP_FAILED)
-		return lwp_err(err, -errno, "cannot map %s: %s", name,
-			       strerror(errno));
-	ret = lwp_idx_build_mem(map, st.st_size, LWP_IDX_SHIFT_DEFAULT, &buf,
-				&len, err);
-	munmap(map, st.st_size);
-	if (ret)
-		return ret;
-	ret = lwp_idx_write(dfd, idx, buf, len, st.st_mode & 0666, err);
-	free(buf);
-	return ret;
+	return lwp_idx_blocks_in(x, x->key, x->h->nkeys, key, map);
 }

@@ -8,19 +8,25 @@
  *
  *   bit 0 clear: the rest is an index.  lwp_idx_parse() must accept it
  *       exactly when a reference written from pktindex.h's contract
- *       does (a bitwise CRC-32C, not pktindex.c's); once accepted, every
- *       key's blocks from lwp_idx_blocks() must be the ones a linear
- *       scan finds, and its count theirs.
+ *       does (a bitwise CRC-32C, not pktindex.c's); so must
+ *       lwp_idx_parse_head() its head, and lwp_idx_parts_check() each
+ *       part of its pairs alone.  Once accepted, every key's blocks
+ *       from lwp_idx_blocks() must be the ones a linear scan finds, and
+ *       its count theirs; the parts lwp_idx_key_parts() names must hold
+ *       every pair of the key, and the blocks found in them alone
+ *       (lwp_idx_blocks_in(), what tg3cap-extract reads) be the same.
  *   bit 0 set: bytes 1..12 are four edits (a 16-bit offset and a byte
  *       to XOR there), the rest a capture file.  The walk must return
  *       whole records inside the file, in order, as the formats define
  *       them (fuzz.h's pcapng reference; pcap's rules below), and end
  *       exactly at the end or at what is not a record.  The file's index
- *       (lwp_idx_build_mem(), blocks of 4 to 32 KiB from bits 1-2) must
+ *       (lwp_idx_build_mem(), blocks of 4 to 32 KiB from bits 1-2, parts
+ *       of 4 to 32 pairs from bits 5-6) must
  *       parse and agree with the walk: length, records, first and last
  *       time, each record's block (its first record, its time span).
- *       Then the edits go into the index, its CRC made right again
- *       when bit 4 is set, and it goes through the first mode's checks.
+ *       Then the edits go into the index, its CRCs (the head's, each
+ *       part's) made right again when bit 4 is set, and it goes through
+ *       the first mode's checks.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -36,19 +42,22 @@
 
 #define EDITS	4
 /* the header's bytes: pktindex.h's layout, counted by hand */
-#define HDR	72
+#define HDR	80
 
 _Static_assert(sizeof(struct lwp_idx_hdr) == HDR, "index header layout");
 
-/* CRC-32C of an index, bit by bit, its own field (bytes 60..63) as 0 */
-static uint32_t ref_crc32c(const uint8_t *p, size_t len)
+/*
+ * CRC-32C of @len bytes at @p, bit by bit; bytes 60..63 taken as 0 when
+ * @hdr (the header's own CRC field)
+ */
+static uint32_t ref_crc32c(const uint8_t *p, size_t len, bool hdr)
 {
 	uint32_t crc = ~0U;
 	unsigned int k;
 	size_t i;
 
 	for (i = 0; i < len; i++) {
-		crc ^= i >= 60 && i < 64 ? 0 : p[i];
+		crc ^= hdr && i >= 60 && i < 64 ? 0 : p[i];
 		for (k = 0; k < 8; k++)
 			crc = crc & 1 ? (crc >> 1) ^ 0x82f63b78U : crc >> 1;
 	}
@@ -63,38 +72,103 @@ static uint64_t get64(const uint8_t *p)
 	return v;
 }
 
-/* pktindex.h, read as a contract: is @p an index a reader may use? */
-static bool ref_idx_ok(const uint8_t *p, size_t len)
+struct ref_head {
+	uint64_t nblocks;
+	uint64_t nkeys;
+	uint64_t nparts;
+	unsigned int ps;
+	uint64_t parts;		/* where the part table starts */
+	uint64_t pairs;		/* where the pairs start */
+};
+
+/*
+ * pktindex.h, read as a contract: is the head of the index @p of
+ * @file_len bytes (@len of them at @p) one a reader may use?
+ */
+static bool ref_head_ok(const uint8_t *p, size_t len, uint64_t file_len,
+			struct ref_head *r)
 {
-	uint64_t data_len, nblocks, nkeys, i, off, prev = 0;
-	uint32_t shift, k, pk = 0, b, pb = 0;
+	uint64_t data_len, i, off, prev = 0;
+	uint32_t shift;
 
 	if (len < HDR || memcmp(p, LWP_IDX_MAGIC, 8) ||
 	    get32(p + 8) != LWP_IDX_VERSION || get32(p + 12) != HDR)
 		return false;
 	data_len = get64(p + 16);
 	shift = get32(p + 48);
-	nblocks = get32(p + 52);
-	nkeys = get32(p + 56);
+	r->nblocks = get32(p + 52);
+	r->nkeys = get32(p + 56);
+	r->ps = get32(p + 68);
+	r->nparts = get32(p + 72);
 	if (shift < LWP_IDX_SHIFT_MIN || shift > LWP_IDX_SHIFT_MAX ||
 	    (data_len >> shift) >= UINT32_MAX - 1 ||
-	    nblocks != (data_len >> shift) + 1 || get32(p + 64) > 1)
+	    r->nblocks != (data_len >> shift) + 1 || get32(p + 64) > 1 ||
+	    r->ps < LWP_IDX_PART_SHIFT_MIN || r->ps > LWP_IDX_PART_SHIFT_MAX ||
+	    get32(p + 76) ||
+	    r->nparts != (r->nkeys + (1ULL << r->ps) - 1) >> r->ps)
 		return false;
 	if (get64(p + 24) && get64(p + 32) > get64(p + 40))
 		return false;	/* records, first after last */
-	if (len != HDR + 24 * nblocks + 8 * nkeys ||
-	    ref_crc32c(p, len) != get32(p + 60))
+	r->parts = HDR + 24 * r->nblocks;
+	r->pairs = r->parts + 8 * r->nparts;
+	if (file_len != r->pairs + 8 * r->nkeys || len < r->pairs ||
+	    ref_crc32c(p, r->pairs, true) != get32(p + 60))
 		return false;
-	for (i = 0; i < nblocks; i++) {
+	for (i = 0; i < r->nblocks; i++) {
 		off = get64(p + HDR + 24 * i);
 		if (off > data_len || off < prev)
 			return false;
 		prev = off;
 	}
-	for (i = 0; i < nkeys; i++) {
-		k = get32(p + HDR + 24 * nblocks + 8 * i);
-		b = get32(p + HDR + 24 * nblocks + 8 * i + 4);
-		if (b >= nblocks || (i && (k < pk || (k == pk && b <= pb))))
+	for (i = 1; i < r->nparts; i++)
+		if (get32(p + r->parts + 8 * i) <
+		    get32(p + r->parts + 8 * (i - 1)))
+			return false;
+	return true;
+}
+
+/* Part @i of the index @p (head @r good) alone: may a reader use it? */
+static bool ref_part_ok(const uint8_t *p, const struct ref_head *r,
+			uint64_t i)
+{
+	uint64_t per = 1ULL << r->ps, at = i * per, n, j;
+	const uint8_t *k;
+	uint32_t key, b, pk = 0, pb = 0;
+
+	n = r->nkeys - at < per ? r->nkeys - at : per;
+	k = p + r->pairs + 8 * at;
+	if (ref_crc32c(k, 8 * n, false) != get32(p + r->parts + 8 * i + 4) ||
+	    get32(k) != get32(p + r->parts + 8 * i))
+		return false;
+	for (j = 0; j < n; j++) {
+		key = get32(k + 8 * j);
+		b = get32(k + 8 * j + 4);
+		if (b >= r->nblocks || (j && (key < pk ||
+					      (key == pk && b <= pb))))
+			return false;
+		pk = key;
+		pb = b;
+	}
+	return i + 1 == r->nparts ||
+	       pk <= get32(p + r->parts + 8 * (i + 1));
+}
+
+/* The whole index: its head, each part, and the pairs in order across. */
+static bool ref_idx_ok(const uint8_t *p, size_t len)
+{
+	struct ref_head r;
+	uint64_t i;
+	uint32_t k, b, pk = 0, pb = 0;
+
+	if (!ref_head_ok(p, len, len, &r))
+		return false;
+	for (i = 0; i < r.nparts; i++)
+		if (!ref_part_ok(p, &r, i))
+			return false;
+	for (i = 0; i < r.nkeys; i++) {
+		k = get32(p + r.pairs + 8 * i);
+		b = get32(p + r.pairs + 8 * i + 4);
+		if (i && (k < pk || (k == pk && b <= pb)))
 			return false;
 		pk = k;
 		pb = b;
@@ -105,8 +179,9 @@ static bool ref_idx_ok(const uint8_t *p, size_t len)
 /* Each key's blocks as lwp_idx_blocks() marks them and as a scan does. */
 static void check_blocks(const struct lwp_idx *x, uint32_t extra)
 {
-	uint32_t nb = x->h->nblocks, nk = x->h->nkeys, i, j, key;
+	uint32_t nb = x->h->nblocks, nk = x->h->nkeys, i, j, key, a, e;
 	size_t bytes = (nb + 7) / 8, n, want;
+	uint64_t off, end;
 	uint8_t *map, *ref;
 
 	map = calloc(bytes, 1);
@@ -126,6 +201,27 @@ static void check_blocks(const struct lwp_idx *x, uint32_t extra)
 		FUZZ_CHECK(n == want && !memcmp(map, ref, bytes),
 			   "key %08x: %zu blocks, a scan finds %zu", key, n,
 			   want);
+		/* what tg3cap-extract does: only the parts named */
+		lwp_idx_key_parts(x, key, &a, &e);
+		FUZZ_CHECK(a <= e && e <= x->h->nparts, "parts [%u, %u)", a, e);
+		for (j = 0; j < nk; j++)
+			FUZZ_CHECK(x->key[j].key != key ||
+				   ((j >> x->h->part_shift) >= a &&
+				    (j >> x->h->part_shift) < e),
+				   "key %08x: pair %u outside parts [%u, %u)",
+				   key, j, a, e);
+		off = lwp_idx_part_off(x, a);
+		end = lwp_idx_part_off(x, e);
+		FUZZ_CHECK(off <= end && end <= lwp_idx_len(x->h),
+			   "parts at %llu..%llu", (unsigned long long)off,
+			   (unsigned long long)end);
+		memset(map, 0, bytes);
+		n = lwp_idx_blocks_in(x, (const void *)((const uint8_t *)x->h +
+							off),
+				      (end - off) / 8, key, map);
+		FUZZ_CHECK(n == want && !memcmp(map, ref, bytes),
+			   "key %08x: %zu blocks in its parts, a scan finds %zu",
+			   key, n, want);
 	}
 	free(map);
 	free(ref);
@@ -134,7 +230,9 @@ static void check_blocks(const struct lwp_idx *x, uint32_t extra)
 /* The first mode: @p as an index, in an aligned copy. */
 static void check_index(const uint8_t *p, size_t len)
 {
+	struct ref_head r;
 	struct lwp_idx x;
+	uint32_t i;
 	uint8_t *a;
 	bool ok;
 	int ret;
@@ -149,10 +247,34 @@ static void check_index(const uint8_t *p, size_t len)
 	if (ok) {
 		FUZZ_CHECK(x.h == (const void *)a &&
 			   x.blk == (const void *)(a + HDR) &&
-			   x.key == (const void *)(a + HDR + 24 *
-						   (size_t)x.h->nblocks),
+			   x.part == (const void *)(a + HDR + 24 *
+						    (size_t)x.h->nblocks) &&
+			   x.key == (const void *)(x.part + x.h->nparts),
 			   "views in the wrong places");
 		check_blocks(&x, get32(a + len - 4));
+	}
+	/* the head alone, as tg3cap-extract reads it, then each part */
+	ret = lwp_idx_parse_head(&x, a, len, len);
+	ok = ref_head_ok(a, len, len, &r);
+	FUZZ_CHECK(ok == !ret, "head: parse says %d, the contract %s", ret,
+		   ok ? "valid" : "not valid");
+	if (ok) {
+		FUZZ_CHECK(!x.key && lwp_idx_head_len(x.h) == r.pairs,
+			   "head of %llu bytes",
+			   (unsigned long long)lwp_idx_head_len(x.h));
+		if (r.pairs < len)	/* the head read alone */
+			FUZZ_CHECK(!lwp_idx_parse_head(&x, a, r.pairs, len) &&
+				   lwp_idx_parse_head(&x, a, r.pairs - 1, len),
+				   "head read alone");
+		for (i = 0; i < r.nparts && i < 256; i++) {
+			ok = ref_part_ok(a, &r, i);
+			ret = lwp_idx_parts_check(&x, i, i + 1,
+						  (const void *)(a +
+						  lwp_idx_part_off(&x, i)));
+			FUZZ_CHECK(ok == !ret,
+				   "part %u: check says %d, the contract %s",
+				   i, ret, ok ? "valid" : "not valid");
+		}
 	}
 	free(a);
 }
@@ -282,16 +404,47 @@ static void check_built(const struct lwp_capfile *c, const struct seen *s,
 			   (unsigned long long)k);
 }
 
+/*
+ * The CRCs of the index @ib made right again after edits, as far as its
+ * (edited) sizes let them be: each part's, then the head's.
+ */
+static void fix_crcs(uint8_t *ib, size_t il)
+{
+	struct lwp_idx_hdr h;
+	uint64_t head, at, n, per, i;
+	uint32_t crc;
+
+	if (il < sizeof(h))
+		return;
+	memcpy(&h, ib, sizeof(h));
+	head = lwp_idx_head_len(&h);
+	if (h.part_shift > 31 || head > il || lwp_idx_len(&h) != il)
+		return;
+	per = 1ULL << h.part_shift;
+	for (i = 0; i < h.nparts; i++) {
+		at = i * per;
+		if (at >= h.nkeys)
+			break;
+		n = h.nkeys - at < per ? h.nkeys - at : per;
+		crc = lwp_crc32c(0, ib + head + 8 * at, 8 * n);
+		memcpy(ib + head - 8 * (h.nparts - i) + 4, &crc, 4);
+	}
+	h.crc = 0;
+	memcpy(ib, &h, sizeof(h));
+	h.crc = lwp_crc32c(0, ib, head);
+	memcpy(ib, &h, sizeof(h));
+}
+
 static void check_capture(const uint8_t *data, size_t size)
 {
 	unsigned int shift = LWP_IDX_SHIFT_MIN + ((data[0] >> 1) & 3);
+	unsigned int pshift = LWP_IDX_PART_SHIFT_MIN + ((data[0] >> 5) & 3);
 	const uint8_t *p = data + 1 + 3 * EDITS;
 	size_t len = size - 1 - 3 * EDITS, n, il, i;
 	char err[LWP_ERRLEN];
 	struct lwp_capfile c;
 	struct lwp_idx x;
 	struct seen *s;
-	struct lwp_idx_hdr h;
 	uint8_t *ib;
 	int ret;
 
@@ -300,7 +453,7 @@ static void check_capture(const uint8_t *data, size_t size)
 	s = malloc((len / 16 + 1) * sizeof(*s));
 	FUZZ_CHECK(s, "out of memory");
 	n = walk(&c, s);
-	ret = lwp_idx_build_mem(p, len, shift, &ib, &il, err);
+	ret = lwp_idx_build_mem(p, len, shift, pshift, &ib, &il, err);
 	FUZZ_CHECK(!ret, "build: %d %s", ret, err);
 	FUZZ_CHECK(!lwp_idx_parse(&x, ib, il) && ref_idx_ok(ib, il),
 		   "the index built does not parse");
@@ -314,13 +467,8 @@ static void check_capture(const uint8_t *data, size_t size)
 			if (at < il)
 				ib[at] ^= data[3 + 3 * i];
 		}
-		if ((data[0] & 0x10) && il >= sizeof(h)) {
-			memcpy(&h, ib, sizeof(h));
-			h.crc = 0;
-			memcpy(ib, &h, sizeof(h));
-			h.crc = lwp_crc32c(0, ib, il);
-			memcpy(ib, &h, sizeof(h));
-		}
+		if (data[0] & 0x10)
+			fix_crcs(ib, il);
 	}
 	check_index(ib, il);
 	free(ib);

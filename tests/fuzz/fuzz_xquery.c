@@ -73,8 +73,9 @@ static void soundness(const char *filter, const struct lwp_narrow *nw,
 	memcpy(file + PCAP_HDR_LEN, rec, sizeof(rec));
 	memcpy(file + PCAP_HDR_LEN + PCAP_REC_HDR_LEN, frame, flen);
 	FUZZ_CHECK(!lwp_idx_build_mem(file, PCAP_HDR_LEN + PCAP_REC_HDR_LEN +
-				      flen, LWP_IDX_SHIFT_DEFAULT, &buf,
-				      &blen, err), "index: %s", err);
+				      flen, LWP_IDX_SHIFT_DEFAULT,
+				      LWP_IDX_PART_SHIFT_MIN, &buf, &blen,
+				      err), "index: %s", err);
 	FUZZ_CHECK(!lwp_idx_parse(&x, buf, blen) && x.h->records == 1,
 		   "the index of one record");
 	for (i = 0; i < nw->n; i++) {

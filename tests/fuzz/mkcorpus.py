@@ -239,18 +239,25 @@ def crc32c(b):
     return crc ^ 0xffffffff
 
 
-def index(data_len, shift, blocks, keys, records=0, first=0, last=0):
+def index(data_len, shift, blocks, keys, records=0, first=0, last=0,
+          pshift=9):
     """an index (pktindex.h): @blocks (off, min_ns, max_ns), @keys
-    (key, block)"""
-    body = b''.join(struct.pack('<QQQ', *b) for b in blocks)
-    body += b''.join(struct.pack('<II', *k) for k in sorted(keys))
+    (key, block), in parts of 1 << @pshift pairs"""
+    keys = sorted(keys)
+    per = 1 << pshift
+    parts = [keys[i:i + per] for i in range(0, len(keys), per)]
+    pairs = [b''.join(struct.pack('<II', *k) for k in p) for p in parts]
+    table = b''.join(struct.pack('<II', p[0][0], crc32c(b))
+                     for p, b in zip(parts, pairs))
+    head = b''.join(struct.pack('<QQQ', *b) for b in blocks) + table
 
     def hdr(crc):
-        return b'TG3CIDX1' + struct.pack('<IIQQQQIIIIII', 1, 72, data_len,
+        return b'TG3CIDX1' + struct.pack('<IIQQQQIIIIIIII', 2, 80, data_len,
                                          records, first, last, shift,
-                                         len(blocks), len(keys), crc, 0, 0)
-    # the CRC of the whole index, its own field 0
-    return hdr(crc32c(hdr(0) + body)) + body
+                                         len(blocks), len(keys), crc, 0,
+                                         pshift, len(parts), 0)
+    # the head's CRC (header, blocks, part table), its own field 0
+    return hdr(crc32c(hdr(0) + head)) + head + b''.join(pairs)
 
 
 def rich_frame(n):
@@ -305,6 +312,12 @@ def index_seeds():
     t = T0 * 10**9
     small = index(4200, 12, [(24, t, t + 5), (4200, 2**64 - 1, 0)],
                   [(0x1234, 0), (0x9999, 0), (0x9999, 1)], 3, t, t + 5)
+    # parts of 4 pairs: a key across two parts, one alone in a part
+    parts = index(8192, 12, [(24, t, t + 5), (4200, t + 6, t + 9),
+                             (8192, 2**64 - 1, 0)],
+                  [(0x10, 0), (0x20, 0), (0x30, 0), (0x30, 1),
+                   (0x30, 2), (0x40, 1), (0x50, 2), (0x60, 0),
+                   (0x60, 1)], 9, t, t + 9, pshift=2)
     return {
         'capture-pcap': bytes([0x01]) + no_edits + pc,
         'capture-pcap-blocks-8k': bytes([0x03]) + no_edits + pc,
@@ -313,6 +326,9 @@ def index_seeds():
         'capture-edited': bytes([0x09]) + edits + pc,
         'capture-edited-crc': bytes([0x19]) + edits + pc,
         'index-small': b'\x00' + small,
+        'index-parts': b'\x00' + parts,
+        'capture-pcap-parts-4': bytes([0x01]) + no_edits + pc,
+        'capture-pcap-parts-32': bytes([0x61]) + no_edits + pc,
         'index-no-records': b'\x00' + index(24, 12, [(24, 2**64 - 1, 0)], []),
         'index-bad-crc': b'\x00' + small[:60] + b'\0\0\0\0' + small[64:],
         'index-cut': b'\x00' + small[:len(small) - 8],

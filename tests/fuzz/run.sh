@@ -36,20 +36,19 @@ ALL_TARGETS="pcap pcapng repair num cli series index catalog xquery"
 # The userland sources each target links ("?": only if it exists; the
 # file naming code moves from repair.c to series.c).
 srcs_of() {
+	local idx="pktindex.c idxwrite.c crc32c.c framekeys.c capfile.c"
+
 	case $1 in
 	pcap)	echo "pcapfile.c pcapng.c" ;;
 	pcapng)	echo "pcapng.c" ;;
-	repair)	echo "repair.c series.c? pcapfile.c pcapng.c util.c" \
-		     "pktindex.c framekeys.c capfile.c" ;;
+	repair)	echo "repair.c series.c? pcapfile.c pcapng.c util.c $idx" ;;
 	num)	echo "util.c" ;;
 	cli)	echo "cli.c device.c repair.c series.c? pcapfile.c pcapng.c" \
-		     "util.c pktindex.c framekeys.c capfile.c" ;;
-	series)	echo "series.c repair.c pcapfile.c pcapng.c util.c" \
-		     "pktindex.c framekeys.c capfile.c" ;;
-	index)	echo "pktindex.c framekeys.c capfile.c pcapfile.c pcapng.c util.c" ;;
+		     "util.c $idx" ;;
+	series)	echo "series.c repair.c pcapfile.c pcapng.c util.c $idx" ;;
+	index)	echo "$idx pcapfile.c pcapng.c util.c" ;;
 	catalog) echo "catalog.c util.c" ;;
-	xquery)	echo "extract_query.c pktindex.c framekeys.c capfile.c pcapfile.c" \
-		     "pcapng.c util.c" ;;
+	xquery)	echo "extract_query.c $idx pcapfile.c pcapng.c util.c" ;;
 	esac
 }
 

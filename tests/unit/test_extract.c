@@ -439,12 +439,13 @@ out:
 }
 
 enum damage {
-	FLIP,		/* a byte of the keys: the CRC fails */
+	FLIP,		/* a byte of the block table: the head's CRC fails */
 	CUT,		/* half of it */
 	EMPTY,
 	STALE,		/* whole, of the first half of the file */
 	MISFIT,		/* whole, of another file of the same length */
 	NDAMAGE,
+	PAIRS,		/* a byte of each part of the pairs: their CRCs */
 };
 
 static const char *const damage_word[] = {
@@ -464,8 +465,21 @@ static int damage(const struct series *s, enum damage how)
 	CHECK(!read_file(path, &p, &n));
 	switch (how) {
 	case FLIP:
-		p[n - 3] ^= 0x40;
+		p[sizeof(struct lwp_idx_hdr) + 3] ^= 0x40;
 		break;
+	case PAIRS: {
+		const struct lwp_idx_hdr *h = (const void *)p;
+		uint64_t at = lwp_idx_head_len(h);
+
+		if (n != lwp_idx_len(h) || !h->nparts) {
+			free(p);
+			CHECKF(0, "%zu bytes of index, %u parts", n,
+			       n >= sizeof(*h) ? h->nparts : 0);
+		}
+		for (i = 0; i < h->nparts; i++)
+			p[at + (i << h->part_shift) * 8] ^= 0x40;
+		break;
+	}
 	case CUT:
 		n /= 2;
 		break;
@@ -474,8 +488,8 @@ static int damage(const struct series *s, enum damage how)
 		break;
 	case STALE:
 		free(p);
-		CHECKF(!lwp_idx_build_mem(f->p, f->len / 2, SHIFT, &p, &n,
-					  err), "%s", err);
+		CHECKF(!lwp_idx_build_mem(f->p, f->len / 2, SHIFT, PSHIFT,
+					  &p, &n, err), "%s", err);
 		break;
 	default:
 		/*
@@ -491,7 +505,8 @@ static int damage(const struct series *s, enum damage how)
 		memcpy(q + PCAP_HDR_LEN, f->p + PCAP_HDR_LEN + first,
 		       f->len - PCAP_HDR_LEN - first);
 		memset(q + f->len - first, 0, first);
-		i = lwp_idx_build_mem(q, f->len, SHIFT, &p, &n, err);
+		i = lwp_idx_build_mem(q, f->len, SHIFT, PSHIFT, &p, &n,
+				      err);
 		free(q);
 		CHECKF(!i, "%s", err);
 	}
@@ -552,6 +567,33 @@ static int t_extract_damaged(void)
 		if (same_file(o0, o1, damage_word[d]) || index_good(&s))
 			goto out;
 	}
+
+	/*
+	 * Damaged pairs: a query without a filter reads none of them and
+	 * uses the index as it is; one with a host reads the parts the host
+	 * can be in, finds them damaged and rebuilds.
+	 */
+	if (damage(&s, PAIRS) || extract(s.dir, "", "", o1, &xs, msg,
+					 sizeof(msg)))
+		goto out;
+	if (strstr(msg, "rebuilt in memory") ||
+	    same_file(o0, o1, "pairs, no filter") ||
+	    !index_good(&s)) {
+		fprintf(stderr, "  pairs, no filter: -v says: %s\n", msg);
+		goto out;
+	}
+	snprintf(o0, sizeof(o0), "%s/o0h.pcap", s.dir);
+	if (extract(s.dir, "", "host " XT_RARE_HOST, o1, &xs, msg,
+		    sizeof(msg)) || !strstr(msg, want) ||
+	    !strstr(msg, "damaged") ||
+	    !strstr(msg, "rebuilt in memory, written") || index_good(&s) ||
+	    extract(s.dir, "", "host " XT_RARE_HOST, o0, &xs, msg,
+		    sizeof(msg)) || strstr(msg, "rebuilt in memory") ||
+	    same_file(o0, o1, "pairs, a host")) {
+		fprintf(stderr, "  pairs, a host: -v says: %s\n", msg);
+		goto out;
+	}
+	snprintf(o0, sizeof(o0), "%s/o0.pcap", s.dir);
 
 	/* a read-only view of the same directory */
 	if (tmpdir_make(ro, sizeof(ro)) || damage(&s, FLIP) ||

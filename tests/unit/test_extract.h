@@ -18,6 +18,8 @@
 #define S		1000000000ULL
 #define MS		1000000ULL
 #define SHIFT		12
+/* parts of 8 pairs: the lookups read a few parts of many */
+#define PSHIFT		3
 #define B_PATTERN	"t-%Y%m%d-%H%M%S"
 /* the destination of 1 IPv4 frame in 400 */
 #define XT_RARE_HOST	"10.200.0.1"

@@ -329,8 +329,8 @@ static int index_file(const char *dir, const struct file *f,
 	size_t il;
 	int dfd;
 
-	CHECKF(!lwp_idx_build_mem(f->p, f->len, SHIFT, &ib, &il, err), "%s",
-	       err);
+	CHECKF(!lwp_idx_build_mem(f->p, f->len, SHIFT, PSHIFT, &ib, &il,
+				  err), "%s", err);
 	memcpy(h, ib, sizeof(*h));
 	snprintf(name, sizeof(name), "%s.idx", f->name);
 	dfd = open(dir, O_RDONLY | O_DIRECTORY);

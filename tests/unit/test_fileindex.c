@@ -41,8 +41,9 @@ static int index_ok(const char *dir, const char *name,
 	snprintf(path, sizeof(path), "%s/%s.idx", dir, name);
 	CHECKF(!read_file(path, &idx, &ilen), "%s: no index", name);
 	CHECKF(!lwp_idx_parse(&x, idx, ilen), "%s: index refused", name);
-	CHECKF(!lwp_idx_build_mem(data, dlen, x.h->block_shift, &fresh,
-				  &flen, err), "%s: %s", name, err);
+	CHECKF(!lwp_idx_build_mem(data, dlen, x.h->block_shift,
+				  x.h->part_shift, &fresh, &flen, err),
+	       "%s: %s", name, err);
 	CHECKF(flen == ilen && !memcmp(fresh, idx, ilen),
 	       "%s: its index (%zu bytes, %llu records) is not that of its %zu bytes (%zu bytes)",
 	       name, ilen, (unsigned long long)x.h->records, dlen, flen);

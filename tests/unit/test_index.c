@@ -19,6 +19,7 @@
 #include "util.h"
 
 #define SHIFT	12	/* 4 KiB blocks: a test file spans many */
+#define PSHIFT	3	/* parts of 8 pairs: an index has many */
 
 struct file {
 	uint8_t *p;
@@ -95,6 +96,40 @@ struct want {
 };
 
 /*
+ * The blocks of @key found as tg3cap-extract finds them, from the head
+ * @hx of the index @buf and only the parts lwp_idx_key_parts() names,
+ * checked: the same @n blocks as in @want.
+ */
+static int same_from_parts(const struct lwp_idx *hx, const uint8_t *buf,
+			   uint32_t key, const uint8_t *want, size_t n)
+{
+	size_t bytes = hx->h->nblocks / 8 + 1;
+	uint64_t off, end;
+	uint32_t a, e;
+	uint8_t *map;
+	size_t got;
+
+	lwp_idx_key_parts(hx, key, &a, &e);
+	off = lwp_idx_part_off(hx, a);
+	end = lwp_idx_part_off(hx, e);
+	/* its pairs' parts, and the one before where they may start */
+	CHECKF(e - a <= (n >> hx->h->part_shift) + 2,
+	       "key %08x: %u parts read for %zu pairs", key, e - a, n);
+	CHECK(!lwp_idx_parts_check(hx, a, e, (const void *)(buf + off)));
+	map = calloc(1, bytes);
+	CHECK(map);
+	got = lwp_idx_blocks_in(hx, (const void *)(buf + off),
+				(end - off) / 8, key, map);
+	if (got != n || memcmp(map, want, bytes)) {
+		free(map);
+		CHECKF(0, "key %08x: %zu blocks from its parts, %zu in all",
+		       key, got, n);
+	}
+	free(map);
+	return 0;
+}
+
+/*
  * Build the index of a file of 40 records of 1000 bytes (4 KiB blocks:
  * 4 records a block) of seven kinds and check it whole: the header, the
  * blocks (each record found from its block's offset; time spans), and
@@ -119,7 +154,7 @@ static int t_index_build(void)
 	};
 	uint64_t off[40], ts, bi;
 	struct lwp_capfile c;
-	struct lwp_idx x;
+	struct lwp_idx x, hx;
 	struct lwp_rec r;
 	struct file f;
 	size_t len, n, i, k;
@@ -195,8 +230,8 @@ static int t_index_build(void)
 		}
 		off[i] = rec_put(&f, ts, frame, o, i % 7 == 5 ? 14 : 1000);
 	}
-	CHECKF(!lwp_idx_build_mem(f.p, f.len, SHIFT, &buf, &len, err), "%s",
-	       err);
+	CHECKF(!lwp_idx_build_mem(f.p, f.len, SHIFT, PSHIFT, &buf, &len,
+				  err), "%s", err);
 	CHECK(!lwp_idx_parse(&x, buf, len));
 	CHECK(x.h->records == 40 && x.h->data_len == f.len && !x.h->pcapng);
 	CHECK(x.h->first_ns == 1700000000000000000ULL);
@@ -246,7 +281,10 @@ static int t_index_build(void)
 			       !!(map[bi / 8] & 1U << (bi % 8)), want);
 		}
 		CHECKF(n == i, "%s: %zu blocks, want %zu", w[k].what, n, i);
+		CHECK(!lwp_idx_parse_head(&hx, buf, lwp_idx_head_len(x.h), len));
+		CHECK(!same_from_parts(&hx, buf, w[k].key, map, n));
 	}
+	CHECKF(x.h->nparts > 4, "%u parts", x.h->nparts);
 	/* port 443 only from the IPv6 record: not the later fragment's */
 	free(map);
 	free(buf);
@@ -275,8 +313,8 @@ static int t_index_damaged(void)
 			 53);
 		rec_put(&f, 1700000000000000000ULL + i, frame, o, 600);
 	}
-	CHECKF(!lwp_idx_build_mem(f.p, f.len, SHIFT, &buf, &len, err), "%s",
-	       err);
+	CHECKF(!lwp_idx_build_mem(f.p, f.len, SHIFT, PSHIFT, &buf, &len,
+				  err), "%s", err);
 	CHECK(!lwp_idx_parse(&x, buf, len));
 	for (i = 0; i < len; i++) {
 		buf[i] ^= 0x41;
@@ -291,7 +329,8 @@ static int t_index_damaged(void)
 	free(buf);
 	/* not a capture file: refused with a reason */
 	memset(f.p, 0, 24);
-	CHECK(lwp_idx_build_mem(f.p, f.len, SHIFT, &buf, &len, err) == -EINVAL);
+	CHECK(lwp_idx_build_mem(f.p, f.len, SHIFT, PSHIFT, &buf, &len,
+				err) == -EINVAL);
 	CHECK(strstr(err, "not a capture file"));
 	free(f.p);
 	return 0;
