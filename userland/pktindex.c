@@ -143,9 +143,8 @@ static int keys_settle(struct lwp_idx_builder *b)
  * block with more distinct keys than the set holds adds its repeats,
  * which keys_settle() removes at the end.
  */
-static int key_add(struct lwp_idx_builder *b, uint32_t key, uint32_t bi)
+static void key_add(struct lwp_idx_builder *b, uint32_t key, uint32_t bi)
 {
-	struct lwp_idx_key *n;
 	uint32_t h;
 
 	if (bi != b->set_block) {
@@ -157,24 +156,84 @@ static int key_add(struct lwp_idx_builder *b, uint32_t key, uint32_t bi)
 		for (h = key * 2654435761U >> (32 - LWP_IDX_SET_BITS);
 		     b->set[h]; h = (h + 1) & (LWP_IDX_SET - 1))
 			if (b->set[h] == key)
-				return 0;
+				return;
 		b->set[h] = key;
 		b->set_n++;
-	}
-	if (b->nkey == b->key_cap) {
-		size_t cap = b->key_cap ? 2 * b->key_cap : 1024;
-
-		if (cap > b->pairs_max)
-			return -E2BIG;
-		n = realloc(b->key, cap * sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		b->key = n;
-		b->key_cap = cap;
 	}
 	b->key[b->nkey].key = key;
 	b->key[b->nkey].block = bi;
 	b->nkey++;
+}
+
+/*
+ * Blocks twice as large: each pair of blocks becomes one, and each
+ * (key, block) pair names the new block; the pairs stay sorted, and the
+ * ones that now repeat go.
+ */
+static void coarsen_once(struct lwp_idx_builder *b)
+{
+	struct lwp_idx_block *d, *s;
+	size_t i, k;
+	uint32_t j;
+
+	for (j = 0; j < b->nblk; j += 2) {
+		d = &b->blk[j / 2];
+		s = &b->blk[j];
+		*d = *s;		/* off: the first record from block j on */
+		if (j + 1 == b->nblk)
+			continue;
+		s++;
+		if (s->min_ns < d->min_ns)
+			d->min_ns = s->min_ns;
+		if (s->max_ns > d->max_ns)
+			d->max_ns = s->max_ns;
+	}
+	b->nblk = (b->nblk + 1) / 2;
+	b->shift++;
+	for (i = k = 0; i < b->nkey; i++) {
+		b->key[i].block >>= 1;
+		if (!k || b->key[i].key != b->key[k - 1].key ||
+		    b->key[i].block != b->key[k - 1].block)
+			b->key[k++] = b->key[i];
+	}
+	b->nkey = b->sorted = k;
+}
+
+/*
+ * Room for @n more pairs: the array grows up to @b->pairs_max; past it,
+ * the pairs are sorted, their repeats dropped, and the blocks made larger
+ * until the pairs take at most half of it.  A file of a GB of small
+ * records from many hosts gets an index of 128 KiB or 256 KiB blocks
+ * rather than none; only when even the largest blocks would not do is
+ * it -E2BIG.
+ */
+static int keys_room(struct lwp_idx_builder *b, size_t n)
+{
+	struct lwp_idx_key *k;
+	size_t cap;
+	int ret;
+
+	if (b->nkey + n <= b->key_cap)
+		return 0;
+	cap = b->key_cap ? 2 * b->key_cap : 1024;
+	while (cap < b->nkey + n)
+		cap *= 2;
+	if (cap <= b->pairs_max) {
+		k = realloc(b->key, cap * sizeof(*k));
+		if (!k)
+			return -ENOMEM;
+		b->key = k;
+		b->key_cap = cap;
+		return 0;
+	}
+	ret = keys_settle(b);
+	if (ret)
+		return ret;
+	while (b->nkey > b->pairs_max / 2 && b->shift < LWP_IDX_SHIFT_MAX)
+		coarsen_once(b);
+	if (b->nkey + n > b->key_cap || b->nkey > b->pairs_max / 2)
+		return -E2BIG;
+	b->set_block = UINT32_MAX;	/* its keys are of a block renamed */
 	return 0;
 }
 
@@ -186,18 +245,26 @@ static int key_add(struct lwp_idx_builder *b, uint32_t key, uint32_t bi)
  * @frame: its captured bytes (an Ethernet frame)
  * @caplen: how many
  *
- * Return: 0, -ENOMEM, -E2BIG (more pairs than @b->pairs_max), or
- * -EFBIG (a file too large for the block size).
+ * More pairs than @b->pairs_max make the blocks larger (keys_room()):
+ * @b->shift may grow.
+ *
+ * Return: 0, -ENOMEM, -E2BIG (more pairs than @b->pairs_max even in the
+ * largest blocks), or -EFBIG (a file too large for the block size).
  */
 int lwp_idx_add(struct lwp_idx_builder *b, uint64_t off, uint64_t ts_ns,
 		const uint8_t *frame, uint32_t caplen)
 {
-	uint64_t bi = off >> b->shift;
 	struct lwp_idx_block *blk;
 	struct lwp_idx_fkeys ks;
 	unsigned int i;
+	uint64_t bi;
 	int ret;
 
+	lwp_idx_frame_keys(&ks, frame, caplen);
+	ret = keys_room(b, ks.n);
+	if (ret)
+		return ret;
+	bi = off >> b->shift;
 	ret = blocks_to(b, bi, off);
 	if (ret)
 		return ret;
@@ -211,12 +278,8 @@ int lwp_idx_add(struct lwp_idx_builder *b, uint64_t off, uint64_t ts_ns,
 	if (ts_ns > b->last_ns)
 		b->last_ns = ts_ns;
 	b->records++;
-	lwp_idx_frame_keys(&ks, frame, caplen);
-	for (i = 0; i < ks.n; i++) {
-		ret = key_add(b, ks.k[i], bi);
-		if (ret)
-			return ret;
-	}
+	for (i = 0; i < ks.n; i++)
+		key_add(b, ks.k[i], bi);
 	return 0;
 }
 

@@ -337,9 +337,10 @@ static int t_index_damaged(void)
 }
 
 /*
- * A file with more (key, block) pairs than the builder may hold: -E2BIG
- * once the keys would grow past the cap, never more memory; a reset
- * builder then indexes the next file whole.
+ * A file with more (key, block) pairs than the builder may hold even in
+ * the largest blocks (a new host in every record): -E2BIG once the keys
+ * would grow past the cap, never more memory; a reset builder then
+ * indexes the next file whole, at the block size asked.
  */
 static int t_index_cap(void)
 {
@@ -369,8 +370,59 @@ static int t_index_cap(void)
 		CHECK(!lwp_idx_add(&b, 24 + 100ULL * i, i, frame, o));
 	}
 	CHECK(!lwp_idx_finish(&b, 24 + 100 * 100, &buf, &len));
-	CHECK(!lwp_idx_parse(&x, buf, len) && x.h->records == 100);
+	CHECK(!lwp_idx_parse(&x, buf, len) && x.h->records == 100 &&
+	      x.h->block_shift == SHIFT);
 	free(buf);
+	return 0;
+}
+
+/*
+ * More pairs than the builder may hold, from hosts that come back: the
+ * blocks grow (here from 4 KiB) until the pairs fit, never more memory,
+ * and the index is the one a builder that started at that block size
+ * makes, byte for byte.
+ */
+static int t_index_coarsen(void)
+{
+	struct lwp_idx_builder b, r;
+	uint8_t frame[64], *buf, *ref;
+	size_t len, rlen, o;
+	struct lwp_idx x;
+	char src[32];
+	unsigned int i;
+
+	CHECK(!lwp_idx_init(&b, SHIFT, false));
+	b.pairs_max = 4096;
+	for (i = 0; i < 100000; i++) {
+		o = eth(frame, 0x0800, -1);
+		snprintf(src, sizeof(src), "10.1.%u.%u", (i % 1000) >> 8,
+			 (i % 1000) & 0xff);
+		o += ip4(frame + o, src, "10.255.0.1", 17, 0, 1000 + i % 7,
+			 53);
+		CHECKF(!lwp_idx_add(&b, 24 + 100ULL * i, i, frame, o),
+		       "record %u", i);
+	}
+	CHECKF(b.key_cap <= 4096 && b.shift > SHIFT, "%zu pairs held, shift %u",
+	       b.key_cap, b.shift);
+	CHECK(!lwp_idx_init(&r, b.shift, false));
+	for (i = 0; i < 100000; i++) {
+		o = eth(frame, 0x0800, -1);
+		snprintf(src, sizeof(src), "10.1.%u.%u", (i % 1000) >> 8,
+			 (i % 1000) & 0xff);
+		o += ip4(frame + o, src, "10.255.0.1", 17, 0, 1000 + i % 7,
+			 53);
+		CHECK(!lwp_idx_add(&r, 24 + 100ULL * i, i, frame, o));
+	}
+	CHECK(r.shift == b.shift);
+	CHECK(!lwp_idx_finish(&b, 24 + 100ULL * 100000, &buf, &len));
+	CHECK(!lwp_idx_finish(&r, 24 + 100ULL * 100000, &ref, &rlen));
+	CHECK(!lwp_idx_parse(&x, buf, len) && x.h->records == 100000);
+	CHECKF(len == rlen && !memcmp(buf, ref, len),
+	       "%zu bytes, from the start at shift %u %zu", len,
+	       x.h->block_shift, rlen);
+	CHECK(x.h->nkeys <= 4096);
+	free(buf);
+	free(ref);
 	return 0;
 }
 
@@ -467,6 +519,7 @@ const struct test index_tests[] = {
 	{ "index_build", t_index_build },
 	{ "index_damaged", t_index_damaged },
 	{ "index_cap", t_index_cap },
+	{ "index_coarsen", t_index_coarsen },
 	{ "index_write", t_index_write },
 	{ "index_catalog", t_catalog },
 };
