@@ -552,6 +552,12 @@ int fring_close(struct fring *f, struct fring_stats *final, char *err)
 		fring_file_discard(f, f->next);
 	lwp_post_finish(&f->post, f->cfg.postrotate_wait_ms, f->cfg.hurry);
 	fring_trim(f, 0);
+	/*
+	 * No file follows: the room made now must not keep the oldest
+	 * file as a spare, which nothing would remove (issue 25: a spare
+	 * left at the end, the floor short by its size).
+	 */
+	f->no_spare = true;
 	fring_spare_drop(f);
 	/* what the last files in flight took of the floor, given back */
 	fring_make_room(f, 0);

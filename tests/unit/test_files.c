@@ -1098,13 +1098,19 @@ static int t_sync_error(void)
  * 20 ms, as on a busy small disk): the completed files wait to be
  * flushed and published, and only published ones can be removed.  Half
  * the floor (--min-free) holds all the time, all of it at the end, the
- * capture never stops and every record is in the files left.  Issue 25, item 5: on a small ext4
- * with a busy machine the floor was found broken at the end of a run.
- * The indexes of the files count: they are written after their files.
+ * capture never stops and every record is in the files left.  Issue 25,
+ * item 5: on a small ext4 with a busy machine the floor was found broken
+ * at the end of a run.  The indexes of the files count: they are written
+ * after their files.  On ext4 (@ext4: a loop device; tmpfs cannot
+ * zero a range, so it never keeps a spare) the oldest file lends the
+ * next one its blocks as the spare, and none may be left at the end:
+ * the last room made at close once turned the oldest file into a spare
+ * that nothing removed (cli_retention_ext4 with two busy cores, 1 run of
+ * 20), the floor short by its size.
  */
-static int slow_finisher(bool no_index)
+static int slow_finisher(bool no_index, bool ext4)
 {
-	char dir[256], prefix[300];
+	char dir[256], img[256], prefix[300], cmd[1200], out[4096];
 	uint64_t free_b, low = UINT64_MAX;
 	unsigned int k, lo, hi, files;
 	struct fring_stats st;
@@ -1114,12 +1120,26 @@ static int slow_finisher(bool no_index)
 	struct rig r;
 
 	CHECK(!tmpdir_make(dir, sizeof(dir)));
-	CHECKF(!mount("tmpfs", dir, "tmpfs", 0, "size=256k"), "mount: %s",
-	       strerror(errno));
+	if (ext4) {
+		CHECK(!tmpdir_make(img, sizeof(img)));
+		snprintf(cmd, sizeof(cmd),
+			 "truncate -s 8M %s/img && mkfs.ext4 -q -F %s/img && mount -o loop %s/img %s",
+			 img, img, img, dir);
+		CHECKF(run_sh(cmd, out, sizeof(out)) == 0, "%s: %s", cmd, out);
+	} else {
+		CHECKF(!mount("tmpfs", dir, "tmpfs", 0, "size=256k"),
+		       "mount: %s", strerror(errno));
+	}
 	snprintf(prefix, sizeof(prefix), "%s/cap", dir);
 	CHECK(!rig_init(&r, 100));
 	cfg_init(&c, prefix, 24 + 116 * 50, 100);	/* 2 pages a file */
 	c.min_free.bytes = 64 << 10;
+	if (ext4) {
+		/* 192 KiB of room above the floor: retention from file 10 */
+		CHECK(!statvfs(dir, &sv));
+		c.min_free.bytes = (uint64_t)sv.f_bavail * sv.f_frsize -
+				   (192 << 10);
+	}
 	c.no_index = no_index;
 	fdatasync_delay_us = 20000;
 	CHECKF(!fring_open(&r.fr, &c, r.err), "%s", r.err);
@@ -1138,6 +1158,7 @@ static int slow_finisher(bool no_index)
 	       (unsigned long long)low, (unsigned long long)free_b,
 	       (unsigned long long)c.min_free.bytes);
 	CHECK(!count_files(dir, ".part"));
+	CHECKF(!count_files(dir, ".spare"), "a spare left at the end");
 	for (lo = 0; lo < 60; lo++) {
 		char path[400];
 
@@ -1155,14 +1176,21 @@ static int slow_finisher(bool no_index)
 	rig_fini(&r);
 	CHECK(!umount2(dir, MNT_DETACH));
 	tmpdir_remove(dir);
+	if (ext4)
+		tmpdir_remove(img);
 	return 0;
 }
 
-/* With the files' indexes, whose room retention makes too, and without. */
+/*
+ * With the files' indexes, whose room retention makes too, and without;
+ * on tmpfs and on ext4.
+ */
 static int t_retention_slow_finisher(void)
 {
-	CHECK(!slow_finisher(false));
-	CHECK(!slow_finisher(true));
+	CHECK(!slow_finisher(false, false));
+	CHECK(!slow_finisher(true, false));
+	CHECK(!slow_finisher(false, true));
+	CHECK(!slow_finisher(true, true));
 	return 0;
 }
 
