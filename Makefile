@@ -11,9 +11,12 @@
 #                     then 20 minutes of each fuzz target (tests/fuzz)
 #   make bench        benchmarks: capacity vs pcap_dump and memcpy, disk, VM loss
 #   make bench-loss   only the VM loss sweeps of docs/results.md (~80 min)
-#   make deps         install the Debian packages everything needs
-#   make tree         unpack linux-source-6.1 and apply patches/series
+#   make deps         install the Debian packages everything needs, and
+#                     unpack Debian's 6.12 headers and image in build/
+#   make tree         unpack linux-source-6.1 and apply patches/6.1/series
 #   make modules      build lwpcap, tg3, e1000, virtio_net out of tree
+#                     (tree, modules, kernel-deb: KSERIES=6.12 for 6.12,
+#                     in build/tree-6.12.*, build/mod-6.12, ...)
 #   make debug-kernel the KASAN/lockdep/kmemleak kernel of the VM tests
 #                     (reliability and KUnit suites), in build/dbg
 #   make userland     build tg3cap-reader
@@ -22,16 +25,22 @@
 #   make kernel-deb   Debian packages of a kernel built from the patched
 #                     tree, in build/kdeb/ (a full Debian-config kernel
 #                     build: hours, not part of make check)
-#   make patches      regenerate patches/0001 from driver/
+#   make patches      regenerate patches/*/0001 from driver/
 #   make clean        remove build outputs (build/, userland binaries)
 #
 # Build outputs go to build/ (BUILD_DIR), which git ignores.
 
 BUILD_DIR ?= $(CURDIR)/build
 export BUILD_DIR
+# The kernel series of tree, modules and kernel-deb (driver/kver.sh);
+# every other target picks its own, so LWP_KSERIES from the caller's
+# environment is not passed on (make check builds 6.1 as its default).
+KSERIES ?= 6.1
+unexport LWP_KSERIES
 
 DEB_PKGS := build-essential bc bison flex libelf-dev libssl-dev kmod cpio \
 	xz-utils linux-source-6.1 linux-headers-amd64 linux-image-amd64 \
+	linux-source-6.12 pahole \
 	qemu-system-x86 busybox-static quilt sparse iproute2 ethtool \
 	tcpreplay tcpdump libpcap-dev wireshark-common tshark valgrind \
 	man-db groff-base gnuplot-nox python3 libcap2-bin \
@@ -57,6 +66,8 @@ deps:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
 			--no-install-recommends $$missing; \
 	fi
+	@# 6.12's headers and image, unpacked, not installed (driver/kpkg.sh)
+	@driver/kpkg.sh 6.12 >/dev/null
 	@# a /bin/busybox that is not the static one (overwritten by hand or
 	@# by an old mkinitramfs.sh) breaks every VM image: reinstall it
 	@if ldd /bin/busybox >/dev/null 2>&1 || \
@@ -67,10 +78,10 @@ deps:
 	fi
 
 tree: deps
-	driver/prep-tree.sh >/dev/null
+	LWP_KSERIES=$(KSERIES) driver/prep-tree.sh >/dev/null
 
 modules: deps
-	driver/build-modules.sh
+	LWP_KSERIES=$(KSERIES) driver/build-modules.sh
 
 debug-kernel: deps
 	tests/vm/debug-kernel.sh >/dev/null
@@ -82,10 +93,10 @@ deb: deps
 	driver/mkdeb.sh
 
 kernel-deb: deps
-	driver/kernel-deb.sh
+	LWP_KSERIES=$(KSERIES) driver/kernel-deb.sh
 
 patches: deps
-	driver/mkpatch.sh
+	driver/mkpatch.sh --all
 
 check-fast: deps
 	tests/check.sh --fast

@@ -6,7 +6,8 @@
 # with their lwpcap hooks switched on.
 #
 # usage: driver/build-modules.sh [TREE [OUT]]
-#   TREE defaults to the tree driver/prep-tree.sh makes, OUT to build/mod.
+#   TREE defaults to the tree driver/prep-tree.sh makes, OUT to build/mod
+#   (build/mod-6.12 for LWP_KSERIES=6.12: driver/kver.sh).
 #   Extra make arguments can be passed in KMAKEFLAGS (e.g. "C=2").
 set -euo pipefail
 
@@ -16,7 +17,7 @@ B=${BUILD_DIR:-$top/build}
 lwpcap_kver
 
 tree=${1:-$("$top/driver/prep-tree.sh")}
-out=${2:-$B/mod}
+out=${2:-$B/mod$KSFX}
 mkdir -p "$out"
 j=$(nproc)
 

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make kernel-deb: Debian packages of a kernel built from the patched
-# tree (Debian's linux-source-6.1 with patches/series, driver/prep-tree.sh),
-# for operators who rebuild the kernel rather than use tg3cap-dkms.
+# tree (Debian's linux-source-SERIES with patches/SERIES/series,
+# driver/prep-tree.sh; LWP_KSERIES, 6.1 by default), for operators who
+# rebuild the kernel rather than use tg3cap-dkms.
 #
 # The configuration is the installed Debian kernel's (/boot/config-KVER)
 # with the lwpcap core as a module and the tg3, e1000 and virtio_net hooks
@@ -11,9 +12,10 @@
 # package).  The kernel's release gets the suffix -tg3cap, so it installs
 # beside Debian's.  The build is out of tree (O=build/kdeb/obj), and
 # "make bindeb-pkg" leaves linux-image-*, linux-headers-* and
-# linux-libc-dev .debs in build/kdeb/.  It is a full build of Debian's
-# configuration (thousands of modules): not timed yet, expect hours on
-# 2 cores; --config-only takes seconds.
+# linux-libc-dev .debs in build/kdeb/ (build/kdeb-6.12/ for 6.12, whose
+# configuration is that of the headers driver/kpkg.sh unpacked).  It is
+# a full build of Debian's configuration (thousands of modules): not
+# timed yet, expect hours on 2 cores; --config-only takes seconds.
 #
 # usage: driver/kernel-deb.sh [--config-only]
 #   --config-only   write and check build/kdeb/obj/.config, build nothing
@@ -26,7 +28,7 @@ B=${BUILD_DIR:-$top/build}
 lwpcap_kver
 
 tree=$("$top/driver/prep-tree.sh")
-out=$B/kdeb
+out=$B/kdeb$KSFX
 obj=$out/obj
 mkdir -p "$obj"
 cfg=/boot/config-$KVER

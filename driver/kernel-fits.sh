@@ -3,7 +3,7 @@
 #
 # DKMS PRE_BUILD check of tg3cap-dkms: refuse, with the reason, a kernel
 # the shipped drivers cannot replace.  dkms.conf's BUILD_EXCLUSIVE_KERNEL
-# already limits the build to 6.1.y; here: the kernel's own tg3, e1000
+# already limits the build to 6.1.y and 6.12.y; here: the kernel's own tg3, e1000
 # and virtio_net must be modules (a built-in driver cannot be replaced by
 # a module, and the patched one would never load), and the lwpcap core
 # must not be in that kernel already (a kernel built from patches/).

@@ -70,6 +70,7 @@
 #include <net/net_namespace.h>
 #include <net/sock.h>
 
+#include "lwpcap_compat.h"
 #include "lwpcap_ring.h"
 
 /* Control block layout; kernel- and reader-written lines kept apart. */
@@ -996,7 +997,7 @@ static int lwpcap_bind(struct file *file, void __user *arg)
 
 	if (copy_from_user(&b, arg, sizeof(b)))
 		return -EFAULT;
-	if (!lwpcap_resv_zero(b.resv, sizeof(b.resv)) || b.nr_queues ||
+	if (b.resv || b.nr_queues ||
 	    b.features || b.mode || b.points || b.point > LWPCAP_POINT_MAX)
 		return -EINVAL;
 	if (b.abi_version != LWPCAP_ABI_VERSION)
@@ -1216,8 +1217,7 @@ static int lwpcap_activate(struct file *file, void __user *arg)
 
 	if (copy_from_user(&a, arg, sizeof(a)))
 		return -EFAULT;
-	if (a.flags || !lwpcap_resv_zero(a.resv, sizeof(a.resv)) ||
-	    a.mode > LWPCAP_MODE_DIVERT)
+	if (a.flags || a.resv || a.mode > LWPCAP_MODE_DIVERT)
 		return -EINVAL;
 	/* Past half a ring, a reader asleep while it fills would drop. */
 	if (a.wake_bytes > LWPCAP_QUEUE_SIZE_MAX / 2)
@@ -1506,8 +1506,7 @@ static int lwpcap_mmap(struct file *file, struct vm_area_struct *vma)
 		if (err)
 			goto out_unlock;
 	}
-	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
-	vma->vm_flags &= ~VM_MAYEXEC;
+	vm_flags_mod(vma, VM_DONTEXPAND | VM_DONTDUMP, VM_MAYEXEC);
 	vma->vm_private_data = ring;
 	vma->vm_ops = &lwpcap_vm_ops;
 	lwpcap_vm_open(vma);
@@ -1617,7 +1616,6 @@ static const struct file_operations lwpcap_fops = {
 	.compat_ioctl	= compat_ptr_ioctl,
 	.mmap		= lwpcap_mmap,
 	.poll		= lwpcap_poll,
-	.llseek		= no_llseek,
 };
 
 static struct miscdevice lwpcap_misc = {

@@ -6,9 +6,10 @@
 # with dpkg-buildpackage (debhelper, dh-dkms), then run lintian on it.
 #
 #   tg3cap-dkms    the lwpcap core and the patched tg3, e1000, virtio_net
-#                  sources (patches/series applied to Debian's
-#                  linux-source-6.1, laid out by driver/stage-modules.sh),
-#                  built by DKMS for each installed 6.1 kernel into
+#                  sources of each kernel series (patches/SERIES/series
+#                  applied to Debian's linux-source-SERIES, laid out by
+#                  driver/stage-modules.sh in dkms/SERIES/), built by
+#                  DKMS for each installed 6.1 or 6.12 kernel into
 #                  /lib/modules/KVER/updates/dkms/, where modprobe finds
 #                  them before the kernel's own drivers
 #   tg3cap-reader  /usr/sbin/tg3cap-reader, /usr/bin/tg3cap-extract, their
@@ -32,14 +33,18 @@ ver=$upver+git$(TZ=UTC date -d "@$when" +%Y%m%d.%H%M%S)
 date_r=$(LC_ALL=C TZ=UTC date -R -d "@$when")
 maint='tg3cap developers <tg3cap@users.noreply.invalid>'
 
-tree=$("$top/driver/prep-tree.sh")
+. "$top/driver/kver.sh"
 deb=$B/deb
 src=$deb/tg3cap-$ver
 rm -rf "$deb"
 mkdir -p "$src/debian/source"
 
 # ---- upstream part: what debian/rules builds and installs ---------------
-"$top/driver/stage-modules.sh" "$tree" "$src/dkms" "$ver"
+# One directory per kernel series; dkms.conf picks one by kernel version.
+for ks in $LWP_KSERIES_ALL; do
+	tree=$(LWP_KSERIES=$ks "$top/driver/prep-tree.sh")
+	"$top/driver/stage-modules.sh" "$tree" "$src/dkms/$ks" "$ver"
+done
 install -m 755 "$top/driver/kernel-fits.sh" "$src/dkms/kernel-fits.sh"
 mkdir -p "$src/userland" "$src/driver/include/uapi/linux"
 cp "$top"/userland/*.[ch] "$top/userland/Makefile" "$top/userland/sources.mk" \
@@ -87,11 +92,12 @@ Description: lwpcap capture core and capture-enabled tg3 drivers (DKMS)
  driver's NAPI poll and before any socket buffer is built, into
  per-queue rings that tg3cap-reader maps through /dev/lwpcap.
  .
- This package builds, with DKMS, for each installed Linux 6.1 kernel:
- the lwpcap core and the tg3 driver with its capture hook (and e1000 and
- virtio_net, the NICs of virtual machines).  They are installed under
- updates/, so "modprobe tg3 lwpcap=1" loads them instead of the kernel's
- own drivers.  Kernels other than 6.1 are refused.
+ This package builds, with DKMS, for each installed Linux 6.1 or 6.12
+ kernel (Debian 12's and Debian 13's): the lwpcap core and the tg3
+ driver with its capture hook (and e1000 and virtio_net, the NICs of
+ virtual machines).  They are installed under updates/, so
+ "modprobe tg3 lwpcap=1" loads them instead of the kernel's own
+ drivers.  Kernels of other series are refused.
 
 Package: tg3cap-reader
 Architecture: amd64
@@ -119,7 +125,7 @@ Files: *
 Copyright: 2026 tg3cap developers
 License: GPL-2
 
-Files: dkms/tg3/* dkms/e1000/* dkms/virtio_net/*
+Files: dkms/*/tg3/* dkms/*/e1000/* dkms/*/virtio_net/*
 Copyright: Linux kernel authors, see the files' headers
 License: GPL-2
 

@@ -65,6 +65,13 @@ sync_file "$tree/include/uapi/linux/lwpcap.h" \
 for f in lwpcap.c lwpcap_ring.h; do
 	sync_file "$tree/drivers/net/lwpcap/$f" "$out/lwpcap/$f"
 done
+# Only the series of kernels that need it (6.1) carry lwpcap_compat.h.
+if [ -f "$tree/drivers/net/lwpcap/lwpcap_compat.h" ]; then
+	sync_file "$tree/drivers/net/lwpcap/lwpcap_compat.h" \
+		"$out/lwpcap/lwpcap_compat.h"
+else
+	rm -f "$out/lwpcap/lwpcap_compat.h"
+fi
 put_file "$out/lwpcap/Kbuild" <<'KB'
 obj-m := lwpcap.o
 ccflags-y := -I$(src)/../include

@@ -33,13 +33,14 @@ fast=0
 declare -a suites
 if [ "$fast" = 1 ]; then
 	suites=("unit:make -C userland check"
-		"drift:driver/mkpatch.sh --check")
+		"drift:driver/mkpatch.sh --all --check")
 else
 	suites=("@rootfs:tests/appliance/mkrootfs.sh"
 		"hygiene:driver/hygiene.sh"
 		"@dbg-kernel:nice -n 19 tests/vm/debug-kernel.sh"
 		"unit:make -C userland check"
 		"fuzz:tests/fuzz/run.sh --seconds 20 --jobs 2"
+		"hygiene-6.12:env LWP_KSERIES=6.12 driver/hygiene.sh"
 		"=dbg-kernel"
 		"=rootfs"
 		"rig:env BUILD_DIR=$top/build/vm tests/vm/rig-selftest.sh"

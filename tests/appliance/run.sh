@@ -124,17 +124,18 @@ else
 	fail "kernel upgrade: no modules for $kver2 (got '$(dkms_kos "$kver2")')"
 fi
 
-# Kernels the series does not fit are refused, with the reason.
-mkdir -p "$root/usr/lib/modules/6.12.0-99-amd64"
-ln -s "/usr/src/linux-headers-$kver" "$root/usr/lib/modules/6.12.0-99-amd64/build"
+# Kernels of a series tg3cap has no sources for are refused, with the
+# reason (6.1 and 6.12 have theirs; 6.6 stands for any other).
+mkdir -p "$root/usr/lib/modules/6.6.0-99-amd64"
+ln -s "/usr/src/linux-headers-$kver" "$root/usr/lib/modules/6.6.0-99-amd64/build"
 rc=0
-in_root dkms build -m tg3cap -v "$pkgver" -k 6.12.0-99-amd64 \
-	>"$A/refuse-6.12.log" 2>&1 || rc=$?
-if [ "$rc" = 77 ] && grep -q BUILD_EXCLUSIVE "$A/refuse-6.12.log"; then
-	pass "a 6.12 kernel is refused (dkms exit 77, BUILD_EXCLUSIVE)"
+in_root dkms build -m tg3cap -v "$pkgver" -k 6.6.0-99-amd64 \
+	>"$A/refuse-6.6.log" 2>&1 || rc=$?
+if [ "$rc" = 77 ] && grep -q BUILD_EXCLUSIVE "$A/refuse-6.6.log"; then
+	pass "a 6.6 kernel is refused (dkms exit 77, BUILD_EXCLUSIVE)"
 else
-	cat "$A/refuse-6.12.log"
-	fail "a 6.12 kernel: dkms build exit $rc"
+	cat "$A/refuse-6.6.log"
+	fail "a 6.6 kernel: dkms build exit $rc"
 fi
 # A 6.1 kernel whose tg3 is built in: a copy of the guest's headers with
 # CONFIG_TIGON3=y.  The build must fail (dkms ignores PRE_BUILD's exit
@@ -157,7 +158,7 @@ else
 	cat "$A/refuse-tg3y.log"
 	fail "a kernel with tg3 built in: dkms install exit $rc, installed '$(dkms_kos "$fake")'"
 fi
-rm -rf "$root/usr/lib/modules/6.12.0-99-amd64" "$root/usr/lib/modules/$fake" \
+rm -rf "$root/usr/lib/modules/6.6.0-99-amd64" "$root/usr/lib/modules/$fake" \
 	"$root/usr/src/linux-headers-$fake" "$root/tmp/debs" "$root/tmp/upgrade"
 stamp "upgrade and refusals checked"
 

@@ -575,7 +575,7 @@ static int cmd_errnos(struct opts *o)
 
 	/* BIND */
 	b = bgood;
-	b.resv[0] = 1;
+	b.resv = 1;
 	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_BIND, &b), EINVAL);
 	b = bgood;
 	b.points = 1;
@@ -702,9 +702,9 @@ static int cmd_errnos(struct opts *o)
 	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_ACTIVATE, &a), EINVAL);
 	a.mode = LWPCAP_MODE_TAP, a.flags = 1;
 	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_ACTIVATE, &a), EINVAL);
-	a.flags = 0, a.resv[0] = 1;
+	a.flags = 0, a.resv = 1;
 	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_ACTIVATE, &a), EINVAL);
-	a.resv[0] = 0;
+	a.resv = 0;
 	/* wake_bytes: at most half a queue's ring */
 	a.wake_bytes = good.seg_size * good.nr_segs / 2 + 1;
 	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_ACTIVATE, &a), EINVAL);

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Run the KUnit suite of the tg3 lwpcap hook (patches/0005): the real
+# Run the KUnit suite of the tg3 lwpcap hook (patches/6.1/0005): the real
 # tg3_rx() fed fake descriptors, in the debug kernel of the VM tests.
 #
 # usage: tests/kunit/run.sh
@@ -29,7 +29,7 @@ kd=$(BUILD_DIR=$B "$top/tests/vm/debug-kernel.sh")
 tree=$kd/source	# the patched copy debug-kernel.sh built from
 if ! grep -q TIGON3_LWPCAP_KUNIT_TEST \
 		"$tree/drivers/net/ethernet/broadcom/Kconfig"; then
-	echo "kunit: patches/series lacks the tg3 KUnit patch" >&2
+	echo "kunit: patches/6.1/series lacks the tg3 KUnit patch" >&2
 	exit 1
 fi
 

@@ -165,7 +165,7 @@ static unsigned long build_valid(unsigned long *cmd)
 		if (!rndn(6))
 			ac->flags = rnd_field();
 		if (!rndn(6))
-			fill_random(ac->resv, sizeof(ac->resv));
+			fill_random(&ac->resv, sizeof(ac->resv));
 		break;
 	}
 	case 3:

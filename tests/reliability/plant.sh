@@ -31,7 +31,8 @@ bug=${1:-trust-cons}
 out=$B/planted-mod
 rm -rf "$out"; mkdir -p "$out/lwpcap" "$out/include"
 cp -a "$top/driver/include/." "$out/include/"
-cp "$top/driver/lwpcap.c" "$top/driver/lwpcap_ring.h" "$out/lwpcap/"
+cp "$top/driver/lwpcap.c" "$top/driver/lwpcap_compat.h" \
+	"$top/driver/lwpcap_ring.h" "$out/lwpcap/"
 case $bug in
 trust-cons)
 	python3 - "$out/lwpcap/lwpcap_ring.h" <<'PY'

@@ -144,7 +144,7 @@ struct lwpcap_bind {
 	__u32 mode;
 	__u32 point;
 	__u32 points;
-	__u32 resv[1];
+	__u32 resv;
 };
 
 /**
@@ -222,7 +222,7 @@ struct lwpcap_activate {
 	__u32 mode;
 	__u32 flags;
 	__u32 wake_bytes;
-	__u32 resv[1];
+	__u32 resv;
 };
 
 /**
