@@ -466,19 +466,42 @@ static uint64_t unwritten(struct pfile *pf)
 }
 
 /*
+ * Staged and not on the disk in all files: the current one's and those
+ * of the files the writer left that the prefaulter has not written out
+ * yet.  Counting the current file alone let memory grow by a file at
+ * each rotation when files are smaller than the limit (-C 8m on a disk
+ * of 10 MB/s: 131 MB resident for 120 MB of records, no ring drop).
+ * @lock held.
+ */
+static uint64_t staged_total(struct fring *f, struct pfile *cur)
+{
+	uint64_t n = unwritten(cur);
+	struct pfile *pf;
+
+	for (pf = f->pre_close; pf; pf = pf->pnext)
+		if (is_direct(pf))
+			n += unwritten(pf);
+	pf = f->pre_busy;
+	if (pf && pf != cur && pf->staged && is_direct(pf))
+		n += unwritten(pf);
+	return n;
+}
+
+/*
  * The drain thread waits while two windows are not on the disk: the
  * records then wait in the ring (and its drops show a disk too slow)
- * instead of piling up in memory.  @lock held.
+ * instead of piling up in memory.  Called every quarter window and at
+ * each rotation (fring_rotate()).  @lock held.
  */
 static void direct_hold(struct fring *f, struct pfile *pf)
 {
 	uint64_t lim = 2 * f->window, t0;
 
-	if (unwritten(pf) <= lim)
+	if (staged_total(f, pf) <= lim)
 		return;
 	stat_add(&f->st.waits, 1);
 	t0 = lwp_now_ns();
-	while (unwritten(pf) > lim && !f->sw_err)
+	while (staged_total(f, pf) > lim && !f->sw_err)
 		pthread_cond_wait(&f->cond, &f->lock);
 	stat_add(&f->st.wait_ns, lwp_now_ns() - t0);
 }

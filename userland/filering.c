@@ -448,6 +448,9 @@ int fring_rotate(struct fring *f, char *err)
 	f->want_next = true;
 	stat_add(&f->st.file_bytes, f->hdr_len);
 	pthread_cond_broadcast(&f->cond);
+	/* files smaller than the writer's limit reach it only here */
+	if (f->cur->w->hold)
+		f->cur->w->hold(f, f->cur);
 	pthread_mutex_unlock(&f->lock);
 	set_deadline(f, f->cur);
 	return 0;

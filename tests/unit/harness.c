@@ -363,6 +363,7 @@ int main(int argc, char **argv)
 		{ index_tests, &index_tests_n },
 		{ fileindex_tests, &fileindex_tests_n },
 		{ extract_tests, &extract_tests_n },
+		{ slowdisk_tests, &slowdisk_tests_n },
 	};
 	const char *tag = getenv("TG3CAP_TEST_TAG");
 	unsigned int g, i, pass = 0, fail = 0;
@@ -428,6 +429,43 @@ int rd(const char *args, char *out, size_t len)
 
 	snprintf(cmd, sizeof(cmd), "%s %s 2>&1", reader(), args);
 	return run_sh(cmd, out, len);
+}
+
+int rd_throttled(uint64_t bps, const char *dir, const char *args,
+		 const char *log, unsigned long *peak_kb)
+{
+	const char *lib = getenv("TG3CAP_TESTLIB");
+	char cmd[8192], peak[300], out[4096];
+	int ret;
+
+	if (!lib) {
+		fprintf(stderr, "  TG3CAP_TESTLIB is not set (tests/unit/run.sh sets it)\n");
+		return -1;
+	}
+	snprintf(peak, sizeof(peak), "%s.peak", log);
+	snprintf(cmd, sizeof(cmd),
+		 "PEAK=%s %s/throttled.sh %llu %s %s %s 2>%s", peak, lib,
+		 (unsigned long long)bps, dir, reader(), args, log);
+	ret = run_sh(cmd, NULL, 0);
+	*peak_kb = 0;
+	if (!read_text(peak, out, sizeof(out)))
+		*peak_kb = strtoul(out, NULL, 10);
+	unlink(peak);
+	return ret;
+}
+
+int ext4_mount(const char *img_dir, unsigned int mb, const char *dir)
+{
+	char cmd[1024], out[4096];
+	int ret;
+
+	snprintf(cmd, sizeof(cmd),
+		 "truncate -s %uM %s/img && mkfs.ext4 -q -F %s/img && mount -o loop %s/img %s 2>&1",
+		 mb, img_dir, img_dir, img_dir, dir);
+	ret = run_sh(cmd, out, sizeof(out));
+	if (ret)
+		fprintf(stderr, "  %s: %s\n", cmd, out);
+	return ret;
 }
 
 uint64_t json_u64(const char *json, const char *key)

@@ -56,6 +56,8 @@ extern const struct test fileindex_tests[];
 extern const unsigned int fileindex_tests_n;
 extern const struct test extract_tests[];
 extern const unsigned int extract_tests_n;
+extern const struct test slowdisk_tests[];
+extern const unsigned int slowdisk_tests_n;
 
 /*
  * The index keys (pktindex.h) of an address ("10.0.0.1", "2001:db8::1"),
@@ -128,6 +130,15 @@ int rd(const char *args, char *out, size_t len);
 /* Start the reader with @argv (NULL-terminated, after the program name;
  * stderr to /dev/null) and SIGKILL it after @ms: 0 if it died of that. */
 int rd_killed(const char *const *argv, unsigned int ms);
+/*
+ * Run the reader with @args, its writes to the disk under @dir limited
+ * to @bps bytes/s (tests/lib/throttled.sh); its stderr to @log, its
+ * peak resident memory in kB to @peak_kb.  Its exit status, or -1.
+ */
+int rd_throttled(uint64_t bps, const char *dir, const char *args,
+		 const char *log, unsigned long *peak_kb);
+/* An ext4 file system of @mb MB on a loop device, mounted at @dir. */
+int ext4_mount(const char *img_dir, unsigned int mb, const char *dir);
 /* The number after "KEY": in @json, UINT64_MAX if absent. */
 uint64_t json_u64(const char *json, const char *key);
 /* A text file into @buf (NUL-terminated, cut at @len - 1); 0 or -1. */

@@ -45,6 +45,10 @@ for tool in capinfos tcpdump tshark valgrind man groff; do
 	fi
 done
 
+# the tests' shell helpers (throttled.sh)
+export TG3CAP_TESTLIB
+TG3CAP_TESTLIB=$(cd "$(dirname "$0")/../lib" && pwd)
+
 echo "== unit tests, ASan/UBSan build"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	TG3CAP_READER="$reader_asan" TG3CAP_TEST_TAG=asan: "$asan" | tee "$log"
