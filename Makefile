@@ -68,6 +68,8 @@ deps:
 	fi
 	@# 6.12's headers and image, unpacked, not installed (driver/kpkg.sh)
 	@driver/kpkg.sh 6.12 >/dev/null
+	@# promtool, for the --metrics tests and the alert rules
+	@tests/lib/promtool.sh >/dev/null
 	@# a /bin/busybox that is not the static one (overwritten by hand or
 	@# by an old mkinitramfs.sh) breaks every VM image: reinstall it
 	@if ldd /bin/busybox >/dev/null 2>&1 || \

@@ -50,7 +50,8 @@ mkdir -p "$src/userland" "$src/driver/include/uapi/linux"
 cp "$top"/userland/*.[ch] "$top/userland/Makefile" "$top/userland/sources.mk" \
 	"$top/userland/tg3cap-reader.8" "$top/userland/tg3cap-extract.1" \
 	"$top/userland/tg3cap@.service" \
-	"$top/userland/tg3cap.conf.example" "$src/userland/"
+	"$top/userland/tg3cap.conf.example" "$top/userland/tg3cap-alerts.yml" \
+	"$src/userland/"
 cp "$top/driver/include/uapi/linux/lwpcap.h" "$src/driver/include/uapi/linux/"
 cp "$top/driver/lwpcap_ring.h" "$src/driver/"
 cp "$top/README" "$src/"
@@ -190,6 +191,10 @@ userland/tg3cap-extract.1
 EOF
 cat >"$src/debian/tg3cap-reader.docs" <<'EOF'
 docs/operations.md
+EOF
+# Prometheus alerting rules for the --metrics file, to adapt
+cat >"$src/debian/tg3cap-reader.examples" <<'EOF'
+userland/tg3cap-alerts.yml
 EOF
 # The example is a conffile, so that an operator's edits survive upgrades.
 mkdir -p "$src/conf"

@@ -102,6 +102,16 @@ void lwp_cap_hurry(struct lwp_cap *c)
 	__atomic_store_n(&c->hurry, 1, __ATOMIC_RELAXED);
 }
 
+static uint64_t ring_drops(const struct lwp_cap *c)
+{
+	uint64_t n = 0;
+	unsigned int i;
+
+	for (i = 0; i < c->nr_queues; i++)
+		n += lwp_queue_drops(&c->q[i]);
+	return n;
+}
+
 /* One pass over all queues: 1 if data moved, 0 if none, <0, LWP_STOP. */
 static int drain_all(struct lwp_cap *c)
 {
@@ -130,9 +140,12 @@ static int drain_all(struct lwp_cap *c)
  */
 static int timed_drain(struct lwp_cap *c)
 {
-	uint64_t t0 = lwp_now_ns(), d;
-	int ret = drain_all(c);
+	uint64_t t0, d;
+	int ret;
 
+	lwp_loss_pass(&c->loss, ring_drops(c));
+	t0 = lwp_now_ns();
+	ret = drain_all(c);
 	d = lwp_now_ns() - t0;
 	if (d > c->pass_max_ns)
 		__atomic_store_n(&c->pass_max_ns, d, __ATOMIC_RELAXED);
@@ -160,12 +173,15 @@ static int wait_for_data(struct lwp_cap *c, int *gone)
 	};
 	int ret, ms = c->out_ops->ms_to_rotation(c->out);
 	unsigned int i;
+	uint64_t t0;
 
 	for (i = 0; i < c->nr_queues; i++)
 		lwp_queue_idle(&c->q[i]);
 	if (c->buffer_ms && (ms < 0 || (unsigned int)ms > c->buffer_ms))
 		ms = c->buffer_ms;
+	t0 = lwp_now_ns();
 	ret = poll(pfd, 2, ms);
+	lwp_loss_sleep(&c->loss, lwp_now_ns() - t0);
 	if (ret < 0 && errno != EINTR)
 		return lwp_err(c->err, -errno, "%s: poll: %s", c->ifname,
 			       strerror(errno));
@@ -202,6 +218,7 @@ int lwp_cap_run(struct lwp_cap *c)
 	int ret = 0, gone = 0, closed = 0, r;
 
 	c->end = "stopped";
+	lwp_loss_start(&c->loss, ring_drops(c));
 	while (!c->stop && !gone) {
 		ret = timed_drain(c);
 		if (ret < 0 || ret == LWP_STOP)
@@ -237,6 +254,8 @@ int lwp_cap_run(struct lwp_cap *c)
 		c->end = "error";
 	}
 	/* Nothing is produced after deactivation: take the rest. */
+	lwp_loss_pass(&c->loss, ring_drops(c));
+	lwp_loss_stop(&c->loss);
 	while (ret == 0 && !closed) {
 		ret = drain_all(c);
 		if (ret == 1) {
@@ -310,6 +329,7 @@ void lwp_cap_stats(struct lwp_cap *c, struct lwp_ifstat *s)
 	s->wakeups = __atomic_load_n(&c->wakeups, __ATOMIC_RELAXED);
 	s->pass_max_ns = __atomic_load_n(&c->pass_max_ns, __ATOMIC_RELAXED);
 	s->slow_passes = __atomic_load_n(&c->slow_passes, __ATOMIC_RELAXED);
+	lwp_loss_read(&c->loss, s->lost);
 	/* The drain thread holds the lock while it closes the output, which
 	 * may wait seconds for -z commands: show the last figures then, as
 	 * the main thread must not stall there (it takes the signals; a

@@ -14,6 +14,7 @@
 #include <signal.h>
 
 #include "filering.h"
+#include "losscause.h"
 #include "output.h"
 #include "ring.h"
 #include "stats.h"
@@ -53,6 +54,7 @@ struct lwp_src_ops {
  * @wakeups:  times poll() returned with records or at @buffer_ms
  * @pass_max_ns: the longest drain pass while capturing
  * @slow_passes: drain passes longer than LWP_SLOW_PASS_NS
+ * @loss:     the ring's drops by cause (losscause.h), kept by the thread
  */
 struct lwp_cap {
 	const char *ifname;
@@ -78,6 +80,7 @@ struct lwp_cap {
 	uint64_t wakeups;
 	uint64_t pass_max_ns;
 	uint64_t slow_passes;
+	struct lwp_loss loss;
 };
 
 /* 10 ms: a 16 MiB ring holds about 25 ms at 700 MB/s. */

@@ -16,6 +16,7 @@
 #include <linux/lwpcap.h>
 
 #include "cli.h"
+#include "metrics.h"
 #include "device.h"
 #include "filering.h"
 #include "pcapfile.h"
@@ -50,6 +51,7 @@ enum {
 	OPT_IO,
 	OPT_FILE_MODE,
 	OPT_INDEX,
+	OPT_METRICS,
 };
 
 static const struct option long_opts[] = {
@@ -84,6 +86,7 @@ static const struct option long_opts[] = {
 	{ "io",			required_argument, NULL, OPT_IO },
 	{ "file-mode",		required_argument, NULL, OPT_FILE_MODE },
 	{ "index",		required_argument, NULL, OPT_INDEX },
+	{ "metrics",		required_argument, NULL, OPT_METRICS },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ "version",		no_argument,	   NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -292,6 +295,11 @@ static int parse_one(int c, const char *arg, struct lwp_opts *o, char *err)
 			return lwp_err(err, -EINVAL, "empty --stats-json file");
 		o->stats_json = arg;
 		return 0;
+	case OPT_METRICS:
+		if (!*arg)
+			return lwp_err(err, -EINVAL, "empty --metrics file");
+		o->metrics = arg;
+		return 0;
 	case OPT_BUFFER_TIMEOUT:
 		ret = lwp_parse_u64(arg, 0, 100, &v);
 		if (ret)
@@ -433,6 +441,36 @@ static int check_pattern(const struct lwp_opts *o, char *err)
 }
 
 /* Constraints between options, once all are known. */
+/*
+ * --metrics auto, the unit's default: node_exporter's textfile directory
+ * on Debian, tg3cap-IFACE.prom (interfaces joined by '+'), if the
+ * directory exists; else no metrics (the start line says so).
+ */
+static int metrics_auto(struct lwp_opts *o, char *err)
+{
+	struct stat st;
+	size_t len;
+	unsigned int i;
+
+	o->metrics_auto = 1;
+	o->metrics = NULL;
+	if (stat(LWP_METRICS_AUTO_DIR, &st) || !S_ISDIR(st.st_mode))
+		return 0;
+	len = snprintf(o->metrics_path, sizeof(o->metrics_path),
+		       "%s/tg3cap", LWP_METRICS_AUTO_DIR);
+	for (i = 0; i < o->nr_ifaces && len < sizeof(o->metrics_path); i++)
+		len += snprintf(o->metrics_path + len,
+				sizeof(o->metrics_path) - len, "%c%s",
+				i ? '+' : '-', o->ifaces[i]);
+	if (len < sizeof(o->metrics_path))
+		len += snprintf(o->metrics_path + len,
+				sizeof(o->metrics_path) - len, ".prom");
+	if (len >= sizeof(o->metrics_path))
+		return lwp_err(err, -ENAMETOOLONG, "--metrics auto: name too long");
+	o->metrics = o->metrics_path;
+	return 0;
+}
+
 static int check_opts(struct lwp_opts *o, char *err)
 {
 	unsigned int i, k;
@@ -459,6 +497,8 @@ static int check_opts(struct lwp_opts *o, char *err)
 				return lwp_err(err, -EINVAL,
 					       "interface %s given twice",
 					       o->ifaces[i]);
+	if (o->metrics && !strcmp(o->metrics, "auto"))
+		return metrics_auto(o, err);
 	if (o->ring_size < 2ULL * o->seg_size)
 		return lwp_err(err, -EINVAL,
 			       "--ring-size %llu must hold at least two segments of %u bytes",
@@ -548,10 +588,11 @@ int lwp_parse_args(int argc, char **argv, struct lwp_opts *o, char *err)
 }
 
 /*
- * --stats-json FILE is replaced through FILE.XXXXXX and rename(): both must
- * work in its directory, and FILE must not be a directory.
+ * --stats-json and --metrics FILEs are replaced through FILE.XXXXXX and
+ * rename(): both must work in its directory, and FILE must not be a
+ * directory.
  */
-static int check_stats_json(const char *path, char *err)
+static int check_replaced(const char *opt, const char *path, char *err)
 {
 	char tmp[PATH_MAX];
 	struct stat st;
@@ -559,16 +600,30 @@ static int check_stats_json(const char *path, char *err)
 
 	if (!stat(path, &st) && S_ISDIR(st.st_mode))
 		return lwp_err(err, -EISDIR,
-			       "--stats-json %s is a directory; give a file name",
+			       "%s %s is a directory; give a file name", opt,
 			       path);
 	fd = lwp_tmp_open(path, tmp, sizeof(tmp));
 	if (fd < 0)
-		return lwp_err(err, fd,
-			       "--stats-json %s cannot be written: %s",
+		return lwp_err(err, fd, "%s %s cannot be written: %s", opt,
 			       path, strerror(-fd));
 	close(fd);
 	unlink(tmp);
 	return 0;
+}
+
+/*
+ * node_exporter's textfile collector reads *.prom and nothing else: a
+ * --metrics file named otherwise would never be scraped, silently.
+ */
+static int check_metrics(const char *path, char *err)
+{
+	size_t len = strlen(path);
+
+	if (len < 6 || strcmp(path + len - 5, ".prom") || path[len - 6] == '/')
+		return lwp_err(err, -EINVAL,
+			       "--metrics %s: the name must end in .prom, the files node_exporter's textfile collector reads",
+			       path);
+	return check_replaced("--metrics", path, err);
 }
 
 /*
@@ -629,7 +684,9 @@ int lwp_check_paths(const struct lwp_opts *o, char *err)
 			ret = lwp_series_check(prefix, err);
 	}
 	if (!ret && o->stats_json)
-		ret = check_stats_json(o->stats_json, err);
+		ret = check_replaced("--stats-json", o->stats_json, err);
+	if (!ret && o->metrics)
+		ret = check_metrics(o->metrics, err);
 	return ret;
 }
 

@@ -5,6 +5,7 @@
 #ifndef _TG3CAP_CLI_H
 #define _TG3CAP_CLI_H
 
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -39,6 +40,10 @@
  *              given: direct where the file system takes it); @io_set:
  *              it was given
  * @no_index:   --index off; @index_set: --index was given
+ * @metrics:    --metrics: Prometheus' text format written here (metrics.c),
+ *              NULL for none; @metrics_auto: "--metrics auto" was given
+ *              (@metrics is then in @metrics_path, or NULL where
+ *              LWP_METRICS_AUTO_DIR does not exist)
  */
 struct lwp_opts {
 	const char *ifaces[LWP_MAX_IFACES];
@@ -60,6 +65,9 @@ struct lwp_opts {
 	uint32_t mode;
 	int hook;
 	const char *stats_json;
+	const char *metrics;
+	int metrics_auto;
+	char metrics_path[PATH_MAX];
 	unsigned int stats_interval;
 	unsigned int summary_interval;
 	int no_populate;

@@ -26,6 +26,7 @@
 #include "filering.h"
 #include "filter.h"
 #include "merge.h"
+#include "metrics.h"
 #include "iflist.h"
 #include "pcapfile.h"
 #include "pcapstream.h"
@@ -272,6 +273,7 @@ static int iface_setup(struct iface *f, const struct lwp_opts *o,
 
 static int iface_start(struct iface *f, const struct lwp_opts *o, char *err)
 {
+	char name[16];	/* a thread's name: 15 bytes, the rest cut */
 	int ret;
 
 	f->start_ns = lwp_wall_ns();
@@ -287,6 +289,11 @@ static int iface_start(struct iface *f, const struct lwp_opts *o, char *err)
 	if (ret)
 		return lwp_err(err, -ret, "cannot start a drain thread: %s",
 			       strerror(ret));
+	/* "lwp-eth2" in top -H and /proc/PID/task/TID/comm, for
+	 * operators pinning it (taskset -p) and for the CPU-loss test.
+	 */
+	snprintf(name, sizeof(name), "lwp-%s", f->name);
+	pthread_setname_np(f->thread, name);
 	f->started = 1;
 	return 0;
 }
@@ -414,6 +421,11 @@ static void start_line(struct iface *ifs, unsigned int n,
 		fprintf(stderr, "; filter '%s'", flt->expr);
 	if (o->user)
 		fprintf(stderr, "; running as %s", o->user);
+	if (o->metrics)
+		fprintf(stderr, "; metrics to %s", o->metrics);
+	else if (o->metrics_auto)
+		fputs("; no metrics (--metrics auto: no " LWP_METRICS_AUTO_DIR ")",
+		      stderr);
 	fputc('\n', stderr);
 }
 
@@ -451,6 +463,38 @@ static void notify_status(struct lwp_notify *nt, const char *what,
 	lwp_notify(nt, "STATUS=%s%s", what, buf);
 }
 
+static struct lwp_metrics metrics;
+_Static_assert(LWP_MAX_IFACES <= LWP_METRICS_MAX_IF,
+	       "an interface without metrics");
+
+/* --stats-json and --metrics, rewritten; a failure is said, not fatal. */
+static void publish(const struct lwp_opts *o, const struct lwp_ifstat *st,
+		    unsigned int n, uint64_t t0)
+{
+	char err[LWP_ERRLEN];
+
+	if (o->stats_json &&
+	    lwp_stats_json(o->stats_json, st, n, (lwp_now_ns() - t0) / 1e9,
+			   err))
+		log_msg(NULL, err);
+	if (o->metrics && lwp_metrics_write(&metrics, o->metrics, st, n, err))
+		log_msg(NULL, err);
+}
+
+/* The directory of each interface's files, for the disk metrics. */
+static void metrics_setup(const struct lwp_opts *o, unsigned int n)
+{
+	char prefix[PATH_MAX], base[NAME_MAX + 1];
+	unsigned int i;
+
+	lwp_metrics_init(&metrics, LWP_VERSION, n);
+	for (i = 0; !o->stream && i < metrics.n; i++)
+		if (lwp_iface_prefix(o, i, prefix, sizeof(prefix), NULL) ||
+		    lwp_split_prefix(prefix, metrics.dir[i], PATH_MAX, base,
+				     sizeof(base)))
+			metrics.dir[i][0] = '\0';
+}
+
 /*
  * Wait for the drain threads; status line, JSON and systemd's STATUS=
  * every --stats-interval, a summary line every --summary-interval when
@@ -469,15 +513,13 @@ static int supervise(struct iface *ifs, unsigned int n,
 	uint64_t next_wd = wiv ? lwp_now_ns() + wiv : UINT64_MAX;
 	int summary = siv && !isatty(STDERR_FILENO);
 	struct pollfd pfd = { .fd = ifs[0].cap.notify_fd, .events = POLLIN };
-	char err[LWP_ERRLEN];
 	int stopping = 0;
 	unsigned int i;
 	uint64_t v;
 
 	/* At once, so a monitor sees the capture running (and ready). */
 	gather(ifs, n, st, o);
-	if (o->stats_json && lwp_stats_json(o->stats_json, st, n, 0, err))
-		log_msg(NULL, err);
+	publish(o, st, n, t0);
 	lwp_notify(nt, "READY=1");
 	notify_status(nt, "capturing: ", st, n, t0);
 	if (wiv)
@@ -537,10 +579,7 @@ static int supervise(struct iface *ifs, unsigned int n,
 					(lwp_now_ns() - t0) / 1e9);
 		if (!stopping)
 			notify_status(nt, "capturing: ", st, n, t0);
-		if (o->stats_json &&
-		    lwp_stats_json(o->stats_json, st, n,
-				   (lwp_now_ns() - t0) / 1e9, err))
-			log_msg(NULL, err);
+		publish(o, st, n, t0);
 	}
 	return stopping;
 }
@@ -552,8 +591,8 @@ static int supervise(struct iface *ifs, unsigned int n,
 static int user_check(const struct lwp_opts *o, const struct lwp_user *u,
 		      char *err)
 {
-	char dirs[2][PATH_MAX], base[NAME_MAX + 1];
-	const char *list[2];
+	char dirs[3][PATH_MAX], base[NAME_MAX + 1];
+	const char *list[3];
 	unsigned int n = 0;
 
 	if (!o->stream && !lwp_split_prefix(o->prefix, dirs[n], PATH_MAX,
@@ -563,6 +602,11 @@ static int user_check(const struct lwp_opts *o, const struct lwp_user *u,
 	}
 	if (o->stats_json && !lwp_split_prefix(o->stats_json, dirs[n],
 					       PATH_MAX, base, sizeof(base))) {
+		list[n] = dirs[n];
+		n++;
+	}
+	if (o->metrics && !lwp_split_prefix(o->metrics, dirs[n], PATH_MAX,
+					    base, sizeof(base))) {
 		list[n] = dirs[n];
 		n++;
 	}
@@ -709,6 +753,7 @@ int main(int argc, char **argv)
 			goto out_teardown;
 	}
 	status_on = !o.quiet && isatty(STDERR_FILENO);
+	metrics_setup(&o, n);
 	t0 = lwp_now_ns();
 	for (i = 0; i < n; i++) {
 		ret = iface_start(&ifs[i], &o, err);
@@ -732,10 +777,7 @@ int main(int argc, char **argv)
 	gather(ifs, n, st, &o);
 	lwp_report(stderr, st, n, (lwp_now_ns() - t0) / 1e9);
 	notify_status(&nt, "stopped: ", st, n, t0);
-	if (o.stats_json &&
-	    lwp_stats_json(o.stats_json, st, n, (lwp_now_ns() - t0) / 1e9,
-			   err))
-		log_msg(NULL, err);
+	publish(&o, st, n, t0);
 	/* Errors again after the report, where they are seen. */
 	for (i = 0; i < n; i++) {
 		if (ifs[i].cap.result) {

@@ -234,6 +234,12 @@ void lwp_report(FILE *out, const struct lwp_ifstat *s, unsigned int n,
 			(unsigned long long)t.dropped,
 			s[i].fs.filter_on ? "filtered - " : "",
 			(unsigned long long)t.ring_drops);
+		if (t.ring_drops)
+			fprintf(out, "  ring full by cause: disk %llu, cpu %llu, drain %llu, unknown %llu  (what the drain thread did meanwhile)\n",
+				(unsigned long long)s[i].lost[LWP_CAUSE_DISK],
+				(unsigned long long)s[i].lost[LWP_CAUSE_CPU],
+				(unsigned long long)s[i].lost[LWP_CAUSE_DRAIN],
+				(unsigned long long)s[i].lost[LWP_CAUSE_UNKNOWN]);
 		if (t.in_ring && s[i].state &&
 		    !strcmp(s[i].state, LWP_STATE_COUNT))
 			fprintf(out, "  left in ring: %14llu  (not written: the -c count was reached first; not lost)\n",
@@ -284,7 +290,7 @@ static void json_if(FILE *out, const struct lwp_ifstat *s)
 		(unsigned long long)(s->nic.rx_missed - s->nic0.rx_missed),
 		(unsigned long long)(s->nic.rx_fifo - s->nic0.rx_fifo),
 		s->nic.ok && s->nic0.ok ? "true" : "false");
-	fprintf(out, "\"files\":%llu,\"file_bytes\":%llu,\"caplen_bytes\":%llu,\"swapper_waits\":%llu,\"swapper_wait_ns\":%llu,\"counter_retries\":%llu,\"record_walks\":%llu,\"wakeups\":%llu,\"pass_max_ns\":%llu,\"slow_passes\":%llu,\"merge_forced\":%llu,\"indexed\":%llu,\"index_ns\":%llu,\"index_skipped\":%llu,\"queues\":[",
+	fprintf(out, "\"files\":%llu,\"file_bytes\":%llu,\"caplen_bytes\":%llu,\"swapper_waits\":%llu,\"swapper_wait_ns\":%llu,\"counter_retries\":%llu,\"record_walks\":%llu,\"wakeups\":%llu,\"pass_max_ns\":%llu,\"slow_passes\":%llu,\"merge_forced\":%llu,\"indexed\":%llu,\"index_ns\":%llu,\"index_skipped\":%llu,\"lost_disk\":%llu,\"lost_cpu\":%llu,\"lost_drain\":%llu,\"lost_unknown\":%llu,\"queues\":[",
 		(unsigned long long)s->fs.files,
 		(unsigned long long)s->fs.file_bytes,
 		(unsigned long long)s->fs.caplen,
@@ -298,7 +304,11 @@ static void json_if(FILE *out, const struct lwp_ifstat *s)
 		(unsigned long long)s->fs.merge_forced,
 		(unsigned long long)s->fs.indexed,
 		(unsigned long long)s->fs.index_ns,
-		(unsigned long long)s->fs.index_skipped);
+		(unsigned long long)s->fs.index_skipped,
+		(unsigned long long)s->lost[LWP_CAUSE_DISK],
+		(unsigned long long)s->lost[LWP_CAUSE_CPU],
+		(unsigned long long)s->lost[LWP_CAUSE_DRAIN],
+		(unsigned long long)s->lost[LWP_CAUSE_UNKNOWN]);
 	for (k = 0; k < s->nr_queues; k++)
 		fprintf(out, "%s{\"packets\":%llu,\"bytes\":%llu,\"drops\":%llu,\"bad_cons\":%llu}",
 			k ? "," : "", (unsigned long long)s->q[k].packets,
@@ -308,50 +318,34 @@ static void json_if(FILE *out, const struct lwp_ifstat *s)
 	fputs("]}", out);
 }
 
+struct json_arg {
+	const struct lwp_ifstat *s;
+	unsigned int n;
+	double secs;
+};
+
+static void json_fill(FILE *out, void *arg)
+{
+	const struct json_arg *a = arg;
+	unsigned int i;
+
+	fprintf(out, "{\"version\":1,\"elapsed_s\":%.3f,\"interfaces\":[",
+		a->secs);
+	for (i = 0; i < a->n; i++) {
+		if (i)
+			fputc(',', out);
+		json_if(out, &a->s[i]);
+	}
+	fputs("]}\n", out);
+}
+
 /**
  * lwp_stats_json() - replace @path atomically with the current numbers
- *
- * Written to a new file beside it (lwp_tmp_open()) and renamed, so a
- * monitor never reads half a file.
  */
 int lwp_stats_json(const char *path, const struct lwp_ifstat *s,
 		   unsigned int n, double secs, char *err)
 {
-	char tmp[PATH_MAX];
-	unsigned int i;
-	FILE *out;
-	int fd;
+	struct json_arg a = { .s = s, .n = n, .secs = secs };
 
-	fd = lwp_tmp_open(path, tmp, sizeof(tmp));
-	if (fd < 0)
-		return lwp_err(err, fd, "cannot write beside %s: %s", path,
-			       strerror(-fd));
-	/* counters, not frames: monitors running as other users read it */
-	(void)!fchmod(fd, 0644);
-	out = fdopen(fd, "w");
-	if (!out) {
-		close(fd);
-		unlink(tmp);
-		return lwp_err(err, -ENOMEM, "out of memory");
-	}
-	fprintf(out, "{\"version\":1,\"elapsed_s\":%.3f,\"interfaces\":[",
-		secs);
-	for (i = 0; i < n; i++) {
-		if (i)
-			fputc(',', out);
-		json_if(out, &s[i]);
-	}
-	fputs("]}\n", out);
-	if (fflush(out) || ferror(out)) {
-		fclose(out);
-		unlink(tmp);
-		return lwp_err(err, -EIO, "error writing %s", tmp);
-	}
-	fclose(out);
-	if (rename(tmp, path)) {
-		unlink(tmp);
-		return lwp_err(err, -errno, "cannot rename %s to %s: %s", tmp,
-			       path, strerror(errno));
-	}
-	return 0;
+	return lwp_replace_file(path, json_fill, &a, err);
 }

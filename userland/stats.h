@@ -24,6 +24,7 @@
 #include <linux/lwpcap.h>
 
 #include "filering.h"
+#include "losscause.h"
 
 /* lwp_ifstat.state values that lwp_totals() tells apart */
 #define LWP_STATE_CAPTURING	"capturing"
@@ -51,6 +52,8 @@ struct lwp_nic {
  * @wakeups:   times the drain thread woke up to records
  * @pass_max_ns: the drain thread's longest pass
  * @slow_passes: its passes longer than 10 ms
+ * @lost:      ring drops by cause (enum lwp_cause), as the drain thread
+ *             charged them
  * @state:     "capturing", "stopped", "error", ...
  */
 struct lwp_ifstat {
@@ -65,6 +68,7 @@ struct lwp_ifstat {
 	uint64_t wakeups;
 	uint64_t pass_max_ns;
 	uint64_t slow_passes;
+	uint64_t lost[LWP_CAUSE_NR];
 	const char *state;
 };
 

@@ -9,7 +9,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -153,6 +156,52 @@ int lwp_tmp_open(const char *path, char *tmp, size_t len)
 		return -ENAMETOOLONG;
 	fd = mkostemp(tmp, O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
+}
+
+/**
+ * lwp_replace_file() - replace @path atomically with what @fill writes
+ * @path: the file monitors read
+ * @fill: writes the whole content to its stream
+ * @arg:  for @fill
+ * @err:  LWP_ERRLEN bytes, or NULL
+ *
+ * Written to a new file beside it (lwp_tmp_open()) and renamed, so a
+ * monitor never reads half a file, and made readable by all: it holds
+ * counters, not frames, and monitors run as other users.
+ *
+ * Return: 0 or a negative errno, with @err.
+ */
+int lwp_replace_file(const char *path, void (*fill)(FILE *out, void *arg),
+		     void *arg, char *err)
+{
+	char tmp[PATH_MAX];
+	FILE *out;
+	int fd;
+
+	fd = lwp_tmp_open(path, tmp, sizeof(tmp));
+	if (fd < 0)
+		return lwp_err(err, fd, "cannot write beside %s: %s", path,
+			       strerror(-fd));
+	(void)!fchmod(fd, 0644);
+	out = fdopen(fd, "w");
+	if (!out) {
+		close(fd);
+		unlink(tmp);
+		return lwp_err(err, -ENOMEM, "out of memory");
+	}
+	fill(out, arg);
+	if (fflush(out) || ferror(out)) {
+		fclose(out);
+		unlink(tmp);
+		return lwp_err(err, -EIO, "error writing %s", tmp);
+	}
+	fclose(out);
+	if (rename(tmp, path)) {
+		unlink(tmp);
+		return lwp_err(err, -errno, "cannot rename %s to %s: %s", tmp,
+			       path, strerror(errno));
+	}
+	return 0;
 }
 
 /**

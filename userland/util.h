@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define LWP_ERRLEN	512
 
@@ -33,6 +34,8 @@ int lwp_parse_size(const char *s, uint64_t unit, uint64_t min, uint64_t max,
 		   uint64_t *out);
 
 int lwp_tmp_open(const char *path, char *tmp, size_t len);
+int lwp_replace_file(const char *path, void (*fill)(FILE *out, void *arg),
+		     void *arg, char *err);
 
 uint64_t lwp_now_ns(void);
 uint64_t lwp_wall_ns(void);

@@ -28,6 +28,7 @@
 #include "device.h"
 #include "filering.h"
 #include "fuzz.h"
+#include "metrics.h"
 #include "pcapfile.h"
 #include "pcapng.h"
 #include "util.h"
@@ -117,6 +118,20 @@ static void check_opts(const struct lwp_opts *o, int argc, char **argv)
 		   o->stats_interval <= 86400 && o->summary_interval <= 86400 &&
 		   o->rotate_sec <= 366 * 86400 && o->max_files <= 1000000,
 		   "intervals and counts");
+	/* --metrics: a name given, or auto's name in node_exporter's
+	 * directory, or none (auto where that directory is missing)
+	 */
+	if (o->metrics_auto && o->metrics) {
+		size_t len = strlen(o->metrics);
+
+		FUZZ_CHECK(!strncmp(o->metrics, LWP_METRICS_AUTO_DIR "/tg3cap-",
+				    strlen(LWP_METRICS_AUTO_DIR) + 8) &&
+			   len > 5 && !strcmp(o->metrics + len - 5, ".prom"),
+			   "--metrics auto made '%s'", o->metrics);
+	} else if (o->metrics) {
+		FUZZ_CHECK(*o->metrics && in_argv(o->metrics, argc, argv),
+			   "--metrics '%s' from nowhere", o->metrics);
+	}
 	if (o->fake)
 		FUZZ_CHECK(o->fake_cfg.pkts >= 1 && o->fake_cfg.len >= 60 &&
 			   o->fake_cfg.len <= LWPCAP_SNAPLEN_MAX &&

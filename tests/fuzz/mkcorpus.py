@@ -197,6 +197,8 @@ def seeds():
         'fake': args('--fake-source', '1000:64:2:100', '-w', '/tmp/b',
                      '-c', '10', '--stats-json', '/tmp/s.json',
                      '--stats-interval', '5', '--summary-interval', '0'),
+        'metrics': args('-i', 'eth0', '-i', 'eth1', '-w', '/d/c',
+                        '--metrics', 'auto', '--metrics', '/m/x.prom'),
         'filter': args('-i', 'eth0', '-w', '/d/c', '-p', 'not', 'port',
                        '22'),
         'filter-file': args('-qpi', 'eth0', '-F', '/etc/f', '-w/d/c',

@@ -363,6 +363,7 @@ int main(int argc, char **argv)
 		{ index_tests, &index_tests_n },
 		{ fileindex_tests, &fileindex_tests_n },
 		{ extract_tests, &extract_tests_n },
+		{ metrics_tests, &metrics_tests_n },
 		{ slowdisk_tests, &slowdisk_tests_n },
 	};
 	const char *tag = getenv("TG3CAP_TEST_TAG");

@@ -56,6 +56,8 @@ extern const struct test fileindex_tests[];
 extern const unsigned int fileindex_tests_n;
 extern const struct test extract_tests[];
 extern const unsigned int extract_tests_n;
+extern const struct test metrics_tests[];
+extern const unsigned int metrics_tests_n;
 extern const struct test slowdisk_tests[];
 extern const unsigned int slowdisk_tests_n;
 
@@ -137,6 +139,10 @@ int rd_killed(const char *const *argv, unsigned int ms);
  */
 int rd_throttled(uint64_t bps, const char *dir, const char *args,
 		 const char *log, unsigned long *peak_kb);
+/* A sample's value in a --metrics file, -1 if absent (test_metrics.c);
+ * fake0's tg3cap_lost_frames_total of @cause. */
+double prom_value(const char *text, const char *series);
+double prom_lost(const char *text, const char *cause);
 /* An ext4 file system of @mb MB on a loop device, mounted at @dir. */
 int ext4_mount(const char *img_dir, unsigned int mb, const char *dir);
 /* The number after "KEY": in @json, UINT64_MAX if absent. */

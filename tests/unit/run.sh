@@ -49,6 +49,13 @@ done
 export TG3CAP_TESTLIB
 TG3CAP_TESTLIB=$(cd "$(dirname "$0")/../lib" && pwd)
 
+# promtool checks the --metrics files (tests/lib/promtool.sh fetches it)
+export TG3CAP_PROMTOOL
+if ! TG3CAP_PROMTOOL=$("$(dirname "$0")/../lib/promtool.sh"); then
+	echo "FAIL run.sh: no promtool (tests/lib/promtool.sh failed)" >&2
+	fail=$((fail + 1))
+fi
+
 echo "== unit tests, ASan/UBSan build"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	TG3CAP_READER="$reader_asan" TG3CAP_TEST_TAG=asan: "$asan" | tee "$log"

@@ -3,9 +3,9 @@
  * test_slowdisk.c - the reader on a disk slower than its frames: an ext4
  * loop device whose writes a cgroup throttles (tests/lib/throttled.sh),
  * --io direct (cgroup v1 throttles only writes that bypass the page
- * cache).  A disk too slow must show as ring drops, with the reader's
- * memory bounded, never as memory that grows with the backlog until
- * the service's MemoryMax or the OOM killer ends it.
+ * cache).  A disk too slow must show as ring drops charged to the disk,
+ * with the reader's memory bounded, never as memory that grows with the
+ * backlog until the service's MemoryMax or the OOM killer ends it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +54,44 @@ static int t_bounded(void)
 	return 0;
 }
 
+/* The drain thread waits for the writer: the drops are the disk's. */
+static int t_charged_to_disk(void)
+{
+	char dir[256], img[256], path[300], args[1024], log[300];
+	static char text[65536];
+	double full, disk;
+	unsigned long peak;
+	int ret;
+
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	CHECK(!tmpdir_make(img, sizeof(img)));
+	CHECK(!ext4_mount(img, 512, dir));
+	snprintf(path, sizeof(path), "%s/tg3cap.prom", img);
+	snprintf(log, sizeof(log), "%s/log", img);
+	snprintf(args, sizeof(args),
+		 "--fake-source 120000:1000:1:40000 --ring-size 4m -w %s/cap -s 1000 -C 32m --io direct --metrics %s",
+		 dir, path);
+	ret = rd_throttled(SLOW_BPS, dir, args, log, &peak);
+	umount2(dir, 0);
+	CHECK(!read_text(log, text, sizeof(text)));
+	CHECKF(ret == 0, "exit %d: %s", ret, text);
+	CHECKF(strstr(text, "ring full by cause: disk "), "%s", text);
+	CHECK(!read_text(path, text, sizeof(text)));
+	full = prom_value(text, "tg3cap_frames_total{iface=\"fake0\",queue=\"0\",stage=\"ring_full\"}");
+	disk = prom_lost(text, "disk");
+	CHECKF(full > 1000 && disk >= full / 2,
+	       "ring full %.0f: disk %.0f cpu %.0f drain %.0f unknown %.0f",
+	       full, disk, prom_lost(text, "cpu"), prom_lost(text, "drain"),
+	       prom_lost(text, "unknown"));
+	CHECK(disk + prom_lost(text, "cpu") + prom_lost(text, "drain") +
+	      prom_lost(text, "unknown") == full);
+	tmpdir_remove(img);
+	tmpdir_remove(dir);
+	return 0;
+}
+
 const struct test slowdisk_tests[] = {
 	{ "slowdisk_memory_bounded", t_bounded },
+	{ "slowdisk_drops_charged_to_disk", t_charged_to_disk },
 };
 const unsigned int slowdisk_tests_n = ARRAY_SIZE(slowdisk_tests);

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * losscause.c - ring drops charged to disk, CPU or the drain's own work.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "losscause.h"
+#include "util.h"
+
+const char *const lwp_cause_name[LWP_CAUSE_NR] = {
+	[LWP_CAUSE_DISK] = "disk",
+	[LWP_CAUSE_CPU] = "cpu",
+	[LWP_CAUSE_DRAIN] = "drain",
+	[LWP_CAUSE_UNKNOWN] = "unknown",
+};
+
+/* "RUN_NS DELAY_NS SLICES\n"; 0 or -1 */
+static int sched_read(int fd, uint64_t *run, uint64_t *delay)
+{
+	char buf[96], *end;
+	ssize_t n;
+
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	errno = 0;
+	*run = strtoull(buf, &end, 10);
+	if (errno || end == buf || *end != ' ')
+		return -1;
+	*delay = strtoull(end + 1, &end, 10);
+	if (errno || *end != ' ')
+		return -1;
+	return 0;
+}
+
+/**
+ * lwp_loss_start() - begin attributing, on the drain thread itself
+ * @l:     state, zeroed here
+ * @drops: the ring's drops so far (not charged: they are not ours)
+ *
+ * /proc/thread-self names the calling thread when it is opened, so the
+ * descriptor keeps reading the drain thread's statistics.
+ */
+void lwp_loss_start(struct lwp_loss *l, uint64_t drops)
+{
+	memset(l, 0, sizeof(*l));
+	l->fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
+	l->drops = drops;
+	l->t = lwp_now_ns();
+	l->have = l->fd >= 0 && !sched_read(l->fd, &l->run, &l->delay);
+}
+
+void lwp_loss_stop(struct lwp_loss *l)
+{
+	if (l->fd >= 0)
+		close(l->fd);
+	l->fd = -1;
+	l->have = 0;
+}
+
+/** lwp_loss_sleep() - @ns spent asleep in poll(): not a cause of drops */
+void lwp_loss_sleep(struct lwp_loss *l, uint64_t ns)
+{
+	l->sleep_ns += ns;
+}
+
+/**
+ * lwp_loss_charge() - share @n drops out in proportion to time
+ * @lost: per enum lwp_cause, added to
+ * @n:    drops
+ * @ns:   time per cause, for LWP_CAUSE_DISK .. LWP_CAUSE_DRAIN
+ *
+ * Whole drops: the remainder of the division goes to the cause with
+ * the most time, so that the causes always add up to the drops.
+ */
+void lwp_loss_charge(uint64_t *lost, uint64_t n, const uint64_t *ns)
+{
+	unsigned __int128 total = 0;
+	uint64_t part, given = 0;
+	unsigned int c, top = 0;
+
+	for (c = 0; c < LWP_CAUSE_UNKNOWN; c++) {
+		total += ns[c];
+		if (ns[c] > ns[top])
+			top = c;
+	}
+	if (!total) {
+		__atomic_store_n(&lost[LWP_CAUSE_UNKNOWN],
+				 lost[LWP_CAUSE_UNKNOWN] + n,
+				 __ATOMIC_RELAXED);
+		return;
+	}
+	for (c = 0; c < LWP_CAUSE_UNKNOWN; c++) {
+		part = (uint64_t)((unsigned __int128)n * ns[c] / total);
+		given += part;
+		__atomic_store_n(&lost[c], lost[c] + part, __ATOMIC_RELAXED);
+	}
+	__atomic_store_n(&lost[top], lost[top] + (n - given),
+			 __ATOMIC_RELAXED);
+}
+
+/**
+ * lwp_loss_pass() - at the start of a drain pass: charge new drops
+ * @l:     state
+ * @drops: the ring's drops now, all queues
+ *
+ * The interval is the time since the last pass: the last pass itself
+ * and any sleep after it.  Blocked time is what the wall clock has
+ * beyond running, waiting to run and sleeping in poll(); a wake-up that
+ * waited for a CPU is counted twice (in the sleep and as a delay), so
+ * blocked time errs low, never towards the disk.
+ */
+void lwp_loss_pass(struct lwp_loss *l, uint64_t drops)
+{
+	uint64_t now = lwp_now_ns(), run = 0, delay = 0;
+	uint64_t ns[LWP_CAUSE_UNKNOWN] = { 0 };
+	int ok = l->fd >= 0 && !sched_read(l->fd, &run, &delay);
+
+	if (drops > l->drops) {
+		if (ok && l->have && run >= l->run && delay >= l->delay) {
+			uint64_t wall = now - l->t;
+			uint64_t busy = (run - l->run) + (delay - l->delay) +
+					l->sleep_ns;
+
+			ns[LWP_CAUSE_DISK] = wall > busy ? wall - busy : 0;
+			ns[LWP_CAUSE_CPU] = delay - l->delay;
+			ns[LWP_CAUSE_DRAIN] = run - l->run;
+		}
+		lwp_loss_charge(l->lost, drops - l->drops, ns);
+	}
+	/* A counter that went back (a new ring): start from it. */
+	l->drops = drops;
+	l->t = now;
+	l->run = run;
+	l->delay = delay;
+	l->have = ok;
+	l->sleep_ns = 0;
+}
+
+/** lwp_loss_read() - the charged drops, from any thread */
+void lwp_loss_read(const struct lwp_loss *l, uint64_t *lost)
+{
+	unsigned int c;
+
+	for (c = 0; c < LWP_CAUSE_NR; c++)
+		lost[c] = __atomic_load_n(&l->lost[c], __ATOMIC_RELAXED);
+}
