@@ -611,6 +611,33 @@ static int check_replaced(const char *opt, const char *path, char *err)
 	return 0;
 }
 
+/**
+ * lwp_metrics_auto_check() - --metrics auto: no metrics where the file
+ * cannot be made
+ *
+ * A default must not stop a capture: node_exporter's directory is
+ * root's, so a reader that becomes a -Z USER cannot write there, and
+ * the start line says so instead (exit 2 for a --metrics file given by
+ * name).  Called with the file system rights the reader will write
+ * with (lwp_user_fs_as()).
+ */
+void lwp_metrics_auto_check(struct lwp_opts *o)
+{
+	char tmp[PATH_MAX];
+	int fd;
+
+	if (!o->metrics_auto || !o->metrics)
+		return;
+	fd = lwp_tmp_open(o->metrics, tmp, sizeof(tmp));
+	if (fd < 0) {
+		o->metrics_auto_err = -fd;
+		o->metrics = NULL;
+		return;
+	}
+	close(fd);
+	unlink(tmp);
+}
+
 /*
  * node_exporter's textfile collector reads *.prom and nothing else: a
  * --metrics file named otherwise would never be scraped, silently.

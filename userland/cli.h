@@ -43,7 +43,8 @@
  * @metrics:    --metrics: Prometheus' text format written here (metrics.c),
  *              NULL for none; @metrics_auto: "--metrics auto" was given
  *              (@metrics is then in @metrics_path, or NULL where
- *              LWP_METRICS_AUTO_DIR does not exist)
+ *              LWP_METRICS_AUTO_DIR does not exist, or when it cannot
+ *              be written, with the errno in @metrics_auto_err)
  */
 struct lwp_opts {
 	const char *ifaces[LWP_MAX_IFACES];
@@ -67,6 +68,7 @@ struct lwp_opts {
 	const char *stats_json;
 	const char *metrics;
 	int metrics_auto;
+	int metrics_auto_err;
 	char metrics_path[PATH_MAX];
 	unsigned int stats_interval;
 	unsigned int summary_interval;
@@ -90,6 +92,7 @@ struct lwp_opts {
 
 int lwp_parse_args(int argc, char **argv, struct lwp_opts *o, char *err);
 int lwp_check_paths(const struct lwp_opts *o, char *err);
+void lwp_metrics_auto_check(struct lwp_opts *o);
 int lwp_iface_prefix(const struct lwp_opts *o, unsigned int i, char *buf,
 		     size_t len, char *err);
 void lwp_usage(FILE *out);

@@ -423,6 +423,9 @@ static void start_line(struct iface *ifs, unsigned int n,
 		fprintf(stderr, "; running as %s", o->user);
 	if (o->metrics)
 		fprintf(stderr, "; metrics to %s", o->metrics);
+	else if (o->metrics_auto && o->metrics_auto_err)
+		fprintf(stderr, "; no metrics (--metrics auto: %s: %s)",
+			LWP_METRICS_AUTO_DIR, strerror(o->metrics_auto_err));
 	else if (o->metrics_auto)
 		fputs("; no metrics (--metrics auto: no " LWP_METRICS_AUTO_DIR ")",
 		      stderr);
@@ -697,8 +700,10 @@ int main(int argc, char **argv)
 	/* -Z: what the user's files will be, seen with the user's rights */
 	if (!ret && o.user)
 		ret = lwp_user_fs_as(&user, err);
-	if (!ret)
+	if (!ret) {
+		lwp_metrics_auto_check(&o);
 		ret = lwp_check_paths(&o, err);
+	}
 	if (o.user && lwp_user_fs_as(NULL, ret ? NULL : err) && !ret)
 		ret = -EPERM;
 	if (!ret && o.user)

@@ -83,6 +83,21 @@ rx=$(tg3cap_settle "$IF" rx_packets 1000)
 echo "guest: $IF rx_packets $rx"
 # past two watchdog periods without a ping would have killed it
 sleep 9
+# ---- metrics: the unit's default --metrics auto, through node_exporter
+M=/var/lib/prometheus/node-exporter/tg3cap-eth0.prom
+check metrics-auto "no $M: $(ls /var/lib/prometheus/node-exporter/ 2>&1)" \
+	test -s "$M"
+check node-exporter "prometheus-node-exporter: $(systemctl is-active prometheus-node-exporter)" \
+	systemctl -q is-active prometheus-node-exporter
+curl -s http://127.0.0.1:9100/metrics >/out/node-exporter.txt
+scraped() { sed -n "s/^$1 //p" /out/node-exporter.txt; }
+w=$(scraped 'tg3cap_written_frames_total{iface="eth0"}')
+check metrics-scraped "node_exporter serves tg3cap_written_frames_total $w, capturing $(scraped 'tg3cap_capturing{iface="eth0"}'), scrape error $(scraped node_textfile_scrape_error)" \
+	test "${w:-0}" -ge 3000 -a \
+	"$(scraped 'tg3cap_capturing{iface="eth0"}')" = 1 -a \
+	"$(scraped node_textfile_scrape_error)" = 0
+check metrics-no-loss "lost: $(grep '^tg3cap_lost_frames_total' /out/node-exporter.txt | tr '\n' ' ')" \
+	test -z "$(grep '^tg3cap_lost_frames_total' /out/node-exporter.txt | grep -v ' 0$')"
 systemctl status --no-pager "$UNIT" >/out/status-running.txt 2>&1
 check still-running "$(sed -n 3p /out/status-running.txt)" \
 	grep -q 'Active: active (running)' /out/status-running.txt
@@ -97,6 +112,8 @@ check stop-clean "Result=$(prop $UNIT Result) ExecMainStatus=$(prop $UNIT ExecMa
 journalctl -b -u "$UNIT" -o cat --no-pager >/out/journal.txt
 parts=$(find /var/lib/tg3cap/eth0/ -name '*.part' | wc -l)
 check no-part "$parts .part files left" test "$parts" = 0
+check metrics-stopped "after stop: $(grep '^tg3cap_capturing' $M)" \
+	grep -qx 'tg3cap_capturing{iface="eth0"} 0' "$M"
 mkdir -p /out/cap
 cp /var/lib/tg3cap/eth0/*.pcap /out/cap/
 ls -l /var/lib/tg3cap/eth0/
@@ -143,6 +160,9 @@ systemctl stop "$UNIT"
 check z-stop-clean "Result=$(prop $UNIT Result) ExecMainStatus=$(prop $UNIT ExecMainStatus)" \
 	test "$(prop $UNIT Result)/$(prop $UNIT ExecMainStatus)" = success/0
 journalctl -b -u "$UNIT" -o cat --no-pager >/out/journal-z.txt
+# the default --metrics auto gives way: node_exporter's directory is root's
+check z-metrics-off "start line: $(grep -m1 'capturing on' /out/journal-z.txt)" \
+	grep -q "; no metrics (--metrics auto: /var/lib/prometheus/node-exporter: Permission denied)" /out/journal-z.txt
 check z-repaired "no repair in the journal after the restart" \
 	grep -q "repaired $Z/cap.000000.pcap: " /out/journal-z.txt
 parts=$(find $Z -name '*.part' | wc -l)

@@ -29,6 +29,9 @@ pkgs+=,linux-image-amd64,linux-headers-amd64,initramfs-tools,dkms
 # tg3cap-reader's shared library (its shlibs Depends): dpkg -i resolves
 # nothing, and the guest has no network
 pkgs+=,libpcap0.8
+# node_exporter, which serves the unit's default --metrics auto file
+# (its textfile directory), and curl to scrape it
+pkgs+=,prometheus-node-exporter,curl
 # shellcheck disable=SC2016 # $1: the hooks' argument, the root
 recipe=(--variant=minbase --format=tar --include="$pkgs"
 	--aptopt='APT::Install-Recommends "false"'
