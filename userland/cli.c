@@ -497,8 +497,6 @@ static int check_opts(struct lwp_opts *o, char *err)
 				return lwp_err(err, -EINVAL,
 					       "interface %s given twice",
 					       o->ifaces[i]);
-	if (o->metrics && !strcmp(o->metrics, "auto"))
-		return metrics_auto(o, err);
 	if (o->ring_size < 2ULL * o->seg_size)
 		return lwp_err(err, -EINVAL,
 			       "--ring-size %llu must hold at least two segments of %u bytes",
@@ -520,6 +518,8 @@ static int check_opts(struct lwp_opts *o, char *err)
 			       "--max-disk %llu bytes holds fewer than three -C %llu files (the one written, the next one prepared, one to delete)",
 			       (unsigned long long)o->max_disk.bytes,
 			       (unsigned long long)o->file_size);
+	if (o->metrics && !strcmp(o->metrics, "auto"))
+		return metrics_auto(o, err);
 	return 0;
 }
 

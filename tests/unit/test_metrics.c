@@ -501,6 +501,12 @@ static int t_reader_metrics(void)
 	CHECKF(strstr(out, "is a directory"), "%s", out);
 	CHECK(!count_files(dir, ".pcap"));
 
+	/* auto skips none of the other checks (the CLI fuzzer found it) */
+	snprintf(args, sizeof(args),
+		 "--fake-source 10 -w %s/cap -C 100 --max-disk 10 --metrics auto",
+		 dir);
+	CHECK(rd(args, out, sizeof(out)) == 2);
+	CHECKF(strstr(out, "--max-disk 10000000 bytes holds fewer"), "%s", out);
 	/* auto: node_exporter's directory where it exists, else none */
 	snprintf(args, sizeof(args), "--fake-source 10 -w %s/cap --metrics auto",
 		 dir);
