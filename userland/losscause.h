@@ -5,9 +5,8 @@
  *
  * The kernel counts a drop when a frame finds its queue full; it cannot
  * know why the reader was behind.  The drain thread can: at every pass
- * it reads the drops so far and its own scheduler statistics
- * (/proc/thread-self/schedstat: time on a CPU, time runnable but waiting
- * for one).  The drops that appeared since the last pass are shared out
+ * it reads the drops so far, its CPU time (CLOCK_THREAD_CPUTIME_ID) and
+ * its time runnable but waiting for a CPU (/proc/thread-self/schedstat).  The drops that appeared since the last pass are shared out
  * over that interval's time, in proportion:
  *
  *   disk   blocked: neither running, runnable nor asleep in poll() -
@@ -43,7 +42,7 @@ extern const char *const lwp_cause_name[LWP_CAUSE_NR];
  * @have:     @run and @delay hold a reading
  * @drops:    ring drops seen at the last pass
  * @t:        CLOCK_MONOTONIC at the last pass, ns
- * @run:      schedstat's time on a CPU then, ns
+ * @run:      the thread's CPU time then, ns
  * @delay:    schedstat's time runnable, waiting, then, ns
  * @sleep_ns: time asleep in poll() since the last pass
  * @lost:     drops charged per enum lwp_cause; other threads read them
