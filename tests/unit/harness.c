@@ -368,6 +368,8 @@ int main(int argc, char **argv)
 	};
 	const char *tag = getenv("TG3CAP_TEST_TAG");
 	unsigned int g, i, pass = 0, fail = 0;
+	uint64_t t0;
+	bool ok;
 	int k;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -381,13 +383,16 @@ int main(int argc, char **argv)
 					want = true;
 			if (!want)
 				continue;
-			if (run_one(t)) {
-				printf("FAIL %s%s\n", tag ? tag : "", t->name);
-				fail++;
-			} else {
-				printf("PASS %s%s\n", tag ? tag : "", t->name);
+			t0 = lwp_now_ns();
+			ok = !run_one(t);
+			/* the time: what the gate's budget is made of */
+			printf("%s %s%s (%.1f s)\n", ok ? "PASS" : "FAIL",
+			       tag ? tag : "", t->name,
+			       (lwp_now_ns() - t0) / 1e9);
+			if (ok)
 				pass++;
-			}
+			else
+				fail++;
 		}
 	}
 	printf("%u passed, %u failed\n", pass, fail);

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # run.sh ASAN_TESTS PLAIN_TESTS ASAN_READER PLAIN_READER - run the unit
-# tests twice:
+# tests twice, both at once:
 #
 #   asan:      the ASan/UBSan build (leaks, overflows, UB abort a test);
 #              the CLI tests run the ASan build of tg3cap-reader
@@ -25,9 +25,11 @@ TG3CAP_MANPAGE="$(cd "$(dirname "$reader_plain")" && pwd)/tg3cap-reader.8"
 pass=0
 fail=0
 log=$(mktemp /tmp/tg3cap-check.XXXXXX)
-trap 'rm -f "$log"' EXIT
+all=$(mktemp /tmp/tg3cap-check.XXXXXX)
+trap 'rm -f "$log" "$all"' EXIT
 
 count() {
+	cat "$log" >>"$all"
 	p=$(grep -c '^PASS ' "$log")
 	f=$(grep -c '^FAIL ' "$log")
 	pass=$((pass + p))
@@ -56,30 +58,47 @@ if ! TG3CAP_PROMTOOL=$("$(dirname "$0")/../lib/promtool.sh"); then
 	fail=$((fail + 1))
 fi
 
-echo "== unit tests, ASan/UBSan build"
+# The two passes at once: most of their time is waiting (rotation
+# periods, timeouts, a throttled disk, the readers they start), and
+# one runs on one core (valgrind serialises its threads).  Each has its
+# own log, printed when both are done.
+logv=$(mktemp /tmp/tg3cap-check.XXXXXX)
+trap 'rm -f "$log" "$all" "$logv"' EXIT
+echo "== unit tests: the ASan/UBSan build and, at the same time, the plain build under valgrind"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	TG3CAP_READER="$reader_asan" TG3CAP_TEST_TAG=asan: "$asan" | tee "$log"
-rc=$?
+	TG3CAP_READER="$reader_asan" TG3CAP_TEST_TAG=asan: "$asan" \
+	>"$log" 2>&1 &
+pa=$!
+TG3CAP_READER="$reader_plain" TG3CAP_UNDER_VALGRIND=1 \
+	TG3CAP_TEST_TAG=valgrind: \
+	valgrind -q --error-exitcode=1 --leak-check=full \
+	--errors-for-leak-kinds=definite --child-silent-after-fork=no \
+	"$plain" >"$logv" 2>&1 &
+pv=$!
+wait $pa
+rca=$?
+wait $pv
+rcv=$?
+
+echo "== unit tests, ASan/UBSan build"
+cat "$log"
 count
-if [ $rc -ne 0 ] && ! grep -q '^FAIL ' "$log"; then
-	echo "FAIL asan: the runner itself failed (exit $rc)"
+if [ $rca -ne 0 ] && ! grep -q '^FAIL ' "$log"; then
+	echo "FAIL asan: the runner itself failed (exit $rca)"
+	fail=$((fail + 1))
+fi
+echo "== unit tests, plain build under valgrind"
+cp "$logv" "$log"
+cat "$log"
+count
+if [ $rcv -ne 0 ] && ! grep -q '^FAIL ' "$log"; then
+	echo "FAIL valgrind: the runner itself failed (exit $rcv)"
 	fail=$((fail + 1))
 fi
 
-if command -v valgrind >/dev/null 2>&1; then
-	echo "== unit tests, plain build under valgrind"
-	TG3CAP_READER="$reader_plain" TG3CAP_UNDER_VALGRIND=1 \
-		TG3CAP_TEST_TAG=valgrind: \
-		valgrind -q --error-exitcode=1 --leak-check=full \
-		--errors-for-leak-kinds=definite --child-silent-after-fork=no \
-		"$plain" | tee "$log"
-	rc=$?
-	count
-	if [ $rc -ne 0 ] && ! grep -q '^FAIL ' "$log"; then
-		echo "FAIL valgrind: the runner itself failed (exit $rc)"
-		fail=$((fail + 1))
-	fi
-fi
-
+# where the suite's time goes (both passes)
+echo "== slowest tests"
+sed -n 's/^\(PASS\|FAIL\) \(.*\) (\([0-9.]*\) s)$/\3 \2/p' "$all" |
+	sort -rn | head -n 8 | sed 's/^/  /'
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
