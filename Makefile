@@ -107,6 +107,7 @@ check: deps
 	tests/check.sh
 
 soak: deps
+	LWP_KSERIES=6.12 driver/hygiene.sh
 	tests/reliability/run.sh --soak
 	tests/fuzz/run.sh --soak --seconds 1200 --jobs 2
 

@@ -40,7 +40,7 @@ else
 		"@dbg-kernel:nice -n 19 tests/vm/debug-kernel.sh"
 		"unit:make -C userland check"
 		"fuzz:tests/fuzz/run.sh --seconds 20 --jobs 2"
-		"hygiene-6.12:env LWP_KSERIES=6.12 driver/hygiene.sh"
+		"hygiene-6.12:env LWP_KSERIES=6.12 driver/hygiene.sh --final"
 		"=dbg-kernel"
 		"=rootfs"
 		"rig:env BUILD_DIR=$top/build/vm tests/vm/rig-selftest.sh"
