@@ -442,10 +442,15 @@ static int t_retention_ext4(void)
 	 * room (a commit, the files in flight completed), 0.1-0.5 s on a
 	 * loop device when the machine is busy, which a 64 MiB ring holds
 	 * at 100,000 frames/s (the default 16 MiB dropped 2-12 % of them
-	 * with one core taken by another process).
+	 * with one core taken by another process).  At 200,000 frames/s
+	 * it passed only while --io direct's staging grew without bound
+	 * across small files (fixed in 16ee63d): with the staging held to
+	 * 32 MiB, a cold make check (the debug kernel and an mmdebstrap
+	 * writing beside it) dropped 15 %, the drain thread waiting for
+	 * the disk.  This test is about retention, not the disk's rate.
 	 */
 	snprintf(args, sizeof(args),
-		 "--fake-source 480000:1000:1:200000 --ring-size 128m -w %s -s 1000 -C 2m --min-free 4m --io direct",
+		 "--fake-source 480000:1000:1:100000 --ring-size 128m -w %s -s 1000 -C 2m --min-free 4m --io direct",
 		 prefix);
 	CHECK(!retention_run(dir, prefix, args, out, sizeof(out), 480000, 200,
 			     4ULL << 20, &r));

