@@ -437,6 +437,21 @@ int rd(const char *args, char *out, size_t len)
 	return run_sh(cmd, out, len);
 }
 
+int wait_exit(pid_t pid, unsigned int ms)
+{
+	unsigned int t;
+	int status;
+
+	for (t = 0; t < ms; t += 10) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return status;
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return -1;
+}
+
 int rd_throttled(uint64_t bps, const char *dir, const char *args,
 		 const char *log, unsigned long *peak_kb)
 {

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "fakedev.h"
 #include "ring.h"
@@ -139,12 +140,14 @@ int rd_killed(const char *const *argv, unsigned int ms);
  */
 int rd_throttled(uint64_t bps, const char *dir, const char *args,
 		 const char *log, unsigned long *peak_kb);
-/* A sample's value in a --metrics file, -1 if absent (test_metrics.c);
- * fake0's tg3cap_lost_frames_total of @cause. */
+/* A sample's value in a --metrics file, -1 if absent; whether fake0's
+ * ring drops were mostly @cause's (test_metrics.c). */
 double prom_value(const char *text, const char *series);
-double prom_lost(const char *text, const char *cause);
+int prom_mostly(const char *text, const char *cause);
 /* An ext4 file system of @mb MB on a loop device, mounted at @dir. */
 int ext4_mount(const char *img_dir, unsigned int mb, const char *dir);
+/* Wait for @pid up to @ms: its status, or -1 (it is then killed). */
+int wait_exit(pid_t pid, unsigned int ms);
 /* The number after "KEY": in @json, UINT64_MAX if absent. */
 uint64_t json_u64(const char *json, const char *key);
 /* A text file into @buf (NUL-terminated, cut at @len - 1); 0 or -1. */

@@ -570,22 +570,6 @@ static pid_t spawn_reader(const char *log, const char **argv)
 	_exit(98);
 }
 
-/* Wait for @pid up to @ms; its status, or -1 (then it is killed). */
-static int wait_exit(pid_t pid, unsigned int ms)
-{
-	unsigned int t;
-	int status;
-
-	for (t = 0; t < ms; t += 10) {
-		if (waitpid(pid, &status, WNOHANG) == pid)
-			return status;
-		usleep(10000);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	return -1;
-}
-
 /*
  * Two readers, one prefix: the second says the series is in use and
  * exits 1 without touching a file; the first goes on, stops cleanly on

@@ -59,7 +59,6 @@ static int t_charged_to_disk(void)
 {
 	char dir[256], img[256], path[300], args[1024], log[300];
 	static char text[65536];
-	double full, disk;
 	unsigned long peak;
 	int ret;
 
@@ -77,14 +76,7 @@ static int t_charged_to_disk(void)
 	CHECKF(ret == 0, "exit %d: %s", ret, text);
 	CHECKF(strstr(text, "ring full by cause: disk "), "%s", text);
 	CHECK(!read_text(path, text, sizeof(text)));
-	full = prom_value(text, "tg3cap_frames_total{iface=\"fake0\",queue=\"0\",stage=\"ring_full\"}");
-	disk = prom_lost(text, "disk");
-	CHECKF(full > 1000 && disk >= full / 2,
-	       "ring full %.0f: disk %.0f cpu %.0f drain %.0f unknown %.0f",
-	       full, disk, prom_lost(text, "cpu"), prom_lost(text, "drain"),
-	       prom_lost(text, "unknown"));
-	CHECK(disk + prom_lost(text, "cpu") + prom_lost(text, "drain") +
-	      prom_lost(text, "unknown") == full);
+	CHECK(!prom_mostly(text, "disk"));
 	tmpdir_remove(img);
 	tmpdir_remove(dir);
 	return 0;
