@@ -587,6 +587,20 @@ int lwp_parse_args(int argc, char **argv, struct lwp_opts *o, char *err)
 	return check_opts(o, err);
 }
 
+/* Whether lwp_replace_file() can make its temporary beside @path. */
+static int tmp_beside(const char *path)
+{
+	char tmp[PATH_MAX];
+	int fd;
+
+	fd = lwp_tmp_open(path, tmp, sizeof(tmp));
+	if (fd < 0)
+		return fd;
+	close(fd);
+	unlink(tmp);
+	return 0;
+}
+
 /*
  * --stats-json and --metrics FILEs are replaced through FILE.XXXXXX and
  * rename(): both must work in its directory, and FILE must not be a
@@ -594,20 +608,17 @@ int lwp_parse_args(int argc, char **argv, struct lwp_opts *o, char *err)
  */
 static int check_replaced(const char *opt, const char *path, char *err)
 {
-	char tmp[PATH_MAX];
 	struct stat st;
-	int fd;
+	int ret;
 
 	if (!stat(path, &st) && S_ISDIR(st.st_mode))
 		return lwp_err(err, -EISDIR,
 			       "%s %s is a directory; give a file name", opt,
 			       path);
-	fd = lwp_tmp_open(path, tmp, sizeof(tmp));
-	if (fd < 0)
-		return lwp_err(err, fd, "%s %s cannot be written: %s", opt,
-			       path, strerror(-fd));
-	close(fd);
-	unlink(tmp);
+	ret = tmp_beside(path);
+	if (ret)
+		return lwp_err(err, ret, "%s %s cannot be written: %s", opt,
+			       path, strerror(-ret));
 	return 0;
 }
 
@@ -623,19 +634,15 @@ static int check_replaced(const char *opt, const char *path, char *err)
  */
 void lwp_metrics_auto_check(struct lwp_opts *o)
 {
-	char tmp[PATH_MAX];
-	int fd;
+	int ret;
 
 	if (!o->metrics_auto || !o->metrics)
 		return;
-	fd = lwp_tmp_open(o->metrics, tmp, sizeof(tmp));
-	if (fd < 0) {
-		o->metrics_auto_err = -fd;
+	ret = tmp_beside(o->metrics);
+	if (ret) {
+		o->metrics_auto_err = -ret;
 		o->metrics = NULL;
-		return;
 	}
-	close(fd);
-	unlink(tmp);
 }
 
 /*
