@@ -30,6 +30,7 @@
 #include "iflist.h"
 #include "pcapfile.h"
 #include "pcapstream.h"
+#include "publish.h"
 #include "notify.h"
 #include "privs.h"
 #include "stats.h"
@@ -466,38 +467,6 @@ static void notify_status(struct lwp_notify *nt, const char *what,
 	lwp_notify(nt, "STATUS=%s%s", what, buf);
 }
 
-static struct lwp_metrics metrics;
-_Static_assert(LWP_MAX_IFACES <= LWP_METRICS_MAX_IF,
-	       "an interface without metrics");
-
-/* --stats-json and --metrics, rewritten; a failure is said, not fatal. */
-static void publish(const struct lwp_opts *o, const struct lwp_ifstat *st,
-		    unsigned int n, uint64_t t0)
-{
-	char err[LWP_ERRLEN];
-
-	if (o->stats_json &&
-	    lwp_stats_json(o->stats_json, st, n, (lwp_now_ns() - t0) / 1e9,
-			   err))
-		log_msg(NULL, err);
-	if (o->metrics && lwp_metrics_write(&metrics, o->metrics, st, n, err))
-		log_msg(NULL, err);
-}
-
-/* The directory of each interface's files, for the disk metrics. */
-static void metrics_setup(const struct lwp_opts *o, unsigned int n)
-{
-	char prefix[PATH_MAX], base[NAME_MAX + 1];
-	unsigned int i;
-
-	lwp_metrics_init(&metrics, LWP_VERSION, n);
-	for (i = 0; !o->stream && i < metrics.n; i++)
-		if (lwp_iface_prefix(o, i, prefix, sizeof(prefix), NULL) ||
-		    lwp_split_prefix(prefix, metrics.dir[i], PATH_MAX, base,
-				     sizeof(base)))
-			metrics.dir[i][0] = '\0';
-}
-
 /*
  * Wait for the drain threads; status line, JSON and systemd's STATUS=
  * every --stats-interval, a summary line every --summary-interval when
@@ -522,7 +491,7 @@ static int supervise(struct iface *ifs, unsigned int n,
 
 	/* At once, so a monitor sees the capture running (and ready). */
 	gather(ifs, n, st, o);
-	publish(o, st, n, t0);
+	lwp_publish(o, st, n, t0, log_msg);
 	lwp_notify(nt, "READY=1");
 	notify_status(nt, "capturing: ", st, n, t0);
 	if (wiv)
@@ -582,7 +551,7 @@ static int supervise(struct iface *ifs, unsigned int n,
 					(lwp_now_ns() - t0) / 1e9);
 		if (!stopping)
 			notify_status(nt, "capturing: ", st, n, t0);
-		publish(o, st, n, t0);
+		lwp_publish(o, st, n, t0, log_msg);
 	}
 	return stopping;
 }
@@ -758,7 +727,7 @@ int main(int argc, char **argv)
 			goto out_teardown;
 	}
 	status_on = !o.quiet && isatty(STDERR_FILENO);
-	metrics_setup(&o, n);
+	lwp_publish_setup(&o, n);
 	t0 = lwp_now_ns();
 	for (i = 0; i < n; i++) {
 		ret = iface_start(&ifs[i], &o, err);
@@ -782,7 +751,7 @@ int main(int argc, char **argv)
 	gather(ifs, n, st, &o);
 	lwp_report(stderr, st, n, (lwp_now_ns() - t0) / 1e9);
 	notify_status(&nt, "stopped: ", st, n, t0);
-	publish(&o, st, n, t0);
+	lwp_publish(&o, st, n, t0, log_msg);
 	/* Errors again after the report, where they are seen. */
 	for (i = 0; i < n; i++) {
 		if (ifs[i].cap.result) {
