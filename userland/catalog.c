@@ -113,6 +113,30 @@ static int parse_line(const char *s, struct lwp_cat_entry *e)
 	return 0;
 }
 
+/*
+ * The next line of @f in @buf, without its newline: its length; -EINVAL
+ * for a line none of ours is (a NUL in it, or longer than @size - 1),
+ * read to its end, so that its tail is not taken for a line of its own;
+ * -ENOENT at the end (a last line without its newline was cut by a
+ * crash: never an entry).
+ */
+static int next_line(FILE *f, char *buf, size_t size)
+{
+	size_t l = 0;
+	int c, bad = 0;
+
+	while ((c = getc_unlocked(f)) != EOF && c != '\n') {
+		if (!c || l == size - 1)
+			bad = 1;
+		else
+			buf[l++] = c;
+	}
+	if (c == EOF)
+		return -ENOENT;
+	buf[l] = '\0';
+	return bad ? -EINVAL : (int)l;
+}
+
 static int cmp_entry(const void *a, const void *b)
 {
 	const struct lwp_cat_entry *x = a, *y = b;
@@ -141,7 +165,7 @@ int lwp_catalog_read(int dfd, const char *base, struct lwp_cat_entry **out,
 	struct lwp_cat_entry e, *v = NULL, *nv;
 	size_t cnt = 0, cap = 0, i, k;
 	FILE *f;
-	int fd;
+	int fd, ret;
 
 	*out = NULL;
 	*n = 0;
@@ -156,13 +180,8 @@ int lwp_catalog_read(int dfd, const char *base, struct lwp_cat_entry **out,
 		close(fd);
 		return lwp_err(err, -ENOMEM, "out of memory");
 	}
-	while (fgets(line, sizeof(line), f)) {
-		size_t l = strlen(line);
-
-		if (!l || line[l - 1] != '\n')
-			continue;	/* cut, or longer than any of ours */
-		line[l - 1] = '\0';
-		if (parse_line(line, &e))
+	while ((ret = next_line(f, line, sizeof(line))) != -ENOENT) {
+		if (ret < 0 || parse_line(line, &e))
 			continue;
 		if (cnt == cap) {
 			cap = cap ? 2 * cap : 64;

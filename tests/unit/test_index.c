@@ -462,14 +462,15 @@ static int t_index_write(void)
 }
 
 /*
- * The catalog: lines appended, read back in number order; a cut line
- * and junk are skipped; a name listed twice counts by its last line.
+ * The catalog: lines appended, read back in number order; a cut line,
+ * junk, a NUL and the tail of an overlong line are skipped; a name
+ * listed twice counts by its last line.
  */
 static int t_catalog(void)
 {
 	struct lwp_cat_entry e = { 0 }, *v;
-	char dir[256], path[400], err[LWP_ERRLEN];
-	size_t n;
+	char dir[256], path[2 * NAME_MAX], err[LWP_ERRLEN];
+	size_t n, i;
 	int dfd, fd;
 
 	CHECK(!tmpdir_make(dir, sizeof(dir)));
@@ -494,6 +495,15 @@ static int t_catalog(void)
 	fd = open(path, O_WRONLY | O_APPEND);
 	CHECK(fd >= 0);
 	CHECK(write(fd, "junk\ntg3cap-catalog 1 3 1 2 3 4 a/b\n", 36) == 36);
+	/* a line too long to be ours, whose tail reads as an entry */
+	memset(path, 'x', sizeof(path));
+	for (i = NAME_MAX; i < sizeof(path); i++) {
+		CHECK(write(fd, path, i) == (ssize_t)i);
+		CHECK(write(fd, "tg3cap-catalog 1 5 1 2 3 4 cap.5\n", 34) ==
+		      34);
+	}
+	/* a NUL inside: the text after it is not a line of its own */
+	CHECK(write(fd, "x\0tg3cap-catalog 1 6 1 2 3 4 cap.6\n", 36) == 36);
 	CHECK(write(fd, "tg3cap-catalog 1 4 300 390 1 1 cap.0", 36) == 36);
 	close(fd);
 	CHECKF(!lwp_catalog_read(dfd, "cap", &v, &n, err), "%s", err);
