@@ -132,7 +132,7 @@ static int parse_space(const char *opt, const char *arg,
 
 static int parse_fake(const char *arg, struct fakesrc_cfg *f, char *err)
 {
-	char buf[128], *field[4] = { NULL }, *save = NULL, *tok, *s;
+	char buf[128], *field[5] = { NULL }, *save = NULL, *tok, *s;
 	unsigned int n = 0;
 	uint64_t v;
 	int ret;
@@ -140,14 +140,15 @@ static int parse_fake(const char *arg, struct fakesrc_cfg *f, char *err)
 	if (strlen(arg) >= sizeof(buf))
 		return bad(err, "--fake-source", arg, -EINVAL, "too long");
 	strcpy(buf, arg);
-	for (s = buf; n < 4 && (tok = strtok_r(s, ":", &save)); s = NULL)
+	for (s = buf; n < 5 && (tok = strtok_r(s, ":", &save)); s = NULL)
 		field[n++] = tok;
 	if (strtok_r(NULL, ":", &save))
 		return bad(err, "--fake-source", arg, -EINVAL,
-			   "expected N[:LEN[:QUEUES[:PPS]]]");
+			   "expected N[:LEN[:QUEUES[:PPS[:IDLE]]]]");
 	f->len = 64;
 	f->queues = 1;
 	f->pps = 0;
+	f->idle_ms = 0;
 	ret = lwp_parse_u64(field[0], 1, UINT64_MAX / 2, &f->pkts);
 	if (ret)
 		return bad(err, "--fake-source", arg, ret, "N is a count");
@@ -171,6 +172,13 @@ static int parse_fake(const char *arg, struct fakesrc_cfg *f, char *err)
 		if (ret)
 			return bad(err, "--fake-source", arg, ret,
 				   "PPS is 0 to 1e9");
+	}
+	if (field[4]) {
+		ret = lwp_parse_u64(field[4], 0, 86400000, &v);
+		if (ret)
+			return bad(err, "--fake-source", arg, ret,
+				   "IDLE is 0 to 86400000 ms");
+		f->idle_ms = v;
 	}
 	return 0;
 }

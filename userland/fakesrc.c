@@ -83,6 +83,13 @@ static void *producer(void *arg)
 			}
 		}
 	}
+	/* quiet, in steps short enough for a stop to end it soon */
+	for (seq = 0; seq < s->cfg.idle_ms &&
+	     !__atomic_load_n(&s->stop, __ATOMIC_RELAXED); seq += 10) {
+		ts.tv_sec = 0;
+		ts.tv_nsec = 10000000;
+		nanosleep(&ts, NULL);
+	}
 	/* The device goes away: the reader sees POLLHUP. */
 	close(s->pipe[1]);
 	s->pipe[1] = -1;

@@ -26,6 +26,8 @@
  * @pps:      frames per second, 0 for as fast as possible
  * @wake_bytes: wake the reader only once a queue holds this many bytes,
  *            as the kernel does with lwpcap_activate.wake_bytes
+ * @idle_ms:  after the last frame, the device stays this long before it
+ *            goes away: a link gone quiet (-G's empty periods)
  */
 struct fakesrc_cfg {
 	uint64_t pkts;
@@ -33,6 +35,7 @@ struct fakesrc_cfg {
 	unsigned int queues;
 	uint64_t pps;
 	uint32_t wake_bytes;
+	uint32_t idle_ms;
 };
 
 struct fakesrc {

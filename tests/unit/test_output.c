@@ -1057,12 +1057,19 @@ static int t_strftime_names(void)
 	       last == files - 1, "%llu records in %u files (%u-%u)",
 	       (unsigned long long)k, files, first, last);
 
-	/* a restart continues the numbers; -W 3 trims across periods */
+	/*
+	 * A restart continues the numbers; -W 3 trims across periods.  The
+	 * link then goes quiet for 2 s: the period after the last record
+	 * opens a file, which took the oldest one's place (and blocks) and
+	 * is removed empty at the end, so 2 files remain, whatever the
+	 * machine's load (with no quiet end, 2 or 3: a flake, 2026-12-06).
+	 */
 	snprintf(args, sizeof(args),
-		 "--fake-source 1500:100:1:1000 -w '%s' -G 1 -W 3 -q", pat);
+		 "--fake-source 1500:100:1:1000:2000 -w '%s' -G 1 -W 3 -q",
+		 pat);
 	CHECKF(rd(args, out, sizeof(out)) == 0, "%s", out);
 	k = check_timed(dir, true, &files2, &first, &last);
-	CHECKF(k != UINT64_MAX && files2 == 3 && last >= files + 1,
+	CHECKF(k != UINT64_MAX && files2 == 2 && last >= files + 1,
 	       "%u files (%u-%u) after the restart", files2, first, last);
 
 	/* SIGKILL: the .part keeps the pattern; repair names it by time */
