@@ -349,6 +349,31 @@ static int run_one(const struct test *t)
 	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -1;
 }
 
+/*
+ * Is the test @name one the arguments ask for?  With none, every test;
+ * an argument NAME takes the tests whose names hold it, "!NAME" leaves
+ * them out (run.sh: the tests that measure the machine run alone).
+ */
+static bool wanted(const char *name, int argc, char **argv)
+{
+	bool want = true, any = false;
+	int k;
+
+	for (k = 1; k < argc; k++) {
+		if (argv[k][0] == '!') {
+			if (strstr(name, argv[k] + 1))
+				return false;
+			continue;
+		}
+		if (!any)
+			want = false;
+		any = true;
+		if (strstr(name, argv[k]))
+			want = true;
+	}
+	return want;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -370,18 +395,13 @@ int main(int argc, char **argv)
 	unsigned int g, i, pass = 0, fail = 0;
 	uint64_t t0;
 	bool ok;
-	int k;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (g = 0; g < ARRAY_SIZE(groups); g++) {
 		for (i = 0; i < *groups[g].n; i++) {
 			const struct test *t = &groups[g].t[i];
-			bool want = argc < 2;
 
-			for (k = 1; k < argc; k++)
-				if (strstr(t->name, argv[k]))
-					want = true;
-			if (!want)
+			if (!wanted(t->name, argc, argv))
 				continue;
 			t0 = lwp_now_ns();
 			ok = !run_one(t);
