@@ -47,16 +47,19 @@ plan_write()
 # counts one failure more, with the end of its log
 plan_tally()
 {
-	local suite=$1 gout=$2 vmrc=$3 c
+	local suite=$1 gout=$2 vmrc=$3 c t
 	shift 3
 	for c; do
 		ok=1
 		check_case "$gout/$c" "$c"
+		# the guest's time for the case, boot and leak check not in it
+		t=$(cat "$gout/$c/seconds" 2>/dev/null || true)
+		t=${t:+ (${t} s)}
 		if [[ $ok == 1 ]]; then
-			PASSED=$((PASSED + 1)); SUMMARY+=("PASS $suite/$c")
+			PASSED=$((PASSED + 1)); SUMMARY+=("PASS $suite/$c$t")
 		else
 			FAILED=$((FAILED + 1))
-			SUMMARY+=("FAIL $suite/$c ($gout/$c)")
+			SUMMARY+=("FAIL $suite/$c ($gout/$c)$t")
 		fi
 	done
 	if [[ $vmrc != 0 ]]; then

@@ -410,6 +410,8 @@ for n in "${PCASES[@]}"; do
 	[[ -z $ALLOW || -z $bad ]] || bad=$(grep -vE "$ALLOW" <<<"$bad" || true)
 	[[ -z $bad ]] || v="FAIL $n (kernel problem on the console: ${bad%%$'\n'*})"
 	echo "$v" > "$OUTDIR/$n/verdict"
+	sed -n "s/^TG3CAP-CASE-TIME $n \([0-9]*\)\$/\1/p" <<<"$CLEAN" |
+		head -n1 > "$OUTDIR/$n/seconds"
 	msg "case $v"
 done
 
