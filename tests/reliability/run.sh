@@ -46,7 +46,7 @@
 #
 # Usage: run.sh [--soak] [--seed N] [--mod-dir DIR] [--stock-kernel] [CASE...]
 #   --soak      full counts: 1,000 kills, 1,000,000 ioctls, 20 lifecycle
-#               cycles, 200 race rounds (default: 80, 40,000, 3, 50)
+#               cycles, 200 race rounds (default: 40, 20,000, 3, 50)
 #   --seed N    seed for the fuzzer and the hostile reader (default: time)
 #   --mod-dir D take lwpcap.ko from D/lwpcap (e.g. a planted bug, built
 #               by plant.sh for the same kernel)
@@ -97,8 +97,10 @@ else
 	# fuzz and kill at 100,000 ioctls and 200 kills (half of their boot)
 	# never caught a bug, planted or real, that the other cases missed
 	# (docs/reliability.md): make check keeps 40 % of each, the soak
-	# the full counts (issue 24)
-	KILLS=80 IOCTLS=40000 CYCLES=3 RACES=50 TMO=480
+	# the full counts (issue 24).  At 40 % they were still about 300 s
+	# of the e1000 boot on a slower machine of this kind (2026-12-06),
+	# with nothing caught since: 20 % now.
+	KILLS=40 IOCTLS=20000 CYCLES=3 RACES=50 TMO=480
 fi
 rerun="$0 --seed $SEED${LWMOD:+ --mod-dir $LWMOD}"
 [[ $STOCK == 0 ]] || rerun+=" --stock-kernel"
