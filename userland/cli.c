@@ -44,6 +44,7 @@ enum {
 	OPT_FORMAT,
 	OPT_MERGE,
 	OPT_NO_MERGE,
+	OPT_KEEP_OFFLOADS,
 	OPT_MIN_FREE,
 	OPT_MAX_DISK,
 	OPT_VERSION,
@@ -80,6 +81,7 @@ static const struct option long_opts[] = {
 	{ "format",		required_argument, NULL, OPT_FORMAT },
 	{ "merge",		no_argument,	   NULL, OPT_MERGE },
 	{ "no-merge",		no_argument,	   NULL, OPT_NO_MERGE },
+	{ "keep-offloads",	no_argument,	   NULL, OPT_KEEP_OFFLOADS },
 	{ "min-free",		required_argument, NULL, OPT_MIN_FREE },
 	{ "max-disk",		required_argument, NULL, OPT_MAX_DISK },
 	{ "buffer-timeout",	required_argument, NULL, OPT_BUFFER_TIMEOUT },
@@ -344,6 +346,9 @@ static int parse_one(int c, const char *arg, struct lwp_opts *o, char *err)
 		return parse_space("--max-disk", arg, &o->max_disk, err);
 	case OPT_NO_MERGE:
 		o->merge = 0;
+		return 0;
+	case OPT_KEEP_OFFLOADS:
+		o->keep_offloads = 1;
 		return 0;
 	case OPT_FORMAT:
 		if (!strcmp(arg, "pcap"))

@@ -40,6 +40,8 @@
  *              given: direct where the file system takes it); @io_set:
  *              it was given
  * @no_index:   --index off; @index_set: --index was given
+ * @keep_offloads: --keep-offloads: GRO, LRO and GRO_HW left as they are
+ *              (offload.c)
  * @metrics:    --metrics: Prometheus' text format written here (metrics.c),
  *              NULL for none; @metrics_auto: "--metrics auto" was given
  *              (@metrics is then in @metrics_path, or NULL where
@@ -61,6 +63,7 @@ struct lwp_opts {
 	const char *postrotate;
 	int quiet;
 	int no_promisc;
+	int keep_offloads;
 	uint64_t ring_size;
 	uint32_t seg_size;
 	uint32_t mode;

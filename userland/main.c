@@ -32,6 +32,7 @@
 #include "pcapstream.h"
 #include "publish.h"
 #include "notify.h"
+#include "offload.h"
 #include "privs.h"
 #include "stats.h"
 #include "util.h"
@@ -56,7 +57,11 @@ struct iface {
 	int started;
 	struct lwp_nic nic0;
 	int reported;
+	struct lwp_offload off;
 };
+
+/* turns on again the offloads the capture turned off (offload.c) */
+static struct lwp_offload_guard guard;
 
 static volatile sig_atomic_t got_signal;
 static volatile sig_atomic_t nr_stop_signals;
@@ -202,6 +207,11 @@ static int iface_setup(struct iface *f, const struct lwp_opts *o,
 		if (ret)
 			return ret;
 		f->src_open = 1;
+		ret = lwp_offload_capture(&guard, &f->off, f->name,
+					  f->dev.bind.point !=
+					  LWPCAP_POINT_DRIVER, err);
+		if (ret)
+			return ret;
 		map = f->dev.map;
 		len = f->dev.map_len;
 		ret = lwp_cap_init(&f->cap, f->name, f->dev.fd, map, len,
@@ -380,6 +390,11 @@ static void start_line(struct iface *ifs, unsigned int n,
 		if (!o->stream)
 			fprintf(stderr, ", first file %06u",
 				fring_first_seq(ifs[i].fr));
+		if (ifs[i].off.names[0])
+			fprintf(stderr, ", %s off", ifs[i].off.names);
+		if (ifs[i].off.left[0])
+			fprintf(stderr, ", %s ON: frames may be merged",
+				ifs[i].off.left);
 		fputc(')', stderr);
 	}
 	human_size(ring, sizeof(ring), o->ring_size);
@@ -712,6 +727,11 @@ int main(int argc, char **argv)
 			lwp_filter_free(flt);
 		return 1;
 	}
+	/* Before any device, file or thread: the guard holds none. */
+	if (!o.fake && !o.keep_offloads &&
+	    lwp_offload_guard_start(&guard, err))
+		fprintf(stderr, "%s: %s: offloads left as they are\n", PROG,
+			err);
 	for (i = 0; i < n; i++) {
 		ifs[i].name = o.ifaces[i];
 		ifs[i].idx = i;
@@ -770,6 +790,7 @@ out_teardown:
 	}
 	for (i = 0; i < n; i++)
 		iface_teardown(&ifs[i], &o);
+	lwp_offload_guard_end(&guard);
 	close(notify_fd);
 	lwp_notify_close(&nt);
 	if (flt)

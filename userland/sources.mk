@@ -11,6 +11,6 @@ LWP_SERIES_SRCS = util.c pcapfile.c pcapng.c series.c repair.c \
 		  idxwrite.c crc32c.c framekeys.c catalog.c fileindex.c
 
 LWP_LIB_SRCS = $(LWP_SERIES_SRCS) ring.c pcapstream.c stats.c capture.c \
-	       device.c iflist.c privs.c notify.c fakedev.c fakesrc.c \
+	       device.c iflist.c privs.c notify.c offload.c fakedev.c fakesrc.c \
 	       losscause.c metrics.c publish.c \
 	       cli.c usage.c filter.c merge.c

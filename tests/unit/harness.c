@@ -390,6 +390,7 @@ int main(int argc, char **argv)
 		{ extract_tests, &extract_tests_n },
 		{ metrics_tests, &metrics_tests_n },
 		{ slowdisk_tests, &slowdisk_tests_n },
+		{ offload_tests, &offload_tests_n },
 	};
 	const char *tag = getenv("TG3CAP_TEST_TAG");
 	unsigned int g, i, pass = 0, fail = 0;

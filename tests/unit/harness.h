@@ -61,6 +61,8 @@ extern const struct test metrics_tests[];
 extern const unsigned int metrics_tests_n;
 extern const struct test slowdisk_tests[];
 extern const unsigned int slowdisk_tests_n;
+extern const struct test offload_tests[];
+extern const unsigned int offload_tests_n;
 
 /*
  * The index keys (pktindex.h) of an address ("10.0.0.1", "2001:db8::1"),
