@@ -137,10 +137,11 @@ static int64_t seq_of(const struct rec *r)
 		type = d[16] << 8 | d[17];
 	}
 	off += 2;
-	if (type == 0x0800)
-		off += 20 + 8;
-	else if (type == 0x86dd)
-		off += 40 + 8;
+	/* UDP, or frame.h's TCP stream (genpcap -T) */
+	if (type == 0x0800 && r->caplen > off + 9)
+		off += 20 + (d[off + 9] == 6 ? 20 : 8);
+	else if (type == 0x86dd && r->caplen > off + 6)
+		off += 40 + (d[off + 6] == 6 ? 20 : 8);
 	else if (type != 0x88b5)	/* frame.h's non-IP frames */
 		return -1;
 	if (r->caplen < off + 8)

@@ -5,7 +5,9 @@
 # Round 1: replay TG3CAP_PCAP unchanged (default: genpcap makes
 #          OUTDIR/sent-TAP.pcap of TG3CAP_COUNT frames: mixed sizes, 10 %
 #          VLAN-tagged, 30 % IPv6, addressed to the tap's guest MAC,
-#          sequence numbers apart per tap) into every tap at TG3CAP_RATE pps.
+#          sequence numbers apart per tap; TG3CAP_TCP=1: one TCP stream
+#          of 1514-byte frames, genpcap -T) into every tap at TG3CAP_RATE
+#          pps.
 # Round 2: tap counter deltas.  Output: OUTDIR/host.env.
 set -euo pipefail
 # shellcheck source=../vm/host-lib.sh
@@ -18,7 +20,11 @@ case $ROUND in
 	for t in $TAP; do
 		mac=$(cut -d' ' -f$((i + 1)) <<<"$GUEST_MAC")
 		f=$OUTDIR/sent-$t.pcap
-		if [ -n "${TG3CAP_PCAP:-}" ]; then
+		if [ "${TG3CAP_TCP:-0}" = 1 ]; then
+			# one TCP stream of full frames, which GRO merges
+			"$GENPCAP" -o "$f" -n "${TG3CAP_COUNT:?}" -T -s 1514 \
+				-d "$mac" --seq $((i * 1000000))
+		elif [ -n "${TG3CAP_PCAP:-}" ]; then
 			# the user's frames as they are: the reader makes the
 			# guest NIC promiscuous, so frames to foreign, multicast
 			# and broadcast addresses come back too

@@ -20,6 +20,11 @@
  * Frame i is VLAN-tagged if (i+1)*vlan_pct/100 != i*vlan_pct/100 (evenly
  * spread) and IPv6 if (i * 37) % 100 < ipv6_pct: exact shares in every 100
  * frames.
+ * With tcp (genpcap -T: untagged IPv4, one flow), the frames are one TCP
+ * stream instead: sport 10000, dport 9000, ACK only, sequence numbers
+ * in order from FRAME_TCP_ISN, the same acknowledgement and window, so
+ * that GRO merges them as it merges a download; the payload as above,
+ * its sequence number at frame offset 54.
  */
 #ifndef TG3CAP_FRAME_H
 #define TG3CAP_FRAME_H
@@ -35,12 +40,14 @@
 #define FRAME_DPORT 9000
 #define FRAME_SPORT_BASE 10000
 #define FRAME_NONIP 0x88b5
+#define FRAME_TCP_ISN 0x10000000u
+#define FRAME_TCP_ACK 0x20000000u
 
 struct frame_cfg {
 	uint8_t dst[6], src[6];
 	struct in_addr src4, dst4;
 	struct in6_addr src6, dst6;
-	unsigned int vlan_pct, vid, ipv6_pct, nonip_pct, flows;
+	unsigned int vlan_pct, vid, ipv6_pct, nonip_pct, flows, tcp;
 	uint32_t first_seq;
 	size_t sizes[64];
 	unsigned int nsizes;
@@ -155,6 +162,9 @@ static inline int frame_cfg_opt(int opt, const char *arg, struct frame_cfg *c)
 	case 1:
 		c->first_seq = (uint32_t)strtoul(arg, NULL, 0);
 		return 1;
+	case 'T':
+		c->tcp = 1;
+		return 1;
 	}
 	return 0;
 }
@@ -192,15 +202,40 @@ static inline void put32(uint8_t *p, uint32_t v)
 }
 
 /* Builds frame number i into buf (FRAME_MAX bytes); returns its length. */
+/* A TCP frame's payload bytes: its length less 54 bytes of headers. */
+static inline uint32_t frame_tcp_payload(const struct frame_cfg *c,
+					 unsigned int k)
+{
+	size_t len = c->sizes[k];
+
+	return len > 14 + 20 + 20 + 10 ? (uint32_t)(len - 54) : 10;
+}
+
+/* The TCP sequence number of frame @i: the payload of the frames before. */
+static inline uint32_t frame_tcp_seq(const struct frame_cfg *c, uint64_t i)
+{
+	uint32_t cycle = 0, seq = FRAME_TCP_ISN;
+	unsigned int k;
+
+	for (k = 0; k < c->nsizes; k++)
+		cycle += frame_tcp_payload(c, k);
+	seq += (uint32_t)(i / c->nsizes) * cycle;
+	for (k = 0; k < i % c->nsizes; k++)
+		seq += frame_tcp_payload(c, k);
+	return seq;
+}
+
 static inline size_t frame_build(const struct frame_cfg *c, uint64_t i,
 				 uint8_t *buf)
 {
 	uint32_t seq = c->first_seq + (uint32_t)i;
-	int vlan = (i + 1) * c->vlan_pct / 100 != i * c->vlan_pct / 100;
-	int nonip = (i * 53) % 100 < c->nonip_pct;
-	int v6 = !nonip && (i * 37) % 100 < c->ipv6_pct;
-	size_t l2 = vlan ? 18 : 14, l3 = v6 ? 40 : 20;
-	size_t min = l2 + l3 + 8 + 10, len = c->sizes[i % c->nsizes];
+	int tcp = c->tcp;
+	int vlan = !tcp && (i + 1) * c->vlan_pct / 100 != i * c->vlan_pct / 100;
+	int nonip = !tcp && (i * 53) % 100 < c->nonip_pct;
+	int v6 = !tcp && !nonip && (i * 37) % 100 < c->ipv6_pct;
+	size_t l2 = vlan ? 18 : 14, l3 = v6 ? 40 : 20, l4 = tcp ? 20 : 8;
+	size_t min = l2 + l3 + l4 + 10, len = c->sizes[i % c->nsizes];
+	unsigned int proto = tcp ? 6 : 17;
 	size_t ulen, k;
 	uint8_t *ip, *udp, *pl;
 	uint32_t sum;
@@ -229,23 +264,33 @@ static inline size_t frame_build(const struct frame_cfg *c, uint64_t i,
 	put16(buf + l2 - 2, v6 ? 0x86dd : 0x0800);
 	ip = buf + l2;
 	udp = ip + l3;
-	pl = udp + 8;
+	pl = udp + l4;
 	ulen = len - l2 - l3;
 
 	put32(pl, seq);
 	put32(pl + 4, FRAME_MAGIC);
 	put16(pl + 8, (unsigned int)len);
-	for (k = 10; k < ulen - 8; k++)
+	for (k = 10; k < ulen - l4; k++)
 		pl[k] = (uint8_t)(seq + k);
 
-	put16(udp, FRAME_SPORT_BASE + seq % (c->flows ? c->flows : 1));
-	put16(udp + 2, FRAME_DPORT);
-	put16(udp + 4, (unsigned int)ulen);
+	if (tcp) {
+		put16(udp, FRAME_SPORT_BASE);
+		put16(udp + 2, FRAME_DPORT);
+		put32(udp + 4, frame_tcp_seq(c, i));
+		put32(udp + 8, FRAME_TCP_ACK);
+		udp[12] = 5 << 4;	/* no options */
+		udp[13] = 0x10;		/* ACK */
+		put16(udp + 14, 65535);
+	} else {
+		put16(udp, FRAME_SPORT_BASE + seq % (c->flows ? c->flows : 1));
+		put16(udp + 2, FRAME_DPORT);
+		put16(udp + 4, (unsigned int)ulen);
+	}
 
 	if (v6) {
 		ip[0] = 0x60;
 		put16(ip + 4, (unsigned int)ulen);
-		ip[6] = 17;
+		ip[6] = (uint8_t)proto;
 		ip[7] = 64;
 		memcpy(ip + 8, &c->src6, 16);
 		memcpy(ip + 24, &c->dst6, 16);
@@ -256,16 +301,19 @@ static inline size_t frame_build(const struct frame_cfg *c, uint64_t i,
 		put16(ip + 4, (unsigned int)(seq & 0xffff));
 		put16(ip + 6, 0x4000);
 		ip[8] = 64;
-		ip[9] = 17;
+		ip[9] = (uint8_t)proto;
 		memcpy(ip + 12, &c->src4, 4);
 		memcpy(ip + 16, &c->dst4, 4);
 		put16(ip + 10, csum_fold(csum_add(0, ip, 20)));
 		sum = csum_add(0, ip + 12, 8);
 	}
-	sum += 17 + (uint32_t)ulen;
+	sum += proto + (uint32_t)ulen;
 	sum = csum_add(sum, udp, ulen);
 	sum = csum_fold(sum);
-	put16(udp + 6, sum ? sum : 0xffff);
+	if (tcp)
+		put16(udp + 16, sum);
+	else
+		put16(udp + 6, sum ? sum : 0xffff);
 	return len;
 }
 

@@ -24,6 +24,7 @@ static void usage(void)
 		"  -N PCT      make PCT %% of the frames non-IP (EtherType 0x88b5)\n"
 		"  -f FLOWS    UDP source ports 10000 + seq %% FLOWS\n"
 		"  -r PPS      timestamp spacing (default 1000 pps)\n"
+		"  -T          one TCP stream that GRO merges (frame.h; untagged IPv4)\n"
 		"  --seq START first sequence number (default 0)\n");
 	exit(1);
 }
@@ -59,7 +60,7 @@ int main(int argc, char **argv)
 	int opt;
 
 	frame_cfg_init(&cfg);
-	while ((opt = getopt_long(argc, argv, "o:n:s:d:S:V:6:N:f:r:h", lopts,
+	while ((opt = getopt_long(argc, argv, "o:n:s:d:S:V:6:N:f:r:Th", lopts,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 'o':

@@ -71,6 +71,8 @@ cat /tmp/reader.err
 	echo "reader_rc=$rc"
 } > /out/guest.env
 cp /tmp/reader.err /out/reader.err
+# the offloads the reader turned off while it captured are on again now
+ethtool -k "${IFS_LIST%% *}" > /out/offload-after.txt 2>&1
 cp /tmp/stats.json /out/stats.json 2>/dev/null
 mkdir -p /out/cap
 cp /tmp/cap/* /out/cap/ || tg3cap_fail "cannot copy the files to /out"
