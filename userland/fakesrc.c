@@ -51,6 +51,7 @@ static void *producer(void *arg)
 	struct fakesrc *s = arg;
 	unsigned int nq = s->cfg.queues, q;
 	uint64_t seq = 0, t0 = lwp_now_ns();
+	uint32_t ms;
 	struct timespec ts;
 
 	while (seq < s->cfg.pkts &&
@@ -84,8 +85,8 @@ static void *producer(void *arg)
 		}
 	}
 	/* quiet, in steps short enough for a stop to end it soon */
-	for (seq = 0; seq < s->cfg.idle_ms &&
-	     !__atomic_load_n(&s->stop, __ATOMIC_RELAXED); seq += 10) {
+	for (ms = 0; ms < s->cfg.idle_ms &&
+	     !__atomic_load_n(&s->stop, __ATOMIC_RELAXED); ms += 10) {
 		ts.tv_sec = 0;
 		ts.tv_nsec = 10000000;
 		nanosleep(&ts, NULL);
