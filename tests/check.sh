@@ -65,6 +65,12 @@ else
 fi
 
 P=0 F=0 T0=$(date +%s)
+# build_stage NAME: a build step, not a test (it can only fail)
+build_stage()
+{
+	case $1 in dbg-kernel|dbg-prep|rootfs) return 0 ;; esac
+	return 1
+}
 declare -a lines times
 declare -A bgpid
 mkdir -p "$top/build"
@@ -82,7 +88,7 @@ count()
 		# a build stage (the debug kernel, the appliance's root) is
 		# no test: it can only fail
 		p=$((rc == 0)) f=$((rc != 0))
-		case $name in dbg-kernel|dbg-prep|rootfs) p=0 ;; esac
+		! build_stage "$name" || p=0
 	elif [ "$rc" != 0 ] && [ "${f:-0}" = 0 ]; then
 		f=1
 	fi
@@ -111,10 +117,11 @@ for s in "${suites[@]}"; do
 		rc=0; wait "${bgpid[$name]}" || rc=$?
 		t=$(cat "$top/build/check-$name.time")
 		# a build stage's last lines; a test suite's whole log
-		case $name in
-		dbg-kernel|rootfs) tail -n 5 "$top/build/check-$name.log" ;;
-		*) cat "$top/build/check-$name.log" ;;
-		esac | sed 's/^/  | /'
+		if build_stage "$name"; then
+			tail -n 5 "$top/build/check-$name.log"
+		else
+			cat "$top/build/check-$name.log"
+		fi | sed 's/^/  | /'
 		count "$name" "$top/build/check-$name.log" "$rc" "$t"
 		continue ;;
 	esac

@@ -43,6 +43,14 @@ static int eth_ioctl(int sk, const char *ifname, void *data)
 	return ioctl(sk, SIOCETHTOOL, &ifr) ? -errno : 0;
 }
 
+/* A socket for SIOCETHTOOL: AF_INET as ethtool uses, else AF_UNIX. */
+static int eth_socket(void)
+{
+	int sk = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	return sk >= 0 ? sk : socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+}
+
 /* The bit of each of @names (-1 if the kernel has no such feature). */
 static int feature_bits(int sk, const char *ifname, const char *const *names,
 			int *bits, unsigned int n)
@@ -117,12 +125,18 @@ static int set_features(int sk, const char *ifname, const uint32_t *mask,
 	return eth_ioctl(sk, ifname, &s);
 }
 
+/* Feature @bit's mask in its word, b[bit / 32]; @bit >= 0. */
+static uint32_t fmask(int bit)
+{
+	return 1U << bit % 32;
+}
+
 /* Feature @bit (-1: the kernel has none such) is on. */
 static bool feature_on(const struct ethtool_get_features_block *b,
 		       unsigned int words, int bit)
 {
 	return bit >= 0 && (unsigned int)bit / 32 < words &&
-	       b[bit / 32].active & 1U << bit % 32;
+	       b[bit / 32].active & fmask(bit);
 }
 
 static void add_name(char *list, size_t len, const char *name)
@@ -160,9 +174,7 @@ int lwp_offload_off(struct lwp_offload *o, const char *ifname, bool portable,
 
 	memset(o, 0, sizeof(*o));
 	snprintf(o->ifname, sizeof(o->ifname), "%s", ifname);
-	sk = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (sk < 0)
-		sk = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	sk = eth_socket();
 	if (sk < 0)
 		return lwp_err(err, -errno, "%s: socket: %s", ifname,
 			       strerror(errno));
@@ -177,8 +189,8 @@ int lwp_offload_off(struct lwp_offload *o, const char *ifname, bool portable,
 	for (k = 0; k < n; k++) {
 		if (!feature_on(b, o->words, bits[k]))
 			continue;
-		if (b[bits[k] / 32].available & 1U << bits[k] % 32)
-			clear[bits[k] / 32] |= 1U << bits[k] % 32;
+		if (b[bits[k] / 32].available & fmask(bits[k]))
+			clear[bits[k] / 32] |= fmask(bits[k]);
 		else
 			add_name(o->left, sizeof(o->left), names[k]);
 		any = true;
@@ -193,20 +205,13 @@ int lwp_offload_off(struct lwp_offload *o, const char *ifname, bool portable,
 				add_name(o->left, sizeof(o->left), names[k]);
 	}
 	for (k = 0; k < n; k++) {
-		unsigned int w;
-		uint32_t m;
-
-		if (bits[k] < 0)
+		if (bits[k] < 0 || !(clear[bits[k] / 32] & fmask(bits[k])))
 			continue;
-		w = bits[k] / 32;
-		m = 1U << bits[k] % 32;
-		if (!(clear[w] & m))
-			continue;
-		if (b[w].active & m) {
+		if (feature_on(b, o->words, bits[k])) {
 			/* the driver keeps it on (a dependent feature) */
 			add_name(o->left, sizeof(o->left), names[k]);
 		} else {
-			o->off[w] |= m;
+			o->off[bits[k] / 32] |= fmask(bits[k]);
 			add_name(o->names, sizeof(o->names), names[k]);
 		}
 	}
@@ -224,9 +229,7 @@ int lwp_offload_restore(const struct lwp_offload *o, char *err)
 {
 	int sk, ret;
 
-	sk = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (sk < 0)
-		sk = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	sk = eth_socket();
 	if (sk < 0)
 		return lwp_err(err, -errno, "socket: %s", strerror(errno));
 	ret = set_features(sk, o->ifname, o->off, o->words, true);

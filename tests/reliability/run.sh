@@ -248,7 +248,7 @@ case_setup()
 		test=lifecycle drate=1000 cargs+=("cycles=$CYCLES") ;;
 	lifecycle-virtio) test=lifecycle nic=virtio:4 nics=1 drate=1000
 		cargs+=("cycles=$CYCLES" flows=64 queues=4) ;;
-	contend) test=contend nics=2 ;;
+	contend) test=contend ;;
 	kunit) test=kunit ;;
 	*) echo "unknown case $1" >&2; exit 2 ;;
 	esac

@@ -201,7 +201,6 @@ static inline void put32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
-/* Builds frame number i into buf (FRAME_MAX bytes); returns its length. */
 /* A TCP frame's payload bytes: its length less 54 bytes of headers. */
 static inline uint32_t frame_tcp_payload(const struct frame_cfg *c,
 					 unsigned int k)
@@ -225,6 +224,7 @@ static inline uint32_t frame_tcp_seq(const struct frame_cfg *c, uint64_t i)
 	return seq;
 }
 
+/* Builds frame number i into buf (FRAME_MAX bytes); returns its length. */
 static inline size_t frame_build(const struct frame_cfg *c, uint64_t i,
 				 uint8_t *buf)
 {
