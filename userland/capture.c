@@ -12,6 +12,16 @@
 
 #include "capture.h"
 
+static uint64_t ring_drops(const struct lwp_cap *c)
+{
+	uint64_t n = 0;
+	unsigned int i;
+
+	for (i = 0; i < c->nr_queues; i++)
+		n += lwp_queue_drops(&c->q[i]);
+	return n;
+}
+
 /**
  * lwp_cap_init() - attach to every queue of a mapped ring
  *
@@ -45,6 +55,7 @@ int lwp_cap_init(struct lwp_cap *c, const char *ifname, int fd, void *map,
 			goto err_fini;
 		c->nr_queues++;
 	}
+	c->drops0 = ring_drops(c);
 	return 0;
 
 err_fini:
@@ -100,16 +111,6 @@ void lwp_cap_kick(void *arg)
 void lwp_cap_hurry(struct lwp_cap *c)
 {
 	__atomic_store_n(&c->hurry, 1, __ATOMIC_RELAXED);
-}
-
-static uint64_t ring_drops(const struct lwp_cap *c)
-{
-	uint64_t n = 0;
-	unsigned int i;
-
-	for (i = 0; i < c->nr_queues; i++)
-		n += lwp_queue_drops(&c->q[i]);
-	return n;
 }
 
 /* One pass over all queues: 1 if data moved, 0 if none, <0, LWP_STOP. */
@@ -218,7 +219,7 @@ int lwp_cap_run(struct lwp_cap *c)
 	int ret = 0, gone = 0, closed = 0, r;
 
 	c->end = "stopped";
-	lwp_loss_start(&c->loss, ring_drops(c));
+	lwp_loss_start(&c->loss, c->drops0, ring_drops(c));
 	while (!c->stop && !gone) {
 		ret = timed_drain(c);
 		if (ret < 0 || ret == LWP_STOP)

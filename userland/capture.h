@@ -54,6 +54,7 @@ struct lwp_src_ops {
  * @wakeups:  times poll() returned with records or at @buffer_ms
  * @pass_max_ns: the longest drain pass while capturing
  * @slow_passes: drain passes longer than LWP_SLOW_PASS_NS
+ * @drops0:   the ring's drops when attached, before the capture started
  * @loss:     the ring's drops by cause (losscause.h), kept by the thread
  */
 struct lwp_cap {
@@ -80,6 +81,7 @@ struct lwp_cap {
 	uint64_t wakeups;
 	uint64_t pass_max_ns;
 	uint64_t slow_passes;
+	uint64_t drops0;
 	struct lwp_loss loss;
 };
 

@@ -55,15 +55,23 @@ static int sched_read(int fd, uint64_t *run, uint64_t *delay)
 
 /**
  * lwp_loss_start() - begin attributing, on the drain thread itself
- * @l:     state, zeroed here
- * @drops: the ring's drops so far (not charged: they are not ours)
+ * @l:      state, zeroed here
+ * @before: the ring's drops before the capture started (an earlier
+ *          reader's: not charged)
+ * @drops:  the ring's drops now
  *
- * /proc/thread-self names the calling thread when it is opened, so the
- * descriptor keeps reading the drain thread's statistics.
+ * Drops between the two were the reader's: the source ran before the
+ * thread did, which a starved CPU can make late.  No clock of the
+ * thread covers that time, so they are charged to "unknown", and the
+ * causes still add up to the drops.  /proc/thread-self names the
+ * calling thread when it is opened, so the descriptor keeps reading
+ * the drain thread's statistics.
  */
-void lwp_loss_start(struct lwp_loss *l, uint64_t drops)
+void lwp_loss_start(struct lwp_loss *l, uint64_t before, uint64_t drops)
 {
 	memset(l, 0, sizeof(*l));
+	if (drops > before)
+		l->lost[LWP_CAUSE_UNKNOWN] = drops - before;
 	l->fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
 	l->drops = drops;
 	l->t = lwp_now_ns();

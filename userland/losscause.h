@@ -59,7 +59,7 @@ struct lwp_loss {
 	uint64_t lost[LWP_CAUSE_NR];
 };
 
-void lwp_loss_start(struct lwp_loss *l, uint64_t drops);
+void lwp_loss_start(struct lwp_loss *l, uint64_t before, uint64_t drops);
 void lwp_loss_stop(struct lwp_loss *l);
 void lwp_loss_sleep(struct lwp_loss *l, uint64_t ns);
 void lwp_loss_pass(struct lwp_loss *l, uint64_t drops);
