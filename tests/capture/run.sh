@@ -308,6 +308,9 @@ case_setup()
 	case $1 in
 	ptype*|ingress*|netfilter|*-ingress|*-ptype) stock=1 ;;
 	esac
+	# the patched e1000's mode, set by the guest (tg3cap_e1000_mode)
+	[[ $nic != e1000 || $stock == 1 ]] ||
+		cargs+=("e1000_lwpcap=${e1000p#lwpcap=}")
 }
 
 # check_case OUT CASE: the host's checks of one case's files
@@ -405,12 +408,17 @@ check_case()
 	esac
 }
 
-# One boot per VM: the cases that need the same VM (NICs, drivers and
-# their parameters) run one after the other in it (run-vm.sh --plan),
-# in the order given; boot (and on the debug kernel kmemleak's first
-# scan and the leak check at the end) is paid once per VM, not per case.
+# One boot per VM: the cases that need the same VM (NICs, Debian's or
+# the patched drivers, virtio_net's parameters, IPv6) run one after the
+# other in it (run-vm.sh --plan), in the order given; boot (and on the
+# debug kernel kmemleak's first scan and the leak check at the end) is
+# paid once per VM, not per case.  Two things a case needs do not make
+# a boot of their own: e1000's lwpcap= (the guest reloads the driver
+# when a case wants another value: tg3cap_e1000_mode), and the taps'
+# MTU (the largest its cases want: a smaller frame passes a jumbo tap).
 # shellcheck source=../vm/plan-lib.sh
 . "$VM/plan-lib.sh"
+declare -A BMTU=() BE1000P=()
 for c in "${CASES[@]}"; do
 	case_setup "$c"
 	if [[ $stock == 1 && $DBG == 1 ]]; then
@@ -420,19 +428,12 @@ for c in "${CASES[@]}"; do
 		continue
 	fi
 	g=${nic/:/}
-	[[ $stock == 1 ]] && g+=-stock || g+=-$e1000p-$virtiop
+	[[ $stock == 1 ]] && g+=-stock || g+=-$virtiop
 	g=${g//lwpcap=/l}
 	[[ $ipv6 == 0 ]] || g+=-ipv6
-	# the tap's MTU matters only to a case the host sends frames to:
-	# one without (errnos, privs) joins a boot that differs only in it
-	if [[ $test == errnos || $test == privs ]]; then
-		for b in "${BOOTS[@]}"; do
-			[[ ${b%-mtu*} == "$g" ]] && { g=$b; break; }
-		done
-	elif [[ -n $mtu ]]; then
-		g+=-mtu$mtu
-	fi
 	plan_join "$g" "$c"
+	[[ -n ${BE1000P[$g]:-} ]] || BE1000P[$g]=$e1000p
+	(( ${mtu:-0} <= ${BMTU[$g]:-0} )) || BMTU[$g]=$mtu
 done
 
 # a case's time, boot included (the debug kernel's more)
@@ -452,13 +453,12 @@ for g in "${BOOTS[@]}"; do
 		case_setup "$c"
 		[[ -z $kopt ]] || a+=(--append "$kopt")
 	done
-	# (from the boot's name: a case without traffic has none)
-	[[ $g != *-mtu* ]] || a+=(--mtu "${g##*-mtu}")
+	[[ -z ${BMTU[$g]:-} ]] || a+=(--mtu "${BMTU[$g]}")
 	[[ $ipv6 == 0 ]] || a+=(--arg ipv6=1)
 	if [[ $stock == 1 ]]; then
 		initrd_stock "$g"
 	else
-		initrd "$g" "$e1000p" "$virtiop"
+		initrd "$g" "${BE1000P[$g]}" "$virtiop"
 	fi
 	vmrc=0
 	"$VM/run-vm.sh" "${KARGS[@]}" --test "$P-$g" --plan "$gout/plan" \

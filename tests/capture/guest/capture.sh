@@ -17,6 +17,7 @@
 # from skbuff_head_cache fail with PCT % while the host's frames
 # arrive; the boot must mark the cache, slub_debug=A,skbuff_head_cache).
 . /lib/tg3cap/lib.sh
+tg3cap_e1000_mode
 
 IF=${TG3CAP_IF:-eth0}
 [ -e /dev/lwpcap ] || tg3cap_fail "no /dev/lwpcap"

@@ -2,6 +2,7 @@
 # Every bad ioctl/mmap argument gets its documented errno; then the ring
 # memory limits: the module-wide cap and a memory cgroup (see ringtest.c).
 . /lib/tg3cap/lib.sh
+tg3cap_e1000_mode
 IF=${TG3CAP_IF:-eth0}
 ip link set "$IF" up
 ringtest errnos -i "$IF" || tg3cap_fail "ringtest errnos"
