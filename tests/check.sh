@@ -10,17 +10,20 @@
 # within BUDGET seconds (below, the one place it is set; issue 24), or
 # it fails, naming the slowest suites.  Two build steps run in the
 # background: the appliance's root file system (mmdebstrap: mostly the
-# package downloads) from the start, beside the host-only suites; and
-# the debug kernel, from its own copy of the patched tree (dbg-prep, so
-# that hygiene's re-patching of the shared tree cannot touch it), at the
-# lowest priority (nice 19), beside the host-only suites and then the
+# package downloads) from the start, beside the unit tests; and the
+# debug kernel, from its own copy of the patched tree (dbg-prep, so that
+# hygiene's re-patching of the shared tree cannot touch it), at the
+# lowest priority (nice 19), beside the unit tests and then the
 # Debian-kernel VM suites, whose QEMU and traffic (nice 0) it yields to:
 # on a machine of this kind its build (about 450 s of two cores) was
 # the wait between the two halves of the run (issue 24, 2026-12-06).
-# Then the fuzz targets and the second kernel's hygiene, at nice 19
-# too, beside the debug-kernel VM suites, whose one QEMU leaves a core
-# mostly idle (two such VMs at once starved each other: the NIC of
-# capture-dbg/jumbo dropped 6 % of its frames, 2026-12-06).
+# Then the fuzz targets and both kernels' hygiene, at nice 19 too,
+# beside the debug-kernel VM suites, whose one QEMU leaves a core mostly
+# idle (two such VMs at once starved each other: the NIC of
+# capture-dbg/jumbo dropped 6 % of its frames, 2026-12-06).  Hygiene
+# ran first until 2026-12-07: its builds took the cores the debug
+# kernel's build needed, which then ended after the VM suites it was
+# meant to hide behind.
 set -uo pipefail
 
 # seconds: the line the gate must never cross, with room below CI's 90
@@ -45,7 +48,6 @@ else
 	suites=("@rootfs:tests/appliance/mkrootfs.sh"
 		"dbg-prep:tests/vm/debug-kernel.sh --prepare"
 		"@dbg-kernel:nice -n 19 tests/vm/debug-kernel.sh"
-		"hygiene:driver/hygiene.sh"
 		"unit:make -C userland check"
 		"=rootfs"
 		"rig:env BUILD_DIR=$top/build/vm tests/vm/rig-selftest.sh"
@@ -57,10 +59,12 @@ else
 		"appliance:tests/appliance/run.sh"
 		"=dbg-kernel"
 		"@fuzz:nice -n 19 tests/fuzz/run.sh --seconds 20 --jobs 2"
+		"@hygiene:nice -n 19 driver/hygiene.sh"
 		"@hygiene-6.12:nice -n 19 env LWP_KSERIES=6.12 driver/hygiene.sh --final"
 		"reliability:env REL_BUILD=1 tests/reliability/run.sh"
 		"capture-dbg:tests/capture/run.sh --debug-kernel"
 		"=fuzz"
+		"=hygiene"
 		"=hygiene-6.12")
 fi
 
