@@ -1109,6 +1109,11 @@ int main(int argc, char **argv)
 			break;
 		case 'r':
 			o.ready = optarg;
+			/* A stale one would say ready before we are. */
+			if (unlink(o.ready) && errno != ENOENT) {
+				perror(o.ready);
+				return 2;
+			}
 			break;
 		case 'h':
 			o.hold = true;

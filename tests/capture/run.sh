@@ -40,7 +40,9 @@
 #   xdp-virtio  virtio-net with an XDP program that drops every frame
 #               (xdpdrop): the hook runs after XDP, so nothing is
 #               captured, and every frame is a ring drop the reader sees
-#               (lwpcap_missed()), none vanishes silently
+#               (lwpcap_missed()), none vanishes silently; on virtio65's
+#               NIC cut to one queue pair, to which XDP adds its own:
+#               each queue's XDP drops are its own ring's
 #   errnos      every bad ioctl/mmap argument gets its documented errno;
 #               a BIND or SETUP whose result cannot be written back
 #               (read-only page) binds or sets up nothing
@@ -268,8 +270,12 @@ case_setup()
 		cargs+=(promisc=1)
 		[[ $1 == jumbo ]] || cargs+=(fcs=1) ;;
 	xdp-virtio)
-		nic=virtio
-		cargs=(count=2000 rate=2000 vlan=0 xdp=1) ;;
+		# virtio65's NIC (one boot): one queue pair, and the pairs
+		# XDP adds for XDP_TX take frames too; each queue's XDP drops
+		# are its ring's drops (perqueue)
+		nic=virtio:65
+		cargs=(count=2000 rate=2000 vlan=0 xdp=1 queues=1 perqueue=1
+		       seg=16384 nsegs=16) ;;
 	errnos) test=errnos cargs=() ;;
 	privs) test=privs cargs=() ;;
 	netns)
