@@ -79,7 +79,14 @@
 #define LWPCAP_CTL_CTR		8
 #define LWPCAP_CTL_CONS		128
 
-DEFINE_STATIC_KEY_FALSE(lwpcap_key);
+/* Switched off a second after the last ring, not at every DEACTIVATE:
+ * each switch patches the text of every hook and synchronises every CPU,
+ * which a reader looping ACTIVATE/DEACTIVATE could otherwise make at
+ * will.  Hooks that still run in that second find no ring.  (One
+ * argument, so that checkpatch sees the definition before the export.)
+ */
+#define DEFINE_LWPCAP_KEY(name)	DEFINE_STATIC_KEY_DEFERRED_FALSE(name, HZ)
+DEFINE_LWPCAP_KEY(lwpcap_key);
 EXPORT_SYMBOL_GPL(lwpcap_key);
 
 static DEFINE_MUTEX(lwpcap_list_lock);
@@ -226,7 +233,7 @@ static void lwpcap_deactivate(struct lwpcap_dev *ld)
 		lwpcap_hooks_unregister(ld);
 	synchronize_net();
 	if (!lwpcap_portable(ld))
-		static_branch_dec(&lwpcap_key);
+		static_branch_slow_dec_deferred(&lwpcap_key);
 	lwpcap_publish_all(ring);
 	wake_up_interruptible_poll(&ld->wq, EPOLLIN | EPOLLRDNORM);
 	lwpcap_ring_put(ring);
@@ -1266,7 +1273,7 @@ static int lwpcap_activate(struct file *file, void __user *arg)
 			goto out_unlock;
 		}
 	} else {
-		static_branch_inc(&lwpcap_key);
+		static_branch_deferred_inc(&lwpcap_key);
 	}
 	kref_get(&lf->ring->kref);
 	err = 0;
@@ -1393,7 +1400,7 @@ void *lwpcap_test_activate(struct lwpcap_dev *ld, struct lwpcap_setup *setup,
 	if (mode == LWPCAP_MODE_DEFAULT)
 		mode = ld->mode;
 	ring->divert = mode == LWPCAP_MODE_DIVERT;
-	static_branch_inc(&lwpcap_key);
+	static_branch_deferred_inc(&lwpcap_key);
 	rcu_assign_pointer(ld->active, ring);
 out_unlock:
 	mutex_unlock(&ld->lock);
@@ -1652,6 +1659,8 @@ static void __exit lwpcap_exit(void)
 {
 	misc_deregister(&lwpcap_misc);
 	unregister_netdevice_notifier(&lwpcap_notifier);
+	/* A switch-off still pending would run in freed module memory. */
+	static_key_deferred_flush(&lwpcap_key);
 }
 
 module_init(lwpcap_init);

@@ -46,6 +46,9 @@
 #   errnos      every bad ioctl/mmap argument gets its documented errno;
 #               a BIND or SETUP whose result cannot be written back
 #               (read-only page) binds or sets up nothing
+#   key-churn   a reader looping activate/deactivate patches no kernel
+#               text per turn: the hooks' static key goes off only a
+#               second after the last ring (kprobe on jump_label_update)
 #   privs       tap needs CAP_NET_RAW, divert CAP_NET_ADMIN (capsh --drop)
 #   netns       a file is tied to the namespace it was opened in: one
 #               passed from an unprivileged user+net namespace cannot
@@ -123,9 +126,10 @@ declare -a CASES=("$@")
 if [[ ${#CASES[@]} == 0 && $DBG == 1 ]]; then
 	CASES=("${DBG_CASES[@]}")
 elif [[ ${#CASES[@]} == 0 ]]; then
-	CASES=(divert tap-snaplen overflow virtio4 errnos latency ptype
-	       ptype-virtio4 ingress ingress-divert netfilter snaplen-ptype
-	       overflow-ingress privs-ingress privs-ptype netns-ingress)
+	CASES=(divert tap-snaplen overflow virtio4 errnos key-churn latency
+	       ptype ptype-virtio4 ingress ingress-divert netfilter
+	       snaplen-ptype overflow-ingress privs-ingress privs-ptype
+	       netns-ingress)
 fi
 
 make -s -C "$VM" BUILD_DIR="$BUILD_DIR"
@@ -277,6 +281,7 @@ case_setup()
 		cargs=(count=2000 rate=2000 vlan=0 xdp=1 queues=1 perqueue=1
 		       seg=16384 nsegs=16) ;;
 	errnos) test=errnos cargs=() ;;
+	key-churn) test=keychurn cargs=(churn=5) ;;
 	privs) test=privs cargs=() ;;
 	netns)
 		test=netns e1000p="lwpcap=2"
@@ -405,6 +410,8 @@ check_case()
 		grep -h 'LATENCY\|woken' "$out/console.log" | sed 's/^/  /' ;;
 	errnos)
 		grep -h 'ERRNOS\|MEMCAP\|FAIL' "$out/console.log" | sed 's/^/  /' ;;
+	key-churn)
+		grep -h 'CHURN\|FAIL' "$out/console.log" | sed 's/^/  /' ;;
 	privs*)
 		grep -h 'ACTIVATE\|CapEff\|FAIL' "$out/console.log" | sed 's/^/  /' ;;
 	netns*)

@@ -11,13 +11,14 @@
  * cannot hook) is reported with lwpcap_missed(), so that a reader sees
  * it counted rather than a silent gap.  Everything
  * sits behind lwpcap_enabled(), a static key that is off unless some
- * reader has activated a ring, so a driver built with lwpcap pays one
- * patched-out jump per frame while nobody captures.
+ * reader has activated a ring in the last second, so a driver built
+ * with lwpcap pays one patched-out jump per frame while nobody captures.
  */
 #ifndef _LINUX_LWPCAP_H
 #define _LINUX_LWPCAP_H
 
 #include <linux/jump_label.h>
+#include <linux/jump_label_ratelimit.h>
 #include <linux/types.h>
 #include <uapi/linux/lwpcap.h>
 
@@ -41,11 +42,11 @@ enum lwpcap_verdict {
 	LWPCAP_CONSUMED,
 };
 
-DECLARE_STATIC_KEY_FALSE(lwpcap_key);
+extern struct static_key_false_deferred lwpcap_key;
 
 static __always_inline bool lwpcap_enabled(void)
 {
-	return static_branch_unlikely(&lwpcap_key);
+	return static_branch_unlikely(&lwpcap_key.key);
 }
 
 struct lwpcap_dev *lwpcap_attach(struct net_device *dev,
