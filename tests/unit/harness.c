@@ -558,3 +558,118 @@ uint32_t key_proto(unsigned int proto)
 
 	return lwp_idx_key(LWP_IDX_PROTO, &b, 1);
 }
+
+/* The fake source's frames carry their number at FAKE_SEQ_OFF. */
+uint64_t rec_seq(const uint8_t *rec)
+{
+	uint64_t seq;
+
+	memcpy(&seq, rec + PCAP_REC_HDR_LEN + FAKE_SEQ_OFF, sizeof(seq));
+	return seq;
+}
+
+/* mock_ops: a stand-in output that keeps what it was handed */
+static int mock_write(void *arg, const struct lwp_batch *b, char *err)
+{
+	struct mock_out *m = arg;
+	unsigned int i;
+	uint32_t off;
+
+	(void)err;
+	m->calls++;
+	m->pkts += b->pkts;
+	m->caplen += b->caplen;
+	for (i = 0; i < b->nruns; i++) {
+		for (off = 0; off < b->runs[i].len;) {
+			const struct lwpcap_rec_hdr *h =
+				(const void *)(b->runs[i].p + off);
+
+			if (m->nseq < ARRAY_SIZE(m->seqs))
+				m->seqs[m->nseq++] = rec_seq(b->runs[i].p + off);
+			off += sizeof(*h) + h->caplen;
+		}
+		if (off != b->runs[i].len)
+			return -EPROTO;
+	}
+	return m->fail_with;
+}
+
+static int mock_tick(void *arg, char *err)
+{
+	(void)arg;
+	(void)err;
+	return 0;
+}
+
+static int mock_ms(void *arg)
+{
+	(void)arg;
+	return -1;
+}
+
+static int mock_close(void *arg, struct fring_stats *final, char *err)
+{
+	struct mock_out *m = arg;
+
+	(void)err;
+	if (final) {
+		memset(final, 0, sizeof(*final));
+		final->pkts = m->pkts;
+	}
+	return 0;
+}
+
+static void mock_abort(void *arg)
+{
+	(void)arg;
+}
+
+static void mock_stats(void *arg, struct fring_stats *st)
+{
+	struct mock_out *m = arg;
+
+	memset(st, 0, sizeof(*st));
+	st->pkts = m->pkts;
+}
+
+const struct lwp_out_ops mock_ops = {
+	.write		= mock_write,
+	.tick		= mock_tick,
+	.ms_to_rotation	= mock_ms,
+	.close		= mock_close,
+	.abort		= mock_abort,
+	.get_stats	= mock_stats,
+};
+
+/* idle_ops: a source that wakes lwp_cap_run() only when a test says so */
+static int idle_deactivate(void *src, char *err)
+{
+	(void)src;
+	(void)err;
+	return 0;
+}
+
+static int idle_stats(void *src, struct lwpcap_queue_stats *qs,
+		      unsigned int n, char *err)
+{
+	(void)src;
+	(void)qs;
+	(void)n;
+	(void)err;
+	return -ENOSYS;
+}
+
+static void idle_ack(void *src)
+{
+	struct idle_src *s = src;
+	char buf[64];
+
+	while (read(s->pipe[0], buf, sizeof(buf)) > 0)
+		;
+}
+
+const struct lwp_src_ops idle_ops = {
+	.deactivate	= idle_deactivate,
+	.stats		= idle_stats,
+	.ack		= idle_ack,
+};

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "capture.h"
 #include "fakedev.h"
 #include "ring.h"
 
@@ -71,6 +72,34 @@ extern const unsigned int offload_tests_n;
 uint32_t key_host(const char *addr);
 uint32_t key_be16(unsigned int kind, unsigned int v);
 uint32_t key_proto(unsigned int proto);
+
+/* The number the fake source put in the frame of record @rec. */
+uint64_t rec_seq(const uint8_t *rec);
+
+/*
+ * mock_ops: a stand-in output for lwp_cap_run() and the output stages
+ * that keeps what it was handed (its struct mock_out); a write returns
+ * fail_with.
+ */
+struct mock_out {
+	unsigned int calls;
+	uint64_t pkts;
+	uint64_t caplen;
+	uint64_t seqs[64];
+	unsigned int nseq;
+	int fail_with;
+};
+extern const struct lwp_out_ops mock_ops;
+
+/*
+ * idle_ops: a source for lwp_cap_run() (its struct idle_src) that wakes
+ * it only when a test writes to pipe[1]; no statistics of its own (the
+ * capture reads the ring's mirror), nothing to deactivate.
+ */
+struct idle_src {
+	int pipe[2];
+};
+extern const struct lwp_src_ops idle_ops;
 
 /* Sizes shrink under valgrind, which is ~50x slower. */
 uint64_t scaled(uint64_t n);

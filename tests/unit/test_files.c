@@ -1641,43 +1641,6 @@ static int t_direct_write_error(void)
 	return 0;
 }
 
-/* A source for lwp_cap_run() that only wakes it when the test says so. */
-struct idle_src {
-	int pipe[2];
-};
-
-static int idle_deactivate(void *src, char *err)
-{
-	(void)src;
-	(void)err;
-	return 0;
-}
-
-static int idle_stats(void *src, struct lwpcap_queue_stats *qs,
-		      unsigned int n, char *err)
-{
-	(void)src;
-	(void)qs;
-	(void)n;
-	(void)err;
-	return -ENOSYS;
-}
-
-static void idle_ack(void *src)
-{
-	struct idle_src *s = src;
-	char buf[64];
-
-	while (read(s->pipe[0], buf, sizeof(buf)) > 0)
-		;
-}
-
-static const struct lwp_src_ops idle_ops = {
-	.deactivate	= idle_deactivate,
-	.stats		= idle_stats,
-	.ack		= idle_ack,
-};
-
 /*
  * A write error found by the swapper stops an idle capture: 60 frames
  * (file 0 full at 50, its flush fails with EIO), then nothing more.  The

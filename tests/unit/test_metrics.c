@@ -18,8 +18,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "capture.h"
-#include "fakedev.h"
 #include "harness.h"
 #include "losscause.h"
 #include "metrics.h"
@@ -631,84 +629,6 @@ static int t_reader_cpu(void)
 	return 0;
 }
 
-/* A source whose frames the test itself puts into a fakedev ring. */
-static int still_deactivate(void *src, char *err)
-{
-	(void)src;
-	(void)err;
-	return 0;
-}
-
-static int still_stats(void *src, struct lwpcap_queue_stats *qs,
-		       unsigned int n, char *err)
-{
-	(void)src;
-	(void)qs;
-	(void)n;
-	(void)err;
-	return -ENOSYS;
-}
-
-static void still_ack(void *src)
-{
-	(void)src;
-}
-
-static const struct lwp_src_ops still_ops = {
-	.deactivate	= still_deactivate,
-	.stats		= still_stats,
-	.ack		= still_ack,
-};
-
-static int null_write(void *out, const struct lwp_batch *b, char *err)
-{
-	(void)out;
-	(void)b;
-	(void)err;
-	return 0;
-}
-
-static int null_tick(void *out, char *err)
-{
-	(void)out;
-	(void)err;
-	return 0;
-}
-
-static int null_ms(void *out)
-{
-	(void)out;
-	return -1;
-}
-
-static int null_close(void *out, struct fring_stats *final, char *err)
-{
-	(void)out;
-	(void)err;
-	memset(final, 0, sizeof(*final));
-	return 0;
-}
-
-static void null_abort(void *out)
-{
-	(void)out;
-}
-
-static void null_stats(void *out, struct fring_stats *st)
-{
-	(void)out;
-	memset(st, 0, sizeof(*st));
-}
-
-static const struct lwp_out_ops null_out_ops = {
-	.write		= null_write,
-	.tick		= null_tick,
-	.ms_to_rotation	= null_ms,
-	.close		= null_close,
-	.abort		= null_abort,
-	.get_stats	= null_stats,
-};
-
 /* Fill queue 0 of @d past full: the number of frames it dropped. */
 static unsigned int overfill(struct fakedev *d, unsigned int frames)
 {
@@ -736,17 +656,21 @@ static int t_loss_before_drain(void)
 	char err[LWP_ERRLEN];
 	uint64_t l[LWP_CAUSE_NR];
 	unsigned int before, late;
+	struct mock_out out = { 0 };
+	struct idle_src src;
 	struct lwp_cap c;
 	struct fakedev d;
 
 	CHECK(!fakedev_create(&d, 1, 4096, 4, 100, err));
+	CHECK(!pipe2(src.pipe, O_CLOEXEC | O_NONBLOCK));
 	before = overfill(&d, 400);
-	CHECKF(!lwp_cap_init(&c, "fake0", -1, d.map, d.map_len, &d.setup,
-			     &still_ops, NULL, err), "%s", err);
+	CHECKF(!lwp_cap_init(&c, "fake0", src.pipe[0], d.map, d.map_len,
+			     &d.setup, &idle_ops, &src, err), "%s", err);
 	/* the device dropped these before the drain thread ran */
 	late = overfill(&d, 400);
 	CHECKF(before > 0 && late > 0, "no drops (%u, %u)", before, late);
-	c.out_ops = &null_out_ops;
+	c.out = &out;
+	c.out_ops = &mock_ops;
 	c.stop = 1;
 	CHECKF(!lwp_cap_run(&c), "%s", c.err);
 	lwp_loss_read(&c.loss, l);
@@ -754,6 +678,8 @@ static int t_loss_before_drain(void)
 	       l[LWP_CAUSE_DISK] + l[LWP_CAUSE_CPU] + l[LWP_CAUSE_DRAIN] == 0,
 	       "%u late drops: " CAUSES_FMT, late, CAUSES(l));
 	lwp_cap_fini(&c);
+	close(src.pipe[0]);
+	close(src.pipe[1]);
 	fakedev_destroy(&d);
 	return 0;
 }

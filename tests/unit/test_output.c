@@ -20,15 +20,6 @@
 #include "pcapfile.h"
 #include "util.h"
 
-/* The fake source's frames carry their number at FAKE_SEQ_OFF. */
-static uint64_t rec_seq(const uint8_t *rec)
-{
-	uint64_t seq;
-
-	memcpy(&seq, rec + PCAP_REC_HDR_LEN + FAKE_SEQ_OFF, sizeof(seq));
-	return seq;
-}
-
 /* @nrec fake records of @len bytes, numbered from 0, into @buf. */
 static size_t make_records(uint8_t *buf, unsigned int nrec, uint32_t len)
 {
@@ -44,88 +35,6 @@ static size_t make_records(uint8_t *buf, unsigned int nrec, uint32_t len)
 	}
 	return off;
 }
-
-/* A stand-in output that keeps what it was handed. */
-struct mock_out {
-	unsigned int calls;
-	uint64_t pkts;
-	uint64_t caplen;
-	uint64_t seqs[64];
-	unsigned int nseq;
-	int fail_with;
-};
-
-static int mock_write(void *arg, const struct lwp_batch *b, char *err)
-{
-	struct mock_out *m = arg;
-	unsigned int i;
-	uint32_t off;
-
-	(void)err;
-	m->calls++;
-	m->pkts += b->pkts;
-	m->caplen += b->caplen;
-	for (i = 0; i < b->nruns; i++) {
-		for (off = 0; off < b->runs[i].len;) {
-			const struct lwpcap_rec_hdr *h =
-				(const void *)(b->runs[i].p + off);
-
-			if (m->nseq < ARRAY_SIZE(m->seqs))
-				m->seqs[m->nseq++] = rec_seq(b->runs[i].p + off);
-			off += sizeof(*h) + h->caplen;
-		}
-		if (off != b->runs[i].len)
-			return -EPROTO;
-	}
-	return m->fail_with;
-}
-
-static int mock_tick(void *arg, char *err)
-{
-	(void)arg;
-	(void)err;
-	return 0;
-}
-
-static int mock_ms(void *arg)
-{
-	(void)arg;
-	return -1;
-}
-
-static int mock_close(void *arg, struct fring_stats *final, char *err)
-{
-	struct mock_out *m = arg;
-
-	(void)err;
-	if (final) {
-		memset(final, 0, sizeof(*final));
-		final->pkts = m->pkts;
-	}
-	return 0;
-}
-
-static void mock_abort(void *arg)
-{
-	(void)arg;
-}
-
-static void mock_stats(void *arg, struct fring_stats *st)
-{
-	struct mock_out *m = arg;
-
-	memset(st, 0, sizeof(*st));
-	st->pkts = m->pkts;
-}
-
-static const struct lwp_out_ops mock_ops = {
-	.write		= mock_write,
-	.tick		= mock_tick,
-	.ms_to_rotation	= mock_ms,
-	.close		= mock_close,
-	.abort		= mock_abort,
-	.get_stats	= mock_stats,
-};
 
 /*
  * The stage on its own: accepted records reach the output as runs of
