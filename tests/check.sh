@@ -45,7 +45,7 @@ if [ "$fast" = 1 ]; then
 	suites=("unit:make -C userland check"
 		"drift:driver/mkpatch.sh --all --check")
 else
-	suites=("@rootfs:tests/appliance/mkrootfs.sh"
+	suites=("@rootfs:nice -n 19 tests/appliance/mkrootfs.sh"
 		"dbg-prep:tests/vm/debug-kernel.sh --prepare"
 		"@dbg-kernel:nice -n 19 tests/vm/debug-kernel.sh"
 		"unit:make -C userland check"
@@ -79,10 +79,29 @@ declare -a lines times
 declare -A bgpid
 mkdir -p "$top/build"
 
-# count NAME LOG RC SECONDS: add a finished suite to the summary
+# cpu_mark: busy and total jiffies of all CPUs so far; cpu_busy MARK:
+# the share of the machine kept busy since MARK, for each suite's line:
+# where it is well below 100 %, something could run beside that suite
+# (issue 24)
+cpu_mark()
+{
+	awk '/^cpu / { t = 0; for (i = 2; i <= 9; i++) t += $i;
+		print t - $5 - $6, t }' /proc/stat
+}
+cpu_busy()
+{
+	local b0 t0 b1 t1
+	read -r b0 t0 <<<"$1"
+	read -r b1 t1 <<<"$(cpu_mark)"
+	[ "$t1" -gt "$t0" ] || { echo 0; return; }
+	echo $(( (b1 - b0) * 100 / (t1 - t0) ))
+}
+M0=$(cpu_mark)
+
+# count NAME LOG RC SECONDS CPU: add a finished suite to the summary
 count()
 {
-	local name=$1 log=$2 rc=$3 t=$4 sum p f
+	local name=$1 log=$2 rc=$3 t=$4 cpu=$5 sum p f
 	sum=$(grep -E '^([A-Za-z-]+: )?[0-9]+ passed, [0-9]+ failed' "$log" |
 		tail -n1)
 	p=$(sed -n 's/.*\b\([0-9]\+\) passed.*/\1/p' <<<"$sum")
@@ -97,8 +116,8 @@ count()
 		f=1
 	fi
 	P=$((P + p)) F=$((F + f))
-	lines+=("$(printf '%-11s %4d passed %3d failed  %4ds  (exit %d)' \
-		"$name" "$p" "$f" "$t" "$rc")")
+	lines+=("$(printf '%-12s %4d passed %3d failed  %4ds  cpu %3d%%  (exit %d)' \
+		"$name" "$p" "$f" "$t" "$cpu" "$rc")")
 	times+=("$t $name")
 }
 
@@ -118,6 +137,7 @@ for s in "${suites[@]}"; do
 	=*)
 		name=${name#=}
 		echo "=== waiting for $name"
+		m=$(cpu_mark)
 		rc=0; wait "${bgpid[$name]}" || rc=$?
 		t=$(cat "$top/build/check-$name.time")
 		# a build stage's last lines; a test suite's whole log
@@ -126,20 +146,23 @@ for s in "${suites[@]}"; do
 		else
 			cat "$top/build/check-$name.log"
 		fi | sed 's/^/  | /'
-		count "$name" "$top/build/check-$name.log" "$rc" "$t"
+		# its cpu figure: the machine's while it was waited for
+		count "$name" "$top/build/check-$name.log" "$rc" "$t" \
+			"$(cpu_busy "$m")"
 		continue ;;
 	esac
 	log=$top/build/check-$name.log
 	echo "=== $name: $cmd"
-	t0=$(date +%s)
+	t0=$(date +%s) m=$(cpu_mark)
 	$cmd 2>&1 | tee "$log"
 	rc=${PIPESTATUS[0]}
-	count "$name" "$log" "$rc" $(( $(date +%s) - t0 ))
+	count "$name" "$log" "$rc" $(( $(date +%s) - t0 )) "$(cpu_busy "$m")"
 done
 total=$(( $(date +%s) - T0 ))
 echo "=== summary"
 printf '%s\n' "${lines[@]}"
-printf 'total %d s (%d min %d s)\n' "$total" $((total / 60)) $((total % 60))
+printf 'total %d s (%d min %d s), cpu %d%%\n' "$total" $((total / 60)) \
+	$((total % 60)) "$(cpu_busy "$M0")"
 if [ "$fast" = 0 ] && [ "$total" -gt "$BUDGET" ]; then
 	echo "FAIL: make check took $total s, over its budget of $BUDGET s" \
 		"(tests/check.sh); the slowest suites:"

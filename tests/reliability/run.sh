@@ -46,7 +46,7 @@
 #
 # Usage: run.sh [--soak] [--seed N] [--mod-dir DIR] [--stock-kernel] [CASE...]
 #   --soak      full counts: 1,000 kills, 1,000,000 ioctls, 20 lifecycle
-#               cycles, 200 race rounds (default: 40, 20,000, 3, 50)
+#               cycles, 200 race rounds (default: 40, 20,000, 3, 20)
 #   --seed N    seed for the fuzzer and the hostile reader (default: time)
 #   --mod-dir D take lwpcap.ko from D/lwpcap (e.g. a planted bug, built
 #               by plant.sh for the same kernel)
@@ -100,7 +100,7 @@ else
 	# the full counts (issue 24).  At 40 % they were still about 300 s
 	# of the e1000 boot on a slower machine of this kind (2026-12-06),
 	# with nothing caught since: 20 % now.
-	KILLS=40 IOCTLS=20000 CYCLES=3 RACES=50 TMO=480
+	KILLS=40 IOCTLS=20000 CYCLES=3 RACES=20 TMO=480
 fi
 rerun="$0 --seed $SEED${LWMOD:+ --mod-dir $LWMOD}"
 [[ $STOCK == 0 ]] || rerun+=" --stock-kernel"
