@@ -149,6 +149,9 @@ for s in "${suites[@]}"; do
 		# its cpu figure: the machine's while it was waited for
 		count "$name" "$top/build/check-$name.log" "$rc" "$t" \
 			"$(cpu_busy "$m")"
+		# the suites after it need not ask make about it again
+		[ "$name" != dbg-kernel ] || [ "$rc" != 0 ] ||
+			export TG3CAP_DBG_READY=1
 		continue ;;
 	esac
 	log=$top/build/check-$name.log

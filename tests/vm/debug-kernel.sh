@@ -28,7 +28,10 @@
 #              make check runs it before hygiene, which re-patches the
 #              shared tree, so that the build (in the background) can
 #              start at once instead of after hygiene (issue 24)
-# Env: BUILD_DIR (default <repo>/build), JOBS (default 2).
+# Env: BUILD_DIR (default <repo>/build), JOBS (default 2),
+#   TG3CAP_DBG_READY=1: make check has just built it (its dbg-kernel
+#   stage) and nothing has changed since: print the directory without
+#   asking make again (12-21 s under load, twice; issue 24).
 set -euo pipefail
 
 prepare=0
@@ -43,6 +46,11 @@ B=${BUILD_DIR:-$top/build}
 export BUILD_DIR=$B
 tree=$B/dbg-src
 kdir=$B/dbg
+if [ "${TG3CAP_DBG_READY:-0}" = 1 ] && [ "$prepare" = 0 ] &&
+   [ -f "$kdir/arch/x86/boot/bzImage" ]; then
+	echo "$kdir"
+	exit 0
+fi
 frag=$top/tests/vm/debug.config
 log=$B/dbg-build.log
 
