@@ -580,8 +580,116 @@ static pid_t drain_tid(pid_t pid)
  * SCHED_IDLE while a hog runs there.  The ring fills; the drops are the
  * CPU's, in the metrics and in the report.
  */
+/*
+ * What a thread was doing, sampled: how often it was running or
+ * runnable (R), asleep (S), in uninterruptible sleep (D), and the
+ * system calls it slept in.  For a failure of t_reader_cpu(): time the
+ * drain thread spent blocked is charged to "disk", and this says where.
+ */
+struct thread_states {
+	uint64_t t0, t1, run0, run1, delay0, delay1;
+	unsigned int n, run, sleep, disk;
+	long call[8];
+	unsigned int calls[8];
+};
+
+static void sample_thread(struct thread_states *ts, pid_t pid, pid_t tid)
+{
+	char path[96], buf[512], *p;
+	long nr;
+	int fd, i;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid,
+		 (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = 0;
+	{
+		char sb[96];
+		unsigned long long r, d;
+		int sfd;
+
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/schedstat",
+			 (int)pid, (int)tid);
+		sfd = open(path, O_RDONLY | O_CLOEXEC);
+		if (sfd >= 0) {
+			ssize_t k = read(sfd, sb, sizeof(sb) - 1);
+
+			close(sfd);
+			if (k > 0) {
+				sb[k] = 0;
+				if (sscanf(sb, "%llu %llu", &r, &d) == 2) {
+					if (!ts->t0) {
+						ts->t0 = lwp_now_ns();
+						ts->run0 = r;
+						ts->delay0 = d;
+					}
+					ts->t1 = lwp_now_ns();
+					ts->run1 = r;
+					ts->delay1 = d;
+				}
+			}
+		}
+	}
+	p = strrchr(buf, ')');
+	if (!p || !p[1] || !p[2])
+		return;
+	ts->n++;
+	if (p[2] == 'R') {
+		ts->run++;
+		return;
+	}
+	if (p[2] == 'D')
+		ts->disk++;
+	else
+		ts->sleep++;
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", (int)pid,
+		 (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = 0;
+	nr = strtol(buf, NULL, 10);	/* -1: not in a system call (a fault) */
+	for (i = 0; i < 8; i++) {
+		if (ts->calls[i] && ts->call[i] != nr)
+			continue;
+		ts->call[i] = nr;
+		ts->calls[i]++;
+		return;
+	}
+}
+
+static void print_states(const struct thread_states *ts)
+{
+	int i;
+
+	fprintf(stderr, "drain thread, %u samples: running/runnable %u, "
+		"asleep %u, uninterruptible %u; asleep in:", ts->n, ts->run,
+		ts->sleep, ts->disk);
+	for (i = 0; i < 8 && ts->calls[i]; i++)
+		fprintf(stderr, " syscall %ld x%u", ts->call[i],
+			ts->calls[i]);
+	fprintf(stderr, "\n");
+	fprintf(stderr, "schedstat seen from outside: wall %llu ms, run %llu ms, delay %llu ms\n",
+		(unsigned long long)(ts->t1 - ts->t0) / 1000000,
+		(unsigned long long)(ts->run1 - ts->run0) / 1000000,
+		(unsigned long long)(ts->delay1 - ts->delay0) / 1000000);
+}
+
 static int t_reader_cpu(void)
 {
+	struct thread_states ts = { 0 };
+	uint64_t until;
 	char dir[256], path[300], cmd[1400], log[300];
 	static char text[65536];
 	struct sched_param sp = { 0 };
@@ -611,8 +719,11 @@ static int t_reader_cpu(void)
 	if (tid > 0 && !pin_cpu0(tid) &&
 	    !sched_setscheduler(tid, SCHED_IDLE, &sp))
 		hog = hog_cpu0();
-	if (hog > 0)
-		nap_ms(2000);
+	until = lwp_now_ns() + 2000000000ull;
+	while (hog > 0 && lwp_now_ns() < until) {
+		sample_thread(&ts, pid, tid);
+		nap_ms(2);
+	}
 	hog_end(hog);
 	st = wait_exit(pid, 30000);
 	CHECKF(tid > 0 && hog > 0, "no drain thread to starve (tid %d)",
@@ -620,7 +731,10 @@ static int t_reader_cpu(void)
 	CHECKF(st >= 0 && WIFEXITED(st) && !WEXITSTATUS(st), "status %#x",
 	       st);
 	CHECK(!read_text(path, text, sizeof(text)));
-	CHECK(!prom_mostly(text, "cpu"));
+	if (prom_mostly(text, "cpu")) {
+		print_states(&ts);
+		return -1;
+	}
 	CHECK(!read_text(log, text, sizeof(text)));
 	CHECKF(strstr(text, "ring full by cause: disk "), "%s", text);
 	unlink(log);
