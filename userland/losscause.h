@@ -11,7 +11,12 @@
  *
  *   disk   blocked: neither running, runnable nor asleep in poll() -
  *          waiting for the writer's queue or a file not yet prepared,
- *          page faults and writeback on the files
+ *          page faults and writeback on the files; the time no clock
+ *          explains is the disk's only if the thread also switched out
+ *          of its own accord more often than it slept in poll()
+ *          (getrusage()'s voluntary switches), else the CPU's: a kernel
+ *          can leave a wait out of schedstat's delay (seen: 6.18, an
+ *          interval of 69 ms with no delay, no sleep, nothing blocking)
  *   cpu    runnable, not running: the CPU was given to something else
  *   drain  running: the reader's own work per frame (filter, merge,
  *          copying) did not keep up with the rate
@@ -45,6 +50,8 @@ extern const char *const lwp_cause_name[LWP_CAUSE_NR];
  * @run:      the thread's CPU time then, ns
  * @delay:    schedstat's time runnable, waiting, then, ns
  * @sleep_ns: time asleep in poll() since the last pass
+ * @vcsw:     the thread's voluntary context switches at the last pass
+ * @polls:    poll() calls since the last pass
  * @lost:     drops charged per enum lwp_cause; other threads read them
  *            (lwp_loss_read())
  */
@@ -56,6 +63,8 @@ struct lwp_loss {
 	uint64_t run;
 	uint64_t delay;
 	uint64_t sleep_ns;
+	uint64_t vcsw;
+	uint64_t polls;
 	uint64_t lost[LWP_CAUSE_NR];
 };
 

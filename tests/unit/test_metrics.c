@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -437,6 +438,55 @@ static int t_pass(void)
 }
 
 /*
+ * A kernel that leaves a wait out of schedstat's delay (6.18 did: an
+ * interval of 69 ms with no delay, no sleep and nothing blocking, and
+ * metrics_reader_cpu_starved charged half its drops to the disk) must
+ * not make the disk the cause: here schedstat never moves (a file of
+ * zeros in its place).  Waiting behind a hog is still the CPU's; a
+ * sleep that is no poll() is still the disk's.
+ */
+static int t_pass_lost_delay(void)
+{
+	struct sched_param sp = { 0 };
+	uint64_t l[LWP_CAUSE_NR];
+	struct lwp_loss s;
+	pid_t hog;
+	int fd;
+
+	fd = memfd_create("schedstat", MFD_CLOEXEC);
+	CHECK(fd >= 0);
+	CHECK(write(fd, "0 0 0\n", 6) == 6);
+	lwp_loss_start(&s, 0, 0);
+	CHECK(s.fd >= 0);
+	close(s.fd);
+	s.fd = fd;
+	CHECK(!pin_cpu0(0));
+	hog = hog_cpu0();
+	CHECK(hog > 0);
+	nap_ms(50);
+	if (sched_setscheduler(0, SCHED_IDLE, &sp)) {
+		hog_end(hog);
+		CHECKF(0, "SCHED_IDLE: %s", strerror(errno));
+	}
+	lwp_loss_pass(&s, 0);
+	spin_ms(300);
+	lwp_loss_pass(&s, 100);
+	hog_end(hog);
+	lwp_loss_read(&s, l);
+	CHECKF(s.have && l[LWP_CAUSE_CPU] >= 90 && !l[LWP_CAUSE_DISK],
+	       "waiting, schedstat still: " CAUSES_FMT, CAUSES(l));
+
+	memset(s.lost, 0, sizeof(s.lost));
+	nap_ms(100);
+	lwp_loss_pass(&s, 200);
+	lwp_loss_read(&s, l);
+	CHECKF(l[LWP_CAUSE_DISK] >= 90, "blocked, schedstat still: "
+	       CAUSES_FMT, CAUSES(l));
+	lwp_loss_stop(&s);
+	return 0;
+}
+
+/*
  * The reader with --metrics: the file at start and every second, the
  * counters never going back across rotations, the last one exact; bad
  * names refused at start.
@@ -829,6 +879,7 @@ const struct test metrics_tests[] = {
 	{ "metrics_exposition", t_exposition },
 	{ "metrics_loss_charge", t_charge },
 	{ "metrics_loss_pass_schedstat", t_pass },
+	{ "metrics_loss_pass_lost_delay", t_pass_lost_delay },
 	{ "metrics_reader_file", t_reader_metrics },
 	{ "metrics_reader_cpu_starved", t_reader_cpu },
 	{ "metrics_loss_before_drain", t_loss_before_drain },
