@@ -32,7 +32,20 @@ esac
 srcver=$(dpkg-query -W -f='${Version}' "linux-source-$series") ||
 	{ echo "kpkg: linux-source-$series is not installed" >&2; exit 1; }
 kp=$B/kpkg-${srcver//\~/_}
+
+# The image's modules without the postinst's depmod: modules.dep, so that
+# the VM test bed can ask modprobe -d for a stock module's dependencies.
+depmod_root()
+{
+	local v
+
+	v=$(sed -n 's/^kver //p' "$1/versions")
+	[ -f "$1/root/lib/modules/$v/modules.dep" ] && return 0
+	depmod -b "$1/root" "$v"
+}
+
 if [ -f "$kp/versions" ]; then
+	depmod_root "$kp"
 	echo "$kp"
 	exit 0
 fi
@@ -67,5 +80,6 @@ grep -q "^include /usr/src/linux-headers-$abi-common/Makefile$" "$mk" ||
 echo "include $kp/root/usr/src/linux-headers-$abi-common/Makefile" >"$mk"
 echo "kver $kver" >>"$kp.tmp/versions.tmp"
 mv "$kp.tmp/versions.tmp" "$kp.tmp/versions"
+depmod_root "$kp.tmp"
 mv "$kp.tmp" "$kp"
 echo "$kp"

@@ -12,8 +12,10 @@
 # must be the same Debian version or the modules would not load.
 #
 # Sets KSERIES, KVER, SRCVER, KDIR, VMLINUZ, PATCHDIR (the series'
-# patches) and KSFX: the suffix of the series' build directories, empty
-# for 6.1 so that its paths stay what they always were (build/mod, ...).
+# patches), KSFX: the suffix of the series' build directories, empty
+# for 6.1 so that its paths stay what they always were (build/mod, ...),
+# and KROOT: where the image's /boot and /lib/modules are, empty for the
+# installed 6.1 (the VM test bed boots and takes stock modules from it).
 # A new linux-source-6.12 in the archive needs make deps again, which
 # fetches the headers and image of that version.
 
@@ -53,6 +55,7 @@ lwpcap_kver()
 			2>/dev/null) || iv=missing
 		KDIR=/usr/src/linux-headers-$KVER
 		VMLINUZ=/boot/vmlinuz-$KVER
+		KROOT=
 	else
 		# headers and image unpacked by driver/kpkg.sh (make deps)
 		KSFX=-$KSERIES
@@ -66,6 +69,7 @@ lwpcap_kver()
 		iv=$(sed -n "s/^linux-image-$KVER //p" "$kp/versions")
 		KDIR=$kp/root/usr/src/linux-headers-$KVER
 		VMLINUZ=$kp/root/boot/vmlinuz-$KVER
+		KROOT=$kp/root
 	fi
 	if [ "$hv" != "$SRCVER" ] || [ "$iv" != "$SRCVER" ]; then
 		echo "Debian kernel packages disagree:" >&2
@@ -75,5 +79,5 @@ lwpcap_kver()
 		echo "Run 'apt-get update && make deps' so all three match." >&2
 		return 1
 	fi
-	export KSERIES KVER SRCVER KDIR VMLINUZ PATCHDIR KSFX
+	export KSERIES KVER SRCVER KDIR VMLINUZ PATCHDIR KSFX KROOT
 }

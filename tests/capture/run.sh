@@ -99,7 +99,9 @@
 # and the IP count leaves the looped copies out (issue 26, item 1).
 #
 # Usage: run.sh [--debug-kernel] [CASE...]   (default: every case but
-# DBG_CASES, or with --debug-kernel those).  Env: BUILD_DIR.
+# DBG_CASES, or with --debug-kernel those).  Env: BUILD_DIR, LWP_KSERIES
+# (6.12: Debian's 6.12 kernel, unpacked by make deps, with modules built
+# from patches/6.12; the suite is then "capture-6.12", issue 27).
 # --debug-kernel: the debug kernel of the reliability suite
 # (tests/vm/debug-kernel.sh: KASAN, lockdep, kmemleak) and its modules,
 # for the driver-hook cases (make check runs the cases of the kernel's
@@ -113,9 +115,18 @@ B=${BUILD_DIR:-$top/build}
 export BUILD_DIR=$B/vm
 VM=$top/tests/vm
 CAP=$top/tests/capture
-MOD=$B/mod
-DBG=0 P=capture
-[[ ${1:-} != --debug-kernel ]] || { DBG=1 P=capture-dbg; shift; }
+# the kernel series (driver/kver.sh): its modules' directory, and the
+# guest's kernel and stock modules (KVER, KROOT: exported by lwpcap_kver)
+. "$top/driver/kver.sh"
+BUILD_DIR=$B lwpcap_kver
+MOD=$B/mod$KSFX
+DBG=0 P=capture$KSFX
+if [[ ${1:-} == --debug-kernel ]]; then
+	[[ $KSERIES == 6.1 ]] ||
+		{ echo "run.sh: the debug kernel is 6.1's" >&2; exit 2; }
+	DBG=1 P=capture-dbg
+	shift
+fi
 # the kernel's trust boundaries (issue 12): make check runs these on the
 # debug kernel, the rest on Debian's (errnos too: its memory-cgroup check
 # needs a kernel with cgroups; the fuzz case of the reliability suite

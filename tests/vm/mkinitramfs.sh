@@ -27,7 +27,9 @@
 #                       [--bin PATH]... [--file SRC[:DST]]... [--tests DIR] [--no-9p]
 #   PARAMS: insmod parameters, space-separated (quote: --module "x.ko:a=1 b=2").
 # Env: BUILD_DIR (default <repo>/build/vm), KVER (default: newest installed
-# linux-image-<kver> package). Default OUT: $BUILD_DIR/initramfs.cpio.gz.
+# linux-image-<kver> package), KROOT (the root the stock modules are under,
+# default /: driver/kver.sh sets it to 6.12's unpacked image).
+# Default OUT: $BUILD_DIR/initramfs.cpio.gz.
 set -euo pipefail
 
 # shellcheck source=common.sh
@@ -87,8 +89,9 @@ add_mod() { # path params
 add_stock() { # name params: the stock module and its Debian deps, in order
 	local name=$1 params=$2 kw path last=''
 	local out
-	out=$(modprobe -S "$KVER" --show-depends "$name" 2>&1) ||
-		die "modprobe -S $KVER --show-depends $name: $out"
+	out=$(modprobe ${KROOT:+-d "$KROOT"} -S "$KVER" --show-depends \
+		"$name" 2>&1) ||
+		die "modprobe ${KROOT:+-d $KROOT }-S $KVER --show-depends $name: $out"
 	while read -r kw path _; do
 		case $kw in
 		insmod) last=$path; [[ $(modname "$path") == "${name//-/_}" ]] || add_mod "$path" "" ;;
@@ -96,7 +99,10 @@ add_stock() { # name params: the stock module and its Debian deps, in order
 		*) die "unexpected modprobe output: $kw $path" ;;
 		esac
 	done <<<"$out"
-	[[ -n $last ]] && add_mod "$last" "$params"
+	# none: built in (6.12's virtio_pci)
+	if [[ -n $last ]]; then
+		add_mod "$last" "$params"
+	fi
 }
 
 for i in "${!ARGS_KIND[@]}"; do

@@ -49,8 +49,10 @@
 #
 # Usage: run-vm.sh --test NAME [options]
 #   --initrd FILE     initramfs (default $BUILD_DIR/initramfs.cpio.gz)
-#   --kernel FILE     kernel (default: uncompressed copy of /boot/vmlinuz-KVER,
-#                     made once with scripts/extract-vmlinux of a source tree)
+#   --kernel FILE     kernel (default: uncompressed copy of
+#                     KROOT/boot/vmlinuz-KVER, made once with
+#                     scripts/extract-vmlinux of a source tree; KROOT:
+#                     empty, or 6.12's unpacked image, driver/kver.sh)
 #   --nic MODEL       e1000 (default) | e1000e | virtio[:QUEUES] | none
 #   --nics N          number of NICs, each on its own tap (default 1)
 #   --arg KEY=VAL     add tg3cap.KEY=VAL to the kernel command line (repeat)
@@ -87,7 +89,7 @@
 #   --qemu-arg ARG    one more QEMU argument (repeat), e.g. a -drive for a
 #                     guest with a root file system (tests/appliance)
 #   --quiet           do not echo the console while running
-# Env: BUILD_DIR, KVER, KSRC (see common.sh).
+# Env: BUILD_DIR, KVER, KSRC (see common.sh), KROOT.
 set -euo pipefail
 
 # shellcheck source=common.sh
@@ -158,7 +160,7 @@ INITRD=${INITRD:-$BUILD_DIR/initramfs.cpio.gz}
 
 # ---- kernel: uncompressed vmlinux, cached (boots ~3 s faster under TCG) -----
 if [[ -z $KERNEL ]]; then
-	VMLINUZ=/boot/vmlinuz-$KVER
+	VMLINUZ=${KROOT:-}/boot/vmlinuz-$KVER
 	[[ -f $VMLINUZ ]] || die "$VMLINUZ missing"
 	KERNEL=$BUILD_DIR/vmlinux-$KVER
 	if [[ ! -s $KERNEL || $VMLINUZ -nt $KERNEL ]]; then
