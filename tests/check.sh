@@ -101,7 +101,7 @@ M0=$(cpu_mark)
 # count NAME LOG RC SECONDS CPU: add a finished suite to the summary
 count()
 {
-	local name=$1 log=$2 rc=$3 t=$4 cpu=$5 sum p f
+	local name=$1 log=$2 rc=$3 t=$4 cpu=$5 sum p f fmt
 	sum=$(grep -E '^([A-Za-z-]+: )?[0-9]+ passed, [0-9]+ failed' "$log" |
 		tail -n1)
 	p=$(sed -n 's/.*\b\([0-9]\+\) passed.*/\1/p' <<<"$sum")
@@ -116,8 +116,8 @@ count()
 		f=1
 	fi
 	P=$((P + p)) F=$((F + f))
-	lines+=("$(printf '%-12s %4d passed %3d failed  %4ds  cpu %3d%%  (exit %d)' \
-		"$name" "$p" "$f" "$t" "$cpu" "$rc")")
+	fmt='%-12s %4d passed %3d failed  %4ds  cpu %3d%%  (exit %d)'
+	lines+=("$(printf "$fmt" "$name" "$p" "$f" "$t" "$cpu" "$rc")")
 	times+=("$t $name")
 }
 
