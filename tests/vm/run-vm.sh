@@ -259,7 +259,11 @@ done
 [[ $NO9P == 1 ]] ||
 	QARGS+=(-virtfs "local,path=$OUTDIR,mount_tag=out,security_model=none")
 
-CMDLINE="console=ttyS0 panic=-1 oops=panic tg3cap.test=$TEST"
+# cryptomgr.notests: the kernel's crypto self-tests at boot test nothing
+# of ours, and under TCG one hung a boot of Debian's 6.1 in alg_test()
+# (soft lockup, CPU 0 stuck at a jump-label NOP for 79 s and more, the
+# boot's cases never started; a cold make check, 2026-12-07)
+CMDLINE="console=ttyS0 panic=-1 oops=panic cryptomgr.notests tg3cap.test=$TEST"
 [[ -z $PLAN ]] || CMDLINE+=" tg3cap.plan=1"
 for a in "${TARGS[@]}"; do
 	[[ $a =~ ^[A-Za-z0-9_.-]+=[^[:space:]]*$ ]] || die "--arg $a: KEY=VAL without spaces"
