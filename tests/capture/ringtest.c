@@ -836,7 +836,12 @@ static int memcap_cgroup(const char *ifname, const char *cg)
 	err = ring_of(ifname, 8, &fd);
 	CHECK(!err, "8 MiB ring in a 16 MiB cgroup: %s", strerror(err));
 	c1 = get_num(cur);
-	CHECK(c0 >= 0 && c1 - c0 >= 8 * MIB,
+	/*
+	 * Not all 8 MiB: a memory cgroup charges through a per-CPU stock
+	 * of up to 64 pages taken ahead, which memory.current already
+	 * held (6.12: 7.76 MiB seen); an uncharged ring adds nothing.
+	 */
+	CHECK(c0 >= 0 && c1 - c0 >= 7 * MIB,
 	      "memory.current %lld -> %lld: the ring was not charged", c0, c1);
 	if (fd >= 0)
 		close(fd);
