@@ -10,7 +10,7 @@
 #                     counts (1,000 kills, 1,000,000 ioctls, 20 lifecycle
 #                     cycles), debug kernel, 20 minutes of each fuzz target
 #                     (tests/fuzz), then the capture suite on Debian's
-#                     6.12 kernel (last: it does not pass yet, issue 27)
+#                     6.12 kernel (issue 27)
 #   make bench        benchmarks: capacity vs pcap_dump and memcpy, disk, VM loss
 #   make bench-loss   only the VM loss sweeps of docs/results.md (~80 min)
 #   make deps         install the Debian packages everything needs, and

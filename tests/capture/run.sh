@@ -183,7 +183,7 @@ initrd()	# $1 name, $2 e1000 params, $3 virtio_net params
 # initrd_stock NAME: Debian's own e1000 and virtio_net, and lwpcap.ko
 initrd_stock()
 {
-	"$VM/mkinitramfs.sh" -o "$B/capture-$1.cpio.gz" \
+	"$VM/mkinitramfs.sh" -o "$B/$P-$1.cpio.gz" \
 		--module "$MOD/lwpcap/lwpcap.ko" \
 		--stock e1000 --stock virtio_net "${bins[@]}" >/dev/null
 }
