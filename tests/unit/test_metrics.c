@@ -369,13 +369,38 @@ static void hog_end(pid_t pid)
 }
 
 /*
+ * This thread on CPU 0 behind a hog, at SCHED_IDLE: it runs only when
+ * CPU 0 has nothing else.  The hog's pid (hog_end() it), or -1 with
+ * errno set.
+ */
+static pid_t starve_self(void)
+{
+	struct sched_param sp = { 0 };
+	pid_t hog;
+	int err;
+
+	if (pin_cpu0(0))
+		return -1;
+	hog = hog_cpu0();
+	if (hog < 0)
+		return -1;
+	nap_ms(50);
+	if (sched_setscheduler(0, SCHED_IDLE, &sp)) {
+		err = errno;
+		hog_end(hog);
+		errno = err;
+		return -1;
+	}
+	return hog;
+}
+
+/*
  * The scheduler's own account of this thread: blocked in a sleep is the
  * disk's share, spinning the drain's; the same sleep declared as poll()
  * time is nobody's; waiting behind a hog on the same CPU is the CPU's.
  */
 static int t_pass(void)
 {
-	struct sched_param sp = { 0 };
 	uint64_t l[LWP_CAUSE_NR];
 	struct lwp_loss s;
 	uint64_t t0;
@@ -415,14 +440,8 @@ static int t_pass(void)
 
 	/* behind a hog: SCHED_IDLE runs only when CPU 0 has nothing else */
 	memset(s.lost, 0, sizeof(s.lost));
-	CHECK(!pin_cpu0(0));
-	hog = hog_cpu0();
-	CHECK(hog > 0);
-	nap_ms(50);
-	if (sched_setscheduler(0, SCHED_IDLE, &sp)) {
-		hog_end(hog);
-		CHECKF(0, "SCHED_IDLE: %s", strerror(errno));
-	}
+	hog = starve_self();
+	CHECKF(hog > 0, "starving this thread: %s", strerror(errno));
 	lwp_loss_pass(&s, 305);
 	spin_ms(300);
 	lwp_loss_pass(&s, 405);
@@ -447,7 +466,6 @@ static int t_pass(void)
  */
 static int t_pass_lost_delay(void)
 {
-	struct sched_param sp = { 0 };
 	uint64_t l[LWP_CAUSE_NR];
 	struct lwp_loss s;
 	pid_t hog;
@@ -460,14 +478,8 @@ static int t_pass_lost_delay(void)
 	CHECK(s.fd >= 0);
 	close(s.fd);
 	s.fd = fd;
-	CHECK(!pin_cpu0(0));
-	hog = hog_cpu0();
-	CHECK(hog > 0);
-	nap_ms(50);
-	if (sched_setscheduler(0, SCHED_IDLE, &sp)) {
-		hog_end(hog);
-		CHECKF(0, "SCHED_IDLE: %s", strerror(errno));
-	}
+	hog = starve_self();
+	CHECKF(hog > 0, "starving this thread: %s", strerror(errno));
 	lwp_loss_pass(&s, 0);
 	spin_ms(300);
 	lwp_loss_pass(&s, 100);
@@ -643,49 +655,36 @@ struct thread_states {
 	unsigned int calls[8];
 };
 
+/* /proc/PID/task/TID/@file of the thread into @buf: 0, or -1 */
+static int read_task(pid_t pid, pid_t tid, const char *file, char *buf,
+		     size_t len)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/%s", (int)pid,
+		 (int)tid, file);
+	return read_text(path, buf, len);
+}
+
 static void sample_thread(struct thread_states *ts, pid_t pid, pid_t tid)
 {
-	char path[96], buf[512], *p;
+	unsigned long long r, d;
+	char buf[512], sb[96], *p;
 	long nr;
-	int fd, i;
-	ssize_t n;
+	int i;
 
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid,
-		 (int)tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (read_task(pid, tid, "stat", buf, sizeof(buf)))
 		return;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = 0;
-	{
-		char sb[96];
-		unsigned long long r, d;
-		int sfd;
-
-		snprintf(path, sizeof(path), "/proc/%d/task/%d/schedstat",
-			 (int)pid, (int)tid);
-		sfd = open(path, O_RDONLY | O_CLOEXEC);
-		if (sfd >= 0) {
-			ssize_t k = read(sfd, sb, sizeof(sb) - 1);
-
-			close(sfd);
-			if (k > 0) {
-				sb[k] = 0;
-				if (sscanf(sb, "%llu %llu", &r, &d) == 2) {
-					if (!ts->t0) {
-						ts->t0 = lwp_now_ns();
-						ts->run0 = r;
-						ts->delay0 = d;
-					}
-					ts->t1 = lwp_now_ns();
-					ts->run1 = r;
-					ts->delay1 = d;
-				}
-			}
+	if (!read_task(pid, tid, "schedstat", sb, sizeof(sb)) &&
+	    sscanf(sb, "%llu %llu", &r, &d) == 2) {
+		if (!ts->t0) {
+			ts->t0 = lwp_now_ns();
+			ts->run0 = r;
+			ts->delay0 = d;
 		}
+		ts->t1 = lwp_now_ns();
+		ts->run1 = r;
+		ts->delay1 = d;
 	}
 	p = strrchr(buf, ')');
 	if (!p || !p[1] || !p[2])
@@ -699,16 +698,8 @@ static void sample_thread(struct thread_states *ts, pid_t pid, pid_t tid)
 		ts->disk++;
 	else
 		ts->sleep++;
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", (int)pid,
-		 (int)tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (read_task(pid, tid, "syscall", buf, sizeof(buf)))
 		return;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = 0;
 	nr = strtol(buf, NULL, 10);	/* -1: not in a system call (a fault) */
 	for (i = 0; i < 8; i++) {
 		if (ts->calls[i] && ts->call[i] != nr)
