@@ -778,7 +778,13 @@ static int crash_once(unsigned int seed, int io)
 	CHECK(!fring_close(fr, NULL, err));
 	CHECK(count_files(dir, ".part") == 0);
 	n = count_files(dir, ".pcap");
-	CHECK(n >= 2);
+	/*
+	 * --io direct killed before its first window reached the disk
+	 * leaves no record on it: repair removes the empty .part files and
+	 * the restart's own file is the only one.
+	 */
+	CHECKF(n >= (io == LWP_IO_DIRECT ? 1 : 2), "%u files, log:\n%s", n,
+	       log.text);
 	checker_init(&ck, 500, 1, NULL);
 	/* The restart's own empty file is the last one. */
 	CHECK(!check_series(prefix, &ck, &files, 0, n - 1));
@@ -795,7 +801,8 @@ static int crash_once(unsigned int seed, int io)
 	CHECK(ck.pkts == ck.next[0]);	/* no gap, no duplicate */
 	for (s = 0; s < n; s += (n > 6 ? n / 3 : 1))
 		CHECK(!check_all_tools(prefix, s, s));
-	CHECK(!check_all_tools(prefix, n - 2, n - 1));
+	if (n >= 2)
+		CHECK(!check_all_tools(prefix, n - 2, n - 1));
 	munmap((void *)shared, 4096);
 	tmpdir_remove(dir);
 	return 0;
