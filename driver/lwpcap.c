@@ -549,7 +549,8 @@ EXPORT_SYMBOL_GPL(lwpcap_capture_skb);
  * For a frame the driver received but could not hand to
  * lwpcap_capture*() (consumed by an XDP program, or a path without a
  * hook): it counts as a drop of @queue, which the reader reports, so
- * that capture never goes quiet while frames arrive.
+ * that capture never goes quiet while frames arrive, and as a missed
+ * frame, so that the reader does not blame itself for it.
  *
  * Context: the NAPI poll of @queue; follow with lwpcap_flush().
  */
@@ -561,7 +562,7 @@ void lwpcap_missed(struct lwpcap_dev *ld, unsigned int queue)
 	q = lwpcap_producer(ld, queue, &ring);
 	/* The queue's own NAPI context is its only producer. */
 	if (q)
-		WRITE_ONCE(q->r.drops, q->r.drops + 1);
+		lwpcap_qring_miss(&q->r);
 }
 EXPORT_SYMBOL_GPL(lwpcap_missed);
 
@@ -1046,6 +1047,7 @@ static int lwpcap_layout(struct lwpcap_setup *s, unsigned int nr_queues)
 	o->packets = LWPCAP_CTL_CTR + LWPCAP_CTR_PACKETS * sizeof(u64);
 	o->bytes = LWPCAP_CTL_CTR + LWPCAP_CTR_BYTES * sizeof(u64);
 	o->drops = LWPCAP_CTL_CTR + LWPCAP_CTR_DROPS * sizeof(u64);
+	o->missed = LWPCAP_CTL_CTR + LWPCAP_CTR_MISSED * sizeof(u64);
 	o->cons = LWPCAP_CTL_CONS;
 	o->seg_len = PAGE_ALIGN(nr_queues * LWPCAP_CTL_STRIDE);
 	o->seg_len_stride = ALIGN(s->nr_segs * sizeof(u32), SMP_CACHE_BYTES);
@@ -1641,7 +1643,8 @@ static int __init lwpcap_init(void)
 	BUILD_BUG_ON(sizeof(struct lwpcap_offsets) != 80);
 	BUILD_BUG_ON(sizeof(struct lwpcap_setup) != 144);
 	BUILD_BUG_ON(sizeof(struct lwpcap_stats) != 16);
-	BUILD_BUG_ON(LWPCAP_CTL_CTR + 3 * sizeof(u64) > LWPCAP_CTL_CONS);
+	BUILD_BUG_ON(LWPCAP_CTL_CTR + LWPCAP_NR_CTR * sizeof(u64) >
+		     LWPCAP_CTL_CONS);
 	err = register_netdevice_notifier(&lwpcap_notifier);
 	if (err)
 		return err;

@@ -4,9 +4,9 @@
  *
  * Kept free of anything but the primitives below so that the same code
  * also runs in user space (tests and benchmarks define u8, u32, u64,
- * likely(), unlikely(), WRITE_ONCE(), smp_load_acquire() and
- * smp_store_release() themselves and include this file): the fake
- * producers there exercise the very code the kernel runs.
+ * likely(), unlikely(), WRITE_ONCE(), smp_load_acquire(),
+ * smp_store_release() and smp_wmb() themselves and include this file):
+ * the fake producers there exercise the very code the kernel runs.
  *
  * Single producer: every function here is called for one queue by one
  * context at a time (the NAPI poll of that queue).
@@ -20,7 +20,8 @@
  * @seg_len:  segment table (shared, written only here)
  * @prod_pub: published producer position (shared, written only here)
  * @cons_usr: consumer position (shared, written by the reader)
- * @ctr:      counters mirrored to the reader: packets, bytes, drops
+ * @ctr:      counters mirrored to the reader: packets, bytes, drops,
+ *            missed
  * @size:     bytes in @data, a power of two
  * @seg_size: bytes per segment, a power of two dividing @size
  * @prod:     next write position (private)
@@ -28,7 +29,9 @@
  * @cons:     last consumer position that passed the checks (private)
  * @packets:  records written (private, authoritative)
  * @bytes:    frame bytes written (private, authoritative)
- * @drops:    frames that did not fit (private, authoritative)
+ * @drops:    frames that did not fit, or were never offered (private,
+ *            authoritative)
+ * @missed:   of @drops, those never offered (private, authoritative)
  * @bad_cons: consumer positions ignored as impossible (private)
  *
  * The private fields are the truth; the shared ones are only ever
@@ -50,11 +53,18 @@ struct lwpcap_qring {
 	u64 packets;
 	u64 bytes;
 	u64 drops;
+	u64 missed;
 	u64 bad_cons;
 };
 
 /* Indices into lwpcap_qring.ctr, matching lwpcap_offsets order. */
-enum { LWPCAP_CTR_PACKETS, LWPCAP_CTR_BYTES, LWPCAP_CTR_DROPS };
+enum {
+	LWPCAP_CTR_PACKETS,
+	LWPCAP_CTR_BYTES,
+	LWPCAP_CTR_DROPS,
+	LWPCAP_CTR_MISSED,
+	LWPCAP_NR_CTR,
+};
 
 /* Refresh the private consumer position from the shared one.  An honest
  * reader only moves forward and never past what was published, so any
@@ -110,6 +120,19 @@ static inline u8 *lwpcap_qring_reserve(struct lwpcap_qring *r, u32 rec)
 }
 
 /**
+ * lwpcap_qring_miss() - count a frame the driver could not offer
+ * @r: queue ring
+ *
+ * A drop as far as the reader's loss figures go, and apart from the
+ * ring-full ones: no reader, however fast, would have had it.
+ */
+static inline void lwpcap_qring_miss(struct lwpcap_qring *r)
+{
+	WRITE_ONCE(r->missed, r->missed + 1);
+	WRITE_ONCE(r->drops, r->drops + 1);
+}
+
+/**
  * lwpcap_qring_commit() - account a record written at the reserved place
  * @r:      queue ring
  * @rec:    record length as passed to lwpcap_qring_reserve()
@@ -153,6 +176,11 @@ static inline bool lwpcap_qring_publish(struct lwpcap_qring *r)
 {
 	WRITE_ONCE(r->ctr[LWPCAP_CTR_PACKETS], r->packets);
 	WRITE_ONCE(r->ctr[LWPCAP_CTR_BYTES], r->bytes);
+	WRITE_ONCE(r->ctr[LWPCAP_CTR_MISSED], r->missed);
+	/* Missed before drops: a reader that reads drops, then missed,
+	 * never takes a missed frame for one a full ring dropped.
+	 */
+	smp_wmb();
 	WRITE_ONCE(r->ctr[LWPCAP_CTR_DROPS], r->drops);
 	if (r->prod == r->pub) {
 		/* Repair a scribbled prod; nothing new to wake for. */

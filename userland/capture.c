@@ -12,14 +12,26 @@
 
 #include "capture.h"
 
-static uint64_t ring_drops(const struct lwp_cap *c)
+/*
+ * The ring's drops in two parts: a queue's drops hold its missed frames
+ * (LWPCAP_FEAT_MISSED).  Drops are read first: the missed read after them
+ * is at least theirs, so a lag only delays a ring-full drop to the next
+ * reading, it never counts a missed frame as one (lwp_loss_pass()).
+ */
+static void ring_drops(const struct lwp_cap *c, struct lwp_drops *d)
 {
-	uint64_t n = 0;
+	uint64_t drops, missed;
 	unsigned int i;
 
-	for (i = 0; i < c->nr_queues; i++)
-		n += lwp_queue_drops(&c->q[i]);
-	return n;
+	d->full = d->missed = 0;
+	for (i = 0; i < c->nr_queues; i++) {
+		drops = lwp_queue_drops(&c->q[i]);
+		missed = lwp_queue_missed(&c->q[i]);
+		if (missed > drops)
+			missed = drops;
+		d->full += drops - missed;
+		d->missed += missed;
+	}
 }
 
 /**
@@ -55,7 +67,7 @@ int lwp_cap_init(struct lwp_cap *c, const char *ifname, int fd, void *map,
 			goto err_fini;
 		c->nr_queues++;
 	}
-	c->drops0 = ring_drops(c);
+	ring_drops(c, &c->drops0);
 	return 0;
 
 err_fini:
@@ -141,10 +153,12 @@ static int drain_all(struct lwp_cap *c)
  */
 static int timed_drain(struct lwp_cap *c)
 {
+	struct lwp_drops drops;
 	uint64_t t0, d;
 	int ret;
 
-	lwp_loss_pass(&c->loss, ring_drops(c));
+	ring_drops(c, &drops);
+	lwp_loss_pass(&c->loss, &drops);
 	t0 = lwp_now_ns();
 	ret = drain_all(c);
 	d = lwp_now_ns() - t0;
@@ -217,9 +231,11 @@ int lwp_cap_run(struct lwp_cap *c)
 {
 	char msg[LWP_ERRLEN];
 	int ret = 0, gone = 0, closed = 0, r;
+	struct lwp_drops drops;
 
 	c->end = "stopped";
-	lwp_loss_start(&c->loss, c->drops0, ring_drops(c));
+	ring_drops(c, &drops);
+	lwp_loss_start(&c->loss, &c->drops0, &drops);
 	while (!c->stop && !gone) {
 		ret = timed_drain(c);
 		if (ret < 0 || ret == LWP_STOP)
@@ -255,7 +271,8 @@ int lwp_cap_run(struct lwp_cap *c)
 		c->end = "error";
 	}
 	/* Nothing is produced after deactivation: take the rest. */
-	lwp_loss_pass(&c->loss, ring_drops(c));
+	ring_drops(c, &drops);
+	lwp_loss_pass(&c->loss, &drops);
 	lwp_loss_stop(&c->loss);
 	while (ret == 0 && !closed) {
 		ret = drain_all(c);
@@ -313,6 +330,9 @@ void lwp_cap_stats(struct lwp_cap *c, struct lwp_ifstat *s)
 
 	s->ifname = c->ifname;
 	s->nr_queues = c->nr_queues;
+	/* Before the kernel's own drops, which are then at least these. */
+	for (i = 0; i < c->nr_queues; i++)
+		s->missed[i] = lwp_queue_missed(&c->q[i]);
 	if (c->ops->stats(c->src, s->q, c->nr_queues, NULL)) {
 		for (i = 0; i < c->nr_queues; i++) {
 			memset(&s->q[i], 0, sizeof(s->q[i]));
@@ -320,6 +340,9 @@ void lwp_cap_stats(struct lwp_cap *c, struct lwp_ifstat *s)
 			s->q[i].drops = lwp_queue_drops(&c->q[i]);
 		}
 	}
+	for (i = 0; i < c->nr_queues; i++)
+		if (s->missed[i] > s->q[i].drops)
+			s->missed[i] = s->q[i].drops;
 	s->retries = 0;
 	s->walks = 0;
 	for (i = 0; i < c->nr_queues; i++) {

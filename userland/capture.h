@@ -81,7 +81,7 @@ struct lwp_cap {
 	uint64_t wakeups;
 	uint64_t pass_max_ns;
 	uint64_t slow_passes;
-	uint64_t drops0;
+	struct lwp_drops drops0;
 	struct lwp_loss loss;
 };
 

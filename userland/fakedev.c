@@ -59,6 +59,7 @@ int fakedev_create(struct fakedev *d, unsigned int nr_queues,
 	o->packets = FAKE_CTL_CTR + LWPCAP_CTR_PACKETS * 8;
 	o->bytes = FAKE_CTL_CTR + LWPCAP_CTR_BYTES * 8;
 	o->drops = FAKE_CTL_CTR + LWPCAP_CTR_DROPS * 8;
+	o->missed = FAKE_CTL_CTR + LWPCAP_CTR_MISSED * 8;
 	o->cons = FAKE_CTL_CONS;
 	o->seg_len = align_up(nr_queues * FAKE_CTL_STRIDE, FAKE_PAGE);
 	o->seg_len_stride = align_up(nr_segs * 4ULL, FAKE_CACHELINE);
@@ -182,6 +183,12 @@ bool fakedev_rx(struct fakedev *d, unsigned int q, uint64_t seq,
 	fakedev_frame(p + sizeof(h), seq, wire_len, caplen);
 	lwpcap_qring_commit(r, rec, caplen);
 	return true;
+}
+
+/** fakedev_miss() - a frame the driver could not offer (lwpcap_missed()) */
+void fakedev_miss(struct fakedev *d, unsigned int q)
+{
+	lwpcap_qring_miss(&d->qr[q]);
 }
 
 /** fakedev_flush() - end of a NAPI poll: publish; true if anything new */

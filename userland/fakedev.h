@@ -42,6 +42,7 @@ int fakedev_create(struct fakedev *d, unsigned int nr_queues,
 void fakedev_destroy(struct fakedev *d);
 bool fakedev_rx(struct fakedev *d, unsigned int q, uint64_t seq,
 		uint32_t wire_len, const struct timespec *ts);
+void fakedev_miss(struct fakedev *d, unsigned int q);
 bool fakedev_flush(struct fakedev *d, unsigned int q);
 bool fakedev_wake_due(struct fakedev *d, unsigned int q, uint32_t wake_bytes);
 void fakedev_counts(struct fakedev *d, unsigned int q, uint64_t *pkts,

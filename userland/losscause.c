@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * losscause.c - ring drops charged to disk, CPU or the drain's own work.
+ * losscause.c - ring drops charged to disk, CPU or the drain's own work,
+ * or to the driver that could not offer the frame.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +20,7 @@ const char *const lwp_cause_name[LWP_CAUSE_NR] = {
 	[LWP_CAUSE_CPU] = "cpu",
 	[LWP_CAUSE_DRAIN] = "drain",
 	[LWP_CAUSE_UNKNOWN] = "unknown",
+	[LWP_CAUSE_NOT_OFFERED] = "not_offered",
 };
 
 /*
@@ -58,27 +60,41 @@ static int sched_read(int fd, uint64_t *run, uint64_t *delay,
 	return 0;
 }
 
+/* Frames never offered since the last reading: not the thread's doing. */
+static void charge_missed(struct lwp_loss *l, uint64_t missed)
+{
+	if (missed <= l->missed)
+		return;
+	__atomic_store_n(&l->lost[LWP_CAUSE_NOT_OFFERED],
+			 l->lost[LWP_CAUSE_NOT_OFFERED] + (missed - l->missed),
+			 __ATOMIC_RELAXED);
+	l->missed = missed;
+}
+
 /**
  * lwp_loss_start() - begin attributing, on the drain thread itself
  * @l:      state, zeroed here
  * @before: the ring's drops before the capture started (an earlier
  *          reader's: not charged)
- * @drops:  the ring's drops now
+ * @now:    the ring's drops now
  *
- * Drops between the two were the reader's: the source ran before the
- * thread did, which a starved CPU can make late.  No clock of the
- * thread covers that time, so they are charged to "unknown", and the
- * causes still add up to the drops.  /proc/thread-self names the
+ * Ring-full drops between the two were the reader's: the source ran
+ * before the thread did, which a starved CPU can make late.  No clock
+ * of the thread covers that time, so they are charged to "unknown", and
+ * the causes still add up to the drops.  /proc/thread-self names the
  * calling thread when it is opened, so the descriptor keeps reading
  * the drain thread's statistics.
  */
-void lwp_loss_start(struct lwp_loss *l, uint64_t before, uint64_t drops)
+void lwp_loss_start(struct lwp_loss *l, const struct lwp_drops *before,
+		    const struct lwp_drops *now)
 {
 	memset(l, 0, sizeof(*l));
-	if (drops > before)
-		l->lost[LWP_CAUSE_UNKNOWN] = drops - before;
+	if (now->full > before->full)
+		l->lost[LWP_CAUSE_UNKNOWN] = now->full - before->full;
+	l->missed = before->missed;
+	charge_missed(l, now->missed);
 	l->fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
-	l->drops = drops;
+	l->drops = now->full;
 	l->t = lwp_now_ns();
 	l->have = l->fd >= 0 &&
 		  !sched_read(l->fd, &l->run, &l->delay, &l->vcsw);
@@ -137,7 +153,7 @@ void lwp_loss_charge(uint64_t *lost, uint64_t n, const uint64_t *ns)
 /**
  * lwp_loss_pass() - at the start of a drain pass: charge new drops
  * @l:     state
- * @drops: the ring's drops now, all queues
+ * @d:     the ring's drops now, all queues
  *
  * The interval is the time since the last pass: the last pass itself
  * and any sleep after it.  Blocked time is what the wall clock has
@@ -149,12 +165,14 @@ void lwp_loss_charge(uint64_t *lost, uint64_t n, const uint64_t *ns)
  * the CPU-starved test then charged half its drops to the disk) is
  * still the CPU's.
  */
-void lwp_loss_pass(struct lwp_loss *l, uint64_t drops)
+void lwp_loss_pass(struct lwp_loss *l, const struct lwp_drops *d)
 {
 	uint64_t now = lwp_now_ns(), run = 0, delay = 0, vcsw = 0;
 	uint64_t ns[LWP_CAUSE_UNKNOWN] = { 0 };
 	int ok = l->fd >= 0 && !sched_read(l->fd, &run, &delay, &vcsw);
+	uint64_t drops = d->full;
 
+	charge_missed(l, d->missed);
 	if (drops > l->drops) {
 		if (ok && l->have && run >= l->run && delay >= l->delay &&
 		    vcsw >= l->vcsw) {
@@ -171,9 +189,12 @@ void lwp_loss_pass(struct lwp_loss *l, uint64_t drops)
 			ns[LWP_CAUSE_DRAIN] = run - l->run;
 		}
 		lwp_loss_charge(l->lost, drops - l->drops, ns);
+		l->drops = drops;
 	}
-	/* A counter that went back (a new ring): start from it. */
-	l->drops = drops;
+	/* Never back: ring-full drops are the difference of two counters,
+	 * read one after the other, and may lag (ring_drops() in
+	 * capture.c); charging the lag again later would count it twice.
+	 */
 	l->t = now;
 	l->run = run;
 	l->delay = delay;

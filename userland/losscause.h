@@ -24,6 +24,14 @@
  *          CONFIG_SCHED_INFO), or an interval with no time in any of
  *          the three
  *
+ * One more cause is not the drain thread's and not shared out by time:
+ *
+ *   not_offered  frames the driver received but could not offer to the
+ *          capture point (an XDP verdict, a path without a hook), which
+ *          the kernel counts apart (lwpcap_offsets.missed); no reader
+ *          would have had them.  A kernel without that counter
+ *          (LWPCAP_FEAT_MISSED) leaves them among the ring's drops.
+ *
  * docs/operations.md, "Loss by cause", says how to read them.
  */
 #ifndef _TG3CAP_LOSSCAUSE_H
@@ -36,7 +44,19 @@ enum lwp_cause {
 	LWP_CAUSE_CPU,
 	LWP_CAUSE_DRAIN,
 	LWP_CAUSE_UNKNOWN,
+	LWP_CAUSE_NOT_OFFERED,
 	LWP_CAUSE_NR,
+};
+
+/**
+ * struct lwp_drops - a ring's loss counters, summed over its queues
+ * @full:   frames that found the ring full (lwpcap_offsets.drops less
+ *          lwpcap_offsets.missed)
+ * @missed: frames never offered (lwpcap_offsets.missed)
+ */
+struct lwp_drops {
+	uint64_t full;
+	uint64_t missed;
 };
 
 extern const char *const lwp_cause_name[LWP_CAUSE_NR];
@@ -45,7 +65,8 @@ extern const char *const lwp_cause_name[LWP_CAUSE_NR];
  * struct lwp_loss - the drain thread's attribution state
  * @fd:       /proc/thread-self/schedstat of the drain thread, or -1
  * @have:     @run and @delay hold a reading
- * @drops:    ring drops seen at the last pass
+ * @drops:    ring-full drops seen at the last pass, the most seen
+ * @missed:   frames never offered, the most seen
  * @t:        CLOCK_MONOTONIC at the last pass, ns
  * @run:      the thread's CPU time then, ns
  * @delay:    schedstat's time runnable, waiting, then, ns
@@ -59,6 +80,7 @@ struct lwp_loss {
 	int fd;
 	int have;
 	uint64_t drops;
+	uint64_t missed;
 	uint64_t t;
 	uint64_t run;
 	uint64_t delay;
@@ -68,10 +90,11 @@ struct lwp_loss {
 	uint64_t lost[LWP_CAUSE_NR];
 };
 
-void lwp_loss_start(struct lwp_loss *l, uint64_t before, uint64_t drops);
+void lwp_loss_start(struct lwp_loss *l, const struct lwp_drops *before,
+		    const struct lwp_drops *now);
 void lwp_loss_stop(struct lwp_loss *l);
 void lwp_loss_sleep(struct lwp_loss *l, uint64_t ns);
-void lwp_loss_pass(struct lwp_loss *l, uint64_t drops);
+void lwp_loss_pass(struct lwp_loss *l, const struct lwp_drops *now);
 void lwp_loss_charge(uint64_t *lost, uint64_t n, const uint64_t *ns);
 void lwp_loss_read(const struct lwp_loss *l, uint64_t *lost);
 

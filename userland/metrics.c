@@ -149,7 +149,7 @@ static void frames(FILE *out, const struct expo *e)
 	unsigned int i, k;
 
 	family(out, "tg3cap_frames_total", "counter",
-	       "Frames per RX queue: detected by the capture point, queued in the ring, or dropped there (ring_full).");
+	       "Frames per RX queue: detected by the capture point, queued in the ring, dropped there (ring_full), or never offered to it by the driver (not_offered).");
 	for (i = 0; i < e->n; i++) {
 		for (k = 0; k < e->s[i].nr_queues; k++) {
 			const struct lwpcap_queue_stats *q = &e->s[i].q[k];
@@ -160,7 +160,12 @@ static void frames(FILE *out, const struct expo *e)
 			fprintf(out, "tg3cap_frames_total{iface=\"%s\",queue=\"%u\",stage=\"queued\"} %llu\n",
 				e->name[i], k, (unsigned long long)q->packets);
 			fprintf(out, "tg3cap_frames_total{iface=\"%s\",queue=\"%u\",stage=\"ring_full\"} %llu\n",
-				e->name[i], k, (unsigned long long)q->drops);
+				e->name[i], k,
+				(unsigned long long)(q->drops -
+						     e->s[i].missed[k]));
+			fprintf(out, "tg3cap_frames_total{iface=\"%s\",queue=\"%u\",stage=\"not_offered\"} %llu\n",
+				e->name[i], k,
+				(unsigned long long)e->s[i].missed[k]);
 		}
 	}
 }
@@ -170,7 +175,7 @@ static void lost(FILE *out, const struct expo *e)
 	unsigned int i, c;
 
 	family(out, "tg3cap_lost_frames_total", "counter",
-	       "Frames lost, by cause: nic (dropped by the NIC before the capture point), or the ring was full while the drain thread was blocked on the disk, waiting for a CPU, running (drain) or unknown.");
+	       "Frames lost, by cause: nic (dropped by the NIC before the capture point), or the ring was full while the drain thread was blocked on the disk, waiting for a CPU, running (drain) or unknown, or the driver could not offer the frame to the capture point (not_offered: an XDP verdict, a path without a hook).");
 	for (i = 0; i < e->n; i++) {
 		fprintf(out, "tg3cap_lost_frames_total{iface=\"%s\",cause=\"nic\"} %llu\n",
 			e->name[i], (unsigned long long)e->t[i].not_detected);

@@ -81,12 +81,12 @@ int lwp_check_setup(const struct lwpcap_setup *s, size_t map_len, char *err)
 	if (s->mmap_size > map_len)
 		return lwp_err(err, -EPROTO, "ring is larger than the mapping");
 	if (o->prod % 4 || o->cons % 4 || o->packets % 8 || o->bytes % 8 ||
-	    o->drops % 8 || o->ctl % 8 || o->ctl_stride % 8 ||
+	    o->drops % 8 || o->missed % 8 || o->ctl % 8 || o->ctl_stride % 8 ||
 	    o->seg_len % 4 || o->seg_len_stride % 4)
 		return lwp_err(err, -EPROTO, "ring offsets are misaligned");
 	if (o->prod + 4 > o->ctl_stride || o->cons + 4 > o->ctl_stride ||
 	    o->packets + 8 > o->ctl_stride || o->bytes + 8 > o->ctl_stride ||
-	    o->drops + 8 > o->ctl_stride ||
+	    o->drops + 8 > o->ctl_stride || o->missed + 8 > o->ctl_stride ||
 	    o->ctl + n * o->ctl_stride > map_len)
 		return lwp_err(err, -EPROTO, "control blocks exceed the mapping");
 	if (o->seg_len_stride < 4ULL * s->nr_segs ||
@@ -132,6 +132,8 @@ int lwp_queue_init(struct lwp_queue *q, void *map, size_t map_len,
 	q->packets = (const uint64_t *)(ctl + o->packets);
 	q->bytes = (const uint64_t *)(ctl + o->bytes);
 	q->drops = (const uint64_t *)(ctl + o->drops);
+	/* 0 where the kernel has no such counter: prod is there */
+	q->missed = o->missed ? (const uint64_t *)(ctl + o->missed) : NULL;
 	q->seg_len = (const uint32_t *)(base + o->seg_len +
 					index * o->seg_len_stride);
 	q->data = base + o->data + index * o->data_stride;
@@ -379,9 +381,19 @@ void lwp_queue_idle(struct lwp_queue *q)
 	publish_cons(q, q->cons);
 }
 
+/*
+ * Acquire: the kernel writes missed before drops (lwpcap_qring_publish()),
+ * so missed read after this is at least the drops' own: their difference
+ * never holds a frame that was only missed.
+ */
 uint64_t lwp_queue_drops(const struct lwp_queue *q)
 {
-	return __atomic_load_n(q->drops, __ATOMIC_RELAXED);
+	return __atomic_load_n(q->drops, __ATOMIC_ACQUIRE);
+}
+
+uint64_t lwp_queue_missed(const struct lwp_queue *q)
+{
+	return q->missed ? __atomic_load_n(q->missed, __ATOMIC_RELAXED) : 0;
 }
 
 uint64_t lwp_queue_packets(const struct lwp_queue *q)

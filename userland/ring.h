@@ -58,7 +58,10 @@ typedef int (*lwp_sink_fn)(void *ctx, const struct lwp_batch *b, char *err);
  * @cons_usr:  our consumer position (shared, written only here)
  * @packets:   kernel's mirror of records written (shared)
  * @bytes:     kernel's mirror of frame bytes written (shared)
- * @drops:     kernel's mirror of frames dropped on a full ring (shared)
+ * @drops:     kernel's mirror of frames dropped: a full ring, or never
+ *             offered (shared)
+ * @missed:    kernel's mirror of those never offered (shared), or NULL:
+ *             a kernel without LWPCAP_FEAT_MISSED
  * @seg_len:   segment table (shared)
  * @data:      data area (shared)
  * @size:      bytes in @data, a power of two
@@ -79,6 +82,7 @@ struct lwp_queue {
 	const uint64_t *packets;
 	const uint64_t *bytes;
 	const uint64_t *drops;
+	const uint64_t *missed;
 	const uint32_t *seg_len;
 	const uint8_t *data;
 	uint32_t size;
@@ -103,6 +107,7 @@ int lwp_queue_drain(struct lwp_queue *q, lwp_sink_fn sink, void *ctx,
 void lwp_queue_idle(struct lwp_queue *q);
 void lwp_batch_release(const struct lwp_batch *b, unsigned int nruns);
 uint64_t lwp_queue_drops(const struct lwp_queue *q);
+uint64_t lwp_queue_missed(const struct lwp_queue *q);
 uint64_t lwp_queue_packets(const struct lwp_queue *q);
 
 #endif /* _TG3CAP_RING_H */

@@ -88,6 +88,7 @@ void lwp_totals(const struct lwp_ifstat *s, struct lwp_totals *t)
 	for (i = 0; i < s->nr_queues; i++) {
 		t->detected += s->q[i].packets + s->q[i].drops;
 		t->ring_drops += s->q[i].drops;
+		t->not_offered += s->missed[i];
 	}
 	if (s->nic.ok && s->nic0.ok &&
 	    nic_drops(&s->nic) >= nic_drops(&s->nic0))
@@ -230,11 +231,15 @@ void lwp_report(FILE *out, const struct lwp_ifstat *s, unsigned int n,
 		if (s[i].fs.filter_on)
 			fprintf(out, "  filtered:     %14llu  (rejected by the capture filter; not lost)\n",
 				(unsigned long long)t.filtered);
-		fprintf(out, "  dropped:      %14llu  (detected - written - %sin ring; ring full: %llu)\n",
+		fprintf(out, "  dropped:      %14llu  (detected - written - %sin ring; ring full: %llu",
 			(unsigned long long)t.dropped,
 			s[i].fs.filter_on ? "filtered - " : "",
-			(unsigned long long)t.ring_drops);
-		if (t.ring_drops)
+			(unsigned long long)(t.ring_drops - t.not_offered));
+		if (t.not_offered)
+			fprintf(out, "; never offered by the driver: %llu",
+				(unsigned long long)t.not_offered);
+		fputs(")\n", out);
+		if (t.ring_drops > t.not_offered)
 			fprintf(out, "  ring full by cause: disk %llu, cpu %llu, drain %llu, unknown %llu  (what the drain thread did meanwhile)\n",
 				(unsigned long long)s[i].lost[LWP_CAUSE_DISK],
 				(unsigned long long)s[i].lost[LWP_CAUSE_CPU],
@@ -290,7 +295,7 @@ static void json_if(FILE *out, const struct lwp_ifstat *s)
 		(unsigned long long)(s->nic.rx_missed - s->nic0.rx_missed),
 		(unsigned long long)(s->nic.rx_fifo - s->nic0.rx_fifo),
 		s->nic.ok && s->nic0.ok ? "true" : "false");
-	fprintf(out, "\"files\":%llu,\"file_bytes\":%llu,\"caplen_bytes\":%llu,\"swapper_waits\":%llu,\"swapper_wait_ns\":%llu,\"counter_retries\":%llu,\"record_walks\":%llu,\"wakeups\":%llu,\"pass_max_ns\":%llu,\"slow_passes\":%llu,\"merge_forced\":%llu,\"indexed\":%llu,\"index_ns\":%llu,\"index_skipped\":%llu,\"lost_disk\":%llu,\"lost_cpu\":%llu,\"lost_drain\":%llu,\"lost_unknown\":%llu,\"queues\":[",
+	fprintf(out, "\"files\":%llu,\"file_bytes\":%llu,\"caplen_bytes\":%llu,\"swapper_waits\":%llu,\"swapper_wait_ns\":%llu,\"counter_retries\":%llu,\"record_walks\":%llu,\"wakeups\":%llu,\"pass_max_ns\":%llu,\"slow_passes\":%llu,\"merge_forced\":%llu,\"indexed\":%llu,\"index_ns\":%llu,\"index_skipped\":%llu,\"lost_disk\":%llu,\"lost_cpu\":%llu,\"lost_drain\":%llu,\"lost_unknown\":%llu,\"lost_not_offered\":%llu,\"queues\":[",
 		(unsigned long long)s->fs.files,
 		(unsigned long long)s->fs.file_bytes,
 		(unsigned long long)s->fs.caplen,
@@ -308,12 +313,14 @@ static void json_if(FILE *out, const struct lwp_ifstat *s)
 		(unsigned long long)s->lost[LWP_CAUSE_DISK],
 		(unsigned long long)s->lost[LWP_CAUSE_CPU],
 		(unsigned long long)s->lost[LWP_CAUSE_DRAIN],
-		(unsigned long long)s->lost[LWP_CAUSE_UNKNOWN]);
+		(unsigned long long)s->lost[LWP_CAUSE_UNKNOWN],
+		(unsigned long long)s->lost[LWP_CAUSE_NOT_OFFERED]);
 	for (k = 0; k < s->nr_queues; k++)
-		fprintf(out, "%s{\"packets\":%llu,\"bytes\":%llu,\"drops\":%llu,\"bad_cons\":%llu}",
+		fprintf(out, "%s{\"packets\":%llu,\"bytes\":%llu,\"drops\":%llu,\"missed\":%llu,\"bad_cons\":%llu}",
 			k ? "," : "", (unsigned long long)s->q[k].packets,
 			(unsigned long long)s->q[k].bytes,
 			(unsigned long long)s->q[k].drops,
+			(unsigned long long)s->missed[k],
 			(unsigned long long)s->q[k].bad_cons);
 	fputs("]}", out);
 }

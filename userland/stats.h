@@ -44,6 +44,8 @@ struct lwp_nic {
  * @ifname:    interface
  * @nr_queues: entries used in @q
  * @q:         ring counters per queue (LWPCAP_IOC_GET_STATS)
+ * @missed:    of @q's drops, those never offered (the mapping's mirror;
+ *             0 on a kernel without LWPCAP_FEAT_MISSED)
  * @nic0:      NIC counters at start
  * @nic:       NIC counters now
  * @fs:        file side
@@ -60,6 +62,7 @@ struct lwp_ifstat {
 	const char *ifname;
 	unsigned int nr_queues;
 	struct lwpcap_queue_stats q[LWPCAP_MAX_QUEUES];
+	uint64_t missed[LWPCAP_MAX_QUEUES];
 	struct lwp_nic nic0;
 	struct lwp_nic nic;
 	struct fring_stats fs;
@@ -79,6 +82,7 @@ struct lwp_totals {
 	uint64_t filtered;
 	uint64_t dropped;
 	uint64_t ring_drops;
+	uint64_t not_offered;
 	uint64_t in_ring;
 	uint64_t sent;
 	double lost_pct;

@@ -259,7 +259,7 @@ static int cmd_capture(struct opts *o)
 	struct lwpcap_queue_stats qs[LWPCAP_MAX_QUEUES];
 	struct queue_out out[LWPCAP_MAX_QUEUES];
 	struct stall st = { 0 };
-	uint64_t total = 0, drops = 0;
+	uint64_t total = 0, drops = 0, missed = 0, m;
 	uint32_t snap_max = o->snaplen;
 	bool snap_done = !o->snap_after;
 	struct ring r;
@@ -364,15 +364,24 @@ static int cmd_capture(struct opts *o)
 		       ctl_u64(&r, q, r.setup.off.drops) <= qs[q].drops),
 		      "q%u: mirrored counters differ from the ioctl's", q);
 		CHECK(qs[q].bad_cons == 0, "q%u: kernel saw a bad cons", q);
+		/* never offered: a part of the drops (LWPCAP_FEAT_MISSED) */
+		CHECK(r.setup.off.missed, "q%u: no missed counter", q);
+		m = r.setup.off.missed ? ctl_u64(&r, q, r.setup.off.missed) : 0;
+		CHECK(m <= ctl_u64(&r, q, r.setup.off.drops),
+		      "q%u: missed %llu > drops %llu", q, (unsigned long long)m,
+		      (unsigned long long)ctl_u64(&r, q, r.setup.off.drops));
+		printf("queue %u: missed=%llu\n", q, (unsigned long long)m);
 		total += out[q].records;
 		drops += qs[q].drops;
+		missed += m;
 	}
 	if (o->stall) {
 		stall_report(&st);
 		free(st.us);
 	}
-	printf("TOTAL captured=%llu drops=%llu queues=%u\n",
-	       (unsigned long long)total, (unsigned long long)drops, nq);
+	printf("TOTAL captured=%llu drops=%llu queues=%u missed=%llu\n",
+	       (unsigned long long)total, (unsigned long long)drops, nq,
+	       (unsigned long long)missed);
 	return failures ? 1 : 0;
 }
 

@@ -13,7 +13,7 @@
 #
 # Every case accounts for every frame: sent (tcpreplay) = tap tx delta,
 # tap drops 0, guest NIC rx delta = sent, captured + ring drops = rx delta,
-# and pcapcmp checks the captured frames against the sent ones byte for
+# none of the drops counted missed (offered to no ring), and pcapcmp checks the captured frames against the sent ones byte for
 # byte (sequence numbers, order per queue, lengths, snaplen, VLAN tags).
 #
 #   divert      e1000 lwpcap=1, promiscuous, 600 more frames to a foreign
@@ -40,7 +40,8 @@
 #   xdp-virtio  virtio-net with an XDP program that drops every frame
 #               (xdpdrop): the hook runs after XDP, so nothing is
 #               captured, and every frame is a ring drop the reader sees
-#               (lwpcap_missed()), none vanishes silently; on virtio65's
+#               (lwpcap_missed()), none vanishes silently, and each is
+#               counted missed too, apart from a full ring's; on virtio65's
 #               NIC cut to one queue pair, to which XDP adds its own:
 #               each queue's XDP drops are its own ring's
 #   errnos      every bad ioctl/mmap argument gets its documented errno;
@@ -367,6 +368,10 @@ check_case()
 			fi
 			account "$out" "$exp" "$unseen"
 			drops=$(val "$out/guest.env" drops)
+			# every drop here is the ring's: a missed one would
+			# be a frame the hook was not offered
+			[[ $(val "$out/guest.env" missed) == 0 ]] ||
+				fail "$(val "$out/guest.env" missed) frames counted missed (never offered), want 0"
 			# what the NIC dropped (account() bounds it)
 			nicd=$(( $(val "$out/host.env" sent) -
 				 $(val "$out/guest.env" rx_delta) ))
@@ -416,6 +421,9 @@ check_case()
 				fail "$cap frames captured that XDP dropped first"
 			[[ $drops == "$sent" ]] ||
 				fail "ring drops $drops, want every one of $sent frames XDP took"
+			# and the reader can tell them from a full ring's
+			[[ $(val "$out/guest.env" missed) == "$sent" ]] ||
+				fail "missed $(val "$out/guest.env" missed), want every one of $sent frames XDP took"
 		fi ;;
 	latency)
 		grep -h 'LATENCY\|woken' "$out/console.log" | sed 's/^/  /' ;;

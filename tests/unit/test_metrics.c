@@ -228,7 +228,10 @@ static int t_exposition(void)
 	double t;
 
 	s[0].q[0] = (struct lwpcap_queue_stats){ .packets = 600, .drops = 10 };
-	s[0].q[1] = (struct lwpcap_queue_stats){ .packets = 400 };
+	/* queue 1's drops were never offered (an XDP program took them) */
+	s[0].q[1] = (struct lwpcap_queue_stats){ .packets = 400, .drops = 4 };
+	s[0].missed[1] = 4;
+	s[0].lost[LWP_CAUSE_NOT_OFFERED] = 4;
 	s[0].nic0 = (struct lwp_nic){ .rx_dropped = 7, .ok = 1 };
 	s[0].nic = (struct lwp_nic){ .rx_dropped = 9, .rx_missed = 2,
 				     .rx_fifo = 1, .ok = 1 };
@@ -259,6 +262,10 @@ static int t_exposition(void)
 	CHECK(prom_value(text, "tg3cap_frames_total{iface=\"eth9\",queue=\"0\",stage=\"detected\"}") == 610);
 	CHECK(prom_value(text, "tg3cap_frames_total{iface=\"eth9\",queue=\"0\",stage=\"ring_full\"}") == 10);
 	CHECK(prom_value(text, "tg3cap_frames_total{iface=\"eth9\",queue=\"1\",stage=\"queued\"}") == 400);
+	CHECK(prom_value(text, "tg3cap_frames_total{iface=\"eth9\",queue=\"0\",stage=\"not_offered\"}") == 0);
+	CHECK(prom_value(text, "tg3cap_frames_total{iface=\"eth9\",queue=\"1\",stage=\"ring_full\"}") == 0);
+	CHECK(prom_value(text, "tg3cap_frames_total{iface=\"eth9\",queue=\"1\",stage=\"not_offered\"}") == 4);
+	CHECK(prom_value(text, "tg3cap_lost_frames_total{iface=\"eth9\",cause=\"not_offered\"}") == 4);
 	CHECK(prom_value(text, "tg3cap_lost_frames_total{iface=\"eth9\",cause=\"nic\"}") == 5);
 	CHECK(prom_value(text, "tg3cap_lost_frames_total{iface=\"eth9\",cause=\"disk\"}") == 6);
 	CHECK(prom_value(text, "tg3cap_lost_frames_total{iface=\"eth9\",cause=\"cpu\"}") == 3);
@@ -287,6 +294,9 @@ static int t_exposition(void)
 	tmpdir_remove(dir);
 	return 0;
 }
+
+/* ring-full drops, none missed, for lwp_loss_start() and _pass() */
+#define DR(n)	(&(struct lwp_drops){ .full = (n) })
 
 /* the three causes of l[] for a message */
 #define CAUSES_FMT	"disk %llu cpu %llu drain %llu"
@@ -406,17 +416,17 @@ static int t_pass(void)
 	uint64_t t0;
 	pid_t hog;
 
-	lwp_loss_start(&s, 5, 5);
+	lwp_loss_start(&s, DR(5), DR(5));
 	CHECKF(s.fd >= 0 && s.have,
 	       "no /proc/thread-self/schedstat: a kernel without CONFIG_SCHED_INFO");
 	nap_ms(100);
-	lwp_loss_pass(&s, 105);
+	lwp_loss_pass(&s, DR(105));
 	lwp_loss_read(&s, l);
 	CHECKF(l[LWP_CAUSE_DISK] >= 60, "blocked: " CAUSES_FMT, CAUSES(l));
 
 	memset(s.lost, 0, sizeof(s.lost));
 	spin_ms(100);
-	lwp_loss_pass(&s, 205);
+	lwp_loss_pass(&s, DR(205));
 	lwp_loss_read(&s, l);
 	/* a loaded machine delays it (cpu), never blocks it */
 	CHECKF(l[LWP_CAUSE_DRAIN] + l[LWP_CAUSE_CPU] >= 95 &&
@@ -425,7 +435,7 @@ static int t_pass(void)
 	/* no new drops: nothing charged, whatever the time went to */
 	memset(s.lost, 0, sizeof(s.lost));
 	nap_ms(20);
-	lwp_loss_pass(&s, 205);
+	lwp_loss_pass(&s, DR(205));
 	lwp_loss_read(&s, l);
 	CHECK(!l[0] && !l[1] && !l[2] && !l[3]);
 
@@ -434,7 +444,7 @@ static int t_pass(void)
 	nap_ms(100);
 	lwp_loss_sleep(&s, lwp_now_ns() - t0);
 	spin_ms(5);
-	lwp_loss_pass(&s, 305);
+	lwp_loss_pass(&s, DR(305));
 	lwp_loss_read(&s, l);
 	CHECKF(l[LWP_CAUSE_DISK] <= 50, "poll: " CAUSES_FMT, CAUSES(l));
 
@@ -442,9 +452,9 @@ static int t_pass(void)
 	memset(s.lost, 0, sizeof(s.lost));
 	hog = starve_self();
 	CHECKF(hog > 0, "starving this thread: %s", strerror(errno));
-	lwp_loss_pass(&s, 305);
+	lwp_loss_pass(&s, DR(305));
 	spin_ms(300);
-	lwp_loss_pass(&s, 405);
+	lwp_loss_pass(&s, DR(405));
 	hog_end(hog);
 	lwp_loss_read(&s, l);
 	/* most, not all: under valgrind on a busy machine, 65 */
@@ -474,15 +484,15 @@ static int t_pass_lost_delay(void)
 	fd = memfd_create("schedstat", MFD_CLOEXEC);
 	CHECK(fd >= 0);
 	CHECK(write(fd, "0 0 0\n", 6) == 6);
-	lwp_loss_start(&s, 0, 0);
+	lwp_loss_start(&s, DR(0), DR(0));
 	CHECK(s.fd >= 0);
 	close(s.fd);
 	s.fd = fd;
 	hog = starve_self();
 	CHECKF(hog > 0, "starving this thread: %s", strerror(errno));
-	lwp_loss_pass(&s, 0);
+	lwp_loss_pass(&s, DR(0));
 	spin_ms(300);
-	lwp_loss_pass(&s, 100);
+	lwp_loss_pass(&s, DR(100));
 	hog_end(hog);
 	lwp_loss_read(&s, l);
 	CHECKF(s.have && l[LWP_CAUSE_CPU] >= 90 && !l[LWP_CAUSE_DISK],
@@ -490,7 +500,7 @@ static int t_pass_lost_delay(void)
 
 	memset(s.lost, 0, sizeof(s.lost));
 	nap_ms(100);
-	lwp_loss_pass(&s, 200);
+	lwp_loss_pass(&s, DR(200));
 	lwp_loss_read(&s, l);
 	CHECKF(l[LWP_CAUSE_DISK] >= 90, "blocked, schedstat still: "
 	       CAUSES_FMT, CAUSES(l));
@@ -840,6 +850,104 @@ static int t_loss_before_drain(void)
 }
 
 /*
+ * Frames the driver could not offer (lwpcap_missed(): an XDP verdict)
+ * are drops the reader could not have avoided: their own cause, never
+ * the disk's, the CPU's or the drain's, and apart from the ring-full
+ * ones in the report, the JSON and the metrics.  A kernel without the
+ * counter (offsets.missed 0) leaves them ring drops, as before.
+ */
+static int loss_not_offered(int old_kernel)
+{
+	char err[LWP_ERRLEN], dir[256], path[300];
+	static char text[65536];
+	uint64_t l[LWP_CAUSE_NR];
+	struct mock_out out = { 0 };
+	struct lwp_ifstat st;
+	struct idle_src src;
+	struct lwp_cap c;
+	struct fakedev d;
+	unsigned int i, late;
+	FILE *f;
+
+	CHECK(!fakedev_create(&d, 1, 4096, 4, 100, err));
+	if (old_kernel)
+		d.setup.off.missed = 0;
+	CHECK(!pipe2(src.pipe, O_CLOEXEC | O_NONBLOCK));
+	/* an earlier reader's: neither charged nor hidden */
+	for (i = 0; i < 3; i++)
+		fakedev_miss(&d, 0);
+	fakedev_flush(&d, 0);
+	CHECKF(!lwp_cap_init(&c, "fake0", src.pipe[0], d.map, d.map_len,
+			     &d.setup, &idle_ops, &src, err), "%s", err);
+	for (i = 0; i < 7; i++)
+		fakedev_miss(&d, 0);
+	late = overfill(&d, 400);
+	for (i = 0; i < 5; i++)
+		fakedev_miss(&d, 0);
+	fakedev_flush(&d, 0);
+	CHECK(late > 0);
+	c.out = &out;
+	c.out_ops = &mock_ops;
+	c.stop = 1;
+	CHECKF(!lwp_cap_run(&c), "%s", c.err);
+	lwp_loss_read(&c.loss, l);
+	if (old_kernel)
+		CHECKF(l[LWP_CAUSE_NOT_OFFERED] == 0 &&
+		       l[LWP_CAUSE_UNKNOWN] == late + 12,
+		       "old kernel: not offered %llu, unknown %llu of %u",
+		       (unsigned long long)l[LWP_CAUSE_NOT_OFFERED],
+		       (unsigned long long)l[LWP_CAUSE_UNKNOWN], late + 12);
+	else
+		CHECKF(l[LWP_CAUSE_NOT_OFFERED] == 12 &&
+		       l[LWP_CAUSE_UNKNOWN] == late &&
+		       l[LWP_CAUSE_DISK] + l[LWP_CAUSE_CPU] +
+		       l[LWP_CAUSE_DRAIN] == 0,
+		       "not offered %llu (want 12), unknown %llu (want %u), " CAUSES_FMT,
+		       (unsigned long long)l[LWP_CAUSE_NOT_OFFERED],
+		       (unsigned long long)l[LWP_CAUSE_UNKNOWN], late,
+		       CAUSES(l));
+
+	memset(&st, 0, sizeof(st));
+	lwp_cap_stats(&c, &st);
+	CHECK(st.q[0].drops == late + 15);
+	CHECK(st.missed[0] == (old_kernel ? 0 : 15));
+	f = fmemopen(text, sizeof(text), "w");
+	CHECK(f);
+	lwp_report(f, &st, 1, 1.0);
+	fclose(f);
+	if (old_kernel)
+		CHECKF(!strstr(text, "never offered"), "%s", text);
+	else
+		CHECKF(strstr(text, "never offered by the driver: 15)"),
+		       "%s", text);
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	snprintf(path, sizeof(path), "%s/s.json", dir);
+	CHECKF(!lwp_stats_json(path, &st, 1, 1.0, err), "%s", err);
+	CHECK(!read_text(path, text, sizeof(text)));
+	snprintf(path, sizeof(path), "\"lost_not_offered\":%d,",
+		 old_kernel ? 0 : 12);
+	CHECKF(strstr(text, path), "%s", text);
+	snprintf(path, sizeof(path), "\"missed\":%d,", old_kernel ? 0 : 15);
+	CHECKF(strstr(text, path), "%s", text);
+	tmpdir_remove(dir);
+	lwp_cap_fini(&c);
+	close(src.pipe[0]);
+	close(src.pipe[1]);
+	fakedev_destroy(&d);
+	return 0;
+}
+
+static int t_loss_not_offered(void)
+{
+	return loss_not_offered(0);
+}
+
+static int t_loss_not_offered_old(void)
+{
+	return loss_not_offered(1);
+}
+
+/*
  * The shipped alert rules: valid (promtool check rules), and each fires
  * on the series of a box in trouble and not on a healthy one, with its
  * annotations rendered (tests/unit/alerts_test.yml).
@@ -874,6 +982,8 @@ const struct test metrics_tests[] = {
 	{ "metrics_reader_file", t_reader_metrics },
 	{ "metrics_reader_cpu_starved", t_reader_cpu },
 	{ "metrics_loss_before_drain", t_loss_before_drain },
+	{ "metrics_loss_not_offered", t_loss_not_offered },
+	{ "metrics_loss_not_offered_old_kernel", t_loss_not_offered_old },
 	{ "metrics_alert_rules", t_alert_rules },
 };
 const unsigned int metrics_tests_n = ARRAY_SIZE(metrics_tests);

@@ -187,6 +187,7 @@ tot=$(grep '^TOTAL' /tmp/ringtest.log)
 	echo "ip_self_delta=$((self1 - self0))"
 	echo "captured=$(echo "$tot" | sed -n 's/.*captured=\([0-9]*\).*/\1/p')"
 	echo "drops=$(echo "$tot" | sed -n 's/.*drops=\([0-9]*\).*/\1/p')"
+	echo "missed=$(echo "$tot" | sed -n 's/.*missed=\([0-9]*\).*/\1/p')"
 	echo "ringtest_rc=$rc"
 	if [ -n "${TG3CAP_FAILSLAB:-}" ]; then
 		echo "failslab_injected=$((FS_TIMES - $(cat "$FS/times")))"

@@ -16,6 +16,7 @@
  *   control block  at off.ctl + q * off.ctl_stride
  *                  u32 prod at +off.prod       written by the kernel
  *                  u64 counters at +off.packets, +off.bytes, +off.drops
+ *                  and +off.missed (LWPCAP_FEAT_MISSED; 0: none)
  *                                              written by the kernel
  *                  u32 cons at +off.cons       written by the reader
  *   segment table  at off.seg_len + q * off.seg_len_stride
@@ -78,9 +79,10 @@
 #define LWPCAP_FEAT_SNAPLEN_LIVE (1U << 2) /* snaplen settable while active */
 #define LWPCAP_FEAT_POINTS	(1U << 3) /* lwpcap_bind.point honoured */
 #define LWPCAP_FEAT_WAKE	(1U << 4) /* lwpcap_activate.wake_bytes */
+#define LWPCAP_FEAT_MISSED	(1U << 5) /* lwpcap_offsets.missed */
 #define LWPCAP_FEAT_ALL		(LWPCAP_FEAT_VLAN | LWPCAP_FEAT_DIVERT | \
 				 LWPCAP_FEAT_SNAPLEN_LIVE | LWPCAP_FEAT_POINTS | \
-				 LWPCAP_FEAT_WAKE)
+				 LWPCAP_FEAT_WAKE | LWPCAP_FEAT_MISSED)
 
 /* Capture points (lwpcap_bind.point); see docs/abi.md */
 #define LWPCAP_POINT_DRIVER	0 /* the NIC driver's hook, before any skb */
@@ -153,6 +155,13 @@ struct lwpcap_bind {
  * Filled by LWPCAP_IOC_SETUP; see the layout at the top of this file.
  * All offsets are in bytes from the start of the mapping, or from the
  * start of a queue's control block for @prod, @cons and the counters.
+ *
+ * @drops counts every frame seen while active that no record holds: the
+ * ring was full, or the driver could not offer the frame at all.
+ * @missed (LWPCAP_FEAT_MISSED) counts the second kind apart, as a part
+ * of @drops: a reader learns how many drops a faster reader would not
+ * have avoided.  0 where the kernel has no such counter (a control
+ * block never starts with a counter: @prod is there).
  */
 struct lwpcap_offsets {
 	__u32 ctl;
@@ -162,7 +171,7 @@ struct lwpcap_offsets {
 	__u32 packets;
 	__u32 bytes;
 	__u32 drops;
-	__u32 resv1;
+	__u32 missed;
 	__u64 seg_len;
 	__u64 seg_len_stride;
 	__u64 data;
@@ -231,7 +240,8 @@ struct lwpcap_activate {
  * @bytes:    bytes of frame data written to the ring (caplen)
  * @drops:    frames seen while active that did not fit in the ring, or
  *            that the driver received but could not offer to it
- *            (docs/abi.md: paths without a hook, XDP verdicts);
+ *            (docs/abi.md: paths without a hook, XDP verdicts; the
+ *            control block's missed counter holds how many);
  *            those of RX queues past the last ring (a device with more
  *            than LWPCAP_MAX_QUEUES) count as drops of queue 0, in
  *            LWPCAP_IOC_GET_STATS only, not in the control block's copy
