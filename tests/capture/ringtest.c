@@ -379,9 +379,10 @@ static int cmd_capture(struct opts *o)
 		stall_report(&st);
 		free(st.us);
 	}
-	printf("TOTAL captured=%llu drops=%llu queues=%u missed=%llu\n",
-	       (unsigned long long)total, (unsigned long long)drops, nq,
-	       (unsigned long long)missed);
+	/* queues= last: the guest script matches it at the line's end */
+	printf("TOTAL captured=%llu drops=%llu missed=%llu queues=%u\n",
+	       (unsigned long long)total, (unsigned long long)drops,
+	       (unsigned long long)missed, nq);
 	return failures ? 1 : 0;
 }
 
