@@ -94,7 +94,7 @@ void lwp_loss_start(struct lwp_loss *l, const struct lwp_drops *before,
 		    const struct lwp_drops *now);
 void lwp_loss_stop(struct lwp_loss *l);
 void lwp_loss_sleep(struct lwp_loss *l, uint64_t ns);
-void lwp_loss_pass(struct lwp_loss *l, const struct lwp_drops *now);
+void lwp_loss_pass(struct lwp_loss *l, const struct lwp_drops *d);
 void lwp_loss_charge(uint64_t *lost, uint64_t n, const uint64_t *ns);
 void lwp_loss_read(const struct lwp_loss *l, uint64_t *lost);
 

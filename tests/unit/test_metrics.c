@@ -858,7 +858,7 @@ static int t_loss_before_drain(void)
  */
 static int loss_not_offered(int old_kernel)
 {
-	char err[LWP_ERRLEN], dir[256], path[300];
+	char err[LWP_ERRLEN], dir[256], path[300], want[64];
 	static char text[65536];
 	uint64_t l[LWP_CAUSE_NR];
 	struct mock_out out = { 0 };
@@ -924,11 +924,11 @@ static int loss_not_offered(int old_kernel)
 	snprintf(path, sizeof(path), "%s/s.json", dir);
 	CHECKF(!lwp_stats_json(path, &st, 1, 1.0, err), "%s", err);
 	CHECK(!read_text(path, text, sizeof(text)));
-	snprintf(path, sizeof(path), "\"lost_not_offered\":%d,",
+	snprintf(want, sizeof(want), "\"lost_not_offered\":%d,",
 		 old_kernel ? 0 : 12);
-	CHECKF(strstr(text, path), "%s", text);
-	snprintf(path, sizeof(path), "\"missed\":%d,", old_kernel ? 0 : 15);
-	CHECKF(strstr(text, path), "%s", text);
+	CHECKF(strstr(text, want), "%s", text);
+	snprintf(want, sizeof(want), "\"missed\":%d,", old_kernel ? 0 : 15);
+	CHECKF(strstr(text, want), "%s", text);
 	tmpdir_remove(dir);
 	lwp_cap_fini(&c);
 	close(src.pipe[0]);
