@@ -15,7 +15,9 @@
 # get every one of its group's looped packets, and the IP layer's count
 # leaves the looped copies out), failslab (PCT: atomic allocations
 # from skbuff_head_cache fail with PCT % while the host's frames
-# arrive; the boot must mark the cache, slub_debug=A,skbuff_head_cache).
+# arrive; the boot must mark the cache, slub_debug=A,skbuff_head_cache),
+# rxring (the NIC's receive descriptors for this case, ethtool -G; the
+# boot's size comes back at the end, for the plan's next case).
 . /lib/tg3cap/lib.sh
 tg3cap_e1000_mode
 
@@ -29,6 +31,12 @@ fi
 if [ -n "${TG3CAP_QUEUES:-}" ]; then
 	ethtool -L "$IF" combined "$TG3CAP_QUEUES" ||
 		tg3cap_fail "ethtool -L $IF combined $TG3CAP_QUEUES"
+fi
+rxring0=
+if [ -n "${TG3CAP_RXRING:-}" ]; then
+	rxring0=$(ethtool -g "$IF" | awk '$1 == "RX:" { n = $2 } END { print n }')
+	ethtool -G "$IF" rx "$TG3CAP_RXRING" ||
+		tg3cap_fail "ethtool -G $IF rx $TG3CAP_RXRING"
 fi
 if [ -n "${TG3CAP_MTU:-}" ]; then
 	ip link set "$IF" mtu "$TG3CAP_MTU" ||
@@ -194,6 +202,10 @@ tot=$(grep '^TOTAL' /tmp/ringtest.log)
 		echo "alloc_rx_buff_failed=$(($(allocfail) - af0))"
 	fi
 } > /out/guest.env
+if [ -n "$rxring0" ]; then
+	ethtool -G "$IF" rx "$rxring0" ||
+		tg3cap_fail "ethtool -G $IF rx $rxring0 (the boot's size)"
+fi
 tg3cap_log "figures: $(tr '\n' ' ' < /out/guest.env)"
 [ "$rc" = 0 ] || tg3cap_fail "ringtest capture failed ($rc)"
 if [ -n "${TG3CAP_FAILSLAB:-}" ] &&
