@@ -94,12 +94,38 @@ static LIST_HEAD(lwpcap_devs);
 
 /* Ring sizes come from user space: the total over all files is capped, so
  * that readers on many ports cannot pin the machine's memory between them.
+ * The files opened in network namespaces other than the initial one (the
+ * containers') have a share of the cap, each namespace and all of them
+ * together, so that no container can leave the host's readers without.
  */
 static unsigned int max_mem_mb;
 module_param(max_mem_mb, uint, 0644);
 MODULE_PARM_DESC(max_mem_mb,
 		 "Ring memory of all readers together, MiB (0: half of RAM)");
-static atomic_long_t lwpcap_mem_pages = ATOMIC_LONG_INIT(0);
+static unsigned int netns_mem_pct = 25;
+module_param(netns_mem_pct, uint, 0644);
+MODULE_PARM_DESC(netns_mem_pct,
+		 "Ring memory of one netns but the initial one, % of the cap");
+static unsigned int netns_all_mem_pct = 50;
+module_param(netns_all_mem_pct, uint, 0644);
+MODULE_PARM_DESC(netns_all_mem_pct,
+		 "Ring memory of all netns but the initial one, % of the cap");
+
+/* A namespace's rings, while it has any.  Found by the namespace's cookie,
+ * which is never reused: a mapped ring may outlive its namespace, and a
+ * new namespace at the old one's address must not inherit its charge.
+ */
+struct lwpcap_share {
+	struct list_head node;
+	u64 cookie;
+	unsigned long pages;
+	unsigned int rings;
+};
+
+static DEFINE_SPINLOCK(lwpcap_mem_lock);
+static LIST_HEAD(lwpcap_shares);	/* the three under lwpcap_mem_lock */
+static unsigned long lwpcap_mem_pages;	/* every ring's */
+static unsigned long lwpcap_netns_pages;	/* the shares' together */
 
 struct lwpcap_queue {
 	struct lwpcap_qring r;
@@ -117,6 +143,8 @@ struct lwpcap_ring {
 	u32 wake_bytes;		/* lwpcap_activate.wake_bytes (0: any record) */
 	bool divert;
 	struct lwpcap_setup layout;
+	unsigned long pages;		/* charged against the cap */
+	struct lwpcap_share *share;	/* and to it (NULL: initial netns) */
 	unsigned int nr_queues;
 	struct lwpcap_queue q[];
 };
@@ -160,12 +188,92 @@ static bool lwpcap_file_gone(const struct lwpcap_file *lf)
 	return lf->gone || lf->ld->dead;
 }
 
+/* @pct % of max_mem_mb, in pages (more than 100: all of it) */
+static unsigned long lwpcap_mem_cap(unsigned int pct)
+{
+	unsigned long cap = READ_ONCE(max_mem_mb);
+
+	cap = cap ? cap << (20 - PAGE_SHIFT) : totalram_pages() / 2;
+	return mult_frac(cap, min(pct, 100U), 100);
+}
+
+static struct lwpcap_share *lwpcap_share_find(u64 cookie)
+{
+	struct lwpcap_share *s;
+
+	lockdep_assert_held(&lwpcap_mem_lock);
+	list_for_each_entry(s, &lwpcap_shares, node)
+		if (s->cookie == cookie)
+			return s;
+	return NULL;
+}
+
+/* Reserve @pages for a ring of a file opened in @net (NULL: the kernel's
+ * own, as the initial namespace's); false if that would pass the cap or
+ * @net's share of it.  *@sharep: the share charged, NULL for none.
+ */
+static bool lwpcap_mem_charge(const struct net *net, unsigned long pages,
+			      struct lwpcap_share **sharep)
+{
+	struct lwpcap_share *s, *fresh = NULL;
+	bool ok = false;
+
+	*sharep = NULL;
+	if (net && !net_eq(net, &init_net)) {
+		fresh = kzalloc(sizeof(*fresh), GFP_KERNEL);
+		if (!fresh)
+			return false;
+		fresh->cookie = net->net_cookie;
+	}
+	spin_lock(&lwpcap_mem_lock);
+	if (lwpcap_mem_pages + pages > lwpcap_mem_cap(100))
+		goto out_unlock;
+	if (fresh) {
+		s = lwpcap_share_find(fresh->cookie) ?: fresh;
+		if (s->pages + pages >
+		    lwpcap_mem_cap(READ_ONCE(netns_mem_pct)) ||
+		    lwpcap_netns_pages + pages >
+		    lwpcap_mem_cap(READ_ONCE(netns_all_mem_pct)))
+			goto out_unlock;
+		if (s == fresh) {
+			list_add(&s->node, &lwpcap_shares);
+			fresh = NULL;
+		}
+		s->pages += pages;
+		s->rings++;
+		lwpcap_netns_pages += pages;
+		*sharep = s;
+	}
+	lwpcap_mem_pages += pages;
+	ok = true;
+out_unlock:
+	spin_unlock(&lwpcap_mem_lock);
+	kfree(fresh);
+	return ok;
+}
+
+static void lwpcap_mem_uncharge(struct lwpcap_share *s, unsigned long pages)
+{
+	spin_lock(&lwpcap_mem_lock);
+	lwpcap_mem_pages -= pages;
+	if (s) {
+		s->pages -= pages;
+		lwpcap_netns_pages -= pages;
+		if (--s->rings)
+			s = NULL;
+		else
+			list_del(&s->node);
+	}
+	spin_unlock(&lwpcap_mem_lock);
+	kfree(s);
+}
+
 static void lwpcap_ring_release(struct kref *kref)
 {
 	struct lwpcap_ring *ring = container_of(kref, struct lwpcap_ring, kref);
 
 	vfree(ring->mem);
-	atomic_long_sub(PAGE_ALIGN(ring->size) >> PAGE_SHIFT, &lwpcap_mem_pages);
+	lwpcap_mem_uncharge(ring->share, ring->pages);
 	kvfree(ring);
 }
 
@@ -1076,18 +1184,6 @@ static int lwpcap_check_setup(const struct lwpcap_setup *s)
 	return 0;
 }
 
-/* Reserve @pages against max_mem_mb; false if that would pass the cap. */
-static bool lwpcap_mem_charge(unsigned long pages)
-{
-	unsigned long cap = READ_ONCE(max_mem_mb);
-
-	cap = cap ? cap << (20 - PAGE_SHIFT) : totalram_pages() / 2;
-	if (atomic_long_add_return(pages, &lwpcap_mem_pages) <= cap)
-		return true;
-	atomic_long_sub(pages, &lwpcap_mem_pages);
-	return false;
-}
-
 /* The ring is charged to the reader's memory cgroup (__GFP_ACCOUNT); a
  * request the cgroup or the machine cannot meet fails with ENOMEM, quietly
  * and without invoking the OOM killer (__GFP_RETRY_MAYFAIL, __GFP_NOWARN):
@@ -1095,18 +1191,25 @@ static bool lwpcap_mem_charge(unsigned long pages)
  */
 #define LWPCAP_GFP	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
 
-static struct lwpcap_ring *lwpcap_ring_alloc(const struct lwpcap_setup *s)
+/* A ring laid out by @s, charged to @net's share (NULL: none, as the
+ * initial namespace's).
+ */
+static struct lwpcap_ring *lwpcap_ring_alloc(const struct lwpcap_setup *s,
+					     const struct net *net)
 {
 	const struct lwpcap_offsets *o = &s->off;
 	unsigned long pages = PAGE_ALIGN(s->mmap_size) >> PAGE_SHIFT;
+	struct lwpcap_share *share;
 	struct lwpcap_ring *ring;
 	unsigned int i;
 
-	if (!lwpcap_mem_charge(pages))
+	if (!lwpcap_mem_charge(net, pages, &share))
 		return ERR_PTR(-ENOMEM);
 	ring = kvzalloc(struct_size(ring, q, s->nr_queues), LWPCAP_GFP);
 	if (!ring)
 		goto err_uncharge;
+	ring->pages = pages;
+	ring->share = share;
 	/* No wrap: lwpcap_layout() checked PAGE_ALIGN(size) <= SIZE_MAX. */
 	ring->mem = __vmalloc(pages << PAGE_SHIFT, LWPCAP_GFP | __GFP_ZERO);
 	if (!ring->mem)
@@ -1137,7 +1240,7 @@ static struct lwpcap_ring *lwpcap_ring_alloc(const struct lwpcap_setup *s)
 err_free:
 	kvfree(ring);
 err_uncharge:
-	atomic_long_sub(pages, &lwpcap_mem_pages);
+	lwpcap_mem_uncharge(share, pages);
 	return ERR_PTR(-ENOMEM);
 }
 
@@ -1189,7 +1292,7 @@ static int lwpcap_setup(struct lwpcap_file *lf, void __user *arg)
 	err = lwpcap_layout(&s, lf->ld->nr_queues);
 	if (err)
 		goto out_unlock;
-	ring = lwpcap_ring_alloc(&s);
+	ring = lwpcap_ring_alloc(&s, lf->net);
 	err = PTR_ERR(ring);
 	if (IS_ERR(ring))
 		goto out_unlock;
@@ -1396,7 +1499,7 @@ void *lwpcap_test_activate(struct lwpcap_dev *ld, struct lwpcap_setup *setup,
 	ring = ERR_PTR(err);
 	if (err)
 		goto out_unlock;
-	ring = lwpcap_ring_alloc(setup);
+	ring = lwpcap_ring_alloc(setup, NULL);
 	if (IS_ERR(ring))
 		goto out_unlock;
 	if (mode == LWPCAP_MODE_DEFAULT)

@@ -148,9 +148,10 @@ static int setup_ring(struct lwp_dev *d, uint32_t seg_size, uint32_t nr_segs,
 	d->setup.snaplen = snaplen;
 	if (!ioctl(d->fd, LWPCAP_IOC_SETUP, &d->setup))
 		return 0;
+	/* which limit it was the kernel does not say: name them all */
 	if (errno == ENOMEM)
 		return lwp_err(err, -errno,
-			       "%s: the kernel cannot allocate %u x %u bytes per queue; use a smaller --ring-size",
+			       "%s: the kernel cannot allocate %u x %u bytes per queue (the lwpcap.max_mem_mb cap, in a container its share, lwpcap.netns_mem_pct, or the memory cgroup); use a smaller --ring-size",
 			       d->ifname, nr_segs, seg_size);
 	if (errno == EINVAL)
 		return lwp_err(err, -errno,

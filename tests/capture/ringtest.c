@@ -25,6 +25,11 @@
  *       the module-wide cap (max_mem_mb) refuses and gives back ring
  *       memory; in CGROUP_DIR (memory.max 16M) a ring is charged to the
  *       cgroup, one past its limit is refused with ENOMEM (not killed).
+ *   ringtest memns -i IF -o NETNS_PREFIX
+ *       a file is charged to the network namespace it was opened in:
+ *       one other than the initial one may take 25 % of the cap, all of
+ *       them 50 % (namespaces NETNS_PREFIX1..3, each with a veth pair
+ *       v0/v1, and a pair v0/v1 in the initial one).
  *   ringtest latency -i IF -n COUNT [--ready FILE]
  *       poll() wake-up to reader: time from the kernel's receive
  *       timestamp to the reader holding the record, for COUNT frames.
@@ -64,6 +69,7 @@
 #include <unistd.h>
 
 #include "../lib/lwpring.h"
+#include "ringtest.h"
 
 static volatile sig_atomic_t stop;
 
@@ -82,16 +88,7 @@ struct queue_out {
 	uint32_t max_caplen;
 };
 
-static int failures;
-
-#define CHECK(cond, ...) do {						\
-	if (!(cond)) {							\
-		failures++;						\
-		printf("FAIL %s:%d: ", __func__, __LINE__);		\
-		printf(__VA_ARGS__);					\
-		printf("\n");						\
-	}								\
-} while (0)
+int failures;
 
 static void pcap_header(FILE *f, uint32_t snaplen)
 {
@@ -183,21 +180,6 @@ static void touch(const char *path)
 		close(fd);
 }
 
-struct opts {
-	const char *ifname;
-	const char *prefix;
-	const char *ready;
-	uint32_t seg_size;
-	uint32_t nr_segs;
-	uint32_t snaplen;
-	uint32_t mode;
-	uint32_t count;
-	uint64_t snap_after;
-	uint32_t snap_new;
-	bool hold;
-	bool stall;
-	const char *expect;
-};
 
 static uint64_t now_ns(void)
 {
@@ -487,428 +469,6 @@ static int cmd_latency(struct opts *o)
 	return failures ? 1 : 0;
 }
 
-/* errnos: every bad argument gets the errno docs/abi.md promises. */
-
-#define EXPECT_ERR(call, err) do {					\
-	errno = 0;							\
-	long __rc = (long)(call);					\
-	CHECK(__rc == -1 && errno == (err), "%s: rc %ld errno %s, want %s", \
-	      #call, __rc, strerror(errno), strerror(err));		\
-} while (0)
-
-#define EXPECT_OK(call) do {						\
-	errno = 0;							\
-	long __rc = (long)(call);					\
-	CHECK(__rc == 0, "%s: rc %ld errno %s", #call, __rc,		\
-	      strerror(errno));						\
-} while (0)
-
-static int drop_net_caps_and_open(void)
-{
-	struct __user_cap_header_struct h = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct d[2];
-	int fd;
-
-	if (syscall(SYS_capget, &h, d))
-		return -2;
-	d[0].effective &= ~((1u << CAP_NET_RAW) | (1u << CAP_NET_ADMIN));
-	if (syscall(SYS_capset, &h, d))
-		return -2;
-	fd = open(DEV, O_RDWR);
-	return fd < 0 ? errno : 0;
-}
-
-static void check_unprivileged(void)
-{
-	pid_t pid;
-	int st;
-
-	/* root without CAP_NET_RAW/CAP_NET_ADMIN: lwpcap says no */
-	pid = fork();
-	if (pid == 0)
-		_exit(drop_net_caps_and_open());
-	waitpid(pid, &st, 0);
-	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == EPERM,
-	      "open without CAP_NET_RAW: status %d, want EPERM", st);
-
-	/* an ordinary user: the node's 0600 mode says no first */
-	pid = fork();
-	if (pid == 0) {
-		if (setresgid(65534, 65534, 65534) ||
-		    setresuid(65534, 65534, 65534))
-			_exit(100);
-		_exit(open(DEV, O_RDWR) < 0 ? errno : 0);
-	}
-	waitpid(pid, &st, 0);
-	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == EACCES,
-	      "open as nobody: status %d, want EACCES", st);
-}
-
-static int cmd_errnos(struct opts *o)
-{
-	struct lwpcap_setup s, good = { .seg_size = 4096, .nr_segs = 4,
-					.snaplen = 96 };
-	struct lwpcap_queue_stats qs[4];
-	struct lwpcap_stats st = { .nr_queues = 4 };
-	struct lwpcap_activate a = { .mode = LWPCAP_MODE_TAP };
-	struct lwpcap_bind b, bgood = { .abi_version = LWPCAP_ABI_VERSION };
-	uint32_t snap, nq = 0;
-	size_t msize = 0;
-	struct pollfd p;
-	void *m, *ro;
-	int fd, fd2;
-
-	bgood.ifindex = if_nametoindex(o->ifname);
-	CHECK(bgood.ifindex, "no interface %s", o->ifname);
-	st.queues = (uintptr_t)qs;
-
-	fd = open(DEV, O_RDWR);
-	CHECK(fd >= 0, "open: %s", strerror(errno));
-
-	/* out of order: nothing works before BIND */
-	s = good;
-	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SETUP, &s), EBADFD);
-	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_ACTIVATE, &a), EBADFD);
-	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_DEACTIVATE), EBADFD);
-	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_GET_STATS, &st), EBADFD);
-	snap = 64;
-	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SET_SNAPLEN, &snap), EBADFD);
-	EXPECT_ERR(mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0) ==
-		   MAP_FAILED ? -1 : 0, EBADFD);
-	p = (struct pollfd){ .fd = fd, .events = POLLIN };
-	CHECK(poll(&p, 1, 0) == 1 && (p.revents & POLLERR),
-	      "poll on an unbound file: revents %#x", p.revents);
-	EXPECT_ERR(ioctl(fd, _IO(LWPCAP_IOC_MAGIC, 99)), ENOTTY);
-	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_BIND, (void *)16), EFAULT);
-
-	/* BIND */
-	b = bgood;
-	b.resv = 1;
-	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_BIND, &b), EINVAL);
-	b = bgood;
-	b.points = 1;
-	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_BIND, &b), EINVAL);
-	b = bgood;
-	b.point = LWPCAP_POINT_MAX + 1;
-	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_BIND, &b), EINVAL);
-	b = bgood;
-	b.nr_queues = 1;
-	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_BIND, &b), EINVAL);
-	b = bgood;
-	b.abi_version = LWPCAP_ABI_VERSION + 1;
-	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_BIND, &b), EPROTO);
-	b = bgood;
-	b.ifindex = 0x7fffffff;
-	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_BIND, &b), ENODEV);
-	b = bgood;
-	b.ifindex = if_nametoindex("lo");
-	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_BIND, &b), EOPNOTSUPP);
-	/* no portable point either: loopback records are not Ethernet */
-	b.point = LWPCAP_POINT_PTYPE;
-	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_BIND, &b), EOPNOTSUPP);
-	/* a result that cannot be copied out binds nothing (issue 26 #7):
-	 * the argument is readable, its page read-only
-	 */
-	ro = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	CHECK(ro != MAP_FAILED, "mmap: %s", strerror(errno));
-	if (ro == MAP_FAILED)
-		return 1;
-	*(struct lwpcap_bind *)ro = bgood;
-	EXPECT_OK(mprotect(ro, 4096, PROT_READ));
-	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_BIND, ro), EFAULT);
-	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SETUP, &s), EBADFD);
-	/* the same at a portable point, whose device BIND makes */
-	fd2 = open(DEV, O_RDWR);
-	EXPECT_OK(mprotect(ro, 4096, PROT_READ | PROT_WRITE));
-	b = bgood, b.point = LWPCAP_POINT_PTYPE;
-	*(struct lwpcap_bind *)ro = b;
-	EXPECT_OK(mprotect(ro, 4096, PROT_READ));
-	EXPECT_ERR(ioctl(fd2, LWPCAP_IOC_BIND, ro), EFAULT);
-	EXPECT_OK(ioctl(fd2, LWPCAP_IOC_BIND, &b));
-	CHECK(b.point == LWPCAP_POINT_PTYPE && b.nr_queues >= 1,
-	      "ptype bind after EFAULT reported point %u, %u queues",
-	      b.point, b.nr_queues);
-	close(fd2);
-	b = bgood;
-	EXPECT_OK(ioctl(fd, LWPCAP_IOC_BIND, &b));
-	CHECK(b.nr_queues >= 1 && b.features == LWPCAP_FEAT_ALL,
-	      "bind reported %u queues, features %#x", b.nr_queues,
-	      b.features);
-	CHECK((b.points & 3) == 3 && b.point == bgood.point,
-	      "bind reported points %#x, point %u", b.points, b.point);
-	nq = b.nr_queues;
-	b = bgood;
-	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_BIND, &b), EISCONN);
-	fd2 = open(DEV, O_RDWR);
-	b = bgood;
-	EXPECT_ERR(ioctl(fd2, LWPCAP_IOC_BIND, &b), EBUSY);
-
-	/* SETUP */
-	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_ACTIVATE, &a), EBADFD);
-	s = good, s.seg_size = 6000;
-	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SETUP, &s), EINVAL);
-	s = good, s.seg_size = 2048;
-	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SETUP, &s), EINVAL);
-	s = good, s.seg_size = 32u << 20;
-	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SETUP, &s), EINVAL);
-	s = good, s.nr_segs = 1;
-	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SETUP, &s), EINVAL);
-	s = good, s.nr_segs = 3;
-	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SETUP, &s), EINVAL);
-	s = good, s.seg_size = 1u << 20, s.nr_segs = 2048;
-	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SETUP, &s), EINVAL);
-	s = good, s.snaplen = 0;
-	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SETUP, &s), EINVAL);
-	s = good, s.snaplen = 4096 - 15;
-	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SETUP, &s), EINVAL);
-	s = good, s.seg_size = 1u << 20, s.snaplen = 65536;
-	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SETUP, &s), EINVAL);
-	s = good, s.flags = 1;
-	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SETUP, &s), EINVAL);
-	s = good, s.resv[3] = 1;
-	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SETUP, &s), EINVAL);
-	s = good, s.off.data = 4096;
-	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SETUP, &s), EINVAL);
-	/* a whole GiB per queue is more than this 1 GiB guest can give */
-	s = good, s.seg_size = 1u << 20, s.nr_segs = 1024;
-	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SETUP, &s), ENOMEM);
-	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SETUP, (void *)16), EFAULT);
-	/* a layout that cannot be copied out makes no ring (issue 26 #7) */
-	EXPECT_OK(mprotect(ro, 4096, PROT_READ | PROT_WRITE));
-	s = good, s.nr_segs = 8;
-	*(struct lwpcap_setup *)ro = s;
-	EXPECT_OK(mprotect(ro, 4096, PROT_READ));
-	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SETUP, ro), EFAULT);
-	EXPECT_ERR(mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0) ==
-		   MAP_FAILED ? -1 : 0, EBADFD);
-	s = good;
-	EXPECT_OK(ioctl(fd, LWPCAP_IOC_SETUP, &s));
-	CHECK(s.nr_queues == nq && s.mmap_size &&
-	      s.off.data + s.nr_queues * s.off.data_stride == s.mmap_size,
-	      "setup reported an inconsistent layout");
-	msize = s.mmap_size;
-
-	/* mmap */
-	EXPECT_ERR(mmap(NULL, msize - 4096, PROT_READ, MAP_SHARED, fd,
-			0) == MAP_FAILED ? -1 : 0, EINVAL);
-	EXPECT_ERR(mmap(NULL, msize + 4096, PROT_READ, MAP_SHARED, fd,
-			0) == MAP_FAILED ? -1 : 0, EINVAL);
-	EXPECT_ERR(mmap(NULL, msize, PROT_READ, MAP_SHARED, fd,
-			4096) == MAP_FAILED ? -1 : 0, EINVAL);
-	EXPECT_ERR(mmap(NULL, msize, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd,
-			0) == MAP_FAILED ? -1 : 0, EINVAL);
-	EXPECT_ERR(mmap(NULL, msize, PROT_READ | PROT_EXEC, MAP_SHARED, fd,
-			0) == MAP_FAILED ? -1 : 0, EINVAL);
-	m = mmap(NULL, msize, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	CHECK(m != MAP_FAILED, "mmap: %s", strerror(errno));
-	s = good;
-	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SETUP, &s), EBUSY);
-
-	/* ACTIVATE, SET_SNAPLEN, GET_STATS */
-	a.mode = 3;
-	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_ACTIVATE, &a), EINVAL);
-	a.mode = LWPCAP_MODE_TAP, a.flags = 1;
-	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_ACTIVATE, &a), EINVAL);
-	a.flags = 0, a.resv = 1;
-	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_ACTIVATE, &a), EINVAL);
-	a.resv = 0;
-	/* wake_bytes: at most half a queue's ring */
-	a.wake_bytes = good.seg_size * good.nr_segs / 2 + 1;
-	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_ACTIVATE, &a), EINVAL);
-	a.wake_bytes = 0xffffffff;
-	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_ACTIVATE, &a), EINVAL);
-	a.wake_bytes = good.seg_size * good.nr_segs / 2;
-	EXPECT_OK(ioctl(fd, LWPCAP_IOC_ACTIVATE, &a));
-	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_ACTIVATE, &a), EALREADY);
-	if (m != MAP_FAILED)
-		EXPECT_OK(munmap(m, msize));
-	s = good;
-	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SETUP, &s), EBUSY);
-	snap = 0;
-	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SET_SNAPLEN, &snap), EINVAL);
-	snap = 4096 - 15;
-	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SET_SNAPLEN, &snap), EINVAL);
-	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SET_SNAPLEN, (void *)16), EFAULT);
-	snap = 4096 - 16;
-	EXPECT_OK(ioctl(fd, LWPCAP_IOC_SET_SNAPLEN, &snap));
-	st.flags = 1;
-	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_GET_STATS, &st), EINVAL);
-	st.flags = 0;
-	st.queues = 16;
-	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_GET_STATS, &st), EFAULT);
-	st.queues = (uintptr_t)qs;
-	st.nr_queues = 0;
-	EXPECT_OK(ioctl(fd, LWPCAP_IOC_GET_STATS, &st));
-	CHECK(st.nr_queues == nq, "stats reported %u queues", st.nr_queues);
-	EXPECT_OK(ioctl(fd, LWPCAP_IOC_DEACTIVATE));
-	s = good;
-	EXPECT_OK(ioctl(fd, LWPCAP_IOC_SETUP, &s));
-
-	/* close while mapped: the mapping stays valid until munmap */
-	msize = s.mmap_size;
-	m = mmap(NULL, msize, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	CHECK(m != MAP_FAILED, "mmap: %s", strerror(errno));
-	EXPECT_OK(ioctl(fd, LWPCAP_IOC_ACTIVATE, &a));
-	close(fd);
-	/* the mapping holds the file: still bound, still capturing */
-	b = bgood;
-	EXPECT_ERR(ioctl(fd2, LWPCAP_IOC_BIND, &b), EBUSY);
-	if (m != MAP_FAILED) {
-		((volatile uint8_t *)m)[msize - 1] = 1;
-		EXPECT_OK(munmap(m, msize));
-	}
-	/* last unmap released the file: the device is free again */
-	b = bgood;
-	EXPECT_OK(ioctl(fd2, LWPCAP_IOC_BIND, &b));
-	close(fd2);
-
-	check_unprivileged();
-
-	printf("ERRNOS %s (%d failed)\n", failures ? "FAIL" : "PASS",
-	       failures);
-	return failures ? 1 : 0;
-}
-
-/* Write @val to a sysfs/cgroupfs file: 0 or an errno. */
-static int put_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY), err = 0;
-
-	if (fd < 0)
-		return errno;
-	if (write(fd, val, strlen(val)) != (ssize_t)strlen(val))
-		err = errno ? errno : EIO;
-	close(fd);
-	return err;
-}
-
-/* The number a sysfs/cgroupfs file holds, -1 if unreadable. */
-static long long get_num(const char *path)
-{
-	long long v = -1;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return -1;
-	if (fscanf(f, "%lld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
-
-/*
- * Bind a new file to @ifname and give it a ring of @mib 1-MiB segments
- * per queue: 0 (the file in *@fdp, or closed if @fdp is NULL) or the errno
- * of the step that failed.
- */
-static int ring_of(const char *ifname, uint32_t mib, int *fdp)
-{
-	struct lwpcap_bind b = { .abi_version = LWPCAP_ABI_VERSION,
-				 .point = ring_point() };
-	struct lwpcap_setup s = { .seg_size = 1u << 20, .nr_segs = mib,
-				  .snaplen = 96 };
-	int fd, err = 0;
-
-	b.ifindex = if_nametoindex(ifname);
-	fd = open(DEV, O_RDWR);
-	if (fd < 0)
-		return errno;
-	if (ioctl(fd, LWPCAP_IOC_BIND, &b) || ioctl(fd, LWPCAP_IOC_SETUP, &s))
-		err = errno;
-	if (err || !fdp)
-		close(fd);
-	else
-		*fdp = fd;
-	return err;
-}
-
-#define MAXMEM "/sys/module/lwpcap/parameters/max_mem_mb"
-#define MIB (1LL << 20)
-
-/* In the memory cgroup @cg (memory.max 16M): charged, refused, uncharged. */
-static int memcap_cgroup(const char *ifname, const char *cg)
-{
-	char cur[256], procs[256];
-	long long c0, c1, c2;
-	int fd = -1, err;
-
-	snprintf(cur, sizeof(cur), "%s/memory.current", cg);
-	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg);
-	err = put_file(procs, "0");
-	CHECK(!err, "joining %s: %s", cg, strerror(err));
-	c0 = get_num(cur);
-	err = ring_of(ifname, 32, NULL);
-	CHECK(err == ENOMEM, "32 MiB ring in a 16 MiB cgroup: %s, want ENOMEM",
-	      strerror(err));
-	err = ring_of(ifname, 8, &fd);
-	CHECK(!err, "8 MiB ring in a 16 MiB cgroup: %s", strerror(err));
-	c1 = get_num(cur);
-	/*
-	 * Not all 8 MiB: a memory cgroup charges through a per-CPU stock
-	 * of up to 64 pages taken ahead, which memory.current already
-	 * held (6.12: 7.76 MiB seen); an uncharged ring adds nothing.
-	 */
-	CHECK(c0 >= 0 && c1 - c0 >= 7 * MIB,
-	      "memory.current %lld -> %lld: the ring was not charged", c0, c1);
-	if (fd >= 0)
-		close(fd);
-	c2 = get_num(cur);
-	CHECK(c1 - c2 >= 7 * MIB,
-	      "memory.current %lld -> %lld: the ring was not uncharged", c1,
-	      c2);
-	printf("MEMCAP cgroup: memory.current %lld -> %lld -> %lld kB\n",
-	       c0 >> 10, c1 >> 10, c2 >> 10);
-	return failures;
-}
-
-static int cmd_memcap(struct opts *o)
-{
-	struct lwpcap_setup s = { .seg_size = 1u << 20, .nr_segs = 8,
-				  .snaplen = 96 };
-	pid_t pid;
-	int fd = -1, err, st;
-
-	CHECK(get_num(MAXMEM) == 0, "%s is not 0 at start", MAXMEM);
-	err = put_file(MAXMEM, "8");
-	CHECK(!err, "writing %s: %s", MAXMEM, strerror(err));
-	err = ring_of(o->ifname, 16, NULL);
-	CHECK(err == ENOMEM, "16 MiB ring under an 8 MiB cap: %s, want ENOMEM",
-	      strerror(err));
-	err = ring_of(o->ifname, 4, &fd);
-	CHECK(!err, "4 MiB ring under an 8 MiB cap: %s", strerror(err));
-	/* a second ring while the first is held passes the cap */
-	EXPECT_ERR(ioctl(fd, LWPCAP_IOC_SETUP, &s), ENOMEM);
-	if (fd >= 0)
-		close(fd);
-	/* closing gave it back */
-	err = ring_of(o->ifname, 4, NULL);
-	CHECK(!err, "4 MiB ring after the first was closed: %s",
-	      strerror(err));
-	err = put_file(MAXMEM, "0");
-	CHECK(!err, "writing %s: %s", MAXMEM, strerror(err));
-	err = ring_of(o->ifname, 16, NULL);
-	CHECK(!err, "16 MiB ring without a cap: %s", strerror(err));
-
-	if (o->prefix) {
-		/* in a child: the cgroup keeps it, the OOM killer may not */
-		fflush(stdout);
-		pid = fork();
-		if (pid == 0)
-			_exit(memcap_cgroup(o->ifname, o->prefix) ? 1 : 0);
-		waitpid(pid, &st, 0);
-		CHECK(WIFEXITED(st) && !WEXITSTATUS(st),
-		      "cgroup child: %s %d",
-		      WIFSIGNALED(st) ? "killed by signal" : "exit status",
-		      WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
-	}
-	printf("MEMCAP %s (%d failed)\n", failures ? "FAIL" : "PASS",
-	       failures);
-	return failures ? 1 : 0;
-}
-
 static const char *errname(int e)
 {
 	switch (e) {
@@ -1067,6 +627,7 @@ static void usage(void)
 		"       ringtest churn -i IF [-n SECONDS] [--mode M] [--ready FILE]\n"
 		"       ringtest errnos -i IF\n"
 		"       ringtest memcap -i IF [-o CGROUP_DIR]\n"
+		"       ringtest memns -i IF -o NETNS_PREFIX\n"
 		"       ringtest latency -i IF -n COUNT [--ready FILE]\n"
 		"       ringtest activate -i IF --mode M --expect STEP:ERRNO|ok\n"
 		"       ringtest nsfd -i IF\n");
@@ -1163,6 +724,8 @@ int main(int argc, char **argv)
 		return cmd_errnos(&o);
 	if (!strcmp(cmd, "memcap"))
 		return cmd_memcap(&o);
+	if (!strcmp(cmd, "memns") && o.prefix)
+		return cmd_memns(&o);
 	if (!strcmp(cmd, "latency"))
 		return cmd_latency(&o);
 	if (!strcmp(cmd, "activate") && o.expect)
