@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * ringtest's parts: the options every command takes, and the checks that
- * count failures (ringtest.c; the errnos of bad arguments in ringerr.c, the ring
- * memory limits in ringmem.c).
+ * What ringtest's parts share: the options every command takes and the
+ * checks that count failures.  The commands are in ringtest.c, the
+ * errnos of bad arguments in ringerr.c, the ring memory limits in
+ * ringmem.c.
  */
 #ifndef RINGTEST_H
 #define RINGTEST_H
