@@ -195,7 +195,7 @@ LOG=${LOG:-$OUTDIR/console.log}
 
 # ---- namespace, taps, cleanup -----------------------------------------------
 NS=tg3cap-vm-$$
-QPID='' TPID='' HPID=''
+QPID='' TPID='' HPID='' HST=''
 declare -a TAPS=() MACS=()
 
 # shellcheck disable=SC2317 # invoked by trap
@@ -326,10 +326,29 @@ start_round() { # tag
 		return
 	fi
 	round "$1"
+	# Its end is told by the status file, not by kill -0 and wait on
+	# its pid: this loop starts ~60 processes a second, the pids wrap
+	# (pid_max 32768) within a long round, and bash 5.2's wait for a
+	# pid a process substitution had reused blocked for good (seen
+	# 2026-12-07: a soak's guest waited for done-life for 12 min)
+	HST=$CDIR/.status-$RTAG
+	rm -f "$HST"
+	# shellcheck disable=SC2016 # the inner bash expands them
 	setsid ip netns exec "$NS" env -i "${HENV[@]}" \
 		${CENV[@]+"${CENV[@]}"} OUTDIR="$CDIR" ROUND="$RTAG" \
-		bash -c "$HOST_CMD" > "$CDIR/host-cmd-$RTAG.log" 2>&1 &
+		TG3CAP_HCMD="$HOST_CMD" TG3CAP_HST="$HST" \
+		bash -c 'bash -c "$TG3CAP_HCMD"; echo $? >"$TG3CAP_HST.tmp" &&
+			mv "$TG3CAP_HST.tmp" "$TG3CAP_HST"' \
+		> "$CDIR/host-cmd-$RTAG.log" 2>&1 &
 	HPID=$!
+}
+
+# round_ended: the current round's host command has ended (its status
+# in ST)
+round_ended() {
+	[[ -s $HST ]] || return 1
+	ST=$(<"$HST")
+	rm -f "$HST"
 }
 
 finish_round() { # status
@@ -357,9 +376,8 @@ while kill -0 "$QPID" 2>/dev/null; do
 		[[ -n $t && -z ${SEEN[$t]:-} ]] || continue
 		SEEN[$t]=1; PENDING+=("$t")
 	done
-	if [[ -n $CUR && -n $HPID ]] && ! kill -0 "$HPID" 2>/dev/null; then
-		st=0; wait "$HPID" || st=$?
-		finish_round "$st"
+	if [[ -n $CUR && -n $HPID ]] && round_ended; then
+		finish_round "$ST"
 	fi
 	if [[ -z $CUR && ${#PENDING[@]} -gt 0 ]]; then
 		start_round "${PENDING[0]}"; PENDING=("${PENDING[@]:1}")
@@ -379,8 +397,8 @@ while kill -0 "$QPID" 2>/dev/null; do
 done
 QRC=0; wait "$QPID" || QRC=$?
 if [[ -n $HPID ]]; then
+	# (no wait on its pid: see start_round)
 	kill -TERM -- "-$HPID" 2>/dev/null || true
-	wait "$HPID" 2>/dev/null || true
 	FAIL+=("QEMU exited while host command round $CUR was running")
 	HPID=
 fi
