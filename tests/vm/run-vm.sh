@@ -326,11 +326,15 @@ start_round() { # tag
 		return
 	fi
 	round "$1"
-	# Its end is told by the status file, not by kill -0 and wait on
-	# its pid: this loop starts ~60 processes a second, the pids wrap
-	# (pid_max 32768) within a long round, and bash 5.2's wait for a
-	# pid a process substitution had reused blocked for good (seen
-	# 2026-12-07: a soak's guest waited for done-life for 12 min)
+	# Its end is told by a status file, not by kill -0 and a wait on
+	# its pid.  Seen 2026-12-07 in a KCSAN soak: the host command had
+	# ended, and this loop sat in wait4(-1) for 12 minutes (the guest
+	# waiting for done-life), its only children QEMU and tail.  The
+	# loop starts ~60 processes a second, so pids wrap (pid_max 32768)
+	# within a long round; which wait of bash 5.2 blocked is not known
+	# (a pid reused by a process substitution did not reproduce it
+	# alone), so the loop now waits on no pid of its own choosing and
+	# starts no process substitution.
 	HST=$CDIR/.status-$RTAG
 	rm -f "$HST"
 	# shellcheck disable=SC2016 # the inner bash expands them
@@ -366,12 +370,15 @@ finish_round() { # status
 TIMED_OUT=0
 while kill -0 "$QPID" 2>/dev/null; do
 	# READY announcements, file (9p) or console line, in order of appearance.
-	mapfile -t tags < <( (
+	# (a command substitution: no process substitution in this loop,
+	# see start_round)
+	ready=$(
 		# shellcheck disable=SC2012 # our own file names
 		ls -tr "$OUTDIR" 2>/dev/null | sed -n 's/^ready-//p'
 		grep -ao 'TG3CAP-READY [A-Za-z0-9_.-]*/\?[A-Za-z0-9_.-]* \.' \
 			"$LOG" | cut -d' ' -f2
-	) )
+	) || true	# (none yet: grep's status)
+	mapfile -t tags <<<"$ready"
 	for t in "${tags[@]}"; do
 		[[ -n $t && -z ${SEEN[$t]:-} ]] || continue
 		SEEN[$t]=1; PENDING+=("$t")
