@@ -8,7 +8,9 @@
 #   make check-fast   unit tests and patch checks, no kernel build, no VM
 #   make soak         6.12's whole hygiene, the reliability suite at full
 #                     counts (1,000 kills, 1,000,000 ioctls, 20 lifecycle
-#                     cycles), debug kernel, 20 minutes of each fuzz target
+#                     cycles), debug kernel, its race, contend and
+#                     lifecycle cases again on the KCSAN kernel, 20
+#                     minutes of each fuzz target
 #                     (tests/fuzz), then the capture suite on Debian's
 #                     6.12 kernel (issue 27)
 #   make bench        benchmarks: capacity vs pcap_dump and memcpy, disk, VM loss
@@ -111,6 +113,8 @@ check: deps
 soak: deps
 	LWP_KSERIES=6.12 driver/hygiene.sh
 	tests/reliability/run.sh --soak
+	TG3CAP_DBG_FLAVOUR=kcsan tests/reliability/run.sh --soak race \
+		contend lifecycle-e1000 lifecycle-virtio lifecycle-ingress
 	tests/fuzz/run.sh --soak --seconds 1200 --jobs 2
 	LWP_KSERIES=6.12 tests/capture/run.sh
 

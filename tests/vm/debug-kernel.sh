@@ -23,6 +23,11 @@
 # Cold: ~15-20 min on 2 cores (KASAN); after a change to a hooked driver
 # or the core: a few minutes.  One build at a time (flock).
 #
+# TG3CAP_DBG_FLAVOUR=kcsan: the same kernel with KCSAN instead of KASAN
+# (the two cannot share a kernel): tests/vm/debug.config without its KASAN
+# lines, plus tests/vm/kcsan.config, built in BUILD/dbg-kcsan from the
+# same copy of the tree (issue 26 item 8: make soak's data-race run).
+#
 # Usage: debug-kernel.sh [--prepare]
 #   --prepare  the copy and the .config only, no build and no output:
 #              make check runs it before hygiene, which re-patches the
@@ -46,13 +51,23 @@ B=${BUILD_DIR:-$top/build}
 export BUILD_DIR=$B
 tree=$B/dbg-src
 kdir=$B/dbg
+flavour=${TG3CAP_DBG_FLAVOUR:-}
+case $flavour in
+'') ;;
+kcsan) kdir=$B/dbg-kcsan ;;
+*) echo "debug-kernel: no flavour '$flavour' (kcsan)" >&2; exit 2 ;;
+esac
 if [ "${TG3CAP_DBG_READY:-0}" = 1 ] && [ "$prepare" = 0 ] &&
-   [ -f "$kdir/arch/x86/boot/bzImage" ]; then
+   [ -z "$flavour" ] && [ -f "$kdir/arch/x86/boot/bzImage" ]; then
 	echo "$kdir"
 	exit 0
 fi
 frag=$top/tests/vm/debug.config
 log=$B/dbg-build.log
+if [ "$flavour" = kcsan ]; then
+	log=$B/dbg-kcsan-build.log
+	frag=$kdir/.frag.new	# written under the lock, below
+fi
 
 # 6.1's: a 6.12 debug kernel is a later step of issue 27, and would need
 # directories of its own (this build's are shared by every 6.1 suite).
@@ -67,6 +82,11 @@ stamp=$(cd "$src" && ls -d .series-* 2>/dev/null | head -n1)
 mkdir -p "$kdir"
 exec 8>"$B/.dbg.lock"
 flock 8
+if [ "$flavour" = kcsan ]; then
+	{ grep -v -e KASAN -e '^CONFIG_LOCALVERSION=' \
+		"$top/tests/vm/debug.config"
+	  cat "$top/tests/vm/kcsan.config"; } >"$frag"
+fi
 
 patched_files()
 {
