@@ -348,9 +348,14 @@ start_round() { # tag
 }
 
 # round_ended: the current round's host command has ended (its status
-# in ST)
+# in ST; 255 if it was killed before it could write one, which a reused
+# pid can only delay)
 round_ended() {
-	[[ -s $HST ]] || return 1
+	if [[ ! -s $HST ]]; then
+		! kill -0 "$HPID" 2>/dev/null || return 1
+		sleep 0.2
+		[[ -s $HST ]] || { ST=255; return 0; }
+	fi
 	ST=$(<"$HST")
 	rm -f "$HST"
 }
