@@ -185,11 +185,34 @@ static int enter_ns(int fd, const char *what)
  * ring is a little over its segments (its control pages), so 4 + 4 passes
  * 8, and 4 + 4 + 4 + 2 + 2 passes 16.
  */
-#define PT LWPCAP_POINT_PTYPE
+struct memns_step {
+	int ns;			/* 0-2: PREFIX1..3; 3: the initial one */
+	const char *dev;	/* a veth at ptype; NULL: -i IF, the case's */
+	uint32_t mib;
+	bool hold;		/* the file stays open for the steps after */
+	int want;		/* 0 or ENOMEM */
+	const char *why;
+};
+
+static const struct memns_step memns_steps[] = {
+	{ 0, "v0", 16, false, ENOMEM, "one namespace's 25 % is 8 MiB" },
+	{ 0, "v0", 4, true, 0, "within its share" },
+	{ 0, "v1", 4, false, ENOMEM, "4 more pass its 8 MiB" },
+	{ 1, "v0", 4, true, 0, "within its share" },
+	{ 2, "v0", 4, true, 0, "within its share, 12 in all" },
+	{ 0, "v1", 2, true, 0, "within its share, 14 in all" },
+	{ 1, "v1", 2, false, ENOMEM, "2 more pass the 16 of all of them" },
+	/* what the containers could not take is the host's */
+	{ 3, NULL, 16, true, 0, "the initial namespace's, beside 14" },
+	{ 3, "v0", 2, false, ENOMEM, "past the cap" },
+};
+
 int cmd_memns(struct opts *o)
 {
-	int self, ns[3], fd[5], nfd = 0, i, err;
+	int self, ns[4], fd[5], nfd = 0, i, err;
+	const struct memns_step *st;
 	char path[256];
+	unsigned int k;
 
 	self = open("/proc/self/ns/net", O_RDONLY);
 	for (i = 0; i < 3; i++) {
@@ -198,6 +221,7 @@ int cmd_memns(struct opts *o)
 		CHECK(ns[i] >= 0, "%s: %s", path, strerror(errno));
 	}
 	CHECK(self >= 0, "/proc/self/ns/net: %s", strerror(errno));
+	ns[3] = self;
 	if (failures)
 		return 1;
 	CHECK(get_num(MAXMEM) == 0, "%s is not 0 at start", MAXMEM);
@@ -207,63 +231,36 @@ int cmd_memns(struct opts *o)
 	err = put_file(MAXMEM, "32");
 	CHECK(!err, "writing %s: %s", MAXMEM, strerror(err));
 
-	if (enter_ns(ns[0], "namespace 1"))
-		goto out;
-	err = ring_at("v0", PT, 16, NULL);
-	CHECK(err == ENOMEM,
-	      "namespace 1: 16 MiB of a 32 MiB cap: %s, want ENOMEM (25 %%)",
-	      strerror(err));
-	err = ring_at("v0", PT, 4, &fd[nfd]);
-	CHECK(!err, "namespace 1: 4 MiB: %s", strerror(err));
-	nfd += !err;
-	err = ring_at("v1", PT, 4, NULL);
-	CHECK(err == ENOMEM,
-	      "namespace 1: 4 MiB more: %s, want ENOMEM (its 8 MiB)",
-	      strerror(err));
-	if (enter_ns(ns[1], "namespace 2"))
-		goto out;
-	err = ring_at("v0", PT, 4, &fd[nfd]);
-	CHECK(!err, "namespace 2: 4 MiB: %s", strerror(err));
-	nfd += !err;
-	if (enter_ns(ns[2], "namespace 3"))
-		goto out;
-	err = ring_at("v0", PT, 4, &fd[nfd]);
-	CHECK(!err, "namespace 3: 4 MiB: %s", strerror(err));
-	nfd += !err;
-	if (enter_ns(ns[0], "namespace 1"))
-		goto out;
-	err = ring_at("v1", PT, 2, &fd[nfd]);
-	CHECK(!err, "namespace 1: 2 MiB more: %s", strerror(err));
-	nfd += !err;
-	if (enter_ns(ns[1], "namespace 2"))
-		goto out;
-	err = ring_at("v1", PT, 2, NULL);
-	CHECK(err == ENOMEM,
-	      "namespace 2: 2 MiB beside 14: %s, want ENOMEM (all of theirs 16)",
-	      strerror(err));
-	/* what the containers could not take is the host's */
-	if (enter_ns(self, "the initial namespace"))
-		goto out;
-	err = ring_of(o->ifname, 16, &fd[nfd]);
-	CHECK(!err, "initial namespace: 16 MiB beside 14: %s", strerror(err));
-	nfd += !err;
-	err = ring_at("v0", PT, 2, NULL);
-	CHECK(err == ENOMEM, "initial namespace: past the cap: %s, want ENOMEM",
-	      strerror(err));
+	for (k = 0; k < sizeof(memns_steps) / sizeof(memns_steps[0]); k++) {
+		st = &memns_steps[k];
+		snprintf(path, sizeof(path), "namespace %d", st->ns + 1);
+		if (enter_ns(ns[st->ns], st->ns == 3 ? "the initial one" : path))
+			goto out;
+		if (st->dev)
+			err = ring_at(st->dev, LWPCAP_POINT_PTYPE, st->mib,
+				      st->hold ? &fd[nfd] : NULL);
+		else
+			err = ring_of(o->ifname, st->mib,
+				      st->hold ? &fd[nfd] : NULL);
+		CHECK(err == st->want, "step %u, %s, %s: %u MiB: %s, want %s",
+		      k + 1, st->ns == 3 ? "initial namespace" : path,
+		      st->why, st->mib, strerror(err), strerror(st->want));
+		nfd += st->hold && !err;
+	}
 	printf("MEMNS held %d rings\n", nfd);
 	while (nfd)
 		close(fd[--nfd]);
 	/* closing gave the shares back; the shares are settings */
 	if (enter_ns(ns[0], "namespace 1"))
 		goto out;
-	err = ring_at("v0", PT, 4, NULL);
+	err = ring_at("v0", LWPCAP_POINT_PTYPE, 4, NULL);
 	CHECK(!err, "namespace 1: 4 MiB after the others closed: %s",
 	      strerror(err));
 	err = put_file(NSMEM, "100");
 	CHECK(!err, "writing %s: %s", NSMEM, strerror(err));
 	err = put_file(NSALLMEM, "100");
 	CHECK(!err, "writing %s: %s", NSALLMEM, strerror(err));
-	err = ring_at("v0", PT, 16, NULL);
+	err = ring_at("v0", LWPCAP_POINT_PTYPE, 16, NULL);
 	CHECK(!err, "namespace 1: 16 MiB with shares of 100 %%: %s",
 	      strerror(err));
 out:
@@ -274,10 +271,9 @@ out:
 	put_file(MAXMEM, "0");
 	if (setns(self, CLONE_NEWNET))
 		CHECK(0, "back to the initial namespace: %s", strerror(errno));
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 4; i++)
 		if (ns[i] >= 0)
 			close(ns[i]);
-	close(self);
 	printf("MEMNS %s (%d failed)\n", failures ? "FAIL" : "PASS", failures);
 	return failures ? 1 : 0;
 }
