@@ -3,7 +3,7 @@
  * pcapcmp - check captured pcap files against the pcap that was sent.
  *
  *   pcapcmp [--snaplen N[,M]] [--missing K] [--min-files F] [--prefix]
- *           [--per-flow] [--late] SENT.pcap CAPTURED.pcap...
+ *           [--per-flow] [--late] [--ip-len] SENT.pcap CAPTURED.pcap...
  *   pcapcmp --raw MAXLEN SENT.pcap CAPTURED.pcap...
  *
  * Frames are told apart by the sequence number tests/vm/frame.h puts at
@@ -22,6 +22,9 @@
  * With --late a test frame whose sequence number lies outside the sent
  * range is a late frame of an earlier traffic round (a test numbers its
  * rounds apart): counted and shown as "late", not as a bad frame.
+ * With --ip-len an IP frame is expected as the IP layer's hooks get it:
+ * cut after its IPv4 total length or IPv6 payload, its length that
+ * too (ip_rcv_core() and ipv6_rcv() trim the Ethernet padding first).
  *
  * --raw compares any capture (no sequence numbers: a user's replayed
  * pcap): the captured records, files taken in order, must be the sent
@@ -153,6 +156,38 @@ static int64_t seq_of(const struct rec *r)
 	return ntohl(seq);
 }
 
+/*
+ * --ip-len: cut a sent IP frame to the length its IP header gives, as the
+ * IP layer does before PRE_ROUTING.  Returns -1 on a header that claims
+ * more than the frame holds (frame.h never writes one).
+ */
+static int ip_cut(struct rec *r)
+{
+	const uint8_t *d = r->data;
+	uint32_t off = 12, n;
+	uint16_t type;
+
+	if (r->caplen != r->len || r->len < 14)
+		return 0;
+	type = d[12] << 8 | d[13];
+	if (type == 0x8100 && r->len >= 18) {
+		off = 16;
+		type = d[16] << 8 | d[17];
+	}
+	off += 2;
+	if (type == 0x0800 && r->len >= off + 20)
+		n = off + (d[off + 2] << 8 | d[off + 3]);
+	else if (type == 0x86dd && r->len >= off + 40)
+		n = off + 40 + (d[off + 4] << 8 | d[off + 5]);
+	else
+		return 0;
+	if (n > r->len)
+		return -1;
+	r->caplen = n;
+	r->len = n;
+	return 0;
+}
+
 static int raw_cmp(uint32_t maxlen, int nfiles, char **files)
 {
 	size_t i, k = 0, want = 0, got = 0, bad = 0, toolong = 0;
@@ -203,7 +238,7 @@ int main(int argc, char **argv)
 	uint32_t snap[2] = { 0, 0 };
 	long missing_want = 0, min_files = 1, flows = 1;
 	bool per_flow = false;
-	bool prefix = false, late_ok = false;
+	bool prefix = false, late_ok = false, ip_len = false;
 	size_t i, got = 0, bad = 0, late = 0, dup = 0, files_used = 0;
 	size_t minseq = SIZE_MAX, maxseq = 0, span;
 	struct pcap sent;
@@ -221,6 +256,11 @@ int main(int argc, char **argv)
 		}
 		if (!strcmp(argv[a], "--late")) {
 			late_ok = true;
+			a++;
+			continue;
+		}
+		if (!strcmp(argv[a], "--ip-len")) {
+			ip_len = true;
 			a++;
 			continue;
 		}
@@ -252,6 +292,11 @@ int main(int argc, char **argv)
 	for (i = 0; i < sent.n; i++) {
 		int64_t s = seq_of(&sent.r[i]);
 
+		if (ip_len && ip_cut(&sent.r[i])) {
+			fprintf(stderr, "sent frame %zu: IP length past its end\n",
+				i);
+			return 1;
+		}
 		if (s < 0) {
 			fprintf(stderr, "sent frame %zu has no sequence number\n",
 				i);
@@ -368,7 +413,7 @@ int main(int argc, char **argv)
 	printf("PCAPCMP PASS\n");
 	return 0;
 usage:
-	fprintf(stderr, "usage: pcapcmp [--snaplen N[,M]] [--missing K] [--min-files F] [--prefix] [--per-flow] [--late] SENT.pcap CAPTURED.pcap...\n"
+	fprintf(stderr, "usage: pcapcmp [--snaplen N[,M]] [--missing K] [--min-files F] [--prefix] [--per-flow] [--late] [--ip-len] SENT.pcap CAPTURED.pcap...\n"
 		"       pcapcmp --raw MAXLEN SENT.pcap CAPTURED.pcap...\n");
 	return 2;
 }

@@ -87,7 +87,8 @@
 #                leaves it, init_net binds it again
 #   netfilter    IPv4 and IPv6 PRE_ROUTING (guest IPv6 on), the traffic of
 #                ptype: exactly the untagged IPv4 and IPv6 frames to the
-#                guest's MAC, byte for byte; the tagged ones (no VLAN
+#                guest's MAC, byte for byte up to the IP length (the
+#                padded ones recorded as IP trimmed them); the tagged ones (no VLAN
 #                device: the stack drops them before IP) and the foreign
 #                unicast ones (IP drops PACKET_OTHERHOST before the hook)
 #                are expected unseen: the seed's finding
@@ -241,10 +242,12 @@ account()
 	fi
 }
 
-# A SPAN port's mix: 10 % non-IP frames, and 600 more frames to a foreign
-# unicast MAC, the NIC promiscuous (FOREIGN as in traffic.sh)
+# A SPAN port's mix: 10 % non-IP frames, 20 % of the IP ones padded (the
+# smallest datagram, zeros after it: kept at ptype and ingress, trimmed
+# by the IP layer before netfilter's hook), and 600 more frames to a
+# foreign unicast MAC, the NIC promiscuous (FOREIGN as in traffic.sh)
 FOREIGN=02:00:00:00:00:99
-mix=(foreign=600 promisc=1 nonip=10)
+mix=(foreign=600 promisc=1 nonip=10 pad=20)
 # frames of sent.pcap the guest's IP layer takes: to its MAC, untagged
 ip_frames() { tcpdump -nn -r "$1" "($2) and not ether dst $FOREIGN" \
 	2>/dev/null | wc -l; }
@@ -386,7 +389,9 @@ check_case()
 				 $(val "$out/guest.env" rx_delta) ))
 			args=(--missing $(( ${drops:-0} + nicd + unseen )))
 			case $c in
-			divert|ingress*|netfilter|tap-failslab)
+			# the IP layer trimmed the padding before PRE_ROUTING
+			netfilter) args+=(--snaplen 1514 --ip-len) ;;
+			divert|ingress*|tap-failslab)
 				args+=(--snaplen 1514) ;;
 			# a packet_type that is the last handler of a frame
 			# (no protocol takes non-IP) gets it at the end of the

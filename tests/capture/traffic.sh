@@ -3,7 +3,8 @@
 # Host half of the capture tests, run by run-vm.sh --host-cmd in the netns.
 # Round 1: write OUTDIR/sent.pcap (genpcap: TG3CAP_COUNT frames of sizes
 #          TG3CAP_SIZES, TG3CAP_VLAN % tagged, TG3CAP_V6 % IPv6,
-#          TG3CAP_NONIP % non-IP, TG3CAP_FLOWS flows, then TG3CAP_FOREIGN more of the same kinds
+#          TG3CAP_NONIP % non-IP, TG3CAP_PAD % of the IP ones padded
+#          (genpcap -P), TG3CAP_FLOWS flows, then TG3CAP_FOREIGN more of the same kinds
 #          to a unicast MAC that is not the guest's, numbered on) and
 #          replay it into tap0 at TG3CAP_RATE pps
 #          with tcpreplay; or, with TG3CAP_SENDER=sendframes, send
@@ -26,13 +27,13 @@ case $ROUND in
 		"$GENPCAP" -o "$OUTDIR/sent.pcap" -n "$N" \
 			-s "${TG3CAP_SIZES:-60,128,256,512,1024,1514}" \
 			-V "${TG3CAP_VLAN:-10}" -6 "${TG3CAP_V6:-20}" \
-			-N "${TG3CAP_NONIP:-0}" \
+			-N "${TG3CAP_NONIP:-0}" -P "${TG3CAP_PAD:-0}" \
 			-f "${TG3CAP_FLOWS:-1}" -d "$GUEST_MAC0"
 		if [ "${TG3CAP_FOREIGN:-0}" -gt 0 ]; then
 			"$GENPCAP" -o "$OUTDIR/foreign.pcap" -n "$TG3CAP_FOREIGN" \
 				--seq "$N" -s "${TG3CAP_SIZES:-60,128,256,512,1024,1514}" \
 				-V "${TG3CAP_VLAN:-10}" -6 "${TG3CAP_V6:-20}" \
-				-N "${TG3CAP_NONIP:-0}" \
+				-N "${TG3CAP_NONIP:-0}" -P "${TG3CAP_PAD:-0}" \
 				-f "${TG3CAP_FLOWS:-1}" -d "$FOREIGN_MAC"
 			# records only: the second file's 24-byte header goes
 			tail -c +25 "$OUTDIR/foreign.pcap" >>"$OUTDIR/sent.pcap"

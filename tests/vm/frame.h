@@ -15,6 +15,12 @@
  * experimental) and the same payload right after it: seq at offset 14,
  * or 18 with a tag.  Frame i is non-IP if (i * 53) % 100 < nonip_pct,
  * which takes precedence over IPv6.
+ * A padded frame (-P PCT: frame i of the IP ones if (i * 71) % 100 <
+ * pad_pct) carries the smallest UDP datagram (the 10 payload bytes
+ * above) and zeros after it up to its length: the Ethernet padding a
+ * sender adds to a short frame, which the IP layer trims before its
+ * hooks (ip_rcv_core()); its IP length is the datagram's, not the
+ * frame's.
  * Lengths exclude the FCS and include the VLAN tag. A requested length below
  * the minimum of its frame type (60 or headers + 10) is raised to it.
  * Frame i is VLAN-tagged if (i+1)*vlan_pct/100 != i*vlan_pct/100 (evenly
@@ -47,7 +53,8 @@ struct frame_cfg {
 	uint8_t dst[6], src[6];
 	struct in_addr src4, dst4;
 	struct in6_addr src6, dst6;
-	unsigned int vlan_pct, vid, ipv6_pct, nonip_pct, flows, tcp;
+	unsigned int vlan_pct, vid, ipv6_pct, nonip_pct, pad_pct, flows;
+	unsigned int tcp;
 	uint32_t first_seq;
 	size_t sizes[64];
 	unsigned int nsizes;
@@ -124,8 +131,8 @@ static inline int parse_vlan(const char *s, struct frame_cfg *c)
 
 /*
  * The frame options genpcap and sendframes share: -s SIZES, -d MAC,
- * -S MAC, -V PCT[:VID], -6 PCT, -N PCT, -f FLOWS, and --seq START as
- * option 1.
+ * -S MAC, -V PCT[:VID], -6 PCT, -N PCT, -P PCT, -f FLOWS, and --seq
+ * START as option 1.
  * Returns 1 if @opt was one of them, 0 if not, -1 if @arg is bad.
  */
 static inline int frame_cfg_opt(int opt, const char *arg, struct frame_cfg *c)
@@ -152,6 +159,12 @@ static inline int frame_cfg_opt(int opt, const char *arg, struct frame_cfg *c)
 		if (v > 100)
 			return -1;
 		c->nonip_pct = (unsigned int)v;
+		return 1;
+	case 'P':
+		v = strtoul(arg, NULL, 0);
+		if (v > 100)
+			return -1;
+		c->pad_pct = (unsigned int)v;
 		return 1;
 	case 'f':
 		v = strtoul(arg, NULL, 0);
@@ -233,6 +246,7 @@ static inline size_t frame_build(const struct frame_cfg *c, uint64_t i,
 	int vlan = !tcp && (i + 1) * c->vlan_pct / 100 != i * c->vlan_pct / 100;
 	int nonip = !tcp && (i * 53) % 100 < c->nonip_pct;
 	int v6 = !tcp && !nonip && (i * 37) % 100 < c->ipv6_pct;
+	int pad = !tcp && !nonip && (i * 71) % 100 < c->pad_pct;
 	size_t l2 = vlan ? 18 : 14, l3 = v6 ? 40 : 20, l4 = tcp ? 20 : 8;
 	size_t min = l2 + l3 + l4 + 10, len = c->sizes[i % c->nsizes];
 	unsigned int proto = tcp ? 6 : 17;
@@ -265,7 +279,7 @@ static inline size_t frame_build(const struct frame_cfg *c, uint64_t i,
 	ip = buf + l2;
 	udp = ip + l3;
 	pl = udp + l4;
-	ulen = len - l2 - l3;
+	ulen = pad ? l4 + 10 : len - l2 - l3;
 
 	put32(pl, seq);
 	put32(pl + 4, FRAME_MAGIC);
@@ -297,7 +311,7 @@ static inline size_t frame_build(const struct frame_cfg *c, uint64_t i,
 		sum = csum_add(0, ip + 8, 32);
 	} else {
 		ip[0] = 0x45;
-		put16(ip + 2, (unsigned int)(len - l2));
+		put16(ip + 2, (unsigned int)(l3 + ulen));
 		put16(ip + 4, (unsigned int)(seq & 0xffff));
 		put16(ip + 6, 0x4000);
 		ip[8] = 64;

@@ -14,7 +14,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: genpcap -o FILE [-n COUNT] [-s SIZE[,SIZE...]] [-d MAC|broadcast]\n"
-		"         [-S MAC] [-V PCT[:VID]] [-6 PCT] [-f FLOWS] [-r PPS] [--seq START]\n"
+		"         [-S MAC] [-V PCT[:VID]] [-6 PCT] [-N PCT] [-P PCT] [-f FLOWS] [-r PPS] [--seq START]\n"
 		"  -o FILE     output pcap ('-' = stdout)\n"
 		"  -n COUNT    frames (default 1000)\n"
 		"  -s SIZES    frame lengths without FCS, incl. VLAN tag, cycled (default 60)\n"
@@ -22,6 +22,8 @@ static void usage(void)
 		"  -V PCT[:VID] 802.1Q-tag PCT %% of the frames (VID default 100)\n"
 		"  -6 PCT      make PCT %% of the frames IPv6\n"
 		"  -N PCT      make PCT %% of the frames non-IP (EtherType 0x88b5)\n"
+		"  -P PCT      pad PCT %% of the IP frames: the smallest datagram, zeros\n"
+		"              after it (the padding IP trims; frame.h)\n"
 		"  -f FLOWS    UDP source ports 10000 + seq %% FLOWS\n"
 		"  -r PPS      timestamp spacing (default 1000 pps)\n"
 		"  -T          one TCP stream that GRO merges (frame.h; untagged IPv4)\n"
@@ -60,7 +62,7 @@ int main(int argc, char **argv)
 	int opt;
 
 	frame_cfg_init(&cfg);
-	while ((opt = getopt_long(argc, argv, "o:n:s:d:S:V:6:N:f:r:Th", lopts,
+	while ((opt = getopt_long(argc, argv, "o:n:s:d:S:V:6:N:P:f:r:Th", lopts,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 'o':
