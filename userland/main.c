@@ -212,6 +212,8 @@ static int iface_setup(struct iface *f, const struct lwp_opts *o,
 					  LWPCAP_POINT_DRIVER, err);
 		if (ret)
 			return ret;
+		if (f->dev.bind.point == LWPCAP_POINT_NETFILTER)
+			lwp_netfilter_blind(stderr, PROG, SYSFS_NET, f->name);
 		map = f->dev.map;
 		len = f->dev.map_len;
 		ret = lwp_cap_init(&f->cap, f->name, f->dev.fd, map, len,
@@ -336,6 +338,8 @@ static void gather(struct iface *ifs, unsigned int n, struct lwp_ifstat *st,
 		if (!o->fake) {
 			st[i].nic0 = ifs[i].nic0;
 			lwp_nic_read(SYSFS_NET, ifs[i].name, &st[i].nic, NULL);
+			st[i].portable = ifs[i].dev.bind.point !=
+					 LWPCAP_POINT_DRIVER;
 		}
 	}
 }

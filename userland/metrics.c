@@ -186,6 +186,19 @@ static void lost(FILE *out, const struct expo *e)
 	}
 }
 
+static void unseen(FILE *out, const struct expo *e)
+{
+	unsigned int i;
+
+	family(out, "tg3cap_unseen_frames_total", "counter",
+	       "Frames the NIC delivered that a portable capture point (ptype, netfilter, ingress) never saw: not IP, or taken by a bridge, VLAN device or tc first (rx_packets minus detected); not lost by the capture. Absent at the driver's point.");
+	for (i = 0; i < e->n; i++)
+		if (e->s[i].portable)
+			fprintf(out, "tg3cap_unseen_frames_total{iface=\"%s\"} %llu\n",
+				e->name[i],
+				(unsigned long long)e->t[i].unseen);
+}
+
 static void seconds(FILE *out, const struct expo *e)
 {
 	unsigned int i;
@@ -256,6 +269,7 @@ static void expo_fill(FILE *out, void *arg)
 	per_if(out, e, "tg3cap_in_ring_frames", "gauge",
 	       "Frames in the ring, not yet written.", v_in_ring);
 	lost(out, e);
+	unseen(out, e);
 	per_if(out, e, "tg3cap_written_bytes_total", "counter",
 	       "Bytes written to the interface's files, headers included.",
 	       v_bytes);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -74,9 +75,95 @@ int lwp_nic_read(const char *root, const char *ifname, struct lwp_nic *n,
 	return 0;
 }
 
+/**
+ * lwp_nic_uppers() - the devices stacked on an interface, from sysfs
+ * @root:    "/sys/class/net" (tests may point elsewhere)
+ * @ifname:  interface
+ * @master:  the bridge or bond it is a port of, or ""
+ * @uppers:  its other upper devices (VLAN, macvlan), comma-separated, or
+ *           "" (cut to @ulen - 1 bytes)
+ *
+ * The IP layer gets their frames with the upper device as the input, so
+ * the netfilter point, bound to @ifname, records none of them.
+ *
+ * Return: the number of upper devices, master included.
+ */
+int lwp_nic_uppers(const char *root, const char *ifname, char *master,
+		   size_t mlen, char *uppers, size_t ulen)
+{
+	char path[PATH_MAX], link[PATH_MAX];
+	struct dirent *e;
+	size_t used = 0;
+	ssize_t n;
+	DIR *d;
+	int nr = 0;
+
+	master[0] = '\0';
+	uppers[0] = '\0';
+	if (snprintf(path, sizeof(path), "%s/%s/master", root, ifname) <
+	    (int)sizeof(path)) {
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n > 0) {
+			const char *slash;
+
+			link[n] = '\0';
+			slash = strrchr(link, '/');
+			snprintf(master, mlen, "%s", slash ? slash + 1 : link);
+			nr++;
+		}
+	}
+	if (snprintf(path, sizeof(path), "%s/%s", root, ifname) >=
+	    (int)sizeof(path))
+		return nr;
+	d = opendir(path);
+	if (!d)
+		return nr;
+	while ((e = readdir(d))) {
+		const char *up = e->d_name + 6;
+
+		if (strncmp(e->d_name, "upper_", 6) || !strcmp(up, master))
+			continue;
+		nr++;
+		n = snprintf(uppers + used, ulen - used, "%s%s",
+			     used ? "," : "", up);
+		if (n < 0 || (size_t)n >= ulen - used)
+			break;
+		used += (size_t)n;
+	}
+	closedir(d);
+	return nr;
+}
+
 static uint64_t nic_drops(const struct lwp_nic *n)
 {
 	return n->rx_dropped + n->rx_missed + n->rx_fifo;
+}
+
+/**
+ * lwp_netfilter_blind() - warn of the devices that hide frames from the
+ * netfilter point
+ * @out, @prog: where, and the name to start the lines with
+ * @root, @ifname: as for lwp_nic_uppers()
+ *
+ * The netfilter point gets what IP takes with the bound device as its
+ * input: a frame that a bridge, bond, VLAN or macvlan device on top of
+ * it took reaches IP there and is never recorded.  It is counted as
+ * unseen all the same; said once at start so that nobody wonders why.
+ */
+void lwp_netfilter_blind(FILE *out, const char *prog, const char *root,
+			 const char *ifname)
+{
+	char master[64], uppers[256];
+
+	if (!lwp_nic_uppers(root, ifname, master, sizeof(master), uppers,
+			    sizeof(uppers)))
+		return;
+	if (master[0])
+		fprintf(out, "%s: warning: %s is a port of %s: IP gets its frames on %s, the netfilter point records none of them (counted unseen); --hook ptype or ingress sees them\n",
+			prog, ifname, master, master);
+	if (uppers[0])
+		fprintf(out, "%s: warning: %s has upper devices (%s): the frames they take reach IP there, the netfilter point does not record them (counted unseen)\n",
+			prog, ifname, uppers);
 }
 
 /** lwp_totals() - the seed's terms for one interface */
@@ -93,6 +180,11 @@ void lwp_totals(const struct lwp_ifstat *s, struct lwp_totals *t)
 	if (s->nic.ok && s->nic0.ok &&
 	    nic_drops(&s->nic) >= nic_drops(&s->nic0))
 		t->not_detected = nic_drops(&s->nic) - nic_drops(&s->nic0);
+	if (s->portable && s->nic.ok && s->nic0.ok &&
+	    s->nic.rx_packets >= s->nic0.rx_packets &&
+	    s->nic.rx_packets - s->nic0.rx_packets > t->detected)
+		t->unseen = s->nic.rx_packets - s->nic0.rx_packets -
+			    t->detected;
 	t->written = s->fs.pkts;
 	t->filtered = s->fs.filtered;
 	t->dropped = t->detected > t->written + t->filtered ?
@@ -145,6 +237,9 @@ static void status_body(FILE *out, const struct lwp_ifstat *s,
 		if (s[i].fs.filter_on)
 			fprintf(out, ", filtered %llu",
 				(unsigned long long)t.filtered);
+		if (s[i].portable)
+			fprintf(out, ", unseen %llu",
+				(unsigned long long)t.unseen);
 	}
 	fprintf(out, " [%.0fs]", secs);
 }
@@ -224,6 +319,10 @@ void lwp_report(FILE *out, const struct lwp_ifstat *s, unsigned int n,
 		fprintf(out, "  not detected: %14llu  (NIC drops: rx_dropped + rx_missed_errors + rx_fifo_errors)%s\n",
 			(unsigned long long)t.not_detected,
 			s[i].nic.ok ? "" : " [unavailable]");
+		if (s[i].portable)
+			fprintf(out, "  unseen:       %14llu  (delivered by the NIC, never at the capture point: rx_packets - detected; not lost by the capture)%s\n",
+				(unsigned long long)t.unseen,
+				s[i].nic.ok ? "" : " [unavailable]");
 		fprintf(out, "  written:      %14llu  (records %s)\n",
 			(unsigned long long)t.written,
 			s[i].fs.stream ? "written to standard output" :
@@ -283,9 +382,10 @@ static void json_if(FILE *out, const struct lwp_ifstat *s)
 	/* Interface names are [^/ \0] and at most 15 bytes: no escaping. */
 	fprintf(out, "{\"ifname\":\"%s\",\"state\":\"%s\",", s->ifname,
 		s->state ? s->state : "stopped");
-	fprintf(out, "\"sent\":%llu,\"detected\":%llu,\"not_detected\":%llu,\"written\":%llu,\"filtered\":%llu,\"dropped\":%llu,\"in_ring\":%llu,\"lost_pct\":%.6f,",
+	fprintf(out, "\"sent\":%llu,\"detected\":%llu,\"not_detected\":%llu,\"unseen\":%llu,\"written\":%llu,\"filtered\":%llu,\"dropped\":%llu,\"in_ring\":%llu,\"lost_pct\":%.6f,",
 		(unsigned long long)t.sent, (unsigned long long)t.detected,
 		(unsigned long long)t.not_detected,
+		(unsigned long long)t.unseen,
 		(unsigned long long)t.written, (unsigned long long)t.filtered,
 		(unsigned long long)t.dropped,
 		(unsigned long long)t.in_ring, t.lost_pct);

@@ -13,7 +13,11 @@
  * still held (or got before capture was deactivated) is "left in ring",
  * not dropped either.  Frames a capture filter rejected are "filtered":
  * detected, deliberately not written, not lost.  Only ring drops (and, after an error, what was
- * never written) count as dropped.
+ * never written) count as dropped.  At a portable point (ptype,
+ * netfilter, ingress), frames the driver delivered (rx_packets, delta)
+ * that the point never saw are "unseen": not IP at netfilter, a frame
+ * that reached IP on a bridge or VLAN device, one a tc filter took
+ * before ingress.  Counted, not lost by the capture, not in lost %.
  */
 #ifndef _TG3CAP_STATS_H
 #define _TG3CAP_STATS_H
@@ -48,6 +52,8 @@ struct lwp_nic {
  *             0 on a kernel without LWPCAP_FEAT_MISSED)
  * @nic0:      NIC counters at start
  * @nic:       NIC counters now
+ * @portable:  captured at a portable point: frames the NIC delivered that
+ *             the point never saw are counted (unseen)
  * @fs:        file side
  * @retries:   drain passes that found the counters mid-update
  * @walks:     drain passes that counted by walking records
@@ -65,6 +71,7 @@ struct lwp_ifstat {
 	uint64_t missed[LWPCAP_MAX_QUEUES];
 	struct lwp_nic nic0;
 	struct lwp_nic nic;
+	int portable;
 	struct fring_stats fs;
 	uint64_t retries;
 	uint64_t walks;
@@ -78,6 +85,7 @@ struct lwp_ifstat {
 struct lwp_totals {
 	uint64_t detected;
 	uint64_t not_detected;
+	uint64_t unseen;
 	uint64_t written;
 	uint64_t filtered;
 	uint64_t dropped;
@@ -90,6 +98,10 @@ struct lwp_totals {
 
 int lwp_nic_read(const char *root, const char *ifname, struct lwp_nic *n,
 		 char *err);
+int lwp_nic_uppers(const char *root, const char *ifname, char *master,
+		   size_t mlen, char *uppers, size_t ulen);
+void lwp_netfilter_blind(FILE *out, const char *prog, const char *root,
+			 const char *ifname);
 void lwp_totals(const struct lwp_ifstat *s, struct lwp_totals *t);
 void lwp_status_line(FILE *out, const struct lwp_ifstat *s, unsigned int n,
 		     double secs);

@@ -40,6 +40,18 @@
 #               unless the reader turns rx-gro off, as it says it did;
 #               GRO is on again after it (GRO_OPTS=--keep-offloads: the
 #               merged records that issue 26 item 2 is about)
+#   netfilter-vlan  stock e1000 with a VLAN device for the host's tagged
+#               frames, --hook netfilter, the mix with 10 % non-IP and
+#               20 % padded IP frames: the files hold exactly the
+#               untagged IP frames, each as IP got it (the padding
+#               trimmed, pcapcmp --ip-len); the tagged ones reached IP on
+#               the VLAN device (its rx count) and, with the non-IP ones,
+#               are counted "unseen" (rx_packets - detected), never
+#               silent; the start line warns of the VLAN device
+#               (issue 26, item 3)
+#   netfilter-bridge  the same NIC a bridge port: IP gets every frame on
+#               br0, the netfilter point none: nothing written, every
+#               frame unseen, the start line warns of the bridge
 #
 # Usage: run.sh [CASE...]   (default: all).  Env: BUILD_DIR.
 # Prints "N passed, M failed"; exit 0 only if all passed.
@@ -55,7 +67,8 @@ MOD=$B/mod
 declare -a CASES=("$@")
 [[ ${#CASES[@]} -gt 0 ]] ||
 	CASES=(e1000 two-nics virtio4 filter pcapng merge stream
-	       hook-ingress stock-ptype gro-ptype)
+	       hook-ingress stock-ptype gro-ptype netfilter-vlan
+	       netfilter-bridge)
 
 make -s -C "$VM" BUILD_DIR="$BUILD_DIR"
 make -s -C "$top/tests/capture" BUILD_DIR="$B"
@@ -71,8 +84,10 @@ BUILD_DIR=$B "$top/driver/build-modules.sh" >/dev/null
 	--tests "$RD/guest" >/dev/null
 "$VM/mkinitramfs.sh" -o "$B/reader-stock.cpio.gz" \
 	--module "$MOD/lwpcap/lwpcap.ko" --stock e1000 --stock virtio_net \
+	--stock 8021q --stock bridge \
 	--file "$top/userland/tg3cap-reader.static:/usr/bin/tg3cap-reader" \
-	--bin "$(command -v ethtool)" --tests "$RD/guest" >/dev/null
+	--bin "$(command -v ethtool)" --bin "$(command -v ip)" \
+	--tests "$RD/guest" >/dev/null
 
 val() { sed -n "s/^$2=//p" "$1" | tail -n1; }
 fail() { echo "  FAIL: $*"; ok=0; }
@@ -177,6 +192,47 @@ check_gro()
 		fail "GRO not on again after the reader: $(cat "$o/offload-after.txt")"
 }
 
+# check_netfilter OUT UPPER: the netfilter point's records are exactly
+# the untagged IP frames IP took on the device itself, as IP got them,
+# and every other frame the NIC delivered is counted unseen
+check_netfilter()
+{
+	local o=$1 upper=$2 sent rx exp tagged w unseen upd files
+	sent=$(val "$o/host.env" sent_tap0)
+	rx=$(val "$o/guest.env" rx_delta_eth0)
+	upd=$(val "$o/guest.env" rx_delta_upper)
+	exp=$(tcpdump -nn -r "$o/sent-tap0.pcap" 'ip or ip6' 2>/dev/null |
+		grep -c '^[0-9]')
+	# (lines with a time: tcpdump adds a hex dump of a non-IP frame)
+	tagged=$(tcpdump -nn -r "$o/sent-tap0.pcap" vlan 2>/dev/null |
+		grep -c '^[0-9]')
+	[[ $upper == bridge ]] && exp=0 tagged=$sent
+	w=$(written "$o/reader.err" eth0)
+	unseen=$(sed -n 's/.*"unseen":\([0-9]*\).*/\1/p' "$o/stats.json")
+	mapfile -t files < <(ls "$o"/cap/cap.*.pcap 2>/dev/null)
+	echo "  eth0: sent=$sent rx=$rx written=$w (want $exp) unseen=$unseen (want $((sent - exp))) $upper rx=$upd (want $tagged)"
+	[[ -n $sent && $rx == "$sent" ]] || fail "eth0 counted $rx of $sent frames"
+	(( tagged > 0 )) || fail "no tagged frame sent"
+	[[ $upd == "$tagged" ]] ||
+		fail "the $upper device got $upd frames, want $tagged"
+	[[ $w == "$exp" ]] || fail "written $w, want the $exp untagged IP frames"
+	[[ $unseen == $((sent - exp)) ]] ||
+		fail "unseen '$unseen', want $((sent - exp)) (sent - written)"
+	grep -q "^ *unseen: *$((sent - exp)) " "$o/reader.err" ||
+		fail "the report has no unseen line of $((sent - exp))"
+	case $upper in
+	vlan) grep -q "warning: eth0 has upper devices (eth0.100)" \
+		"$o/reader.err" || fail "no warning of the VLAN device" ;;
+	bridge) grep -q "warning: eth0 is a port of br0" "$o/reader.err" ||
+		fail "no warning of the bridge" ;;
+	esac
+	[[ ${#files[@]} -ge 1 ]] || { fail "no files"; return; }
+	[[ $exp == 0 ]] && return
+	"$B/capture/pcapcmp" --per-flow --ip-len --missing $((sent - exp)) \
+		"$o/sent-tap0.pcap" "${files[@]}" | sed 's/^/  /' ||
+		fail "pcapcmp"
+}
+
 PASSED=0 FAILED=0
 declare -a SUMMARY=()
 for c in "${CASES[@]}"; do
@@ -211,6 +267,10 @@ for c in "${CASES[@]}"; do
 	gro-ptype) point="tap at ptype" initrd=$B/reader-stock.cpio.gz
 		a+=(--nic e1000 --arg count=4000 --arg rate=8000 --arg tcp=1
 		    ${GRO_OPTS:+--arg opts=$GRO_OPTS}) ;;
+	netfilter-vlan|netfilter-bridge) initrd=$B/reader-stock.cpio.gz
+		a+=(--nic e1000 --arg count=4000 --arg rate=4000 --arg ipv6=1
+		    --arg nonip=10 --arg pad=20 --arg upper=${c#netfilter-}
+		    --arg opts=--hook,netfilter) ;;
 	*) echo "unknown case $c" >&2; exit 2 ;;
 	esac
 	echo "== reader/$c"
@@ -239,6 +299,8 @@ for c in "${CASES[@]}"; do
 				fail "start line: not '$point'" ;;
 		gro-ptype)
 			check_gro "$out" ;;
+		netfilter-*)
+			check_netfilter "$out" "${c#netfilter-}" ;;
 		filter)
 			check_filter "$out" "udp src port 10003" ;;
 		pcapng)

@@ -5,7 +5,9 @@
 # Round 1: replay TG3CAP_PCAP unchanged (default: genpcap makes
 #          OUTDIR/sent-TAP.pcap of TG3CAP_COUNT frames: mixed sizes, 10 %
 #          VLAN-tagged, 30 % IPv6, addressed to the tap's guest MAC,
-#          sequence numbers apart per tap; TG3CAP_TCP=1: one TCP stream
+#          sequence numbers apart per tap; TG3CAP_NONIP % non-IP and
+#          TG3CAP_PAD % of the IP ones padded (genpcap -N, -P);
+#          TG3CAP_TCP=1: one TCP stream
 #          of 1514-byte frames, genpcap -T) into every tap at TG3CAP_RATE
 #          pps.
 # Round 2: tap counter deltas.  Output: OUTDIR/host.env.
@@ -32,7 +34,8 @@ case $ROUND in
 		else
 			"$GENPCAP" -o "$f" -n "${TG3CAP_COUNT:?}" \
 				-s 60,64,128,256,512,1024,1514 -V "${TG3CAP_VLAN:-10}" \
-				-6 30 -f 16 \
+				-6 30 -f 16 -N "${TG3CAP_NONIP:-0}" \
+				-P "${TG3CAP_PAD:-0}" \
 				-d "$mac" --seq $((i * 1000000))
 		fi
 		echo "tx0_$t=$(stat "$t" tx_packets) drop0_$t=$(stat "$t" tx_dropped)" \

@@ -534,6 +534,89 @@ static int t_stats(void)
 	return 0;
 }
 
+/*
+ * A portable point's unseen frames: rx_packets (delta) less what the
+ * point detected, in the report, the live line and the JSON; none at the
+ * driver's point.  The devices stacked on an interface, from a sysfs
+ * tree of links as the kernel makes it.
+ */
+static int t_unseen(void)
+{
+	struct lwp_ifstat s = { .ifname = "eth9", .nr_queues = 1 };
+	char dir[256], path[600], out[8192], master[16], up[64];
+	struct lwp_totals t;
+	FILE *f;
+
+	s.q[0].packets = 600;
+	s.q[0].drops = 10;
+	s.fs.pkts = 600;
+	s.nic0 = (struct lwp_nic){ .rx_packets = 1000, .ok = 1 };
+	s.nic = (struct lwp_nic){ .rx_packets = 1900, .ok = 1 };
+	lwp_totals(&s, &t);
+	CHECK(t.unseen == 0 && t.detected == 610);	/* the driver's */
+	s.portable = 1;
+	lwp_totals(&s, &t);
+	CHECK(t.unseen == 290 && t.sent == 610 && t.dropped == 10);
+	CHECK(t.lost_pct > 1.639 && t.lost_pct < 1.640);  /* not in lost */
+	/* a point that saw more than the NIC counted: never negative */
+	s.nic.rx_packets = 1500;
+	lwp_totals(&s, &t);
+	CHECK(t.unseen == 0);
+	s.nic.rx_packets = 1900;
+
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	snprintf(path, sizeof(path), "%s/report", dir);
+	f = fopen(path, "w+");
+	CHECK(f);
+	lwp_report(f, &s, 1, 1.0);
+	lwp_summary_line(f, "p", &s, 1, 1.0);
+	rewind(f);
+	out[fread(out, 1, sizeof(out) - 1, f)] = '\0';
+	fclose(f);
+	CHECKF(strstr(out, "unseen:                  290  (delivered by the NIC") &&
+	       strstr(out, ", unseen 290 ["), "%s", out);
+	snprintf(path, sizeof(path), "%s/s.json", dir);
+	CHECK(!lwp_stats_json(path, &s, 1, 1.0, NULL));
+	f = fopen(path, "r");
+	CHECK(f);
+	out[fread(out, 1, sizeof(out) - 1, f)] = '\0';
+	fclose(f);
+	CHECKF(strstr(out, "\"not_detected\":0,\"unseen\":290,"), "%s", out);
+
+	/* eth9 a port of br0, with a VLAN device; eth8 alone */
+	snprintf(path, sizeof(path), "%s/eth9", dir);
+	CHECK(!mkdir(path, 0755));
+	snprintf(path, sizeof(path), "%s/eth8", dir);
+	CHECK(!mkdir(path, 0755));
+	snprintf(path, sizeof(path), "%s/eth9/master", dir);
+	CHECK(!symlink("../../../virtual/net/br0", path));
+	snprintf(path, sizeof(path), "%s/eth9/upper_br0", dir);
+	CHECK(!symlink("../../../virtual/net/br0", path));
+	snprintf(path, sizeof(path), "%s/eth9/upper_eth9.100", dir);
+	CHECK(!symlink("../../../virtual/net/eth9.100", path));
+	CHECK(lwp_nic_uppers(dir, "eth9", master, sizeof(master), up,
+			     sizeof(up)) == 2);
+	CHECKF(!strcmp(master, "br0") && !strcmp(up, "eth9.100"),
+	       "%s %s", master, up);
+	CHECK(lwp_nic_uppers(dir, "eth8", master, sizeof(master), up,
+			     sizeof(up)) == 0 && !master[0] && !up[0]);
+	CHECK(lwp_nic_uppers(dir, "eth7", master, sizeof(master), up,
+			     sizeof(up)) == 0);
+	snprintf(path, sizeof(path), "%s/warn", dir);
+	f = fopen(path, "w+");
+	CHECK(f);
+	lwp_netfilter_blind(f, "p", dir, "eth9");
+	lwp_netfilter_blind(f, "p", dir, "eth8");
+	rewind(f);
+	out[fread(out, 1, sizeof(out) - 1, f)] = '\0';
+	fclose(f);
+	CHECKF(!strncmp(out, "p: warning: eth9 is a port of br0: ", 35) &&
+	       strstr(out, "\np: warning: eth9 has upper devices (eth9.100): ") &&
+	       !strstr(out, "eth8"), "%s", out);
+	tmpdir_remove(dir);
+	return 0;
+}
+
 /* The man page renders without a single warning. */
 static int t_man_page(void)
 {
@@ -1414,6 +1497,7 @@ static int t_sd_notify(void)
 const struct test cli_tests[] = {
 	{ "cli_man_page", t_man_page },
 	{ "cli_stats_report_json", t_stats },
+	{ "cli_stats_unseen", t_unseen },
 	{ "cli_bad_flags_exit_2", t_bad_flags },
 	{ "cli_help_version", t_help_version },
 	{ "cli_live_device_errors", t_live_errors },

@@ -244,6 +244,10 @@ static int t_exposition(void)
 	s[0].lost[LWP_CAUSE_DRAIN] = 1;
 	s[1].q[0].packets = 5;
 	s[1].fs.pkts = 5;
+	/* the second at a portable point: 3 frames it never saw */
+	s[1].portable = 1;
+	s[1].nic0 = (struct lwp_nic){ .rx_packets = 10, .ok = 1 };
+	s[1].nic = (struct lwp_nic){ .rx_packets = 18, .ok = 1 };
 
 	CHECK(!tmpdir_make(dir, sizeof(dir)));
 	lwp_metrics_init(&m, "9.8.7", 2);
@@ -271,6 +275,8 @@ static int t_exposition(void)
 	CHECK(prom_value(text, "tg3cap_lost_frames_total{iface=\"eth9\",cause=\"cpu\"}") == 3);
 	CHECK(prom_value(text, "tg3cap_lost_frames_total{iface=\"eth9\",cause=\"drain\"}") == 1);
 	CHECK(prom_value(text, "tg3cap_lost_frames_total{iface=\"eth9\",cause=\"unknown\"}") == 0);
+	CHECK(prom_value(text, "tg3cap_unseen_frames_total{iface=\"x\\\"y\\\\z\"}") == 3);
+	CHECK(!strstr(text, "tg3cap_unseen_frames_total{iface=\"eth9\"}"));
 	/* 64-bit counters stay whole numbers */
 	CHECKF(strstr(text, "tg3cap_written_bytes_total{iface=\"eth9\"} 123456789012\n"),
 	       "%s", text);

@@ -4,7 +4,10 @@
 # and its report back through /out.
 # Args (tg3cap.KEY=VAL): ifs (comma list, default eth0), opts (reader
 # options, commas for spaces), keep (1: leave files in /out/cap), stream
-# (1: -w -, the pcap stream piped into tcpdump, which writes the file).
+# (1: -w -, the pcap stream piped into tcpdump, which writes the file),
+# upper (vlan: a VLAN device eth0.100 on the first interface, for the
+# host's tagged frames (genpcap's VID); bridge: the first interface a
+# port of a bridge br0), made before the reader starts.
 # The PID in $rd is the reader's, whichever way its output goes.
 . /lib/tg3cap/lib.sh
 
@@ -19,6 +22,23 @@ done
 for i in $IFS_LIST; do
 	tg3cap_wait_carrier "$i"
 done
+IF0=${IFS_LIST%% *}
+UPPER=
+case ${TG3CAP_UPPER:-} in
+'') ;;
+vlan)
+	UPPER=$IF0.100
+	/usr/bin/ip link add link "$IF0" name "$UPPER" type vlan id 100 &&
+		/usr/bin/ip link set "$UPPER" up ||
+		tg3cap_fail "cannot make VLAN device $UPPER" ;;
+bridge)
+	UPPER=br0
+	/usr/bin/ip link add br0 type bridge &&
+		/usr/bin/ip link set "$IF0" master br0 &&
+		/usr/bin/ip link set br0 up ||
+		tg3cap_fail "cannot make $IF0 a port of br0" ;;
+*) tg3cap_fail "unknown upper=$TG3CAP_UPPER" ;;
+esac
 mkdir -p /tmp/cap
 td=
 if [ "${TG3CAP_STREAM:-0}" = 1 ]; then
@@ -49,11 +69,13 @@ tg3cap_rxmode_wait
 for i in $IFS_LIST; do
 	eval "rx0_$i=\$(tg3cap_stat $i rx_packets)"
 done
+[ -z "$UPPER" ] || up0=$(tg3cap_stat "$UPPER" rx_packets)
 tg3cap_ready 1
 tg3cap_wait_done 1 || tg3cap_fail "host traffic command failed"
 for i in $IFS_LIST; do
 	eval "rx1_$i=\$(tg3cap_settle $i rx_packets 500)"
 done
+[ -z "$UPPER" ] || up1=$(tg3cap_stat "$UPPER" rx_packets)
 sleep 0.5
 kill -INT "$rd"
 wait "$rd"
@@ -68,6 +90,7 @@ cat /tmp/reader.err
 	for i in $IFS_LIST; do
 		eval "echo rx_delta_$i=\$((rx1_$i - rx0_$i))"
 	done
+	[ -z "$UPPER" ] || echo "rx_delta_upper=$((up1 - up0))"
 	echo "reader_rc=$rc"
 } > /out/guest.env
 cp /tmp/reader.err /out/reader.err
