@@ -1189,6 +1189,79 @@ static int slow_finisher(bool no_index, bool ext4)
 }
 
 /*
+ * The disk full when a file is preallocated although retention saw room
+ * (ext4 frees an unlinked file's blocks at its next commit; another
+ * writer took them): these fallocate()s fail with ENOSPC while
+ * @falloc_enospc counts down, as such a disk does.
+ */
+static int falloc_enospc;
+
+int fallocate(int fd, int mode, off_t off, off_t len)
+{
+	if (!mode && __atomic_load_n(&falloc_enospc, __ATOMIC_ACQUIRE) > 0) {
+		__atomic_sub_fetch(&falloc_enospc, 1, __ATOMIC_ACQ_REL);
+		errno = ENOSPC;
+		return -1;
+	}
+	return syscall(SYS_fallocate, fd, mode, off, len);
+}
+
+/*
+ * Issue 25, item 5: with --min-free a full disk at preallocation does
+ * not stop the capture.  The first ENOSPC gets a commit and a retry, the
+ * next ones the oldest file removed too (logged), and the series goes
+ * on: every record written, the files left whole and in order.  Without
+ * retention the same disk stops it with a message (files_disk_full).
+ */
+static int t_retention_enospc(void)
+{
+	char dir[256], prefix[300], path[400];
+	struct logbuf log = { .len = 0 };
+	struct fring_cfg c;
+	struct fring_stats st;
+	unsigned int lo;
+	struct rig r;
+	int ret;
+
+	CHECK(!tmpdir_make(dir, sizeof(dir)));
+	snprintf(prefix, sizeof(prefix), "%s/cap", dir);
+	CHECK(!rig_init(&r, 100));
+	cfg_init(&c, prefix, 24 + 116 * 50, 100);
+	c.min_free.bytes = 4096;	/* /tmp has it: only ENOSPC acts */
+	c.log = log_to_buf;
+	c.log_arg = &log;
+	CHECKF(!fring_open(&r.fr, &c, r.err), "%s", r.err);
+	CHECK(!pump(&r, 150, 100));
+	/* two files published, so that there is an oldest to remove */
+	lwp_series_name(path, sizeof(path), prefix, 1, LWP_SUFFIX);
+	CHECKF(!wait_path(path, true), "%s not published", path);
+	__atomic_store_n(&falloc_enospc, 3, __ATOMIC_RELEASE);
+	ret = pump(&r, 250, 100);
+	CHECKF(!ret, "pump returned %d: %s", ret, r.err);
+	CHECKF(!fring_close(r.fr, &st, r.err), "%s", r.err);
+	CHECKF(!__atomic_load_n(&falloc_enospc, __ATOMIC_ACQUIRE),
+	       "%d ENOSPC left: no file was preallocated after the trap",
+	       falloc_enospc);
+	__atomic_store_n(&falloc_enospc, 0, __ATOMIC_RELEASE);
+	CHECKF(strstr(log.text, "the file system had no room for the next one"),
+	       "%s", log.text);
+	CHECKF(st.pkts == 400 && st.files == 8, "%llu records, %llu files",
+	       (unsigned long long)st.pkts, (unsigned long long)st.files);
+	for (lo = 0; lo < 8; lo++) {
+		lwp_series_name(path, sizeof(path), prefix, lo, LWP_SUFFIX);
+		if (!access(path, F_OK))
+			break;
+	}
+	/* two tries removed a file each (the first only committed) */
+	CHECKF(lo == 2, "file %u is the oldest left: %s", lo, log.text);
+	CHECK(!count_files(dir, ".part"));
+	CHECK(!series_ok(prefix, 100, lo, 7, 400 - 50 * lo, 400, true));
+	rig_fini(&r);
+	tmpdir_remove(dir);
+	return 0;
+}
+
+/*
  * With the files' indexes, whose room retention makes too, and without;
  * on tmpfs and on ext4.
  */
@@ -1736,5 +1809,6 @@ const struct test file_tests[] = {
 	{ "files_direct_write_error", t_direct_write_error },
 	{ "files_retention_reuse", t_retention_reuse },
 	{ "files_retention_slow_finisher", t_retention_slow_finisher },
+	{ "files_retention_enospc", t_retention_enospc },
 };
 const unsigned int file_tests_n = ARRAY_SIZE(file_tests);
