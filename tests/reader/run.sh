@@ -53,7 +53,9 @@
 #               br0, the netfilter point none: nothing written, every
 #               frame unseen, the start line warns of the bridge
 #
-# Usage: run.sh [CASE...]   (default: all).  Env: BUILD_DIR.
+# Usage: run.sh [CASE...]   (default: all).  Env: BUILD_DIR, LWP_KSERIES
+# (6.12: Debian's 6.12 kernel and modules built from patches/6.12; the
+# suite is then "reader-6.12", issue 27).
 # Prints "N passed, M failed"; exit 0 only if all passed.
 set -euo pipefail
 
@@ -62,7 +64,12 @@ B=${BUILD_DIR:-$top/build}
 export BUILD_DIR=$B/vm
 VM=$top/tests/vm
 RD=$top/tests/reader
-MOD=$B/mod
+# the kernel series (driver/kver.sh, LWP_KSERIES): its modules, and the
+# guest's kernel and stock modules (KVER, KROOT: exported by lwpcap_kver)
+. "$top/driver/kver.sh"
+BUILD_DIR=$B lwpcap_kver
+MOD=$B/mod$KSFX
+P=reader$KSFX
 
 declare -a CASES=("$@")
 [[ ${#CASES[@]} -gt 0 ]] ||
@@ -75,14 +82,14 @@ make -s -C "$top/tests/capture" BUILD_DIR="$B"
 make -s -C "$top/userland" tg3cap-reader.static
 BUILD_DIR=$B "$top/driver/build-modules.sh" >/dev/null
 
-"$VM/mkinitramfs.sh" -o "$B/reader.cpio.gz" \
+"$VM/mkinitramfs.sh" -o "$B/reader$KSFX.cpio.gz" \
 	--module "$MOD/lwpcap/lwpcap.ko" \
 	--module "$MOD/e1000/e1000.ko:lwpcap=1" \
 	--module "$MOD/virtio_net/virtio_net.ko:lwpcap=1" \
 	--file "$top/userland/tg3cap-reader.static:/usr/bin/tg3cap-reader" \
 	--bin "$(command -v ethtool)" --bin "$(command -v tcpdump)" \
 	--tests "$RD/guest" >/dev/null
-"$VM/mkinitramfs.sh" -o "$B/reader-stock.cpio.gz" \
+"$VM/mkinitramfs.sh" -o "$B/reader$KSFX-stock.cpio.gz" \
 	--module "$MOD/lwpcap/lwpcap.ko" --stock e1000 --stock virtio_net \
 	--stock 8021q --stock bridge \
 	--file "$top/userland/tg3cap-reader.static:/usr/bin/tg3cap-reader" \
@@ -236,12 +243,12 @@ check_netfilter()
 PASSED=0 FAILED=0
 declare -a SUMMARY=()
 for c in "${CASES[@]}"; do
-	out=$BUILD_DIR/out/reader-$c
+	out=$BUILD_DIR/out/$P-$c
 	rm -rf "$out"
 	mkdir -p "$out"
 	ok=1
 	declare -a a=(--txqueuelen 10000 --host-cmd "$RD/traffic.sh")
-	initrd=$B/reader.cpio.gz point=
+	initrd=$B/reader$KSFX.cpio.gz point=
 	case $c in
 	e1000) a+=(--nic e1000 --arg count=20000 --arg rate=8000
 		   --arg opts=-C,1m) ;;
@@ -262,18 +269,18 @@ for c in "${CASES[@]}"; do
 	hook-ingress) point="divert at ingress"
 		a+=(--nic e1000 --arg count=8000 --arg rate=4000
 		    --arg opts=--hook,ingress,--mode,divert) ;;
-	stock-ptype) point="tap at ptype" initrd=$B/reader-stock.cpio.gz
+	stock-ptype) point="tap at ptype" initrd=$B/reader$KSFX-stock.cpio.gz
 		a+=(--nic e1000 --arg count=8000 --arg rate=4000) ;;
-	gro-ptype) point="tap at ptype" initrd=$B/reader-stock.cpio.gz
+	gro-ptype) point="tap at ptype" initrd=$B/reader$KSFX-stock.cpio.gz
 		a+=(--nic e1000 --arg count=4000 --arg rate=8000 --arg tcp=1
 		    ${GRO_OPTS:+--arg opts=$GRO_OPTS}) ;;
-	netfilter-vlan|netfilter-bridge) initrd=$B/reader-stock.cpio.gz
+	netfilter-vlan|netfilter-bridge) initrd=$B/reader$KSFX-stock.cpio.gz
 		a+=(--nic e1000 --arg count=4000 --arg rate=4000 --arg ipv6=1
 		    --arg nonip=10 --arg pad=20 --arg upper=${c#netfilter-}
 		    --arg opts=--hook,netfilter) ;;
 	*) echo "unknown case $c" >&2; exit 2 ;;
 	esac
-	echo "== reader/$c"
+	echo "== $P/$c"
 	if ! "$VM/run-vm.sh" --test reader --initrd "$initrd" \
 		--outdir "$out" "${a[@]}" >"$out/run-vm.log" 2>&1; then
 		tail -n 30 "$out/run-vm.log"
@@ -318,11 +325,11 @@ for c in "${CASES[@]}"; do
 		esac
 	fi
 	if [[ $ok == 1 ]]; then
-		PASSED=$((PASSED + 1)); SUMMARY+=("PASS reader/$c")
+		PASSED=$((PASSED + 1)); SUMMARY+=("PASS $P/$c")
 	else
-		FAILED=$((FAILED + 1)); SUMMARY+=("FAIL reader/$c ($out)")
+		FAILED=$((FAILED + 1)); SUMMARY+=("FAIL $P/$c ($out)")
 	fi
 done
 printf '%s\n' "${SUMMARY[@]}"
-echo "reader: $PASSED passed, $FAILED failed"
+echo "$P: $PASSED passed, $FAILED failed"
 [[ $FAILED == 0 ]]
