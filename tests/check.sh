@@ -57,6 +57,8 @@ else
 		"demo:tests/demo.sh --out build/demo-out"
 		"demo-pcap:tests/demo-pcap.sh"
 		"appliance:tests/appliance/run.sh"
+		"capture-6.12:env LWP_KSERIES=6.12 tests/capture/run.sh"
+		"reader-6.12:env LWP_KSERIES=6.12 tests/reader/run.sh"
 		"=dbg-kernel"
 		"@fuzz:nice -n 19 tests/fuzz/run.sh --seconds 20 --jobs 2"
 		"@hygiene:nice -n 19 driver/hygiene.sh"

@@ -1,10 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Run the KUnit suite of the tg3 lwpcap hook (patches/6.1/0005): the real
-# tg3_rx() fed fake descriptors, in the debug kernel of the VM tests.
+# Run the KUnit suite of the tg3 lwpcap hook (patches/SERIES/0005): the
+# real tg3_rx() fed fake descriptors, in the debug kernel of the VM tests.
 #
 # usage: tests/kunit/run.sh
+# LWP_KSERIES=6.12: the same on Debian's 6.12 with patches/6.12, in its
+# own debug kernel (debug-kernel.sh, build/dbg-6.12; issue 27).
 #
 # 1. tests/vm/debug-kernel.sh builds (or reuses) the debug kernel
 #    (KASAN, lockdep, DEBUG_ATOMIC_SLEEP, kmemleak; tests/vm/debug.config),
@@ -23,13 +25,13 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 B=${BUILD_DIR:-$top/build}
-out=$B/kunit-run
+out=$B/kunit-run${LWP_KSERIES:+-$LWP_KSERIES}
 
 kd=$(BUILD_DIR=$B "$top/tests/vm/debug-kernel.sh")
 tree=$kd/source	# the patched copy debug-kernel.sh built from
 if ! grep -q TIGON3_LWPCAP_KUNIT_TEST \
 		"$tree/drivers/net/ethernet/broadcom/Kconfig"; then
-	echo "kunit: patches/6.1/series lacks the tg3 KUnit patch" >&2
+	echo "kunit: patches/${LWP_KSERIES:-6.1}/series lacks the tg3 KUnit patch" >&2
 	exit 1
 fi
 

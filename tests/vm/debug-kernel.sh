@@ -6,6 +6,9 @@
 # lwpcap, e1000 and virtio_net modules; the tg3 KUnit suite loads its
 # tg3.ko in it.  One build serves both.
 #
+# LWP_KSERIES=6.12: the same for Debian's 6.12 with patches/6.12, in
+# BUILD/dbg-src-6.12 and BUILD/dbg-6.12 (issue 27: its tg3 KUnit suite).
+#
 #   BUILD/dbg-src   copy of the quilt-patched tree (driver/prep-tree.sh),
 #                   redone when the series changes, so that a later
 #                   re-patch of the shared tree never happens under this
@@ -49,12 +52,16 @@ esac
 top=$(cd "$(dirname "$0")/../.." && pwd)
 B=${BUILD_DIR:-$top/build}
 export BUILD_DIR=$B
-tree=$B/dbg-src
-kdir=$B/dbg
+# the kernel series (LWP_KSERIES): 6.1's directories are the ones they
+# always were, 6.12's have the suffix -6.12 (issue 27)
+. "$top/driver/kver.sh"
+lwpcap_kver
+tree=$B/dbg-src$KSFX
+kdir=$B/dbg$KSFX
 flavour=${TG3CAP_DBG_FLAVOUR:-}
 case $flavour in
 '') ;;
-kcsan) kdir=$B/dbg-kcsan ;;
+kcsan) kdir=$B/dbg-kcsan$KSFX ;;
 *) echo "debug-kernel: no flavour '$flavour' (kcsan)" >&2; exit 2 ;;
 esac
 if [ "${TG3CAP_DBG_READY:-0}" = 1 ] && [ "$prepare" = 0 ] &&
@@ -63,29 +70,30 @@ if [ "${TG3CAP_DBG_READY:-0}" = 1 ] && [ "$prepare" = 0 ] &&
 	exit 0
 fi
 frag=$top/tests/vm/debug.config
-log=$B/dbg-build.log
-if [ "$flavour" = kcsan ]; then
-	log=$B/dbg-kcsan-build.log
-	frag=$kdir/.frag.new	# written under the lock, below
-fi
+log=$B/dbg$KSFX-build.log
+[ "$flavour" = kcsan ] && log=$B/dbg-kcsan$KSFX-build.log
+# a fragment of its own, written under the lock (below), for KCSAN and
+# for 6.12 (no MICROCODE prompt there: it comes with the CPU vendors)
+[ "$flavour" = kcsan ] || [ "$KSERIES" != 6.1 ] && frag=$kdir/.frag.new
 
-# 6.1's: a 6.12 debug kernel is a later step of issue 27, and would need
-# directories of its own (this build's are shared by every 6.1 suite).
-if [ "${LWP_KSERIES:-6.1}" != 6.1 ]; then
-	echo "debug-kernel: the debug kernel is 6.1's (LWP_KSERIES=$LWP_KSERIES)" >&2
-	exit 1
-fi
 src=$("$top/driver/prep-tree.sh")
 stamp=$(cd "$src" && ls -d .series-* 2>/dev/null | head -n1)
 [ -n "$stamp" ] || { echo "debug-kernel: no series stamp in $src" >&2; exit 1; }
 
 mkdir -p "$kdir"
-exec 8>"$B/.dbg.lock"
+exec 8>"$B/.dbg$KSFX.lock"
 flock 8
-if [ "$flavour" = kcsan ]; then
-	{ grep -v -e KASAN -e '^CONFIG_LOCALVERSION=' \
-		"$top/tests/vm/debug.config"
-	  cat "$top/tests/vm/kcsan.config"; } >"$frag"
+if [ "$frag" = "$kdir/.frag.new" ]; then
+	{ if [ "$flavour" = kcsan ]; then
+		grep -v -e KASAN -e '^CONFIG_LOCALVERSION=' \
+			"$top/tests/vm/debug.config"
+		cat "$top/tests/vm/kcsan.config"
+	  else
+		cat "$top/tests/vm/debug.config"
+	  fi; } |
+	if [ "$KSERIES" = 6.1 ]; then cat
+	else grep -vx '# CONFIG_MICROCODE is not set'
+	fi >"$frag"
 fi
 
 patched_files()
