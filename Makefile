@@ -11,8 +11,9 @@
 #                     cycles), debug kernel, its race, contend and
 #                     lifecycle cases again on the KCSAN kernel, 20
 #                     minutes of each fuzz target
-#                     (tests/fuzz), then tg3's KUnit suite on a 6.12
-#                     debug kernel (issue 27; 6.12's capture and reader
+#                     (tests/fuzz), then the reliability suite (tg3's
+#                     KUnit suite among its cases) on a 6.12 debug
+#                     kernel (issue 27; 6.12's capture and reader
 #                     suites run in make check)
 #   make bench        benchmarks: capacity vs pcap_dump and memcpy, disk, VM loss
 #   make bench-loss   only the VM loss sweeps of docs/results.md (~80 min)
@@ -118,7 +119,7 @@ soak: deps
 	TG3CAP_DBG_FLAVOUR=kcsan tests/reliability/run.sh --soak race \
 		contend lifecycle-e1000 lifecycle-virtio lifecycle-ingress
 	tests/fuzz/run.sh --soak --seconds 1200 --jobs 2
-	LWP_KSERIES=6.12 tests/kunit/run.sh
+	LWP_KSERIES=6.12 REL_BUILD=1 tests/reliability/run.sh
 
 bench: deps
 	bench/run.sh
