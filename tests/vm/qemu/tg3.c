@@ -1404,8 +1404,10 @@ static void t3_realize(PCIDevice *d, Error **errp)
     }
 
     qemu_macaddr_default_if_unset(&s->conf.macaddr);
+    /* Debian's 7.2.22 has the reentrancy guard (CVE-2023-3019) */
     s->nic = qemu_new_nic(&t3_net_info, &s->conf,
-                          object_get_typename(OBJECT(s)), dev->id, s);
+                          object_get_typename(OBJECT(s)), dev->id,
+                          &dev->mem_reentrancy_guard, s);
     qemu_format_nic_info_str(qemu_get_queue(s->nic), s->conf.macaddr.a);
 }
 
