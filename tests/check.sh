@@ -117,7 +117,7 @@ count()
 {
 	local name=$1 log=$2 rc=$3 t=$4 cpu=$5 cs sum p f fmt
 	cs=$(child_cpu "$top/build/check-$name.cpu")
-	sum=$(grep -E '^([A-Za-z-]+: )?[0-9]+ passed, [0-9]+ failed' "$log" |
+	sum=$(grep -E '^([A-Za-z0-9.-]+: )?[0-9]+ passed, [0-9]+ failed' "$log" |
 		tail -n1)
 	p=$(sed -n 's/.*\b\([0-9]\+\) passed.*/\1/p' <<<"$sum")
 	f=$(sed -n 's/.*passed, \([0-9]\+\) failed.*/\1/p' <<<"$sum")
