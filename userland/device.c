@@ -57,6 +57,23 @@ const char *lwp_point_name(uint32_t point)
 	return point <= LWPCAP_POINT_MAX ? point_names[point] : "unknown";
 }
 
+/**
+ * lwp_mode_name() - the --mode word of a LWPCAP_MODE_*
+ * @mode: as BIND reports it or the user asked
+ * @dflt: what to say for LWPCAP_MODE_DEFAULT (or an unknown mode)
+ */
+const char *lwp_mode_name(uint32_t mode, const char *dflt)
+{
+	switch (mode) {
+	case LWPCAP_MODE_TAP:
+		return "tap";
+	case LWPCAP_MODE_DIVERT:
+		return "divert";
+	default:
+		return dflt;
+	}
+}
+
 /** lwp_point_parse() - LWPCAP_POINT_* of a --hook word, or -1 */
 int lwp_point_parse(const char *name)
 {

@@ -44,6 +44,7 @@ int lwp_dev_open(struct lwp_dev *d, const char *ifname, uint32_t seg_size,
 		 uint32_t nr_segs, uint32_t snaplen, int promisc, int point,
 		 char *err);
 const char *lwp_point_name(uint32_t point);
+const char *lwp_mode_name(uint32_t mode, const char *dflt);
 int lwp_point_parse(const char *name);
 int lwp_dev_activate(struct lwp_dev *d, uint32_t mode, uint32_t wake_bytes,
 		     char *err);

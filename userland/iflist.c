@@ -159,18 +159,6 @@ out:
 	return ret;
 }
 
-static const char *mode_word(uint32_t mode)
-{
-	switch (mode) {
-	case LWPCAP_MODE_TAP:
-		return "tap";
-	case LWPCAP_MODE_DIVERT:
-		return "divert";
-	default:
-		return "default";
-	}
-}
-
 /** lwp_ifinfo_hook() - the LWPCAP column: can a reader capture here? */
 const char *lwp_ifinfo_hook(const struct lwp_ifinfo *i, char *buf,
 			    size_t len)
@@ -181,7 +169,7 @@ const char *lwp_ifinfo_hook(const struct lwp_ifinfo *i, char *buf,
 	case 0:
 		snprintf(buf, len, "yes: %u RX queue%s, driver mode %s",
 			 i->bind.nr_queues, i->bind.nr_queues == 1 ? "" : "s",
-			 mode_word(i->bind.mode));
+			 lwp_mode_name(i->bind.mode, "default"));
 		break;
 	case EBUSY:
 		snprintf(buf, len,

@@ -344,18 +344,6 @@ static void gather(struct iface *ifs, unsigned int n, struct lwp_ifstat *st,
 	}
 }
 
-static const char *mode_name(uint32_t mode)
-{
-	switch (mode) {
-	case LWPCAP_MODE_TAP:
-		return "tap";
-	case LWPCAP_MODE_DIVERT:
-		return "divert";
-	default:
-		return "the driver's mode";
-	}
-}
-
 static void human_size(char *buf, size_t len, uint64_t v)
 {
 	if (v >= (1ULL << 30) && !(v & ((1ULL << 30) - 1)))
@@ -386,7 +374,8 @@ static void start_line(struct iface *ifs, unsigned int n,
 		q = ifs[i].cap.nr_queues;
 		fprintf(stderr, "%s%s (%s", i ? ", " : "", ifs[i].name,
 			o->fake ? "fake source" :
-			mode_name(o->mode ? o->mode : ifs[i].dev.bind.mode));
+			lwp_mode_name(o->mode ? o->mode : ifs[i].dev.bind.mode,
+				      "the driver's mode"));
 		if (!o->fake)
 			fprintf(stderr, " at %s",
 				lwp_point_name(ifs[i].dev.bind.point));
