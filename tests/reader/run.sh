@@ -41,7 +41,7 @@
 #               GRO is on again after it (GRO_OPTS=--keep-offloads: the
 #               merged records that issue 26 item 2 is about)
 #   netfilter-vlan  stock e1000 with a VLAN device for the host's tagged
-#               frames, --hook netfilter, the mix with 10 % non-IP and
+#               frames, guest IPv6 on, --hook netfilter, the mix with 10 % non-IP and
 #               20 % padded IP frames: the files hold exactly the
 #               untagged IP frames, each as IP got it (the padding
 #               trimmed, pcapcmp --ip-len); the tagged ones reached IP on
