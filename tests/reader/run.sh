@@ -41,13 +41,14 @@
 #               GRO is on again after it (GRO_OPTS=--keep-offloads: the
 #               merged records that issue 26 item 2 is about)
 #   netfilter-vlan  stock e1000 with a VLAN device for the host's tagged
-#               frames, guest IPv6 on, --hook netfilter, the mix with 10 % non-IP and
-#               20 % padded IP frames: the files hold exactly the
-#               untagged IP frames, each as IP got it (the padding
-#               trimmed, pcapcmp --ip-len); the tagged ones reached IP on
-#               the VLAN device (its rx count) and, with the non-IP ones,
-#               are counted "unseen" (rx_packets - detected), never
-#               silent; the start line warns of the VLAN device
+#               frames, guest IPv6 on, --hook netfilter, the mix with
+#               10 % non-IP and 20 % padded IP frames: the files hold
+#               exactly the untagged IP frames, each as IP got it (the
+#               padding trimmed, pcapcmp --ip-len); the tagged ones
+#               reached IP on the VLAN device (its rx count) and, with
+#               the non-IP ones, are counted "unseen" (rx_packets -
+#               detected), never silent; the start line warns of the
+#               VLAN device
 #               (issue 26, item 3)
 #   netfilter-bridge  the same NIC a bridge port: IP gets every frame on
 #               br0, the netfilter point none: nothing written, every
