@@ -47,6 +47,7 @@ static void usage(void)
 		"  -V PCT[:VID] 802.1Q-tag PCT %% of the frames (VID default 100)\n"
 		"  -6 PCT      make PCT %% of the frames IPv6 (default 0)\n"
 		"  -N PCT      make PCT %% of the frames non-IP (default 0)\n"
+		"  -P PCT      pad PCT %% of the IP frames (frame.h, default 0)\n"
 		"  -f FLOWS    UDP source ports 10000 + seq %% FLOWS (RSS spread, default 1)\n"
 		"  --seq START first sequence number (default 0)\n"
 		"  -b BATCH    frames per sendmmsg(), paced per batch (default 1)\n"
@@ -86,7 +87,7 @@ int main(int argc, char **argv)
 	static struct iovec iov[MAX_BATCH];
 
 	frame_cfg_init(&cfg);
-	while ((opt = getopt_long(argc, argv, "i:n:r:s:d:S:V:6:N:f:b:qh", lopts,
+	while ((opt = getopt_long(argc, argv, "i:n:r:s:d:S:V:6:N:P:f:b:qh", lopts,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 'i':
