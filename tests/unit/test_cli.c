@@ -566,21 +566,17 @@ static int t_unseen(void)
 
 	CHECK(!tmpdir_make(dir, sizeof(dir)));
 	snprintf(path, sizeof(path), "%s/report", dir);
-	f = fopen(path, "w+");
+	f = fopen(path, "w");
 	CHECK(f);
 	lwp_report(f, &s, 1, 1.0);
 	lwp_summary_line(f, "p", &s, 1, 1.0);
-	rewind(f);
-	out[fread(out, 1, sizeof(out) - 1, f)] = '\0';
 	fclose(f);
+	CHECK(!read_text(path, out, sizeof(out)));
 	CHECKF(strstr(out, "unseen:                  290  (delivered by the NIC") &&
 	       strstr(out, ", unseen 290 ["), "%s", out);
 	snprintf(path, sizeof(path), "%s/s.json", dir);
 	CHECK(!lwp_stats_json(path, &s, 1, 1.0, NULL));
-	f = fopen(path, "r");
-	CHECK(f);
-	out[fread(out, 1, sizeof(out) - 1, f)] = '\0';
-	fclose(f);
+	CHECK(!read_text(path, out, sizeof(out)));
 	CHECKF(strstr(out, "\"not_detected\":0,\"unseen\":290,"), "%s", out);
 
 	/* eth9 a port of br0, with a VLAN device; eth8 alone */
@@ -603,13 +599,12 @@ static int t_unseen(void)
 	CHECK(lwp_nic_uppers(dir, "eth7", master, sizeof(master), up,
 			     sizeof(up)) == 0);
 	snprintf(path, sizeof(path), "%s/warn", dir);
-	f = fopen(path, "w+");
+	f = fopen(path, "w");
 	CHECK(f);
 	lwp_netfilter_blind(f, "p", dir, "eth9");
 	lwp_netfilter_blind(f, "p", dir, "eth8");
-	rewind(f);
-	out[fread(out, 1, sizeof(out) - 1, f)] = '\0';
 	fclose(f);
+	CHECK(!read_text(path, out, sizeof(out)));
 	CHECKF(!strncmp(out, "p: warning: eth9 is a port of br0: ", 35) &&
 	       strstr(out, "\np: warning: eth9 has upper devices (eth9.100): ") &&
 	       !strstr(out, "eth8"), "%s", out);
