@@ -129,6 +129,17 @@ static inline int parse_vlan(const char *s, struct frame_cfg *c)
 	return 0;
 }
 
+/* "PCT" (0-100) into @pct: 1, or -1 on a bad value */
+static inline int parse_pct(const char *s, unsigned int *pct)
+{
+	unsigned long v = strtoul(s, NULL, 0);
+
+	if (v > 100)
+		return -1;
+	*pct = (unsigned int)v;
+	return 1;
+}
+
 /*
  * The frame options genpcap and sendframes share: -s SIZES, -d MAC,
  * -S MAC, -V PCT[:VID], -6 PCT, -N PCT, -P PCT, -f FLOWS, and --seq
@@ -149,23 +160,11 @@ static inline int frame_cfg_opt(int opt, const char *arg, struct frame_cfg *c)
 	case 'V':
 		return parse_vlan(arg, c) ? -1 : 1;
 	case '6':
-		v = strtoul(arg, NULL, 0);
-		if (v > 100)
-			return -1;
-		c->ipv6_pct = (unsigned int)v;
-		return 1;
+		return parse_pct(arg, &c->ipv6_pct);
 	case 'N':
-		v = strtoul(arg, NULL, 0);
-		if (v > 100)
-			return -1;
-		c->nonip_pct = (unsigned int)v;
-		return 1;
+		return parse_pct(arg, &c->nonip_pct);
 	case 'P':
-		v = strtoul(arg, NULL, 0);
-		if (v > 100)
-			return -1;
-		c->pad_pct = (unsigned int)v;
-		return 1;
+		return parse_pct(arg, &c->pad_pct);
 	case 'f':
 		v = strtoul(arg, NULL, 0);
 		if (!v)
