@@ -123,23 +123,36 @@ static long flow_of(const struct rec *r)
 	return v6 << 17 | tagged << 16 | (d[off] << 8 | d[off + 1]);
 }
 
+/*
+ * Where a record's network header starts (after the Ethernet header and
+ * one 802.1Q tag), its EtherType in @type; 0 if the record is too short
+ * to tell.
+ */
+static uint32_t l3_at(const struct rec *r, uint16_t *type)
+{
+	const uint8_t *d = r->data;
+
+	if (r->caplen < 14)
+		return 0;
+	*type = d[12] << 8 | d[13];
+	if (*type != 0x8100)
+		return 14;
+	if (r->caplen < 18)
+		return 0;
+	*type = d[16] << 8 | d[17];
+	return 18;
+}
+
 /* Sequence number of a frame.h frame, or -1 if not visible. */
 static int64_t seq_of(const struct rec *r)
 {
 	const uint8_t *d = r->data;
-	uint32_t off = 12, seq, magic;
+	uint32_t off, seq, magic;
 	uint16_t type;
 
-	if (r->caplen < 14)
+	off = l3_at(r, &type);
+	if (!off)
 		return -1;
-	type = d[12] << 8 | d[13];
-	if (type == 0x8100) {
-		if (r->caplen < 18)
-			return -1;
-		off = 16;
-		type = d[16] << 8 | d[17];
-	}
-	off += 2;
 	/* UDP, or frame.h's TCP stream (genpcap -T) */
 	if (type == 0x0800 && r->caplen > off + 9)
 		off += 20 + (d[off + 9] == 6 ? 20 : 8);
@@ -164,17 +177,14 @@ static int64_t seq_of(const struct rec *r)
 static int ip_cut(struct rec *r)
 {
 	const uint8_t *d = r->data;
-	uint32_t off = 12, n;
+	uint32_t off, n;
 	uint16_t type;
 
-	if (r->caplen != r->len || r->len < 14)
+	if (r->caplen != r->len)
 		return 0;
-	type = d[12] << 8 | d[13];
-	if (type == 0x8100 && r->len >= 18) {
-		off = 16;
-		type = d[16] << 8 | d[17];
-	}
-	off += 2;
+	off = l3_at(r, &type);
+	if (!off)
+		return 0;
 	if (type == 0x0800 && r->len >= off + 20)
 		n = off + (d[off + 2] << 8 | d[off + 3]);
 	else if (type == 0x86dd && r->len >= off + 40)
