@@ -301,6 +301,31 @@ static bool lwpcap_portable(const struct lwpcap_dev *ld)
 	return ld->point != LWPCAP_POINT_DRIVER;
 }
 
+/* Netfilter's hook registry exists only in a kernel built with it; the
+ * points that need it are then never offered (lwpcap_points()), so the
+ * stubs are never reached, but lwpcap itself must still build.
+ */
+#if IS_ENABLED(CONFIG_NETFILTER)
+static int lwpcap_nf_register(struct lwpcap_dev *ld)
+{
+	return nf_register_net_hooks(ld->hook_net, ld->nfo, ld->nr_nfo);
+}
+
+static void lwpcap_nf_unregister(struct lwpcap_dev *ld)
+{
+	nf_unregister_net_hooks(ld->hook_net, ld->nfo, ld->nr_nfo);
+}
+#else
+static int lwpcap_nf_register(struct lwpcap_dev *ld)
+{
+	return -EOPNOTSUPP;
+}
+
+static void lwpcap_nf_unregister(struct lwpcap_dev *ld)
+{
+}
+#endif
+
 /* Remove a portable point's hooks; the caller waits for the grace period
  * (synchronize_net()) before it touches the ring.
  */
@@ -309,7 +334,7 @@ static void lwpcap_hooks_unregister(struct lwpcap_dev *ld)
 	if (ld->point == LWPCAP_POINT_PTYPE)
 		__dev_remove_pack(&ld->pt);
 	else if (ld->nr_nfo)
-		nf_unregister_net_hooks(ld->hook_net, ld->nfo, ld->nr_nfo);
+		lwpcap_nf_unregister(ld);
 	ld->nr_nfo = 0;
 }
 
@@ -864,7 +889,7 @@ static int lwpcap_hooks_register(struct lwpcap_dev *ld)
 	o[0].priv = ld;
 	o[1].hook = lwpcap_nf_hook;
 	o[1].priv = ld;
-	err = nf_register_net_hooks(ld->hook_net, ld->nfo, ld->nr_nfo);
+	err = lwpcap_nf_register(ld);
 	if (err)
 		ld->nr_nfo = 0;
 	return err;
