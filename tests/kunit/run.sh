@@ -4,9 +4,13 @@
 # Run the KUnit suite of the tg3 lwpcap hook (patches/SERIES/0005): the
 # real tg3_rx() fed fake descriptors, in the debug kernel of the VM tests.
 #
-# usage: tests/kunit/run.sh
+# usage: tests/kunit/run.sh [--plain]
 # LWP_KSERIES=6.12: the same on Debian's 6.12 with patches/6.12, in its
 # own debug kernel (debug-kernel.sh, build/dbg-6.12; issue 27).
+# --plain: in the plain kernel of tests/kunit/kunit.config instead
+# (TG3CAP_DBG_FLAVOUR=kunit, build/dbg-kunit*): the same cases without
+# KASAN, lockdep or the leak check, built in minutes; make check runs
+# 6.12's suite so, make soak on the 6.12 debug kernel.
 #
 # 1. tests/vm/debug-kernel.sh builds (or reuses) the debug kernel
 #    (KASAN, lockdep, DEBUG_ATOMIC_SLEEP, kmemleak; tests/vm/debug.config),
@@ -26,6 +30,16 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 B=${BUILD_DIR:-$top/build}
 out=$B/kunit-run${LWP_KSERIES:+-$LWP_KSERIES}
+vmarg=(--debug)
+case ${1:-} in
+'') ;;
+--plain)
+	export TG3CAP_DBG_FLAVOUR=kunit
+	out=$B/kunit-run-plain${LWP_KSERIES:+-$LWP_KSERIES}
+	# no ACPI in it either; no kmemleak to ask (tg3cap.leakcheck)
+	vmarg=(--append pci=noacpi) ;;
+*) echo "usage: $0 [--plain]" >&2; exit 2 ;;
+esac
 
 kd=$(BUILD_DIR=$B "$top/tests/vm/debug-kernel.sh")
 tree=$kd/source	# the patched copy debug-kernel.sh built from
@@ -45,7 +59,7 @@ cp "$kd/arch/x86/boot/bzImage" "$kd/drivers/net/lwpcap/lwpcap.ko" \
 	--tests "$top/tests/reliability/guest" >/dev/null
 rc=0
 "$top/tests/vm/run-vm.sh" --test kunit --kernel "$out/bzImage" \
-	--initrd "$out/initrd.cpio.gz" --nic none --debug \
+	--initrd "$out/initrd.cpio.gz" --nic none "${vmarg[@]}" \
 	--outdir "$out" --timeout 600 --quiet >"$out/run-vm.log" 2>&1 || rc=$?
 if [ "$rc" != 0 ]; then
 	tail -n 30 "$out/run-vm.log" | sed 's/^/  | /' >&2

@@ -31,6 +31,11 @@
 # lines, plus tests/vm/kcsan.config, built in BUILD/dbg-kcsan from the
 # same copy of the tree (issue 26 item 8: make soak's data-race run).
 #
+# TG3CAP_DBG_FLAVOUR=kunit: not a debug kernel but the plain one of the
+# tg3 KUnit suite alone (tests/kunit/kunit.config: no KASAN, lockdep,
+# kmemleak, NIC or 9p), in BUILD/dbg-kunit from the same copy: make
+# check's 6.12 KUnit run (issue 27), a few minutes instead of ~13.
+#
 # Usage: debug-kernel.sh [--prepare]
 #   --prepare  the copy and the .config only, no build and no output:
 #              make check runs it before hygiene, which re-patches the
@@ -61,8 +66,8 @@ kdir=$B/dbg$KSFX
 flavour=${TG3CAP_DBG_FLAVOUR:-}
 case $flavour in
 '') ;;
-kcsan) kdir=$B/dbg-kcsan$KSFX ;;
-*) echo "debug-kernel: no flavour '$flavour' (kcsan)" >&2; exit 2 ;;
+kcsan|kunit) kdir=$B/dbg-$flavour$KSFX ;;
+*) echo "debug-kernel: no flavour '$flavour' (kcsan, kunit)" >&2; exit 2 ;;
 esac
 if [ "${TG3CAP_DBG_READY:-0}" = 1 ] && [ "$prepare" = 0 ] &&
    [ -z "$flavour" ] && [ -f "$kdir/arch/x86/boot/bzImage" ]; then
@@ -71,10 +76,11 @@ if [ "${TG3CAP_DBG_READY:-0}" = 1 ] && [ "$prepare" = 0 ] &&
 fi
 frag=$top/tests/vm/debug.config
 log=$B/dbg$KSFX-build.log
-[ "$flavour" = kcsan ] && log=$B/dbg-kcsan$KSFX-build.log
-# a fragment of its own, written under the lock (below), for KCSAN and
-# for 6.12 (no MICROCODE prompt there: it comes with the CPU vendors)
-[ "$flavour" = kcsan ] || [ "$KSERIES" != 6.1 ] && frag=$kdir/.frag.new
+[ -n "$flavour" ] && log=$B/dbg-$flavour$KSFX-build.log
+# a fragment of its own, written under the lock (below), for the
+# flavours and for 6.12 (no MICROCODE prompt there: it comes with the
+# CPU vendors)
+[ -n "$flavour" ] || [ "$KSERIES" != 6.1 ] && frag=$kdir/.frag.new
 
 src=$("$top/driver/prep-tree.sh")
 stamp=$(cd "$src" && ls -d .series-* 2>/dev/null | head -n1)
@@ -84,13 +90,14 @@ mkdir -p "$kdir"
 exec 8>"$B/.dbg$KSFX.lock"
 flock 8
 if [ "$frag" = "$kdir/.frag.new" ]; then
-	{ if [ "$flavour" = kcsan ]; then
+	{ case $flavour in
+	  kcsan)
 		grep -v -e KASAN -e '^CONFIG_LOCALVERSION=' \
 			"$top/tests/vm/debug.config"
-		cat "$top/tests/vm/kcsan.config"
-	  else
-		cat "$top/tests/vm/debug.config"
-	  fi; } |
+		cat "$top/tests/vm/kcsan.config" ;;
+	  kunit) cat "$top/tests/kunit/kunit.config" ;;
+	  *) cat "$top/tests/vm/debug.config" ;;
+	  esac; } |
 	if [ "$KSERIES" = 6.1 ]; then cat
 	else grep -vx '# CONFIG_MICROCODE is not set'
 	fi >"$frag"
