@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Guest half of the appliance test, run by systemd at boot in the Debian
-# 12 guest (tg3cap-appliance-test.service, installed by run.sh) after the
+# 12 or 13 guest (tg3cap-appliance-test.service, installed by run.sh) after the
 # .debs were installed into its root.  Each check prints
 #   APPLIANCE-CHECK ok NAME    or    APPLIANCE-CHECK FAIL NAME: DETAIL
 # on the console (run.sh counts them); the capture's files, its journal
@@ -41,10 +41,15 @@ echo "guest: kernel $KVER, $(systemctl is-system-running 2>&1)"
 dkms status -m tg3cap -k "$KVER" | tee /out/dkms-status.txt
 check dkms-installed "dkms status: $(cat /out/dkms-status.txt)" \
 	grep -q ": installed" /out/dkms-status.txt
+# (Debian 13's kmod names /usr/lib/modules, and its dkms compresses the
+# modules as the kernel's own are: $m.ko.xz)
 for m in lwpcap tg3 e1000 virtio_net; do
 	p=$(modinfo -n "$m" 2>&1)
-	check "modprobe-finds-$m" "modinfo -n $m: $p" \
-		test "$p" = "/lib/modules/$KVER/updates/dkms/$m.ko"
+	case $(readlink -f "$p") in
+	/usr/lib/modules/$KVER/updates/dkms/$m.ko|\
+	/usr/lib/modules/$KVER/updates/dkms/$m.ko.xz) ok "modprobe-finds-$m" ;;
+	*) bad "modprobe-finds-$m" "modinfo -n $m: $p" ;;
+	esac
 done
 # udev loaded e1000 at boot with the options of /etc/modprobe.d
 check e1000-hooked "e1000 loaded without lwpcap=1" \
