@@ -46,10 +46,13 @@ if [ "$fast" = 1 ]; then
 		"drift:driver/mkpatch.sh --all --check")
 else
 	suites=("@rootfs:nice -n 19 tests/appliance/mkrootfs.sh"
+		"@rootfs-13:nice -n 19 tests/appliance/mkrootfs.sh trixie"
 		"dbg-prep:tests/vm/debug-kernel.sh --prepare"
+		"kunit-prep:env LWP_KSERIES=6.12 TG3CAP_DBG_FLAVOUR=kunit tests/vm/debug-kernel.sh --prepare"
 		"@dbg-kernel:nice -n 19 tests/vm/debug-kernel.sh"
 		"unit:make -C userland check"
 		"=rootfs"
+		"=rootfs-13"
 		"rig:env BUILD_DIR=$top/build/vm tests/vm/rig-selftest.sh"
 		"capture:tests/capture/run.sh"
 		"reader:tests/reader/run.sh"
@@ -57,14 +60,17 @@ else
 		"demo:tests/demo.sh --out build/demo-out"
 		"demo-pcap:tests/demo-pcap.sh"
 		"appliance:tests/appliance/run.sh"
+		"appliance-13:tests/appliance/run.sh --suite trixie"
 		"capture-6.12:env LWP_KSERIES=6.12 tests/capture/run.sh"
 		"reader-6.12:env LWP_KSERIES=6.12 tests/reader/run.sh"
 		"=dbg-kernel"
+		"@kunit-6.12:nice -n 19 env LWP_KSERIES=6.12 tests/kunit/run.sh --plain"
 		"@fuzz:nice -n 19 tests/fuzz/run.sh --seconds 20 --jobs 2"
 		"@hygiene:nice -n 19 driver/hygiene.sh"
 		"@hygiene-6.12:nice -n 19 env LWP_KSERIES=6.12 driver/hygiene.sh --final"
 		"reliability:env REL_BUILD=1 tests/reliability/run.sh"
 		"capture-dbg:tests/capture/run.sh --debug-kernel"
+		"=kunit-6.12"
 		"=fuzz"
 		"=hygiene"
 		"=hygiene-6.12")
@@ -74,7 +80,7 @@ P=0 F=0 T0=$(date +%s)
 # build_stage NAME: a build step, not a test (it can only fail)
 build_stage()
 {
-	case $1 in dbg-kernel|dbg-prep|rootfs) return 0 ;; esac
+	case $1 in dbg-kernel|dbg-prep|kunit-prep|rootfs|rootfs-13) return 0 ;; esac
 	return 1
 }
 declare -a lines times
