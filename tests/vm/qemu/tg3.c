@@ -11,7 +11,8 @@
  * Linux 6.1 tg3.c, where the driver shows what the hardware must do.
  *
  * Target: QEMU 7.2 (Debian 12).  See docs/qemu-tg3.md (f) item 11 for
- * the API changes in later QEMU versions.  Not compiled yet.
+ * the API changes in later QEMU versions.  Built into Debian's
+ * 7.2+dfsg-7+deb12u18 source by tests/vm/qemu/build.sh.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -280,6 +281,9 @@ struct Tg3State {
 
     uint8_t tx_buf[T3_TX_MAX_FRAME];
     uint32_t tx_len;
+    uint32_t tx_flags;          /* of the frame's first BD */
+    uint32_t tx_vlan_mss;
+    bool tx_oversize;           /* the frame in tx_buf lost a BD */
     uint8_t rx_buf[T3_TX_MAX_FRAME];     /* VLAN-stripped copy */
 };
 
@@ -699,6 +703,7 @@ static void t3_core_reset(Tg3State *s)
     }
     s->link_chg = false;
     s->tx_len = 0;
+    s->tx_oversize = false;
     t3_update_intx(s);
     t3_bootcode(s);
 }
@@ -949,6 +954,12 @@ static void t3_tx_csum(uint8_t *p, size_t len)
 static void t3_tx_send(Tg3State *s, uint8_t *p, size_t len, uint32_t flags,
                        uint32_t vlan_mss)
 {
+    if (len < ETH_HLEN) {
+        /* len - 12 below would wrap: the guest gave less than a header */
+        qemu_log_mask(LOG_GUEST_ERROR, "tg3: TX frame of %zu bytes dropped\n",
+                      len);
+        return;
+    }
     if (flags & T3_TXD_FLAG_VLAN) {
         if (len + 4 > sizeof(s->tx_buf)) {
             return;
@@ -986,7 +997,7 @@ static void t3_tx_kick(Tg3State *s, int ring)
     uint32_t rcb = T3_SRAM_SEND_RCB + 16 * ring;
     uint32_t mbox = T3_MB_SND_PROD_BASE + 4 * (ring ^ 1);
     uint32_t maxlen = t3_sram(s, rcb + T3_BDINFO_MAXLEN_FLAGS);
-    uint32_t size, prod, flags = 0, vlan_mss = 0;
+    uint32_t size, prod;
     dma_addr_t base;
     uint8_t bd[T3_TXD_SIZE];
     bool done = false;
@@ -1009,18 +1020,31 @@ static void t3_tx_kick(Tg3State *s, int ring)
         addr = t3_addr64(ldl_le_p(bd + 0), ldl_le_p(bd + 4));
         len_flags = ldl_le_p(bd + 8);
         len = len_flags >> 16;
-        if (s->tx_len == 0) {
-            /* the first BD of a frame carries its flags (tg3.c:8066) */
-            flags = len_flags & 0xffff;
-            vlan_mss = ldl_le_p(bd + 12);
+        if (s->tx_len == 0 && !s->tx_oversize) {
+            /*
+             * The first BD of a frame carries its flags (tg3.c:8066);
+             * kept in the state, as a frame may span two mailbox writes.
+             */
+            s->tx_flags = len_flags & 0xffff;
+            s->tx_vlan_mss = ldl_le_p(bd + 12);
         }
         if (s->tx_len + len <= sizeof(s->tx_buf) - 4) {
             pci_dma_read(d, addr, s->tx_buf + s->tx_len, len);
             s->tx_len += len;
+        } else {
+            s->tx_oversize = true;      /* drop it, do not truncate it */
         }
         if (len_flags & T3_TXD_FLAG_END) {
-            t3_tx_send(s, s->tx_buf, s->tx_len, flags, vlan_mss);
+            if (s->tx_oversize) {
+                qemu_log_mask(LOG_GUEST_ERROR,
+                              "tg3: TX frame over %zu bytes dropped\n",
+                              sizeof(s->tx_buf) - 4);
+            } else {
+                t3_tx_send(s, s->tx_buf, s->tx_len, s->tx_flags,
+                           s->tx_vlan_mss);
+            }
             s->tx_len = 0;
+            s->tx_oversize = false;
         }
         s->tx_cons[ring] = (s->tx_cons[ring] + 1) & (size - 1);
         done = true;
