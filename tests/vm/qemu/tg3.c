@@ -951,6 +951,108 @@ static void t3_tx_csum(uint8_t *p, size_t len)
     stw_be_p(p + off, sum);
 }
 
+/* Put one finished frame on the wire and count it. */
+static void t3_tx_emit(Tg3State *s, uint8_t *p, size_t len)
+{
+    t3_stat_add(s, T3_MAC_TX_STATS_OCTETS, len + 4);
+    if (is_broadcast_ether_addr(p)) {
+        t3_stat_add(s, T3_MAC_TX_STATS_BCAST, 1);
+    } else if (is_multicast_ether_addr(p)) {
+        t3_stat_add(s, T3_MAC_TX_STATS_MCAST, 1);
+    } else {
+        t3_stat_add(s, T3_MAC_TX_STATS_UCAST, 1);
+    }
+    qemu_send_packet(qemu_get_queue(s->nic), p, len);
+}
+
+/*
+ * TSO, HW_TSO_3 style (tg3_start_xmit, lines 7945-8003 of 6.1.192's
+ * tg3.c; those of the docs are a few lines off): the BD's mss word
+ * holds the mss in bits 0-13 (bits 14-15 and BD flag bits 4 and 10-14
+ * carry the header length, which we take from the headers instead);
+ * IPv4 tot_len holds mss + headers and check 0, the TCP check is 0.
+ * Cut the payload into mss pieces, each with a copy of the headers:
+ * IPv4 total length, ID + i and header checksum, IPv6 payload length,
+ * TCP seq + offset, FIN and PSH on the last piece only, CWR on the
+ * first only (as Linux's own GSO does), TCP checksum over the pseudo
+ * header.  IPv4/IPv6 TCP without IPv6 extension headers; anything
+ * else is dropped and logged.
+ */
+static void t3_tx_tso(Tg3State *s, uint8_t *p, size_t len, uint32_t mss)
+{
+    size_t l3 = ETH_HLEN, l4, hlen, off, n;
+    uint16_t type = lduw_be_p(p + 12);
+    bool v4;
+    uint8_t *seg;
+    uint32_t seq, sum, i;
+    uint16_t id = 0;
+
+    if (type == ETH_P_VLAN && len >= ETH_HLEN + 4) {
+        type = lduw_be_p(p + 16);
+        l3 += 4;
+    }
+    if (type == ETH_P_IP && len >= l3 + 20 && p[l3 + 9] == IP_PROTO_TCP) {
+        v4 = true;
+        l4 = l3 + (p[l3] & 0xf) * 4;
+        id = lduw_be_p(p + l3 + 4);
+    } else if (type == ETH_P_IPV6 && len >= l3 + 40 &&
+               p[l3 + 6] == IP_PROTO_TCP) {
+        v4 = false;
+        l4 = l3 + 40;
+    } else {
+        qemu_log_mask(LOG_UNIMP, "tg3: TSO frame not IPv4/IPv6 TCP "
+                      "dropped\n");
+        return;
+    }
+    if (mss == 0 || l4 + 20 > len || l4 + (p[l4 + 12] >> 4) * 4 > len) {
+        qemu_log_mask(LOG_GUEST_ERROR, "tg3: bad TSO frame (%zu bytes, "
+                      "mss %u) dropped\n", len, mss);
+        return;
+    }
+    hlen = l4 + (p[l4 + 12] >> 4) * 4;
+    seq = ldl_be_p(p + l4 + 4);
+    seg = g_malloc(hlen + mss);
+    memcpy(seg, p, hlen);
+    off = hlen;
+    i = 0;
+    do {
+        uint16_t tcplen;
+        bool last;
+
+        n = MIN(mss, len - off);
+        last = off + n >= len;
+        memcpy(seg + hlen, p + off, n);
+        tcplen = hlen - l4 + n;
+        if (v4) {
+            stw_be_p(seg + l3 + 2, hlen - l3 + n);
+            stw_be_p(seg + l3 + 4, id + i);
+            stw_be_p(seg + l3 + 10, 0);
+            stw_be_p(seg + l3 + 10, net_raw_checksum(seg + l3, l4 - l3));
+        } else {
+            stw_be_p(seg + l3 + 4, hlen - l4 + n);
+        }
+        stl_be_p(seg + l4 + 4, seq + (off - hlen));
+        seg[l4 + 13] = p[l4 + 13];
+        if (!last) {
+            seg[l4 + 13] &= ~(TH_FIN | TH_PUSH);
+        }
+        if (i > 0) {
+            seg[l4 + 13] &= ~TH_CWR;
+        }
+        /* pseudo header: addresses, protocol, TCP length */
+        stw_be_p(seg + l4 + 16, 0);
+        sum = v4 ? net_checksum_add(8, seg + l3 + 12)
+                 : net_checksum_add(32, seg + l3 + 8);
+        sum += IP_PROTO_TCP + tcplen;
+        sum += net_checksum_add(tcplen, seg + l4);
+        stw_be_p(seg + l4 + 16, net_checksum_finish(sum));
+        t3_tx_emit(s, seg, hlen + n);
+        off += n;
+        i++;
+    } while (off < len);
+    g_free(seg);
+}
+
 static void t3_tx_send(Tg3State *s, uint8_t *p, size_t len, uint32_t flags,
                        uint32_t vlan_mss)
 {
@@ -970,24 +1072,13 @@ static void t3_tx_send(Tg3State *s, uint8_t *p, size_t len, uint32_t flags,
         len += 4;
     }
     if ((flags & T3_TXD_FLAG_TSO) && (vlan_mss >> 16)) {
-        /* TODO stage 1b: TSO segmentation (docs (c), (f) 7) */
-        qemu_log_mask(LOG_UNIMP, "tg3: TSO frame of %zu bytes dropped\n",
-                      len);
+        t3_tx_tso(s, p, len, (vlan_mss >> 16) & 0x3fff);
         return;
     }
     if (flags & T3_TXD_FLAG_TCPUDP_CSUM) {
         t3_tx_csum(p, len);
     }
-
-    t3_stat_add(s, T3_MAC_TX_STATS_OCTETS, len + 4);
-    if (is_broadcast_ether_addr(p)) {
-        t3_stat_add(s, T3_MAC_TX_STATS_BCAST, 1);
-    } else if (is_multicast_ether_addr(p)) {
-        t3_stat_add(s, T3_MAC_TX_STATS_MCAST, 1);
-    } else {
-        t3_stat_add(s, T3_MAC_TX_STATS_UCAST, 1);
-    }
-    qemu_send_packet(qemu_get_queue(s->nic), p, len);
+    t3_tx_emit(s, p, len);
 }
 
 /* Send ring k: BDs between our consumer and the producer mailbox. */
