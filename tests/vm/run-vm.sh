@@ -53,7 +53,9 @@
 #                     KROOT/boot/vmlinuz-KVER, made once with
 #                     scripts/extract-vmlinux of a source tree; KROOT:
 #                     empty, or 6.12's unpacked image, driver/kver.sh)
-#   --nic MODEL       e1000 (default) | e1000e | virtio[:QUEUES] | none
+#   --nic MODEL       e1000 (default) | e1000e | virtio[:QUEUES] | tg3 | none
+#                     (tg3: the BCM5719 model, only in a QEMU built by
+#                     tests/vm/qemu/build.sh: give it with --qemu)
 #   --nics N          number of NICs, each on its own tap (default 1)
 #   --arg KEY=VAL     add tg3cap.KEY=VAL to the kernel command line (repeat)
 #   --append STR      raw extra kernel command line
@@ -86,6 +88,7 @@
 #                     a deep queue (10000) absorbs TCG/host-load stalls
 #   --allow REGEX     ignore bad-pattern lines matching REGEX (expected WARNs)
 #   --no-9p           no virtfs share
+#   --qemu PATH       the QEMU binary (default: qemu-system-x86_64 on PATH)
 #   --qemu-arg ARG    one more QEMU argument (repeat), e.g. a -drive for a
 #                     guest with a root file system (tests/appliance)
 #   --quiet           do not echo the console while running
@@ -100,6 +103,7 @@ usage() { sed -n '/^# Usage:/,/^# Env:/p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 
 TEST='' INITRD='' KERNEL='' NIC=e1000 NICS=1 APPEND='' HOST_CMD='' OUTDIR='' LOG=''
 PLAN=''
 TIMEOUT=300 MEM=1024 SMP=2 ALLOW='' NO9P=0 QUIET=0 TXQLEN='' MTU=''
+QEMU=qemu-system-x86_64
 declare -a TARGS=() XARGS=()
 while [[ $# -gt 0 ]]; do
 	case $1 in
@@ -122,6 +126,7 @@ while [[ $# -gt 0 ]]; do
 	--txqueuelen) TXQLEN=$2; shift 2 ;;
 	--mtu) MTU=$2; shift 2 ;;
 	--no-9p) NO9P=1; shift ;;
+	--qemu) QEMU=$2; shift 2 ;;
 	--qemu-arg) XARGS+=("$2"); shift 2 ;;
 	--quiet) QUIET=1; shift ;;
 	-h|--help) usage ;;
@@ -152,7 +157,11 @@ if [[ -n $PLAN ]]; then
 	done < "$PLAN"
 	[[ ${#PCASES[@]} -gt 0 ]] || die "--plan $PLAN: no case"
 fi
-command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86 not installed"
+if [[ $QEMU == qemu-system-x86_64 ]]; then
+	command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86 not installed"
+else
+	[[ -x $QEMU ]] || die "--qemu $QEMU: not an executable"
+fi
 
 KVER=$(detect_kver)
 INITRD=${INITRD:-$BUILD_DIR/initramfs.cpio.gz}
@@ -226,10 +235,10 @@ ip netns exec "$NS" sh -c 'echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6;
 
 QUEUES=1 MODEL=$NIC
 case $NIC in
-e1000|e1000e|none) ;;
+e1000|e1000e|tg3|none) ;;
 virtio) MODEL=virtio; QUEUES=1 ;;
 virtio:*) MODEL=virtio; QUEUES=${NIC#virtio:} ;;
-*) die "--nic $NIC: e1000 | e1000e | virtio[:QUEUES] | none" ;;
+*) die "--nic $NIC: e1000 | e1000e | virtio[:QUEUES] | tg3 | none" ;;
 esac
 [[ $QUEUES =~ ^[0-9]+$ && $QUEUES -ge 1 ]] || die "--nic $NIC: bad queue count"
 [[ $MODEL == none ]] && NICS=0
@@ -294,7 +303,7 @@ msg "test $TEST: kernel $KVER, nic ${NIC} x$NICS, netns $NS, outdir $OUTDIR, tim
 now_ms() { local t; t=$(date +%s%N); echo $((t / 1000000)); }
 T0=$(now_ms)
 # ip netns exec execs QEMU: $! is QEMU's PID.
-ip netns exec "$NS" qemu-system-x86_64 "${QARGS[@]}" < /dev/null > "$LOG" 2>&1 &
+ip netns exec "$NS" "$QEMU" "${QARGS[@]}" < /dev/null > "$LOG" 2>&1 &
 QPID=$!
 if [[ $QUIET == 0 ]]; then
 	tail -n +1 -F --pid="$QPID" "$LOG" 2>/dev/null &

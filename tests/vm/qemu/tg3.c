@@ -11,7 +11,8 @@
  * Linux 6.1 tg3.c, where the driver shows what the hardware must do.
  *
  * Target: QEMU 7.2 (Debian 12).  See docs/qemu-tg3.md (f) item 11 for
- * the API changes in later QEMU versions.  Not compiled yet.
+ * the API changes in later QEMU versions.  Built into Debian's
+ * 7.2+dfsg-7+deb12u18 source by tests/vm/qemu/build.sh.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -280,6 +281,9 @@ struct Tg3State {
 
     uint8_t tx_buf[T3_TX_MAX_FRAME];
     uint32_t tx_len;
+    uint32_t tx_flags;          /* of the frame's first BD */
+    uint32_t tx_vlan_mss;
+    bool tx_oversize;           /* the frame in tx_buf lost a BD */
     uint8_t rx_buf[T3_TX_MAX_FRAME];     /* VLAN-stripped copy */
 };
 
@@ -699,6 +703,7 @@ static void t3_core_reset(Tg3State *s)
     }
     s->link_chg = false;
     s->tx_len = 0;
+    s->tx_oversize = false;
     t3_update_intx(s);
     t3_bootcode(s);
 }
@@ -946,28 +951,9 @@ static void t3_tx_csum(uint8_t *p, size_t len)
     stw_be_p(p + off, sum);
 }
 
-static void t3_tx_send(Tg3State *s, uint8_t *p, size_t len, uint32_t flags,
-                       uint32_t vlan_mss)
+/* Put one finished frame on the wire and count it. */
+static void t3_tx_emit(Tg3State *s, uint8_t *p, size_t len)
 {
-    if (flags & T3_TXD_FLAG_VLAN) {
-        if (len + 4 > sizeof(s->tx_buf)) {
-            return;
-        }
-        memmove(p + 16, p + 12, len - 12);
-        stw_be_p(p + 12, ETH_P_VLAN);
-        stw_be_p(p + 14, vlan_mss & 0xffff);
-        len += 4;
-    }
-    if ((flags & T3_TXD_FLAG_TSO) && (vlan_mss >> 16)) {
-        /* TODO stage 1b: TSO segmentation (docs (c), (f) 7) */
-        qemu_log_mask(LOG_UNIMP, "tg3: TSO frame of %zu bytes dropped\n",
-                      len);
-        return;
-    }
-    if (flags & T3_TXD_FLAG_TCPUDP_CSUM) {
-        t3_tx_csum(p, len);
-    }
-
     t3_stat_add(s, T3_MAC_TX_STATS_OCTETS, len + 4);
     if (is_broadcast_ether_addr(p)) {
         t3_stat_add(s, T3_MAC_TX_STATS_BCAST, 1);
@@ -979,6 +965,122 @@ static void t3_tx_send(Tg3State *s, uint8_t *p, size_t len, uint32_t flags,
     qemu_send_packet(qemu_get_queue(s->nic), p, len);
 }
 
+/*
+ * TSO, HW_TSO_3 style (tg3_start_xmit, lines 7945-8003 of 6.1.192's
+ * tg3.c; those of the docs are a few lines off): the BD's mss word
+ * holds the mss in bits 0-13 (bits 14-15 and BD flag bits 4 and 10-14
+ * carry the header length, which we take from the headers instead);
+ * IPv4 tot_len holds mss + headers and check 0, the TCP check is 0.
+ * Cut the payload into mss pieces, each with a copy of the headers:
+ * IPv4 total length, ID + i and header checksum, IPv6 payload length,
+ * TCP seq + offset, FIN and PSH on the last piece only, CWR on the
+ * first only (as Linux's own GSO does), TCP checksum over the pseudo
+ * header.  IPv4/IPv6 TCP without IPv6 extension headers; anything
+ * else is dropped and logged.
+ */
+static void t3_tx_tso(Tg3State *s, uint8_t *p, size_t len, uint32_t mss)
+{
+    size_t l3 = ETH_HLEN, l4, hlen, off, n;
+    uint16_t type = lduw_be_p(p + 12);
+    bool v4;
+    uint8_t *seg;
+    uint32_t seq, sum, i;
+    uint16_t id = 0;
+
+    if (type == ETH_P_VLAN && len >= ETH_HLEN + 4) {
+        type = lduw_be_p(p + 16);
+        l3 += 4;
+    }
+    if (type == ETH_P_IP && len >= l3 + 20 && p[l3 + 9] == IP_PROTO_TCP) {
+        v4 = true;
+        l4 = l3 + (p[l3] & 0xf) * 4;
+        id = lduw_be_p(p + l3 + 4);
+    } else if (type == ETH_P_IPV6 && len >= l3 + 40 &&
+               p[l3 + 6] == IP_PROTO_TCP) {
+        v4 = false;
+        l4 = l3 + 40;
+    } else {
+        qemu_log_mask(LOG_UNIMP, "tg3: TSO frame not IPv4/IPv6 TCP "
+                      "dropped\n");
+        return;
+    }
+    if (mss == 0 || l4 + 20 > len || l4 + (p[l4 + 12] >> 4) * 4 > len) {
+        qemu_log_mask(LOG_GUEST_ERROR, "tg3: bad TSO frame (%zu bytes, "
+                      "mss %u) dropped\n", len, mss);
+        return;
+    }
+    hlen = l4 + (p[l4 + 12] >> 4) * 4;
+    seq = ldl_be_p(p + l4 + 4);
+    seg = g_malloc(hlen + mss);
+    memcpy(seg, p, hlen);
+    off = hlen;
+    i = 0;
+    do {
+        uint16_t tcplen;
+        bool last;
+
+        n = MIN(mss, len - off);
+        last = off + n >= len;
+        memcpy(seg + hlen, p + off, n);
+        tcplen = hlen - l4 + n;
+        if (v4) {
+            stw_be_p(seg + l3 + 2, hlen - l3 + n);
+            stw_be_p(seg + l3 + 4, id + i);
+            stw_be_p(seg + l3 + 10, 0);
+            stw_be_p(seg + l3 + 10, net_raw_checksum(seg + l3, l4 - l3));
+        } else {
+            stw_be_p(seg + l3 + 4, hlen - l4 + n);
+        }
+        stl_be_p(seg + l4 + 4, seq + (off - hlen));
+        seg[l4 + 13] = p[l4 + 13];
+        if (!last) {
+            seg[l4 + 13] &= ~(TH_FIN | TH_PUSH);
+        }
+        if (i > 0) {
+            seg[l4 + 13] &= ~TH_CWR;
+        }
+        /* pseudo header: addresses, protocol, TCP length */
+        stw_be_p(seg + l4 + 16, 0);
+        sum = v4 ? net_checksum_add(8, seg + l3 + 12)
+                 : net_checksum_add(32, seg + l3 + 8);
+        sum += IP_PROTO_TCP + tcplen;
+        sum += net_checksum_add(tcplen, seg + l4);
+        stw_be_p(seg + l4 + 16, net_checksum_finish(sum));
+        t3_tx_emit(s, seg, hlen + n);
+        off += n;
+        i++;
+    } while (off < len);
+    g_free(seg);
+}
+
+static void t3_tx_send(Tg3State *s, uint8_t *p, size_t len, uint32_t flags,
+                       uint32_t vlan_mss)
+{
+    if (len < ETH_HLEN) {
+        /* len - 12 below would wrap: the guest gave less than a header */
+        qemu_log_mask(LOG_GUEST_ERROR, "tg3: TX frame of %zu bytes dropped\n",
+                      len);
+        return;
+    }
+    if (flags & T3_TXD_FLAG_VLAN) {
+        if (len + 4 > sizeof(s->tx_buf)) {
+            return;
+        }
+        memmove(p + 16, p + 12, len - 12);
+        stw_be_p(p + 12, ETH_P_VLAN);
+        stw_be_p(p + 14, vlan_mss & 0xffff);
+        len += 4;
+    }
+    if ((flags & T3_TXD_FLAG_TSO) && (vlan_mss >> 16)) {
+        t3_tx_tso(s, p, len, (vlan_mss >> 16) & 0x3fff);
+        return;
+    }
+    if (flags & T3_TXD_FLAG_TCPUDP_CSUM) {
+        t3_tx_csum(p, len);
+    }
+    t3_tx_emit(s, p, len);
+}
+
 /* Send ring k: BDs between our consumer and the producer mailbox. */
 static void t3_tx_kick(Tg3State *s, int ring)
 {
@@ -986,7 +1088,7 @@ static void t3_tx_kick(Tg3State *s, int ring)
     uint32_t rcb = T3_SRAM_SEND_RCB + 16 * ring;
     uint32_t mbox = T3_MB_SND_PROD_BASE + 4 * (ring ^ 1);
     uint32_t maxlen = t3_sram(s, rcb + T3_BDINFO_MAXLEN_FLAGS);
-    uint32_t size, prod, flags = 0, vlan_mss = 0;
+    uint32_t size, prod;
     dma_addr_t base;
     uint8_t bd[T3_TXD_SIZE];
     bool done = false;
@@ -1009,18 +1111,31 @@ static void t3_tx_kick(Tg3State *s, int ring)
         addr = t3_addr64(ldl_le_p(bd + 0), ldl_le_p(bd + 4));
         len_flags = ldl_le_p(bd + 8);
         len = len_flags >> 16;
-        if (s->tx_len == 0) {
-            /* the first BD of a frame carries its flags (tg3.c:8066) */
-            flags = len_flags & 0xffff;
-            vlan_mss = ldl_le_p(bd + 12);
+        if (s->tx_len == 0 && !s->tx_oversize) {
+            /*
+             * The first BD of a frame carries its flags (tg3.c:8066);
+             * kept in the state, as a frame may span two mailbox writes.
+             */
+            s->tx_flags = len_flags & 0xffff;
+            s->tx_vlan_mss = ldl_le_p(bd + 12);
         }
         if (s->tx_len + len <= sizeof(s->tx_buf) - 4) {
             pci_dma_read(d, addr, s->tx_buf + s->tx_len, len);
             s->tx_len += len;
+        } else {
+            s->tx_oversize = true;      /* drop it, do not truncate it */
         }
         if (len_flags & T3_TXD_FLAG_END) {
-            t3_tx_send(s, s->tx_buf, s->tx_len, flags, vlan_mss);
+            if (s->tx_oversize) {
+                qemu_log_mask(LOG_GUEST_ERROR,
+                              "tg3: TX frame over %zu bytes dropped\n",
+                              sizeof(s->tx_buf) - 4);
+            } else {
+                t3_tx_send(s, s->tx_buf, s->tx_len, s->tx_flags,
+                           s->tx_vlan_mss);
+            }
             s->tx_len = 0;
+            s->tx_oversize = false;
         }
         s->tx_cons[ring] = (s->tx_cons[ring] + 1) & (size - 1);
         done = true;

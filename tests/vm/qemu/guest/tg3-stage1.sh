@@ -1,0 +1,216 @@
+#!/bin/sh
+# Guest side of tests/vm/qemu/selftest.sh: stage 1 tests (1)-(4) of
+# docs/qemu-tg3.md (d) on the stock tg3 and the BCM5719 model.  The host
+# half is tests/vm/qemu/stage1-host.sh (run-vm.sh --host-cmd, inside
+# run-vm.sh's netns: its address is 10.0.0.1 on tap0, ours 10.0.0.2).
+#
+# One line "TG3CAP-CHECK ok|FAIL NAME: detail" per check on the console
+# (selftest.sh counts them; a check that never printed counts as failed
+# there), and the test fails if any failed.  A failed check does not end
+# the test where the next one can still say something.
+#   driver    eth0 is tg3's
+#   link      carrier within 3 s of "ip link set up", 1000 full
+#   irq       eth0's interrupt is PCI-MSI (tg3cap.irq=msi) or IO-APIC
+#             (tg3cap.irq=intx, the boot has pci=nomsi)
+#   ping-h2g  host pings us (round ping), 0 loss
+#   ping-g2h  we ping the host, 0 loss
+#   tcp-g2h   4 MiB to the host's nc (round g2h): TSO frames from the
+#             driver, cut by the model; length + md5 match, and no
+#             segment retransmitted (TCP delivers the right bytes even
+#             when the model mangles segments: the peer drops them and
+#             we retransmit; on this tap nothing else loses a segment)
+#   tcp-h2g   4 MiB from the host to our nc (round h2g); length + md5
+#   updown    (tg3cap.full=1) ip link set down/up x 10, carrier back
+#             each time, ping afterwards
+#   reload    (tg3cap.full=1) rmmod tg3 + insmod x 3, link, ping
+#   dmesg     no "timed out" and no WARN in dmesg
+# shellcheck disable=SC1091 # guest path
+. /lib/tg3cap/lib.sh
+
+HOST=10.0.0.1 ME=10.0.0.2
+PINGS=${TG3CAP_PINGS:-200}
+NFAIL=0
+ck() { # name ok(1|0) detail
+	if [ "$2" = 1 ]; then
+		echo "TG3CAP-CHECK ok $1: $3"
+	else
+		echo "TG3CAP-CHECK FAIL $1: $3"
+		NFAIL=$((NFAIL + 1))
+	fi
+}
+# tcpstat NAME: the Tcp: counter NAME of /proc/net/snmp
+tcpstat() {
+	awk -v k="$1" '$1 == "Tcp:" && !h { for (i = 2; i <= NF; i++)
+		n[i] = $i; h = 1; next }
+		$1 == "Tcp:" { for (i = 2; i <= NF; i++) if (n[i] == k) print $i }' \
+		/proc/net/snmp
+}
+now_cs() { awk '{ printf "%d", $1 * 100 }' /proc/uptime; }
+
+# carrier SEC: wait up to SEC s for carrier on eth0; prints the wait in
+# centiseconds (uptime, the guest's clock); status 1 if it never came
+carrier() {
+	_t0=$(now_cs) _n=$(($1 * 20))
+	while [ "$(cat /sys/class/net/eth0/carrier 2>/dev/null)" != 1 ]; do
+		_n=$((_n - 1))
+		[ "$_n" -gt 0 ] || { echo $(($(now_cs) - _t0)); return 1; }
+		sleep 0.05
+	done
+	echo $(($(now_cs) - _t0))
+}
+
+# pingok N: ping the host N times (busybox ping); 0 loss
+pingok() {
+	_o=$(ping -c "$1" -i 0.02 -W 5 "$HOST" 2>&1)
+	tg3cap_log "$(echo "$_o" | tail -n 2 | tr '\n' ' ')"
+	echo "$_o" | grep -q "$1 packets received, 0% packet loss"
+}
+
+[ -e /sys/class/net/eth0 ] || tg3cap_fail "no eth0 (tg3 did not probe?)"
+drv=$(readlink /sys/class/net/eth0/device/driver)
+if [ "${drv##*/}" = tg3 ]; then
+	ck driver 1 "eth0 is tg3's, $(cat /sys/class/net/eth0/address)"
+else
+	ck driver 0 "eth0 driver is ${drv##*/}"
+	tg3cap_fail "eth0 is not tg3's"
+fi
+
+# (2) link: the 3 s of the plan.  Wait up to 20 s regardless, so a slow
+# link still lets the rest run (TCG on a shared host).
+ip link set eth0 up || tg3cap_fail "ip link set eth0 up"
+if cs=$(carrier 20); then
+	sp="$(cat /sys/class/net/eth0/speed) $(cat /sys/class/net/eth0/duplex)"
+	ok=0
+	[ "$cs" -le 300 ] && [ "$sp" = "1000 full" ] && ok=1
+	ck link $ok "carrier $cs cs after link set up, $sp"
+else
+	ck link 0 "no carrier within 20 s"
+	tg3cap_fail "no link"
+fi
+# the driver's "Link is up" line comes a little after carrier: wait for
+# it so the host sees it on the console
+n=50
+while ! dmesg | grep -q 'tg3 .* eth0: Link is up' && [ "$n" -gt 0 ]; do
+	n=$((n - 1)); sleep 0.1
+done
+
+irq=$(grep 'eth0' /proc/interrupts | head -n 1)
+case ${TG3CAP_IRQ:-msi} in
+msi) want=PCI-MSI ;;
+*) want=IO-APIC ;;
+esac
+case $irq in
+*"$want"*) ck irq 1 "$(echo "$irq" | tr -s ' ')" ;;
+*) ck irq 0 "eth0 not on $want: '$(echo "$irq" | tr -s ' ')'" ;;
+esac
+
+ip addr add "$ME/24" dev eth0 || tg3cap_fail "ip addr add"
+
+# (3) ping both ways
+tg3cap_ready ping
+if tg3cap_wait_done ping 300; then
+	ck ping-h2g 1 "host: $PINGS of $PINGS (out/host-cmd-ping.log)"
+else
+	ck ping-h2g 0 "host ping failed (out/host-cmd-ping.log)"
+fi
+if pingok "$PINGS"; then
+	ck ping-g2h 1 "$PINGS of $PINGS"
+else
+	ck ping-g2h 0 "loss or error"
+fi
+
+# TCP both ways.  The driver turns TSO on (TSOcap[1]): what we send goes
+# to the model in frames of up to 64 KiB with an mss.  A listening
+# busybox nc must keep its stdin open (at EOF it shuts its sending half,
+# and the peer's nc then quits before it has sent everything): a FIFO
+# held open on fd 3.
+dd if=/dev/urandom of=/tmp/g2h bs=64k count=64 2>/dev/null
+want="$(wc -c < /tmp/g2h) $(md5sum < /tmp/g2h | cut -d' ' -f1)"
+re0=$(tcpstat RetransSegs) os0=$(tcpstat OutSegs)
+tg3cap_ready g2h
+n=60
+until timeout 150 nc -w 2 "$HOST" 5001 < /tmp/g2h; do
+	n=$((n - 1))
+	[ "$n" -gt 0 ] || break
+	sleep 0.5
+done
+st=0
+tg3cap_wait_done g2h 300 || st=$?
+re=$(($(tcpstat RetransSegs) - re0)) os=$(($(tcpstat OutSegs) - os0))
+if [ "$st" = 0 ] && [ "$(cat /out/g2h.sum)" = "$want" ] && [ "$re" = 0 ]
+then
+	ck tcp-g2h 1 "host got $want; $os segments, 0 retransmitted"
+else
+	got=$(cat /out/g2h.sum 2>/dev/null)
+	ck tcp-g2h 0 "host status $st, sent $want, host got '$got';\
+ $os segments, $re retransmitted"
+fi
+rm -f /tmp/g2h
+
+mkfifo /tmp/h2g.fifo
+timeout 150 nc -l -p 5002 < /tmp/h2g.fifo > /tmp/h2g &
+ncpid=$!
+exec 3> /tmp/h2g.fifo
+tg3cap_ready h2g
+st=0
+tg3cap_wait_done h2g 300 || st=$?
+n=600
+while kill -0 "$ncpid" 2>/dev/null && [ "$n" -gt 0 ]; do
+	n=$((n - 1)); sleep 0.1
+done
+exec 3>&-
+wait "$ncpid" 2>/dev/null || true
+got="$(wc -c < /tmp/h2g) $(md5sum < /tmp/h2g | cut -d' ' -f1)"
+if [ "$st" = 0 ] && [ "$(cat /out/h2g.sum)" = "$got" ]; then
+	ck tcp-h2g 1 "got $got"
+else
+	ck tcp-h2g 0 "host status $st, sent '$(cat /out/h2g.sum 2>/dev/null)'," \
+		"got $got"
+fi
+rm -f /tmp/h2g /tmp/h2g.fifo
+
+# (4) link down/up and driver reload: tg3_abort_hw, chip reset, the
+# firmware handshake again; the "timed out" messages are the driver's own
+if [ "${TG3CAP_FULL:-1}" = 1 ]; then
+	bad=''
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		ip link set eth0 down && ip link set eth0 up ||
+			bad="$bad link-set-$i"
+		carrier 10 > /dev/null || bad="$bad no-carrier-$i"
+	done
+	pingok 5 || bad="$bad ping"
+	if [ -z "$bad" ]; then
+		ck updown 1 "10 x down/up, carrier each time, 5 pings after"
+	else
+		ck updown 0 "failed:$bad"
+	fi
+
+	bad=''
+	for i in 1 2 3; do
+		rmmod tg3 || bad="$bad rmmod-$i"
+		insmod /lib/modules/tg3cap/tg3.ko || bad="$bad insmod-$i"
+		n=100
+		while [ ! -e /sys/class/net/eth0 ] && [ "$n" -gt 0 ]; do
+			n=$((n - 1)); sleep 0.1
+		done
+		ip link set eth0 up || bad="$bad up-$i"
+		carrier 10 > /dev/null || bad="$bad no-carrier-$i"
+		ip addr add "$ME/24" dev eth0 || bad="$bad addr-$i"
+		pingok 5 || bad="$bad ping-$i"
+	done
+	if [ -z "$bad" ]; then
+		ck reload 1 "3 x rmmod/insmod tg3, link and 5 pings each time"
+	else
+		ck reload 0 "failed:$bad"
+	fi
+fi
+
+l=$(dmesg | grep -E 'timed out|WARN' | head -n 1)
+if [ -z "$l" ]; then
+	ck dmesg 1 "no 'timed out' or WARN"
+else
+	ck dmesg 0 "$l"
+fi
+
+[ "$NFAIL" = 0 ] || tg3cap_fail "$NFAIL checks failed"
+exit 0

@@ -1,0 +1,76 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# stage1-host.sh - host half of tests/vm/qemu/guest/tg3-stage1.sh, run by
+# run-vm.sh --host-cmd inside run-vm.sh's own network namespace (the
+# address below goes on that namespace's tap0 only; no host interface is
+# touched).  busybox's ping and nc: the host has no other, and busybox is
+# a dependency of the rig anyway (mkinitramfs.sh).
+#
+# Rounds (ROUND, from the guest):
+#   ping  10.0.0.1/24 on TAP0, then TG3CAP_PINGS (200) pings to the guest,
+#         0 loss or exit 1
+#   g2h   receive the guest's TCP stream on port 5001; write "LENGTH MD5"
+#         to OUTDIR/g2h.sum (the guest compares); exit 1 if the stack
+#         here counted a TCP checksum error meanwhile
+#   h2g   write "LENGTH MD5" of 4 MiB of random bytes to OUTDIR/h2g.sum,
+#         send them to the guest's port 5002
+set -euo pipefail
+
+G=10.0.0.2
+# sum FILE: "LENGTH MD5", the guest's (busybox) format
+sum() { echo "$(stat -c %s "$1") $(md5sum < "$1" | cut -d' ' -f1)"; }
+
+# tcpstat NAME: the Tcp: counter NAME of this namespace's /proc/net/snmp
+tcpstat() {
+	awk -v k="$1" '$1 == "Tcp:" && !h { for (i = 2; i <= NF; i++)
+		n[i] = $i; h = 1; next }
+		$1 == "Tcp:" { for (i = 2; i <= NF; i++) if (n[i] == k) print $i }' \
+		/proc/net/snmp
+}
+
+case $ROUND in
+ping)
+	ip addr add 10.0.0.1/24 dev "$TAP0"
+	n=${TG3CAP_PINGS:-200}
+	out=$(busybox ping -c "$n" -i 0.02 -W 5 "$G" 2>&1) || true
+	tail -n 2 <<<"$out"
+	grep -q "$n packets received, 0% packet loss" <<<"$out"
+	;;
+g2h)
+	# the listener's stdin stays open (a FIFO held on fd 3): at EOF
+	# busybox nc shuts its sending half and the guest's nc would quit
+	# before it has sent everything
+	f=$OUTDIR/g2h.bin fifo=$OUTDIR/.g2h.fifo
+	rm -f "$fifo"; mkfifo "$fifo"
+	timeout 200 busybox nc -l -p 5001 < "$fifo" > "$f" &
+	pid=$!
+	ce0=$(tcpstat InCsumErrors)
+	exec 3> "$fifo"
+	st=0; wait "$pid" || st=$?
+	exec 3>&-
+	sum "$f" | tee "$OUTDIR/g2h.sum"
+	rm -f "$f" "$fifo"
+	# the model's TCP checksums: this namespace's stack checks them
+	ce=$(($(tcpstat InCsumErrors) - ce0))
+	echo "TCP checksum errors: $ce"
+	[[ $ce == 0 ]] || st=1
+	exit "$st"
+	;;
+h2g)
+	f=$OUTDIR/h2g.bin
+	head -c $((4 << 20)) /dev/urandom > "$f"
+	sum "$f" | tee "$OUTDIR/h2g.sum"
+	# the guest's nc may not listen yet: retry the connect
+	for ((i = 0; i < 60; i++)); do
+		if timeout 200 busybox nc -w 2 "$G" 5002 < "$f"; then
+			rm -f "$f"
+			exit 0
+		fi
+		sleep 0.5
+	done
+	rm -f "$f"
+	exit 1
+	;;
+*) echo "unknown round $ROUND" >&2; exit 1 ;;
+esac
