@@ -14,7 +14,8 @@
 #                     (tests/fuzz), then the reliability suite (tg3's
 #                     KUnit suite among its cases) on a 6.12 debug
 #                     kernel (issue 27; 6.12's capture and reader
-#                     suites run in make check)
+#                     suites, its KUnit suite on a plain kernel and the
+#                     Debian 13 appliance run in make check)
 #   make bench        benchmarks: capacity vs pcap_dump and memcpy, disk, VM loss
 #   make bench-loss   only the VM loss sweeps of docs/results.md (~80 min)
 #   make deps         install the Debian packages everything needs, and
