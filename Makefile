@@ -13,9 +13,10 @@
 #                     minutes of each fuzz target
 #                     (tests/fuzz), then the reliability suite (tg3's
 #                     KUnit suite among its cases) on a 6.12 debug
-#                     kernel (issue 27; 6.12's capture and reader
-#                     suites, its KUnit suite on a plain kernel and the
-#                     Debian 13 appliance run in make check)
+#                     kernel, and the reader suite on 6.12 (issue 27;
+#                     6.12's capture suite, its KUnit suite on a plain
+#                     kernel and the Debian 13 appliance run in make
+#                     check)
 #   make bench        benchmarks: capacity vs pcap_dump and memcpy, disk, VM loss
 #   make bench-loss   only the VM loss sweeps of docs/results.md (~80 min)
 #   make deps         install the Debian packages everything needs, and
@@ -121,6 +122,7 @@ soak: deps
 		contend lifecycle-e1000 lifecycle-virtio lifecycle-ingress
 	tests/fuzz/run.sh --soak --seconds 1200 --jobs 2
 	LWP_KSERIES=6.12 REL_BUILD=1 tests/reliability/run.sh
+	LWP_KSERIES=6.12 tests/reader/run.sh
 
 bench: deps
 	bench/run.sh

@@ -62,7 +62,6 @@ else
 		"appliance:tests/appliance/run.sh"
 		"appliance-13:tests/appliance/run.sh --suite trixie"
 		"capture-6.12:env LWP_KSERIES=6.12 tests/capture/run.sh"
-		"reader-6.12:env LWP_KSERIES=6.12 tests/reader/run.sh"
 		"=dbg-kernel"
 		"@kunit-6.12:nice -n 19 env LWP_KSERIES=6.12 tests/kunit/run.sh --plain"
 		"@fuzz:nice -n 19 tests/fuzz/run.sh --seconds 20 --jobs 2"
