@@ -333,6 +333,20 @@ static void t3_stat_add(Tg3State *s, uint32_t off, uint32_t n)
     t3_set_reg(s, off, t3_reg(s, off) + n);
 }
 
+/* A frame received (@rx) or sent: its octets with the FCS, its class. */
+static void t3_stat_frame(Tg3State *s, const uint8_t *p, size_t len, bool rx)
+{
+    t3_stat_add(s, rx ? T3_MAC_RX_STATS_OCTETS : T3_MAC_TX_STATS_OCTETS,
+                len + 4);
+    if (is_broadcast_ether_addr(p)) {
+        t3_stat_add(s, rx ? T3_MAC_RX_STATS_BCAST : T3_MAC_TX_STATS_BCAST, 1);
+    } else if (is_multicast_ether_addr(p)) {
+        t3_stat_add(s, rx ? T3_MAC_RX_STATS_MCAST : T3_MAC_TX_STATS_MCAST, 1);
+    } else {
+        t3_stat_add(s, rx ? T3_MAC_RX_STATS_UCAST : T3_MAC_TX_STATS_UCAST, 1);
+    }
+}
+
 /* ------------------------------------------------------------------ */
 /* Interrupts: tagged status, one-shot MSI, INTx (docs (c))             */
 
@@ -894,14 +908,7 @@ static ssize_t t3_receive(NetClientState *nc, const uint8_t *buf,
     s->rx_std_cons = (s->rx_std_cons + 1) & (std_size - 1);
     s->rx_ret_prod[ring] = (s->rx_ret_prod[ring] + 1) & (ret_size - 1);
 
-    t3_stat_add(s, T3_MAC_RX_STATS_OCTETS, len + 4);
-    if (is_broadcast_ether_addr(data)) {
-        t3_stat_add(s, T3_MAC_RX_STATS_BCAST, 1);
-    } else if (is_multicast_ether_addr(data)) {
-        t3_stat_add(s, T3_MAC_RX_STATS_MCAST, 1);
-    } else {
-        t3_stat_add(s, T3_MAC_RX_STATS_UCAST, 1);
-    }
+    t3_stat_frame(s, data, len, true);
 
     t3_post_status(s, 0);
     return size;
@@ -910,27 +917,45 @@ static ssize_t t3_receive(NetClientState *nc, const uint8_t *buf,
 /* ------------------------------------------------------------------ */
 /* Transmit                                                             */
 
+/*
+ * Where an Ethernet frame's (802.1Q-tagged or not) IPv4 or IPv6 header
+ * (*l3) and transport header (*l4) start, and the transport protocol:
+ * the frame's IP ethertype, or 0 when it is neither or too short.  No
+ * IPv6 extension headers.
+ */
+static uint16_t t3_l4(const uint8_t *p, size_t len, size_t *l3, size_t *l4,
+                      uint8_t *proto)
+{
+    uint16_t type = lduw_be_p(p + 12);
+
+    *l3 = ETH_HLEN;
+    if (type == ETH_P_VLAN && len >= ETH_HLEN + 4) {
+        type = lduw_be_p(p + 16);
+        *l3 += 4;
+    }
+    if (type == ETH_P_IP && len >= *l3 + 20) {
+        *proto = p[*l3 + 9];
+        *l4 = *l3 + (p[*l3] & 0xf) * 4;
+        return type;
+    }
+    if (type == ETH_P_IPV6 && len >= *l3 + 40) {
+        *proto = p[*l3 + 6];
+        *l4 = *l3 + 40;
+        return type;
+    }
+    return 0;
+}
+
 /* Finish a CHECKSUM_PARTIAL TCP/UDP checksum: the field already holds
  * the pseudo-header sum (GRC_MODE_NO_TX_PHDR_CSUM, tg3.c:10066-10072). */
 static void t3_tx_csum(uint8_t *p, size_t len)
 {
-    size_t l3 = ETH_HLEN, l4;
+    size_t l3, l4;
     uint8_t proto;
-    uint16_t type = lduw_be_p(p + 12);
     uint32_t sum;
     size_t off;
 
-    if (type == ETH_P_VLAN && len >= ETH_HLEN + 4) {
-        type = lduw_be_p(p + 16);
-        l3 += 4;
-    }
-    if (type == ETH_P_IP && len >= l3 + 20) {
-        proto = p[l3 + 9];
-        l4 = l3 + (p[l3] & 0xf) * 4;
-    } else if (type == ETH_P_IPV6 && len >= l3 + 40) {
-        proto = p[l3 + 6];              /* no extension headers */
-        l4 = l3 + 40;
-    } else {
+    if (!t3_l4(p, len, &l3, &l4, &proto)) {
         return;
     }
     if (proto == IP_PROTO_TCP) {
@@ -954,14 +979,7 @@ static void t3_tx_csum(uint8_t *p, size_t len)
 /* Put one finished frame on the wire and count it. */
 static void t3_tx_emit(Tg3State *s, uint8_t *p, size_t len)
 {
-    t3_stat_add(s, T3_MAC_TX_STATS_OCTETS, len + 4);
-    if (is_broadcast_ether_addr(p)) {
-        t3_stat_add(s, T3_MAC_TX_STATS_BCAST, 1);
-    } else if (is_multicast_ether_addr(p)) {
-        t3_stat_add(s, T3_MAC_TX_STATS_MCAST, 1);
-    } else {
-        t3_stat_add(s, T3_MAC_TX_STATS_UCAST, 1);
-    }
+    t3_stat_frame(s, p, len, false);
     qemu_send_packet(qemu_get_queue(s->nic), p, len);
 }
 
@@ -980,29 +998,23 @@ static void t3_tx_emit(Tg3State *s, uint8_t *p, size_t len)
  */
 static void t3_tx_tso(Tg3State *s, uint8_t *p, size_t len, uint32_t mss)
 {
-    size_t l3 = ETH_HLEN, l4, hlen, off, n;
-    uint16_t type = lduw_be_p(p + 12);
+    size_t l3, l4, hlen, off, n;
+    uint16_t type;
+    uint8_t proto = 0;
     bool v4;
     uint8_t *seg;
     uint32_t seq, sum, i;
     uint16_t id = 0;
 
-    if (type == ETH_P_VLAN && len >= ETH_HLEN + 4) {
-        type = lduw_be_p(p + 16);
-        l3 += 4;
-    }
-    if (type == ETH_P_IP && len >= l3 + 20 && p[l3 + 9] == IP_PROTO_TCP) {
-        v4 = true;
-        l4 = l3 + (p[l3] & 0xf) * 4;
-        id = lduw_be_p(p + l3 + 4);
-    } else if (type == ETH_P_IPV6 && len >= l3 + 40 &&
-               p[l3 + 6] == IP_PROTO_TCP) {
-        v4 = false;
-        l4 = l3 + 40;
-    } else {
+    type = t3_l4(p, len, &l3, &l4, &proto);
+    if (!type || proto != IP_PROTO_TCP) {
         qemu_log_mask(LOG_UNIMP, "tg3: TSO frame not IPv4/IPv6 TCP "
                       "dropped\n");
         return;
+    }
+    v4 = type == ETH_P_IP;
+    if (v4) {
+        id = lduw_be_p(p + l3 + 4);
     }
     if (mss == 0 || l4 + 20 > len || l4 + (p[l4 + 12] >> 4) * 4 > len) {
         qemu_log_mask(LOG_GUEST_ERROR, "tg3: bad TSO frame (%zu bytes, "
