@@ -45,11 +45,6 @@ while [ $# -gt 0 ]; do
 	*) echo "usage: $0 [--keep] [--suite bookworm|trixie]" >&2; exit 2 ;;
 	esac
 done
-case $suite in
-bookworm) A=$B/appliance ;;
-trixie) A=$B/appliance-trixie ;;
-*) echo "appliance: no suite '$suite' (bookworm, trixie)" >&2; exit 2 ;;
-esac
 [ "$EUID" = 0 ] || { echo "appliance: must run as root" >&2; exit 1; }
 
 P=0 F=0
@@ -62,13 +57,15 @@ stamp() { echo "appliance: $1 at $((SECONDS - t0)) s"; }
 make -s -C "$top/tests/vm" BUILD_DIR="$B/vm" >/dev/null
 make -s -C "$top/tests/capture" BUILD_DIR="$B" "$B/capture/pcapcmp" >/dev/null
 
-# ---- packages and root file system ---------------------------------------
+# ---- root file system and packages ---------------------------------------
+# mkrootfs.sh knows the suites (it refuses others) and where each lives
+tar=$(BUILD_DIR=$B "$top/tests/appliance/mkrootfs.sh" "$suite")
+A=$(dirname "$tar")
+stamp "root file system $tar"
 debs=$(BUILD_DIR=$B "$top/driver/mkdeb.sh" 2>"$A.mkdeb.log" | grep -v dbgsym) ||
 	{ cat "$A.mkdeb.log"; fail "make deb"; finish; exit 1; }
 pass "make deb (lintian clean)"
 stamp "packages built"
-tar=$(BUILD_DIR=$B "$top/tests/appliance/mkrootfs.sh" "$suite")
-stamp "root file system $tar"
 # Debian 12's kernel upgrade: bookworm-security's 6.12, whose image and
 # headers make deps already has (driver/kpkg.sh), so that DKMS is seen
 # building both series on Debian 12 (issue 27).  Debian 13 has one
