@@ -47,6 +47,9 @@ export BUILD_DIR
 KSERIES ?= 6.1
 unexport LWP_KSERIES
 
+# (the last line: what tests/vm/qemu/build.sh needs to build QEMU with the
+# tg3 model, installed here so that make check's build of it in the
+# background never runs apt)
 DEB_PKGS := build-essential bc bison flex libelf-dev libssl-dev kmod cpio \
 	xz-utils linux-source-6.1 linux-headers-amd64 linux-image-amd64 \
 	linux-source-6.12 pahole \
@@ -55,7 +58,9 @@ DEB_PKGS := build-essential bc bison flex libelf-dev libssl-dev kmod cpio \
 	man-db groff-base gnuplot-nox python3 libcap2-bin \
 	dpkg-dev debhelper dh-dkms dkms fakeroot lintian mmdebstrap \
 	e2fsprogs util-linux fio netsniff-ng \
-	clang-14 libclang-rt-14-dev llvm-14
+	clang-14 libclang-rt-14-dev llvm-14 \
+	meson ninja-build pkg-config libglib2.0-dev libpixman-1-dev \
+	zlib1g-dev libfdt-dev libcap-ng-dev libattr1-dev
 
 .PHONY: all deps tree modules debug-kernel userland patches check \
 	check-fast demo soak bench bench-loss clean deb kernel-deb

@@ -47,6 +47,7 @@ if [ "$fast" = 1 ]; then
 else
 	suites=("@rootfs:nice -n 19 tests/appliance/mkrootfs.sh"
 		"@rootfs-13:nice -n 19 tests/appliance/mkrootfs.sh trixie"
+		"@qemu-tg3:tests/vm/qemu/build.sh"
 		"dbg-prep:tests/vm/debug-kernel.sh --prepare"
 		"kunit-prep:env LWP_KSERIES=6.12 TG3CAP_DBG_FLAVOUR=kunit tests/vm/debug-kernel.sh --prepare"
 		"@dbg-kernel:nice -n 19 tests/vm/debug-kernel.sh"
@@ -62,6 +63,8 @@ else
 		"appliance:tests/appliance/run.sh"
 		"appliance-13:tests/appliance/run.sh --suite trixie"
 		"capture-6.12:env LWP_KSERIES=6.12 tests/capture/run.sh"
+		"=qemu-tg3"
+		"capture-tg3:tests/capture/run.sh tg3-divert tg3-tap-snaplen tg3-overflow"
 		"=dbg-kernel"
 		"@kunit-6.12:nice -n 19 env LWP_KSERIES=6.12 tests/kunit/run.sh --plain"
 		"@fuzz:nice -n 19 tests/fuzz/run.sh --seconds 20 --jobs 2"
@@ -79,7 +82,9 @@ P=0 F=0 T0=$(date +%s)
 # build_stage NAME: a build step, not a test (it can only fail)
 build_stage()
 {
-	case $1 in dbg-kernel|dbg-prep|kunit-prep|rootfs|rootfs-13) return 0 ;; esac
+	case $1 in
+	dbg-kernel|dbg-prep|kunit-prep|rootfs|rootfs-13|qemu-tg3) return 0 ;;
+	esac
 	return 1
 }
 declare -a lines times

@@ -24,6 +24,9 @@
 #                    (ringtest and tg3cap-reader), files checked after repair
 #   lifecycle-e1000  link down/up, MTU, sysfs unbind/bind, rmmod, while
 #   lifecycle-virtio capturing and mapped (virtio: ethtool -L 1/4)
+#   lifecycle-tg3    the same on the patched tg3 and the BCM5719 model
+#                    (tests/vm/qemu: a QEMU of our own), with ethtool -G
+#                    too: each MTU or ring change a chip reset (issue 30)
 #   contend          two e1000s: a reader loops bind/activate/deactivate/
 #                    close on eth1 while another captures eth0 frame for
 #                    frame; the latter's poll() + GET_STATS may not stall
@@ -79,6 +82,8 @@ done
 if [[ ${#CASES[@]} == 0 ]]; then
 	CASES=(hostile-e1000 hostile-virtio4 fuzz race kill lifecycle-e1000
 	       lifecycle-virtio contend lifecycle-ingress)
+	# the tg3 model needs the debug kernel's tg3.ko
+	[[ $STOCK == 1 ]] || CASES+=(lifecycle-tg3)
 	# tg3's KUnit suite needs the debug kernel's tg3.ko
 	[[ $STOCK == 1 ]] || CASES=(kunit "${CASES[@]}")
 	# the portable points share the data path checked above; their
@@ -137,12 +142,14 @@ else
 fi
 [[ -z $LWMOD ]] || cp "$LWMOD/lwpcap/lwpcap.ko" "$SNAP/"
 
-initrd()	# $1 out, $2 e1000 params, $3 virtio_net params, [$4 with tg3]
+# initrd OUT E1000P VIRTIOP [TG3P]: tg3.ko too if TG3P is given (empty:
+# no parameters)
+initrd()
 {
 	local -a tg3=()
 
 	# /init loads tg3.ko, which runs its KUnit suite before the cases
-	[[ -z ${4:-} ]] || tg3=(--module "$SNAP/tg3.ko")
+	[[ $# -lt 4 ]] || tg3=(--module "$SNAP/tg3.ko${4:+:$4}")
 	"$VM/mkinitramfs.sh" -o "$1" "${IARGS[@]}" \
 		--module "$SNAP/lwpcap.ko" \
 		--module "$SNAP/e1000.ko:$2" \
@@ -248,6 +255,8 @@ case_setup()
 		test=lifecycle drate=1000 cargs+=("cycles=$CYCLES") ;;
 	lifecycle-virtio) test=lifecycle nic=virtio:4 nics=1 drate=1000
 		cargs+=("cycles=$CYCLES" flows=64 queues=4) ;;
+	lifecycle-tg3) test=lifecycle nic=tg3 nics=1 drate=1000
+		cargs+=("cycles=$CYCLES") ;;
 	contend) test=contend ;;
 	kunit) test=kunit ;;
 	*) echo "unknown case $1" >&2; exit 2 ;;
@@ -263,11 +272,15 @@ case_setup()
 . "$VM/plan-lib.sh"
 . "$top/tests/kunit/ktap.sh"
 declare -A GNIC=() GNICS=()
+QEMU_TG3=''
 for c in "${CASES[@]}"; do
 	case_setup "$c"
 	g=${nic/:/}-x$nics
 	plan_join "$g" "$c"
 	GNIC[$g]=$nic GNICS[$g]=$nics
+	# the QEMU with the BCM5719 model (built once, then cached)
+	[[ $nic != tg3 || -n $QEMU_TG3 ]] ||
+		QEMU_TG3=$(BUILD_DIR=$B "$VM/qemu/build.sh" | tail -n1)
 done
 
 # check_case OUT CASE: the host's checks of one case's files
@@ -332,10 +345,17 @@ for g in "${BOOTS[@]}"; do
 	# TMO: one case's time, boot included; the others' without it
 	tmo=$(( 60 + ${#gc[@]} * (TMO - 60) ))
 	t0=$SECONDS
-	initrd "$gout/initrd.cpio.gz" lwpcap=1 lwpcap=1 \
-		"$([[ " ${gc[*]} " != *" kunit "* ]] || echo tg3)"
+	# tg3.ko: for its KUnit suite (no parameter), or the NIC of the
+	# tg3 boot (lwpcap=1; its KUnit suite runs there too, at load)
+	declare -a qa=() tp=()
+	[[ " ${gc[*]} " != *" kunit "* ]] || tp=("")
+	if [[ ${GNIC[$g]} == tg3 ]]; then
+		tp=(lwpcap=1) qa=(--qemu "$QEMU_TG3")
+	fi
+	initrd "$gout/initrd.cpio.gz" lwpcap=1 lwpcap=1 "${tp[@]}"
 	vmrc=0
 	"$VM/run-vm.sh" --test "rel-$g" --initrd "$gout/initrd.cpio.gz" \
+		"${qa[@]}" \
 		--nic "${GNIC[$g]}" --nics "${GNICS[$g]}" --outdir "$gout" \
 		--plan "$gout/plan" "${KARGS[@]}" --txqueuelen 10000 \
 		--timeout "$tmo" --arg "seed=$SEED" \

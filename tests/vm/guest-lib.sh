@@ -35,33 +35,36 @@ tg3cap_wait_carrier() {
 	tg3cap_rxmode_wait
 }
 
-# tg3cap_e1000_mode [VALUE]: the patched e1000 runs with lwpcap=VALUE
-# (default: TG3CAP_E1000_LWPCAP; none: nothing to do).  The parameter is
-# read at probe (0444), so another value means reloading the driver with
-# the boot's other parameters: cases that differ only in it share one
-# boot (a debug-kernel boot costs 60-100 s, the reload a few seconds).
-tg3cap_e1000_mode() {
-	_want=${1:-${TG3CAP_E1000_LWPCAP:-}}
-	[ -n "$_want" ] || return 0
-	_p=/sys/module/e1000/parameters/lwpcap
-	[ -r "$_p" ] || tg3cap_fail "no $_p: not the patched e1000"
+# tg3cap_nic_mode: the patched NIC driver TG3CAP_NIC_DRV (e1000 or tg3)
+# runs with lwpcap=TG3CAP_NIC_LWPCAP (either unset: nothing to do).  The
+# parameter is read at probe (0444), so another value means reloading the
+# driver with the boot's other parameters: cases that differ only in it
+# share one boot (a debug-kernel boot costs 60-100 s, the reload a few
+# seconds).
+tg3cap_nic_mode() {
+	_drv=${TG3CAP_NIC_DRV:-} _want=${TG3CAP_NIC_LWPCAP:-}
+	[ -n "$_drv" ] && [ -n "$_want" ] || return 0
+	_p=/sys/module/$_drv/parameters/lwpcap
+	[ -r "$_p" ] || tg3cap_fail "no $_p: not the patched $_drv"
 	[ "$(cat "$_p")" = "$_want" ] && return 0
-	_nics=$(ls -d /sys/bus/pci/drivers/e1000/0000:* | wc -l)
-	_args=$(awk -F'\t' '$1 == "e1000.ko" { print $2 }' \
+	_nics=$(ls -d "/sys/bus/pci/drivers/$_drv"/0000:* | wc -l)
+	_args=$(awk -F'\t' -v m="$_drv.ko" '$1 == m { print $2 }' \
 		/etc/tg3cap/modules | sed 's/lwpcap=[^ ]*//')
-	rmmod e1000 || tg3cap_fail "rmmod e1000"
+	rmmod "$_drv" || tg3cap_fail "rmmod $_drv"
 	# shellcheck disable=SC2086 # the boot's parameters, split on purpose
-	insmod /lib/modules/tg3cap/e1000.ko $_args lwpcap="$_want" ||
-		tg3cap_fail "insmod e1000.ko lwpcap=$_want"
+	insmod "/lib/modules/tg3cap/$_drv.ko" $_args lwpcap="$_want" ||
+		tg3cap_fail "insmod $_drv.ko lwpcap=$_want"
 	_n=50
-	while [ "$(ls -d /sys/bus/pci/drivers/e1000/0000:* 2>/dev/null |
+	while [ "$(ls -d "/sys/bus/pci/drivers/$_drv"/0000:* 2>/dev/null |
 		   wc -l)" != "$_nics" ]; do
 		_n=$((_n - 1))
-		[ "$_n" -gt 0 ] || tg3cap_fail "e1000 took not all $_nics NICs back"
+		[ "$_n" -gt 0 ] ||
+			tg3cap_fail "$_drv took not all $_nics NICs back"
 		sleep 0.1
 	done
-	[ "$(cat "$_p")" = "$_want" ] || tg3cap_fail "e1000: lwpcap=$(cat "$_p")"
-	tg3cap_log "e1000 reloaded with lwpcap=$_want"
+	[ "$(cat "$_p")" = "$_want" ] ||
+		tg3cap_fail "$_drv: lwpcap=$(cat "$_p")"
+	tg3cap_log "$_drv reloaded with lwpcap=$_want"
 }
 
 # tg3cap_rxmode_wait: QEMU's e1000 refuses frames for 1 s (virtual clock)

@@ -3,7 +3,7 @@
 # memory limits: the module-wide cap, a memory cgroup and the share of
 # other network namespaces (see ringmem.c).
 . /lib/tg3cap/lib.sh
-tg3cap_e1000_mode
+tg3cap_nic_mode
 IF=${TG3CAP_IF:-eth0}
 ip link set "$IF" up
 ringtest errnos -i "$IF" || tg3cap_fail "ringtest errnos"

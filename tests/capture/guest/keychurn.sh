@@ -7,7 +7,7 @@
 # churns (bind, set up, activate, deactivate, close) for CHURN seconds.
 # Needs Debian's kernel (kprobe events; the debug kernel has no ftrace).
 . /lib/tg3cap/lib.sh
-tg3cap_e1000_mode
+tg3cap_nic_mode
 IF=${TG3CAP_IF:-eth0}
 T=/sys/kernel/tracing
 ip link set "$IF" up

@@ -2,7 +2,7 @@
 # A reader asleep in poll() on a quiet link gets each single frame within
 # 100 ms of its receipt; the host sends a few frames far apart.
 . /lib/tg3cap/lib.sh
-tg3cap_e1000_mode
+tg3cap_nic_mode
 IF=${TG3CAP_IF:-eth0}
 N=${TG3CAP_COUNT:-5}
 tg3cap_wait_carrier "$IF"

@@ -14,7 +14,7 @@
 #      records intact (ringtest checks every one, and the count is
 #      still what the host sent); root then binds eth0 in init_net.
 . /lib/tg3cap/lib.sh
-tg3cap_e1000_mode
+tg3cap_nic_mode
 IF=eth0
 IPR=/usr/bin/ip
 D=/tmp/ns

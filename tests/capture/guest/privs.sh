@@ -9,7 +9,7 @@
 # tap; ingress diverts with CAP_NET_ADMIN, ptype cannot divert at all
 # (EOPNOTSUPP), and the capability is still checked first.
 . /lib/tg3cap/lib.sh
-tg3cap_e1000_mode
+tg3cap_nic_mode
 IF=${TG3CAP_IF:-eth0}
 ip link set "$IF" up
 CAPSH=/usr/bin/capsh

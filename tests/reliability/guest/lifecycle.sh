@@ -1,7 +1,9 @@
 #!/bin/sh
 # Reliability 4: device lifecycle while a reader captures with its ring
 # mapped and frames flow.  TG3CAP_CYCLES times: link down/up, MTU change
-# (e1000: 1500 -> 1000 -> 1500), virtio: ethtool -L combined 1 / 4; the
+# (e1000, tg3: 1500 -> 1000 -> 1500; tg3 also ethtool -G rx 100 / 200,
+# each a chip reset and a refill of its producer ring), virtio: ethtool
+# -L combined 1 / 4; the
 # reader must live through them; then driver unbind through sysfs: the
 # reader gets POLLHUP|POLLERR, ENODEV, a readable mapping until munmap;
 # bind again, a new reader binds the new device.  Then rmmod: lwpcap is
@@ -15,8 +17,8 @@ C=${TG3CAP_CYCLES:-3}
 drv=$(basename "$(readlink "/sys/class/net/$IF/device/driver")")
 dev=$(basename "$(readlink "/sys/class/net/$IF/device")")
 case $drv in
-e1000) mod=e1000 ;;
-virtio_net) mod=virtio_net ;;
+e1000|tg3) mod=$drv bus=pci ;;
+virtio_net) mod=virtio_net bus=virtio ;;
 *) tg3cap_fail "unexpected driver $drv" ;;
 esac
 tg3cap_log "driver $drv, device $dev"
@@ -66,7 +68,7 @@ wait_if() {
 }
 
 rel_round life until "${TG3CAP_RATE:-4000}" "${TG3CAP_FLOWS:-1}"
-unbinds=0 downs=0 mtus=0 chans=0 resumed=0
+unbinds=0 downs=0 mtus=0 chans=0 rings=0 resumed=0
 i=0
 while [ "$i" -lt "$C" ]; do
 	start_hold
@@ -74,12 +76,19 @@ while [ "$i" -lt "$C" ]; do
 	ip link set "$IF" down; sleep 0.3; alive "link down"
 	ip link set "$IF" up; flowing "link up"
 	downs=$((downs + 1))
-	if [ "$drv" = e1000 ]; then
+	if [ "$bus" = pci ]; then
 		ip link set "$IF" mtu 1000 || tg3cap_fail "mtu 1000"
 		flowing "mtu 1000"
 		ip link set "$IF" mtu 1500 || tg3cap_fail "mtu 1500"
 		flowing "mtu 1500"
 		mtus=$((mtus + 1))
+		if [ "$drv" = tg3 ]; then
+			ethtool -G "$IF" rx 100 || tg3cap_fail "ethtool -G rx 100"
+			flowing "rx ring 100"
+			ethtool -G "$IF" rx 200 || tg3cap_fail "ethtool -G rx 200"
+			flowing "rx ring 200"
+			rings=$((rings + 1))
+		fi
 	else
 		ethtool -L "$IF" combined 1 || tg3cap_fail "ethtool -L 1"
 		flowing "channels 1"
@@ -90,10 +99,10 @@ while [ "$i" -lt "$C" ]; do
 		chans=$((chans + 1))
 	fi
 	grep -q FAIL /tmp/hold.log && { cat /tmp/hold.log; tg3cap_fail "reader check"; }
-	echo "$dev" > "/sys/bus/$( [ "$drv" = e1000 ] && echo pci || echo virtio)/drivers/$drv/unbind" ||
+	echo "$dev" > "/sys/bus/$bus/drivers/$drv/unbind" ||
 		tg3cap_fail "unbind"
 	wait_hup "unbind"
-	echo "$dev" > "/sys/bus/$( [ "$drv" = e1000 ] && echo pci || echo virtio)/drivers/$drv/bind" ||
+	echo "$dev" > "/sys/bus/$bus/drivers/$drv/bind" ||
 		tg3cap_fail "bind"
 	wait_if
 	unbinds=$((unbinds + 1))
@@ -106,7 +115,7 @@ start_hold
 rmmod lwpcap 2>/dev/null && tg3cap_fail "rmmod lwpcap succeeded while $mod uses it"
 rmmod "$mod" || tg3cap_fail "rmmod $mod with a reader bound"
 wait_hup "rmmod $mod"
-for m in virtio_net e1000; do [ -e /sys/module/$m ] && rmmod $m; done
+for m in virtio_net e1000 tg3; do [ -e /sys/module/$m ] && rmmod $m; done
 exec 3<>/dev/lwpcap
 rmmod lwpcap 2>/dev/null && tg3cap_fail "rmmod lwpcap succeeded with a file open"
 exec 3>&-
@@ -115,15 +124,18 @@ vm1=$(rel_vmalloc)
 rmmod lwpcap || tg3cap_fail "rmmod lwpcap when unused"
 vm2=$(rel_vmalloc)
 insmod /lib/modules/tg3cap/lwpcap.ko || tg3cap_fail "insmod lwpcap"
-p=$(grep "^e1000.ko" /etc/tg3cap/modules | cut -f2)
-insmod /lib/modules/tg3cap/e1000.ko $p || tg3cap_fail "insmod e1000"
-p=$(grep "^virtio_net.ko" /etc/tg3cap/modules | cut -f2)
-insmod /lib/modules/tg3cap/virtio_net.ko $p || tg3cap_fail "insmod virtio_net"
+# the NIC drivers of this boot, with its parameters
+for m in e1000 virtio_net tg3; do
+	grep -q "^$m.ko" /etc/tg3cap/modules || continue
+	p=$(grep "^$m.ko" /etc/tg3cap/modules | cut -f2)
+	# shellcheck disable=SC2086 # the boot's parameters, split on purpose
+	insmod "/lib/modules/tg3cap/$m.ko" $p || tg3cap_fail "insmod $m"
+done
 wait_if
 touch /out/stop-life
 rel_done life
 tg3cap_wait_carrier "$IF"
-echo "LIFE cycles=$C linkdown=$downs mtu=$mtus channels=$chans unbinds=$unbinds resumed=$resumed rmmod=1 vmalloc_kb=$vm0/$vm1/$vm2"
+echo "LIFE cycles=$C linkdown=$downs mtu=$mtus channels=$chans rings=$rings unbinds=$unbinds resumed=$resumed rmmod=1 vmalloc_kb=$vm0/$vm1/$vm2"
 echo "rx_delta=skip" > /out/life.guest
 echo "tap_drops=ok" >> /out/life.guest
 echo "vmalloc_kb_before=$vm0 vmalloc_kb_readers_gone=$vm1 vmalloc_kb_after_rmmod=$vm2" > /out/mem.guest

@@ -829,23 +829,28 @@ static ssize_t t3_receive(NetClientState *nc, const uint8_t *buf,
         return size;
     }
 
-    /* VLAN strip unless RX_MODE_KEEP_VLAN_TAG (tg3.c:9754-9760) */
-    if (!(t3_reg(s, T3_MAC_RX_MODE) & T3_RX_MODE_KEEP_VLAN) &&
-        size >= ETH_HLEN + 4 && lduw_be_p(buf + 12) == ETH_P_VLAN &&
-        size <= sizeof(s->rx_buf)) {
-        vlan = lduw_be_p(buf + 14);
-        memcpy(s->rx_buf, buf, 12);
-        memcpy(s->rx_buf + 12, buf + 16, size - 16);
-        data = s->rx_buf;
-        len = size - 4;
-        flags |= T3_RXD_FLAG_VLAN;
-    }
-    /* hardware pads runts to 60 bytes + FCS */
+    /*
+     * A frame on the wire has 60 bytes + FCS at least; the tap may hand
+     * over less.  Padded before the tag is stripped, as on the wire: a
+     * 60-byte tagged frame reaches the host as 56 bytes and its tag,
+     * and the capture hook must give back those 60 bytes, not 64.
+     */
     if (len < ETH_ZLEN) {
         memcpy(frame, data, len);
         memset(frame + len, 0, ETH_ZLEN - len);
         data = frame;
         len = ETH_ZLEN;
+    }
+    /* VLAN strip unless RX_MODE_KEEP_VLAN_TAG (tg3.c:9754-9760) */
+    if (!(t3_reg(s, T3_MAC_RX_MODE) & T3_RX_MODE_KEEP_VLAN) &&
+        len >= ETH_HLEN + 4 && lduw_be_p(data + 12) == ETH_P_VLAN &&
+        len <= sizeof(s->rx_buf)) {
+        vlan = lduw_be_p(data + 14);
+        memcpy(s->rx_buf, data, 12);
+        memcpy(s->rx_buf + 12, data + 16, len - 16);
+        data = s->rx_buf;
+        len -= 4;
+        flags |= T3_RXD_FLAG_VLAN;
     }
     /* MAC_RX_MTU_SIZE = mtu + 14 + FCS + VLAN (tg3.c:10248-10249) */
     mtu = t3_reg(s, T3_MAC_RX_MTU_SIZE);
