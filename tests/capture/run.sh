@@ -153,7 +153,7 @@ elif [[ ${#CASES[@]} == 0 ]]; then
 	CASES=(divert tap-snaplen overflow virtio4 errnos key-churn latency
 	       ptype ptype-virtio4 ingress ingress-divert netfilter
 	       snaplen-ptype overflow-ingress privs-ingress privs-ptype
-	       netns-ingress)
+	       netns-ingress tg3-divert tg3-tap-snaplen tg3-overflow)
 fi
 
 make -s -C "$VM" BUILD_DIR="$BUILD_DIR"
