@@ -15,6 +15,15 @@
 #         here counted a TCP checksum error meanwhile
 #   h2g   write "LENGTH MD5" of 4 MiB of random bytes to OUTDIR/h2g.sum,
 #         send them to the guest's port 5002
+#   udp4, udp2  (stage 3, RSS) SENDFRAMES (tests/vm/sendframes.c) sends
+#         TG3CAP_UDPN (4000) resp. 2000 IPv4/UDP frames of 60, 590 and
+#         1514 bytes to GUEST_MAC0 on TAP0 at 1000/s, 64 flows (UDP
+#         source ports 10000-10063; 10.99.0.1 -> 10.99.0.2, not the
+#         guest's address: its stack drops them silently, tg3 counts
+#         them); exit 1 if a send failed or the tap dropped a frame
+#   tcp8  (stage 3) 8 TCP connections at once, 512 KiB of random bytes
+#         each, to the guest's ports 5101-5108; "PORT LENGTH MD5" lines
+#         in OUTDIR/tcp8.sum
 set -euo pipefail
 
 G=10.0.0.2
@@ -71,6 +80,41 @@ h2g)
 	done
 	rm -f "$f"
 	exit 1
+	;;
+udp4|udp2)
+	n=2000
+	[[ $ROUND == udp4 ]] && n=${TG3CAP_UDPN:-4000}
+	drops=/sys/class/net/$TAP0/statistics/tx_dropped
+	d0=$(cat "$drops")
+	st=0
+	"$SENDFRAMES" -i "$TAP0" -d "$GUEST_MAC0" -n "$n" -r 1000 -f 64 \
+		-s 60,590,1514 --strict || st=$?
+	d=$(($(cat "$drops") - d0))
+	echo "$TAP0 tx_dropped +$d"
+	[[ $st == 0 && $d == 0 ]]
+	;;
+tcp8)
+	: > "$OUTDIR/tcp8.sum"
+	pids=()
+	for p in {5101..5108}; do
+		f=$OUTDIR/tcp8-$p.bin
+		head -c $((512 << 10)) /dev/urandom > "$f"
+		echo "$p $(sum "$f")" >> "$OUTDIR/tcp8.sum"
+	done
+	for p in {5101..5108}; do
+		# as h2g: the guest's nc may not listen yet
+		(for ((i = 0; i < 60; i++)); do
+			timeout 200 busybox nc -w 2 "$G" "$p" \
+				< "$OUTDIR/tcp8-$p.bin" && exit 0
+			sleep 0.5
+		done; exit 1) &
+		pids+=($!)
+	done
+	st=0
+	for pid in "${pids[@]}"; do wait "$pid" || st=1; done
+	rm -f "$OUTDIR"/tcp8-*.bin
+	cat "$OUTDIR/tcp8.sum"
+	exit "$st"
 	;;
 *) echo "unknown round $ROUND" >&2; exit 1 ;;
 esac
