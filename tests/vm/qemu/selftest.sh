@@ -23,8 +23,9 @@
 #     link-msg  "eth0: Link is up at 1000 Mbps, full duplex"
 #   intx  boot 2, pci=nomsi: link, irq on the IO-APIC, pings, TCP, dmesg
 #         (the model has its MSI-X capability here: pci=nomsi hides both)
-#   msix  boot 3, MSI-X (the default): ethtool -L eth0 rx 4, five vectors
-#         eth0-tx-0 and eth0-rx-1..4; 64 UDP flows from the host all
+#   msix  boot 3, MSI-X (the default): ethtool -L eth0 rx 4 (and -X
+#         equal 4), five vectors eth0-tx-0 and eth0-rx-1..4; before any
+#         IP traffic 2048 UDP flows from the host all
 #         arrive and reach all four rings, ethtool -X eth0 equal 2 keeps
 #         them off rings 2-3, 8 TCP flows at once, then the stage 1 checks
 #         (pings, TCP each way, down/up x 10, reload x 3 with 4 rings)
