@@ -1,17 +1,19 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# selftest.sh - stage 1 tests (1)-(4) of docs/qemu-tg3.md (d): the stock
-# tg3 on the BCM5719 model (issue 30).
+# selftest.sh - stage 1 tests (1)-(4) and the stage 3 (MSI-X, RSS) tests
+# of docs/qemu-tg3.md (d): the stock tg3 on the BCM5719 model (issue 30).
 #
 # Builds (or takes from the cache) the QEMU of tests/vm/qemu/build.sh, an
 # initramfs with Debian's tg3.ko and what it depends on (mkinitramfs.sh
 # --stock tg3; /init insmods them), and boots it twice with run-vm.sh
-# --qemu ... --nic tg3: one tg3 on a tap inside run-vm.sh's own network
-# namespace, nothing else on that tap, no host interface touched.  The
+# --qemu ... --nic tg3 three times: one tg3 on a tap inside run-vm.sh's
+# own network namespace, nothing else on that tap, no host interface
+# touched.  The
 # guest test is tests/vm/qemu/guest/tg3-stage1.sh, its host half
 # tests/vm/qemu/stage1-host.sh (--host-cmd, in that namespace).
-#   msi   boot 1, MSI: all guest checks (link within 3 s, 200 pings each
+#   msi   boot 1, MSI (the model with msix=off: no MSI-X capability, as
+#         in stage 1): all guest checks (link within 3 s, 200 pings each
 #         way, 4 MiB TCP each way with TSO, down/up x 10, reload x 3, no
 #         "timed out"/WARN), and on its console what the driver prints:
 #     probe     "eth0: Tigon3 [partno(none) rev 5719001] (PCI Express)
@@ -20,15 +22,24 @@
 #     firmware  no "No firmware running" (the bootcode handshake worked)
 #     link-msg  "eth0: Link is up at 1000 Mbps, full duplex"
 #   intx  boot 2, pci=nomsi: link, irq on the IO-APIC, pings, TCP, dmesg
+#         (the model has its MSI-X capability here: pci=nomsi hides both)
+#   msix  boot 3, MSI-X (the default): ethtool -L eth0 rx 4 (and -X
+#         equal 4), five vectors eth0-tx-0 and eth0-rx-1..4; before any
+#         IP traffic 2048 UDP flows from the host all
+#         arrive and reach all four rings, ethtool -X eth0 equal 2 keeps
+#         them off rings 2-3, 8 TCP flows at once, then the stage 1 checks
+#         (pings, TCP each way, down/up x 10, reload x 3 with 4 rings)
 # Each boot also gets run-vm.sh's verdict (guest PASS, no oops/WARN on
 # the console, host command rounds all 0).  One line per check, "N
 # passed, M failed" last.
 #
-# Usage: selftest.sh [--qemu PATH] [--timeout SEC]
+# Usage: selftest.sh [--qemu PATH] [--timeout SEC] [--boots LIST]
 #   --qemu PATH   a QEMU with the tg3 model (default: build.sh's, built
 #                 or taken from its cache)
 #   --timeout SEC run-vm.sh's timeout per boot (default 400: TCG on a
 #                 shared 2-CPU host)
+#   --boots LIST  the boots to run, comma-separated (default
+#                 msi,intx,msix)
 # Env: BUILD_DIR, KVER (tests/vm/common.sh; build.sh gets its own
 # default, <repo>/build).  Root (netns, tap).  Exit 0 if all checks pass.
 
@@ -38,11 +49,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../common.sh
 . "$here/../common.sh"
 
-QEMU='' TIMEOUT=400
+QEMU='' TIMEOUT=400 BOOTS=msi,intx,msix
 while [[ $# -gt 0 ]]; do
 	case $1 in
 	--qemu) QEMU=$2; shift 2 ;;
 	--timeout) TIMEOUT=$2; shift 2 ;;
+	--boots) BOOTS=$2; shift 2 ;;
 	-h|--help) sed -n '/^# Usage:/,/^# Env:/p' "$0" |
 		sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown argument $1" ;;
@@ -75,8 +87,11 @@ fi
 
 INITRD=$BUILD_DIR/qemu-tg3-stage1.cpio.gz
 mkdir -p "$BUILD_DIR"
+# ethtool: -L/-l/-X/-S for the MSI-X boot
 "$VM_DIR/mkinitramfs.sh" -o "$INITRD" --stock tg3 \
-	--tests "$here/guest" >&2
+	--bin "$(command -v ethtool)" --tests "$here/guest" >&2
+# sendframes (the UDP flows of the MSI-X boot) in BUILD_DIR/bin
+make -s -C "$VM_DIR" BUILD_DIR="$BUILD_DIR" >&2
 
 # boot NAME ARGS...: run-vm.sh with the stage-1 test; OUT, LOG and con
 # (the console, CRs removed) describe it afterwards
@@ -127,25 +142,40 @@ guest() {
 	done
 }
 
-boot msi --arg irq=msi --arg full=1
-probe='eth0: Tigon3 \[partno\(none\) rev 5719001\] \(PCI Express\) '
-probe+='MAC address 52:54:00:12:34:56'
-line msi:probe "$probe" \
-	'Tigon3 [partno(none) rev 5719001] (PCI Express) MAC address ...'
-line msi:phy 'eth0: attached PHY is 5719C' 'attached PHY is 5719C'
-if grep -q 'No firmware running' <<<"$con"; then
-	check msi:firmware 0 "$(grep -m1 'No firmware running' <<<"$con")"
-else
-	check msi:firmware 1 "no 'No firmware running'"
+want() { [[ ,$BOOTS, == *,$1,* ]]; }
+
+if want msi; then
+	boot msi --arg irq=msi --arg full=1 --qemu-arg -global \
+		--qemu-arg tg3.msix=off
+	probe='eth0: Tigon3 \[partno\(none\) rev 5719001\] \(PCI Express\) '
+	probe+='MAC address 52:54:00:12:34:56'
+	line msi:probe "$probe" \
+		'Tigon3 [partno(none) rev 5719001] (PCI Express) MAC ...'
+	line msi:phy 'eth0: attached PHY is 5719C' 'attached PHY is 5719C'
+	if grep -q 'No firmware running' <<<"$con"; then
+		check msi:firmware 0 \
+			"$(grep -m1 'No firmware running' <<<"$con")"
+	else
+		check msi:firmware 1 "no 'No firmware running'"
+	fi
+	line msi:link-msg 'eth0: Link is up at 1000 Mbps, full duplex' \
+		'Link is up at 1000 Mbps, full duplex'
+	guest msi driver link irq ping-h2g ping-g2h tcp-g2h tcp-h2g updown \
+		reload dmesg
 fi
-line msi:link-msg 'eth0: Link is up at 1000 Mbps, full duplex' \
-	'Link is up at 1000 Mbps, full duplex'
-guest msi driver link irq ping-h2g ping-g2h tcp-g2h tcp-h2g updown \
-	reload dmesg
 
 # INTx: the same traffic; the reload loops once are enough (MSI boot)
-boot intx --append pci=nomsi --arg irq=intx --arg full=0
-guest intx driver link irq ping-h2g ping-g2h tcp-g2h tcp-h2g dmesg
+if want intx; then
+	boot intx --append pci=nomsi --arg irq=intx --arg full=0
+	guest intx driver link irq ping-h2g ping-g2h tcp-g2h tcp-h2g dmesg
+fi
+
+# MSI-X and RSS (stage 3), the model's default
+if want msix; then
+	boot msix --arg irq=msix --arg full=1
+	guest msix driver link channels irq ping-h2g ping-g2h rss-udp \
+		rss-indir tcp-flows tcp-g2h tcp-h2g updown reload dmesg
+fi
 
 echo "$PASS passed, $FAILN failed"
 [[ $FAILN == 0 ]]

@@ -15,6 +15,21 @@
 #         here counted a TCP checksum error meanwhile
 #   h2g   write "LENGTH MD5" of 4 MiB of random bytes to OUTDIR/h2g.sum,
 #         send them to the guest's port 5002
+#   udp4, udp2  (stage 3, RSS) SENDFRAMES (tests/vm/sendframes.c) sends
+#         TG3CAP_UDPN (4000) resp. 2000 UDP frames of 60, 590 and 1514
+#         bytes to GUEST_MAC0 on TAP0 at 1000/s, half IPv4 (10.99.0.1 ->
+#         10.99.0.2), half IPv6 (fd00:99::1 -> ::2), UDP source ports
+#         10000-11023: 2048 flows (not the guest's addresses: its stack
+#         drops them silently, tg3 counts them).  Why so many: with
+#         only the low bits of one port varying, a Toeplitz hash keeps
+#         the low 2 bits of the hash (the ring, with the default table)
+#         off one ring for ~4 % of random keys at 64 ports, ~0.1 % at
+#         1024; IPv4 and IPv6 put the ports under different key bits
+#         (0 of 3000 random keys missed a ring, a Python simulation).
+#         Exit 1 if a send failed or the tap dropped a frame
+#   tcp8  (stage 3) 8 TCP connections at once, 512 KiB of random bytes
+#         each, to the guest's ports 5101-5108; "PORT LENGTH MD5" lines
+#         in OUTDIR/tcp8.sum
 set -euo pipefail
 
 G=10.0.0.2
@@ -71,6 +86,41 @@ h2g)
 	done
 	rm -f "$f"
 	exit 1
+	;;
+udp4|udp2)
+	n=2000
+	[[ $ROUND == udp4 ]] && n=${TG3CAP_UDPN:-4000}
+	drops=/sys/class/net/$TAP0/statistics/tx_dropped
+	d0=$(cat "$drops")
+	st=0
+	"$SENDFRAMES" -i "$TAP0" -d "$GUEST_MAC0" -n "$n" -r 1000 -f 1024 \
+		-6 50 -s 60,590,1514 --strict || st=$?
+	d=$(($(cat "$drops") - d0))
+	echo "$TAP0 tx_dropped +$d"
+	[[ $st == 0 && $d == 0 ]]
+	;;
+tcp8)
+	: > "$OUTDIR/tcp8.sum"
+	pids=()
+	for p in {5101..5108}; do
+		f=$OUTDIR/tcp8-$p.bin
+		head -c $((512 << 10)) /dev/urandom > "$f"
+		echo "$p $(sum "$f")" >> "$OUTDIR/tcp8.sum"
+	done
+	for p in {5101..5108}; do
+		# as h2g: the guest's nc may not listen yet
+		(for ((i = 0; i < 60; i++)); do
+			timeout 200 busybox nc -w 2 "$G" "$p" \
+				< "$OUTDIR/tcp8-$p.bin" && exit 0
+			sleep 0.5
+		done; exit 1) &
+		pids+=($!)
+	done
+	st=0
+	for pid in "${pids[@]}"; do wait "$pid" || st=1; done
+	rm -f "$OUTDIR"/tcp8-*.bin
+	cat "$OUTDIR/tcp8.sum"
+	exit "$st"
 	;;
 *) echo "unknown round $ROUND" >&2; exit 1 ;;
 esac

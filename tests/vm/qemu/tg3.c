@@ -3,7 +3,9 @@
  * written so that Linux's unmodified tg3 driver (6.1) probes it and
  * passes traffic.  Stage 1 of docs/qemu-tg3.md in the tg3cap tree:
  * probe, link, the standard producer ring, one receive return ring,
- * one send ring, tagged status block, INTx and one-shot MSI.
+ * one send ring, tagged status block, INTx and one-shot MSI.  Stage 3:
+ * MSI-X with five vectors, a status block per vector, RSS over four
+ * return rings (Toeplitz hash, 128-entry indirection table).
  *
  * Not derived from any Broadcom or Linux code: the register offsets
  * and bit values are facts read from the driver (drivers/net/ethernet/
@@ -26,6 +28,7 @@
 #include "hw/pci/pci.h"
 #include "hw/pci/pcie.h"
 #include "hw/pci/msi.h"
+#include "hw/pci/msix.h"
 #include "hw/qdev-properties.h"
 #include "migration/vmstate.h"
 #include "net/net.h"
@@ -62,6 +65,9 @@ OBJECT_DECLARE_SIMPLE_TYPE(Tg3State, TG3)
 #define T3_BAR0_SIZE            0x10000
 #define T3_REGS_SIZE            0x8000      /* 0x8000+ is the SRAM window */
 #define T3_APE_SIZE             0x10000
+#define T3_MSIX_BAR_SIZE        0x10000     /* BAR 4: table at 0, PBA */
+#define T3_MSIX_TABLE           0x0000
+#define T3_MSIX_PBA             0x0120      /* as lspci shows on a 5719 */
 #define T3_SRAM_SIZE            0x10000     /* all the driver touches */
 
 #define T3_PCI_MISC_HOST_CTRL   0x68
@@ -82,6 +88,7 @@ OBJECT_DECLARE_SIMPLE_TYPE(Tg3State, TG3)
 
 /* PCI capabilities, placed where a real 5719 has them (ortega regs.yaml) */
 #define T3_CAP_MSI              0x58
+#define T3_CAP_MSIX             0xa0        /* 12 bytes, up to PCIe */
 #define T3_CAP_PCIE             0xac
 
 /* ------------------------------------------------------------------ */
@@ -117,8 +124,15 @@ OBJECT_DECLARE_SIMPLE_TYPE(Tg3State, TG3)
 #define  T3_RX_MODE_ENABLE      0x00000002
 #define  T3_RX_MODE_PROMISC     0x00000100
 #define  T3_RX_MODE_KEEP_VLAN   0x00000400
+#define  T3_RX_MODE_RSS_IPV4    0x00010000  /* hash the addresses */
+#define  T3_RX_MODE_RSS_TCP4    0x00020000  /* ... and the ports */
+#define  T3_RX_MODE_RSS_IPV6    0x00040000
+#define  T3_RX_MODE_RSS_TCP6    0x00080000
+#define  T3_RX_MODE_RSS_BITS(v) (((v) >> 20) & 7)   /* table index bits */
 #define  T3_RX_MODE_RSS_ENABLE  0x00800000
 #define T3_MAC_HASH_REG_0       0x470       /* .. 0x47c */
+#define T3_MAC_RSS_INDIR_TBL_0  0x630       /* 16 x 8 entries of 4 bits */
+#define T3_MAC_RSS_HASH_KEY_0   0x670       /* 10 words, 40 key bytes */
 #define T3_MAC_TX_STATS_OCTETS  0x800
 #define T3_MAC_TX_STATS_UCAST   0x86c
 #define T3_MAC_TX_STATS_MCAST   0x870
@@ -156,6 +170,7 @@ OBJECT_DECLARE_SIMPLE_TYPE(Tg3State, TG3)
 #define  T3_HOSTCC_NOW_MASK     (T3_HOSTCC_NOW | (0xf * T3_HOSTCC_VEC1_NOW))
 #define T3_HOSTCC_STATUS_BLK    0x3c38      /* hi, lo */
 #define T3_HOSTCC_STATBLCK_RING1 0x3d00     /* + 8*(vec-1) */
+#define T3_HOSTCC_STATBLCK_END  0x3d20
 #define T3_MEMARB_MODE          0x4000
 #define T3_BUFMGR_MODE          0x4400
 #define T3_RDMAC_MODE           0x4800
@@ -237,6 +252,7 @@ OBJECT_DECLARE_SIMPLE_TYPE(Tg3State, TG3)
 
 #define T3_NUM_VECS             5           /* TG3_IRQ_MAX_VECS */
 #define T3_NUM_RINGS            4           /* TG3_RSS_MAX_NUM_QS */
+#define T3_RSS_KEY_SIZE         40
 #define T3_TX_MAX_FRAME         (64 * 1024 + 256)
 
 /* ------------------------------------------------------------------ */
@@ -248,8 +264,10 @@ struct Tg3State {
     NICConf conf;
     MemoryRegion mmio;
     MemoryRegion ape_mmio;
+    MemoryRegion msix_bar;
 
     bool drop_on_full;          /* property: drop + count, like hardware */
+    bool msix;                  /* property: MSI-X capability (stage 3) */
 
     uint32_t regs[T3_REGS_SIZE / 4];
     uint32_t ape[T3_APE_SIZE / 4];
@@ -360,7 +378,7 @@ static void t3_update_intx(Tg3State *s)
     PCIDevice *d = PCI_DEVICE(s);
     bool level = false;
 
-    if (!msi_enabled(d)) {
+    if (!msi_enabled(d) && !msix_enabled(d)) {
         level = s->pending[0] && !s->masked[0] &&
                 !(t3_reg(s, T3_PCI_MISC_HOST_CTRL) & T3_MHC_MASK_PCI_INT);
     }
@@ -372,29 +390,35 @@ static void t3_update_intx(Tg3State *s)
 
 /*
  * Deliver a pending interrupt on a vector if it is not masked.  With
- * MSI the chip masks the vector itself unless MSGINT_MODE says
- * ONE_SHOT_DISABLE: the driver's tg3_msi_1shot() handler does not write
- * the mailbox (tg3.c:7475-7486; 1SHOT_MSI set at tg3.c:16384).
+ * MSI and MSI-X the chip masks the vector itself unless MSGINT_MODE
+ * says ONE_SHOT_DISABLE: the driver's tg3_msi_1shot() handler, used for
+ * both (tg3_request_irq, tg3.c:11265-11269), does not write the mailbox
+ * (tg3.c:7475-7486; 1SHOT_MSI set at tg3.c:16384).  MSI-X vector n is
+ * table entry n (tg3_enable_msix asks for entries 0..irq_cnt-1); a
+ * vector the guest has masked in the table stays pending in the PBA
+ * (QEMU's msix_notify).  MSI and INTx have vector 0 only.
  */
 static void t3_irq_update(Tg3State *s, int vec)
 {
     PCIDevice *d = PCI_DEVICE(s);
+    bool x = msix_enabled(d);
 
-    if (vec == 0 && !msi_enabled(d)) {
+    if (vec == 0 && !x && !msi_enabled(d)) {
         t3_update_intx(s);
         return;
     }
-    if (!s->pending[vec] || s->masked[vec]) {
+    if (!s->pending[vec] || s->masked[vec] || (vec && !x)) {
         return;
     }
-    if (msi_enabled(d) && vec == 0) {
-        s->pending[vec] = false;
-        if (!(t3_reg(s, T3_MSGINT_MODE) & T3_MSGINT_ONE_SHOT_DISABLE)) {
-            s->masked[vec] = true;
-        }
+    s->pending[vec] = false;
+    if (!(t3_reg(s, T3_MSGINT_MODE) & T3_MSGINT_ONE_SHOT_DISABLE)) {
+        s->masked[vec] = true;
+    }
+    if (x) {
+        msix_notify(d, vec);
+    } else {
         msi_notify(d, 0);
     }
-    /* vectors 1..4 need MSI-X: stage 3 */
 }
 
 static void t3_raise(Tg3State *s, int vec)
@@ -703,6 +727,16 @@ static void t3_core_reset(Tg3State *s)
     t3_set_reg(s, T3_RCVLPC_IN_DISCARDS, 0);
     t3_set_reg(s, T3_RCVLPC_IN_ERRORS, 0);
     t3_set_reg(s, T3_MAC_MI_COM, 0);
+    /*
+     * Status block addresses: a reload with fewer vectors leaves the
+     * higher ones unprogrammed (tg3_rings_reset, tg3.c:9647-9660), and
+     * the chip must not write into memory the driver has freed.
+     */
+    t3_set_reg(s, T3_HOSTCC_STATUS_BLK, 0);
+    t3_set_reg(s, T3_HOSTCC_STATUS_BLK + 4, 0);
+    for (i = T3_HOSTCC_STATBLCK_RING1; i < T3_HOSTCC_STATBLCK_END; i += 4) {
+        t3_set_reg(s, i, 0);
+    }
 
     s->rx_std_cons = 0;
     s->rx_jmb_cons = 0;
@@ -807,6 +841,90 @@ static void t3_rx_discard(Tg3State *s)
     t3_stat_add(s, T3_RCVLPC_NO_RCV_BD_CNT, 1);
 }
 
+static uint16_t t3_l4(const uint8_t *p, size_t len, size_t *l3, size_t *l4,
+                      uint8_t *proto);
+
+/*
+ * Toeplitz hash of @n bytes (n <= 36) over the 40-byte key of
+ * MAC_RSS_HASH_KEY_0..9.  Model choice: key byte 4i+j is byte j, most
+ * significant first, of register i (the driver fills the key with
+ * random words, netdev_rss_key_fill, tg3.c:10613-10617, so only the
+ * spread is observable).
+ */
+static uint32_t t3_toeplitz(Tg3State *s, const uint8_t *in, size_t n)
+{
+    uint8_t key[T3_RSS_KEY_SIZE];
+    uint32_t h = 0, v;
+    size_t i;
+    int b;
+
+    for (i = 0; i < T3_RSS_KEY_SIZE / 4; i++) {
+        stl_be_p(key + 4 * i, t3_reg(s, T3_MAC_RSS_HASH_KEY_0 + 4 * i));
+    }
+    v = ldl_be_p(key);
+    for (i = 0; i < n; i++) {
+        for (b = 7; b >= 0; b--) {
+            if (in[i] & (1 << b)) {
+                h ^= v;
+            }
+            v = (v << 1) | ((key[i + 4] >> b) & 1);
+        }
+    }
+    return h;
+}
+
+/*
+ * The return ring of a received frame under RSS (MAC_RX_MODE
+ * RSS_ENABLE, tg3.c:10630-10635).  Hash input as in Microsoft's RSS
+ * spec: IPv4 (with RSS_IPV4 or RSS_TCP4) source and destination
+ * address, IPv6 likewise (RSS_IPV6/RSS_TCP6), then source and
+ * destination port with RSS_TCP4/RSS_TCP6 for TCP and, a model choice,
+ * UDP (the driver has no UDP bit; without ports all flows between two
+ * hosts would share one ring); IPv4 fragments hash their addresses
+ * only.  The low ITBL_HASH_BITS (7) bits of the hash index the table,
+ * whose entry i is the nibble at bits 31:28 - 4 * (i % 8) of
+ * MAC_RSS_INDIR_TBL_0 + 4 * (i / 8) (tg3_rss_write_indir_tbl,
+ * tg3.c:9844-9858); entry k is return ring k, i.e. vector k + 1.
+ * Non-IP frames, and IP ones of a type not enabled, go to ring 0.
+ * One flow always hashes to one ring, and a ring is filled in arrival
+ * order, so the frames of a flow stay in order.
+ */
+static int t3_rss_ring(Tg3State *s, const uint8_t *p, size_t len)
+{
+    uint32_t mode = t3_reg(s, T3_MAC_RX_MODE);
+    uint32_t bits = T3_RX_MODE_RSS_BITS(mode), idx, h;
+    uint8_t in[36], proto = 0;
+    size_t l3, l4, n;
+    uint16_t type;
+    bool ports;
+
+    type = t3_l4(p, len, &l3, &l4, &proto);
+    if (type == ETH_P_IP &&
+        (mode & (T3_RX_MODE_RSS_IPV4 | T3_RX_MODE_RSS_TCP4))) {
+        memcpy(in, p + l3 + 12, 8);
+        n = 8;
+        ports = (mode & T3_RX_MODE_RSS_TCP4) &&
+                !(lduw_be_p(p + l3 + 6) & 0x3fff);     /* MF, offset */
+    } else if (type == ETH_P_IPV6 &&
+               (mode & (T3_RX_MODE_RSS_IPV6 | T3_RX_MODE_RSS_TCP6))) {
+        memcpy(in, p + l3 + 8, 32);
+        n = 32;
+        ports = mode & T3_RX_MODE_RSS_TCP6;
+    } else {
+        return 0;
+    }
+    if (ports && (proto == IP_PROTO_TCP || proto == IP_PROTO_UDP) &&
+        l4 + 4 <= len) {
+        memcpy(in + n, p + l4, 4);
+        n += 4;
+    }
+    h = t3_toeplitz(s, in, n);
+    idx = h & ((1u << (bits ? bits : 7)) - 1) & 0x7f;
+    /* entries are 4 bits; model choice: the low 2 pick one of 4 rings */
+    return (t3_reg(s, T3_MAC_RSS_INDIR_TBL_0 + 4 * (idx / 8)) >>
+            (28 - 4 * (idx % 8))) & (T3_NUM_RINGS - 1);
+}
+
 static ssize_t t3_receive(NetClientState *nc, const uint8_t *buf,
                           size_t size)
 {
@@ -820,6 +938,7 @@ static ssize_t t3_receive(NetClientState *nc, const uint8_t *buf,
     uint32_t std_size, ret_size, ret_cons, flags = T3_RXD_FLAG_END;
     uint32_t vlan = 0, buflen, opaque, rcb, mtu;
     dma_addr_t std_base, ret_base, bufaddr;
+    bool rss = t3_reg(s, T3_MAC_RX_MODE) & T3_RX_MODE_RSS_ENABLE;
     int ring = 0;
 
     if (!t3_rx_ready(s) || size < ETH_HLEN) {
@@ -870,7 +989,15 @@ static ssize_t t3_receive(NetClientState *nc, const uint8_t *buf,
         return size;
     }
 
-    /* return ring 0 (RSS is stage 3); its RCB lives in SRAM (tg3.c:9583) */
+    /*
+     * Return ring 0, or the hash's with RSS; the RCBs live in SRAM
+     * (tg3_rx_ret_rcbs_init, tg3.c:9583-9601: ring k at 0x200 + 16k
+     * serves vector k + 1 under RSS; a ring the driver does not use
+     * stays DISABLED)
+     */
+    if (rss) {
+        ring = t3_rss_ring(s, data, len);
+    }
     rcb = T3_SRAM_RCV_RET_RCB + 16 * ring;
     if (t3_sram(s, rcb + T3_BDINFO_MAXLEN_FLAGS) & T3_BDINFO_DISABLED) {
         t3_rx_discard(s);
@@ -915,7 +1042,8 @@ static ssize_t t3_receive(NetClientState *nc, const uint8_t *buf,
 
     t3_stat_frame(s, data, len, true);
 
-    t3_post_status(s, 0);
+    /* with RSS vector 0 carries no RX (tg3_alloc_consistent, 8781) */
+    t3_post_status(s, rss ? ring + 1 : 0);
     return size;
 }
 
@@ -1455,8 +1583,10 @@ static void t3_config_write(PCIDevice *d, uint32_t addr, uint32_t val,
     if (!t3_cfg_is_private(addr) || (addr & 3) + len > 4) {
         pci_default_write_config(d, addr, val, len);
         if (range_covers_byte(addr, len, PCI_COMMAND) ||
-            ranges_overlap(addr, len, T3_CAP_MSI, 0x10)) {
-            t3_update_intx(s);      /* bus master / MSI enable changed */
+            ranges_overlap(addr, len, T3_CAP_MSI, 0x10) ||
+            ranges_overlap(addr, len, T3_CAP_MSIX, MSIX_CAP_LENGTH)) {
+            /* bus master / MSI / MSI-X enable changed */
+            t3_update_intx(s);
         }
         return;
     }
@@ -1530,6 +1660,29 @@ static void t3_realize(PCIDevice *d, Error **errp)
     if (ret) {
         return;
     }
+    /*
+     * MSI-X (stage 3, "msix" property, default on): 5 vectors =
+     * TG3_IRQ_MAX_VECS, what tg3 asks for at most (irq_max, tg3.c:
+     * 16380-16391); table and PBA in BAR 4.  Without it the driver
+     * falls back to MSI, then INTx (tg3_ints_init, tg3.c:11526-11551).
+     */
+    if (s->msix) {
+        int i;
+
+        memory_region_init(&s->msix_bar, OBJECT(s), "tg3-msix",
+                           T3_MSIX_BAR_SIZE);
+        pci_register_bar(d, 4, PCI_BASE_ADDRESS_SPACE_MEMORY |
+                         PCI_BASE_ADDRESS_MEM_TYPE_64, &s->msix_bar);
+        ret = msix_init(d, T3_NUM_VECS, &s->msix_bar, 4, T3_MSIX_TABLE,
+                        &s->msix_bar, 4, T3_MSIX_PBA, T3_CAP_MSIX, errp);
+        if (ret) {
+            msi_uninit(d);
+            return;
+        }
+        for (i = 0; i < T3_NUM_VECS; i++) {
+            msix_vector_use(d, i);      /* 7.2: else msix_notify drops it */
+        }
+    }
     if (pcie_endpoint_cap_v1_init(d, T3_CAP_PCIE) < 0) {
         error_setg(errp, "tg3: cannot add the PCIe capability");
         return;
@@ -1549,15 +1702,20 @@ static void t3_exit(PCIDevice *d)
 
     qemu_del_nic(s->nic);
     pcie_cap_exit(d);
+    if (msix_present(d)) {
+        msix_unuse_all_vectors(d);
+        msix_uninit(d, &s->msix_bar, &s->msix_bar);
+    }
     msi_uninit(d);
 }
 
 static const VMStateDescription t3_vmstate = {
     .name = "tg3",
-    .version_id = 1,
-    .minimum_version_id = 1,
+    .version_id = 2,
+    .minimum_version_id = 2,
     .fields = (VMStateField[]) {
         VMSTATE_PCI_DEVICE(parent_obj, Tg3State),
+        VMSTATE_MSIX(parent_obj, Tg3State),     /* nothing without msix */
         VMSTATE_UINT32_ARRAY(regs, Tg3State, T3_REGS_SIZE / 4),
         VMSTATE_UINT32_ARRAY(ape, Tg3State, T3_APE_SIZE / 4),
         VMSTATE_UINT32_ARRAY(sram, Tg3State, T3_SRAM_SIZE / 4),
@@ -1586,6 +1744,7 @@ static const VMStateDescription t3_vmstate = {
 static Property t3_properties[] = {
     DEFINE_NIC_PROPERTIES(Tg3State, conf),
     DEFINE_PROP_BOOL("drop-on-full", Tg3State, drop_on_full, true),
+    DEFINE_PROP_BOOL("msix", Tg3State, msix, true),
     DEFINE_PROP_END_OF_LIST(),
 };
 
