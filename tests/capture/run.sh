@@ -70,6 +70,11 @@
 #               tagged frames (tg3-divert: 30 %) check their re-insertion
 #               (a kernel with 8021Q never keeps them in the frame:
 #               RX_MODE_KEEP_VLAN_TAG stays clear)
+#   tg3-rss     tg3 divert with MSI-X and 4 RSS return rings (ethtool -L
+#               rx 4, -X equal 4), 256 flows: the frames of each ring in
+#               the lwpcap ring of its queue (none counted missed, which
+#               a queue index off by one would be: ring 3 has no queue
+#               4), in order per flow, byte for byte
 #   tap-failslab  e1000 lwpcap=2 while failslab fails a fifth of the
 #               NAPI skb cache's refills (skbuff_head_cache): a frame
 #               whose skb e1000 cannot build stays in its ring for the
@@ -153,7 +158,7 @@ elif [[ ${#CASES[@]} == 0 ]]; then
 	CASES=(divert tap-snaplen overflow virtio4 errnos key-churn latency
 	       ptype ptype-virtio4 ingress ingress-divert netfilter
 	       snaplen-ptype overflow-ingress privs-ingress privs-ptype
-	       netns-ingress tg3-divert tg3-tap-snaplen tg3-overflow)
+	       netns-ingress tg3-divert tg3-tap-snaplen tg3-overflow tg3-rss)
 fi
 
 make -s -C "$VM" BUILD_DIR="$BUILD_DIR"
@@ -329,9 +334,15 @@ case_setup()
 		nic=tg3 tg3p="lwpcap=2"
 		cargs+=(snaplen=128 snapafter=2000:80) ;;
 	tg3-overflow)
+		# one flow, one ring: with RSS (MSI-X, a ring per CPU by
+		# default) IPv6 frames would hash to another ring than the
+		# IPv4 ones, and each ring keeps its own first frames
 		nic=tg3
 		cargs=(count=2000 rate=5000 seg=4096 nsegs=2 hold=1
-		       sizes=1514) ;;
+		       sizes=1514 v6=0) ;;
+	tg3-rss)
+		nic=tg3
+		cargs=(count=8000 rate=4000 flows=256 rss=4 vlan=0) ;;
 	errnos) test=errnos cargs=() ;;
 	key-churn) test=keychurn cargs=(churn=5) ;;
 	privs) test=privs cargs=() ;;
@@ -434,6 +445,7 @@ check_case()
 			*snaplen*) args+=(--snaplen 128,80) ;;
 			*overflow*) args+=(--prefix) ;;
 			*virtio4|virtio65) args+=(--min-files 2) ;;
+			tg3-rss) args+=(--snaplen 1514 --min-files 3) ;;
 			esac
 			"$B/capture/pcapcmp" "${args[@]}" "$out/sent.pcap" \
 				"$out"/cap.q*.pcap | sed 's/^/  /' ||

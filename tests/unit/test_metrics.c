@@ -345,6 +345,15 @@ static void spin_ms(unsigned int ms)
 		;
 }
 
+/* This thread's CPU time: how much of a spin it actually ran. */
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
 static void nap_ms(unsigned int ms)
 {
 	struct timespec ts = { .tv_sec = ms / 1000,
@@ -419,7 +428,7 @@ static int t_pass(void)
 {
 	uint64_t l[LWP_CAUSE_NR];
 	struct lwp_loss s;
-	uint64_t t0;
+	uint64_t t0, c0, ran;
 	pid_t hog;
 
 	lwp_loss_start(&s, DR(5), DR(5));
@@ -431,12 +440,21 @@ static int t_pass(void)
 	CHECKF(l[LWP_CAUSE_DISK] >= 60, "blocked: " CAUSES_FMT, CAUSES(l));
 
 	memset(s.lost, 0, sizeof(s.lost));
+	t0 = lwp_now_ns();
+	c0 = thread_cpu_ns();
 	spin_ms(100);
+	ran = (thread_cpu_ns() - c0) * 100 / (lwp_now_ns() - t0);
 	lwp_loss_pass(&s, DR(205));
 	lwp_loss_read(&s, l);
-	/* a loaded machine delays it (cpu), never blocks it */
+	/*
+	 * A loaded machine delays it (cpu), never blocks it; the drain's
+	 * share follows what the thread ran, which two busy VMs on two
+	 * cores cut to 19 % (2026-12-08): a fixed floor failed there.
+	 */
 	CHECKF(l[LWP_CAUSE_DRAIN] + l[LWP_CAUSE_CPU] >= 95 &&
-	       l[LWP_CAUSE_DRAIN] >= 20, "spinning: " CAUSES_FMT, CAUSES(l));
+	       l[LWP_CAUSE_DRAIN] >= ran / 2 && l[LWP_CAUSE_DRAIN] > 0,
+	       "spinning (ran %llu %%): " CAUSES_FMT, (unsigned long long)ran,
+	       CAUSES(l));
 
 	/* no new drops: nothing charged, whatever the time went to */
 	memset(s.lost, 0, sizeof(s.lost));

@@ -32,6 +32,15 @@ if [ -n "${TG3CAP_QUEUES:-}" ]; then
 	ethtool -L "$IF" combined "$TG3CAP_QUEUES" ||
 		tg3cap_fail "ethtool -L $IF combined $TG3CAP_QUEUES"
 fi
+# rss=N (tg3): N receive rings with MSI-X, set while the link is down
+# (a running tg3 resets the chip for it); the indirection table follows
+# once it is up: the driver keeps the one of its first open, spread over
+# as many rings as the guest has CPUs
+if [ -n "${TG3CAP_RSS:-}" ]; then
+	ip link set "$IF" down
+	ethtool -L "$IF" rx "$TG3CAP_RSS" ||
+		tg3cap_fail "ethtool -L $IF rx $TG3CAP_RSS"
+fi
 rxring0=
 if [ -n "${TG3CAP_RXRING:-}" ]; then
 	rxring0=$(ethtool -g "$IF" | awk '$1 == "RX:" { n = $2 } END { print n }')
@@ -65,6 +74,13 @@ if [ "${TG3CAP_SELF:-0}" = 1 ]; then
 		tg3cap_fail "IPv6 on $IF"
 fi
 tg3cap_wait_carrier "$IF"
+if [ -n "${TG3CAP_RSS:-}" ]; then
+	ethtool -X "$IF" equal "$TG3CAP_RSS" ||
+		tg3cap_fail "ethtool -X $IF equal $TG3CAP_RSS"
+	# (eth0-rx-N, or eth0-txrx-N where a send ring shares the vector)
+	grep -cE "$IF-(tx)?rx-[0-9]" /proc/interrupts | grep -qx "$TG3CAP_RSS" ||
+		tg3cap_fail "$IF has not $TG3CAP_RSS rx vectors: $(grep "$IF" /proc/interrupts)"
+fi
 
 # "IN SELF": the IPv4 packets IP received, and those the guest itself
 # multicast or broadcast, each of which also comes back through
