@@ -1,9 +1,9 @@
 #!/bin/sh
 # Reliability 4: device lifecycle while a reader captures with its ring
 # mapped and frames flow.  TG3CAP_CYCLES times: link down/up, MTU change
-# (e1000, tg3: 1500 -> 1000 -> 1500; tg3 also ethtool -G rx 100 / 200,
-# each a chip reset and a refill of its producer ring), virtio: ethtool
-# -L combined 1 / 4; the
+# (e1000, tg3: 1500 -> 1000 -> 1500; tg3 also ethtool -G rx 100 / 200
+# and -L rx 1 / 2, each a chip reset and a refill of its producer ring),
+# virtio: ethtool -L combined 1 / 4; the
 # reader must live through them; then driver unbind through sysfs: the
 # reader gets POLLHUP|POLLERR, ENODEV, a readable mapping until munmap;
 # bind again, a new reader binds the new device.  Then rmmod: lwpcap is
@@ -88,6 +88,13 @@ while [ "$i" -lt "$C" ]; do
 			ethtool -G "$IF" rx 200 || tg3cap_fail "ethtool -G rx 200"
 			flowing "rx ring 200"
 			rings=$((rings + 1))
+			# RSS off and on again: the return rings and their
+			# vectors go and come back under the bound reader
+			ethtool -L "$IF" rx 1 || tg3cap_fail "ethtool -L rx 1"
+			flowing "channels 1"
+			ethtool -L "$IF" rx 2 || tg3cap_fail "ethtool -L rx 2"
+			flowing "channels 2"
+			chans=$((chans + 1))
 		fi
 	else
 		ethtool -L "$IF" combined 1 || tg3cap_fail "ethtool -L 1"
