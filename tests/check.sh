@@ -18,10 +18,11 @@
 # on a machine of this kind its build (about 450 s of two cores) was
 # the wait between the two halves of the run (issue 24, 2026-12-06).
 # The QEMU with the tg3 model (tests/vm/qemu/build.sh: at SCHED_IDLE,
-# below even the debug kernel's build) from the start too: it takes the
-# core the Debian-kernel VM suites leave idle once the debug kernel is
-# built, and the capture suites, whose tg3 cases need it, run last in
-# that half (issue 30).
+# below even the debug kernel's build) from the start too, and the
+# capture suites, whose tg3 cases need it, last in that half (issue 30;
+# 2026-12-08 cold: the two builds shared the cores beside the whole
+# half, 1,718 and 1,843 s, 1,360 and 522 CPU-seconds, and the half's
+# suites ran a fifth to a half slower for it).
 # The fuzz targets (nice 19) beside the two capture suites, which left a
 # core half idle (cpu 53-55 %, 2026-12-08).
 # Then both kernels' hygiene, at nice 19 too,
