@@ -21,11 +21,6 @@ TOOLS=$(echo "${TG3CAP_TOOLS:?}" | tr ',' ' ')
 RATES=$(echo "${TG3CAP_RATES:?}" | tr ',' ' ')
 REPS=${TG3CAP_REPS:-1}
 [ -d "/sys/class/net/$IF" ] || tg3cap_fail "no interface $IF"
-# tg3's rx_packets is the chip's MAC counters, read by the driver once a
-# second: still for 500 ms says nothing there, two readings do
-QUIET=500
-[ "$(basename "$(readlink "/sys/class/net/$IF/device/driver")")" != tg3 ] ||
-	QUIET=2500
 tg3cap_wait_carrier "$IF"
 
 # guest CPU: busy = user + nice + system + irq + softirq of all vCPUs
@@ -122,7 +117,7 @@ point() {
 	miss0=$(tg3cap_stat "$IF" rx_missed_errors)
 	tg3cap_ready "$1"
 	tg3cap_wait_done "$1" 600 || tg3cap_fail "host traffic command failed ($1)"
-	rx1=$(tg3cap_settle "$IF" rx_packets "$QUIET")
+	rx1=$(tg3cap_settle "$IF" rx_packets 500)
 	drop1=$(tg3cap_stat "$IF" rx_dropped)
 	miss1=$(tg3cap_stat "$IF" rx_missed_errors)
 	busy1=$(cpu_busy)

@@ -98,10 +98,17 @@ tg3cap_wait_done() {
 
 # tg3cap_settle IF [COUNTER] [QUIET_MS]: wait until the counter has not moved
 # for QUIET_MS (default 500 ms; frames may still be queued in QEMU/the ring
-# when the host command returns); prints the final value.
+# when the host command returns); prints the final value.  On tg3 at least
+# 2500 ms: its counters are the chip's MAC statistics, which the driver
+# reads once a second (its timer: tg3_periodic_fetch_stats()), so still
+# for 500 ms says nothing there; two readings do.
 tg3cap_settle() {
 	_c=${2:-rx_packets}
 	_q=$(( ${3:-500} / 100 ))
+	if [ "$_q" -lt 25 ] && [ "$(basename "$(readlink \
+		"/sys/class/net/$1/device/driver")")" = tg3 ]; then
+		_q=25
+	fi
 	_prev=$(tg3cap_stat "$1" "$_c"); _same=0
 	while [ "$_same" -lt "$_q" ]; do
 		sleep 0.1

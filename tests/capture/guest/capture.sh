@@ -139,11 +139,6 @@ allocfail() {
 	ethtool -S "$IF" | awk '$1 == "alloc_rx_buff_failed:" { print $2 }'
 }
 quiet=500
-# tg3's counters are the chip's MAC statistics, which the driver reads
-# once a second (its timer: tg3_periodic_fetch_stats()): still for 500 ms
-# says nothing there; two readings do
-[ "$(basename "$(readlink "/sys/class/net/$IF/device/driver")")" != tg3 ] ||
-	quiet=2500
 if [ -n "${TG3CAP_FAILSLAB:-}" ]; then
 	[ "$(cat /sys/kernel/slab/skbuff_head_cache/failslab)" = 1 ] ||
 		tg3cap_fail "skbuff_head_cache not marked for failslab"
